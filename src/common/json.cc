@@ -1,0 +1,190 @@
+#include "common/json.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace tactus::common {
+
+Result<json::value> ParseJson(std::string_view text) {
+  json::parse_options opts;
+  opts.max_depth = kMaxJsonDepth;
+  json::stream_parser parser({}, opts);
+  json::error_code ec;
+  std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (!ec) return parser.release();
+  // Position of the first byte the parser could not accept.
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < consumed && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  std::string reason = ec.message();
+  if (ec == json::error::too_deep) {
+    reason = "nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+  } else if (consumed >= text.size() && ec == json::error::incomplete) {
+    reason = "unexpected end of input";
+  }
+  return Status::InvalidArgument("line " + std::to_string(line) + ", column " +
+                                 std::to_string(column) + ": " + reason);
+}
+
+namespace {
+
+void AppendDouble(std::string& out, double d) {
+  if (!std::isfinite(d)) {  // JSON has no NaN/Infinity; never produced by parsing.
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  std::string_view s(buf, end - buf);
+  out += s;
+  if (s.find_first_of(".eEn") == std::string_view::npos) out += ".0";
+}
+
+void AppendString(std::string& out, std::string_view s) {
+  out += json::serialize(json::string_view(s.data(), s.size()));
+}
+
+void Serialize(std::string& out, const json::value& v, int indent, int depth) {
+  auto newline = [&](int d) {
+    if (indent < 0) return;
+    out += '\n';
+    out.append(static_cast<std::size_t>(d * indent), ' ');
+  };
+  switch (v.kind()) {
+    case json::kind::null: out += "null"; break;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case json::kind::int64: out += std::to_string(v.get_int64()); break;
+    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+    case json::kind::double_: AppendDouble(out, v.get_double()); break;
+    case json::kind::string: AppendString(out, v.get_string()); break;
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      out += '[';
+      bool first = true;
+      for (const auto& e : a) {
+        if (!first) out += ',';
+        first = false;
+        newline(depth + 1);
+        Serialize(out, e, indent, depth + 1);
+      }
+      if (!a.empty()) newline(depth);
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      out += '{';
+      bool first = true;
+      for (const auto& kv : o) {
+        if (!first) out += ',';
+        first = false;
+        newline(depth + 1);
+        AppendString(out, kv.key());
+        out += indent < 0 ? ":" : ": ";
+        Serialize(out, kv.value(), indent, depth + 1);
+      }
+      if (!o.empty()) newline(depth);
+      out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string SerializeJson(const json::value& v) {
+  std::string out;
+  Serialize(out, v, -1, 0);
+  return out;
+}
+
+std::string SerializePrettyJson(const json::value& v) {
+  std::string out;
+  Serialize(out, v, 2, 0);
+  return out;
+}
+
+std::size_t JsonSize(const json::value& v) { return SerializeJson(v).size(); }
+
+std::string JsonPointerEscape(std::string_view token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool IsNumber(const json::value& v) {
+  return v.is_int64() || v.is_uint64() || v.is_double();
+}
+
+double ToDouble(const json::value& v) {
+  assert(IsNumber(v));
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  return v.get_double();
+}
+
+bool AsInt64(const json::value& v, std::int64_t* out) {
+  if (v.is_int64()) {
+    *out = v.get_int64();
+    return true;
+  }
+  if (v.is_uint64()) {
+    if (v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX)) return false;
+    *out = static_cast<std::int64_t>(v.get_uint64());
+    return true;
+  }
+  if (v.is_double()) {
+    double d = v.get_double();
+    if (!std::isfinite(d) || std::floor(d) != d || d < -9.2e18 || d > 9.2e18) return false;
+    *out = static_cast<std::int64_t>(d);
+    return true;
+  }
+  return false;
+}
+
+bool JsonEquals(const json::value& a, const json::value& b) {
+  if (IsNumber(a) && IsNumber(b)) {
+    std::int64_t ia, ib;
+    if (AsInt64(a, &ia) && AsInt64(b, &ib)) return ia == ib;
+    return ToDouble(a) == ToDouble(b);
+  }
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case json::kind::array: {
+      const auto &x = a.get_array(), &y = b.get_array();
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (!JsonEquals(x[i], y[i])) return false;
+      }
+      return true;
+    }
+    case json::kind::object: {
+      const auto &x = a.get_object(), &y = b.get_object();
+      if (x.size() != y.size()) return false;
+      for (const auto& kv : x) {
+        auto it = y.find(kv.key());
+        if (it == y.end() || !JsonEquals(kv.value(), it->value())) return false;
+      }
+      return true;
+    }
+    default:
+      return a == b;
+  }
+}
+
+}  // namespace tactus::common
