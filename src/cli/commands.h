@@ -1,0 +1,15 @@
+// The `tactus` subcommands. Each Register* adds one subcommand to the CLI11 app; the callback
+// sets the process exit code through *exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tactus::cli {
+
+void RegisterValidate(CLI::App& app, int* exit_code);
+void RegisterRun(CLI::App& app, int* exit_code);
+
+// Reads a whole file. Returns false and prints "tactus: cannot read FILE" to stderr on failure.
+bool ReadFile(const std::string& path, std::string* out);
+
+}  // namespace tactus::cli

@@ -1,0 +1,18 @@
+// tactus: one binary for everything (see README.md).
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Tactus: Amazon States Language workflows for MongoDB"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  tactus::cli::RegisterValidate(app, &exit_code);
+  tactus::cli::RegisterRun(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

@@ -1,0 +1,67 @@
+// The interpreter: one execution of a state machine, driven by events.
+//
+// An Execution holds the whole state of one run. Start() and Handle() each take the time at which
+// the event happened, advance the execution as far as it can go without the outside world
+// (Pass, Choice, input/output processing, Parallel and Map bookkeeping, Retry and Catch), append
+// history events, and return the actions the runtime must perform. It never reads a clock, never
+// sleeps and never performs I/O; randomness (retry jitter, task tokens, States.UUID) comes from the
+// injected Random. Hence the same definition, info, seed and event sequence always produce the
+// same history and the same result (engine/execution_test.cc replays a recorded run to prove it).
+//
+// History events have exactly the shape of AWS's GetExecutionHistory (`timestamp` in epoch
+// seconds, `type`, `id`, `previousEventId`, `<type>EventDetails`) and AWS's numbering.
+//
+// Limits: state input/output and task results above kMaxPayloadBytes fail with
+// States.DataLimitExceeded.
+//
+// Not thread-safe: one thread drives an Execution at a time.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "asl/model.h"
+#include "common/random.h"
+#include "engine/types.h"
+
+namespace tactus::engine {
+
+inline constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
+
+class Execution {
+ public:
+  // `machine` must outlive nothing: it is shared. `random` must outlive the Execution.
+  Execution(std::shared_ptr<const asl::StateMachine> machine, ExecutionInfo info,
+            common::Random& random);
+  ~Execution();
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  // Records ExecutionStarted and runs until every branch waits on a task or a timer, or the
+  // execution ends. REQUIRES: called once, first.
+  std::vector<Action> Start(common::TimeMs now);
+
+  // Applies one event. Events for tasks or timers the engine no longer waits on (cancelled,
+  // already finished) are ignored, so a runtime may deliver late or duplicate answers safely.
+  std::vector<Action> Handle(const Event& event, common::TimeMs now);
+
+  ExecutionStatus status() const;
+  // REQUIRES: status() == kSucceeded
+  const json::value& output() const;
+  // Set when FAILED, TIMED_OUT or ABORTED (may be empty: AWS reports none in some cases).
+  const std::string& error() const;
+  const std::string& cause() const;
+  const ExecutionInfo& info() const;
+
+  // All history events so far, in order.
+  const std::vector<json::value>& history() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tactus::engine

@@ -1,0 +1,206 @@
+// Runs every recorded AWS case in ../shared/conformance/asl/cases through the interpreter and
+// compares results under NORMALIZATION.md. Prints per-category "N passed, M failed" and exits 1
+// when a case fails that is not listed in known_failures.txt (a regression), so CI catches it.
+//
+// Usage: conformance_runner CASES_DIR KNOWN_FAILURES [--verbose] [--filter SUBSTRING]
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "asl/model.h"
+#include "common/clock.h"
+#include "runtime/express_runner.h"
+#include "tasks/mock.h"
+#include "tests/conformance/expect_match.h"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace tactus;
+
+namespace {
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The case's mocks (state -> list of responses) in Step Functions Local's MockConfigFile format.
+json::value ToMockConfig(const std::string& machine, const json::object& mocks) {
+  json::object test_case, responses;
+  for (const auto& [state, list] : mocks) {
+    std::string name = std::string(state) + "Mocks";
+    test_case[state] = name;
+    json::object numbered;
+    std::size_t i = 0;
+    for (const auto& r : list.as_array()) {
+      json::value response = r;
+      if (auto* thr = response.as_object().if_contains("Throw"); thr && thr->is_object()) {
+        auto& t = thr->as_object();
+        if (t.contains("Error") && t["Error"].is_null()) t.erase("Error");
+      }
+      numbered[std::to_string(i++)] = std::move(response);
+    }
+    responses[name] = std::move(numbered);
+  }
+  return json::object{
+      {"StateMachines",
+       json::object{{machine, json::object{{"TestCases", json::object{{"conformance",
+                                                                       test_case}}}}}}},
+      {"MockedResponses", responses}};
+}
+
+struct Outcome {
+  bool passed = false;
+  std::string why;
+};
+
+Outcome RunCase(const json::object& c) {
+  const std::string machine_name = "ConformanceMachine";
+  auto machine = asl::BuildStateMachine(c.at("definition"));
+  if (!machine.ok()) return {false, "definition rejected: " + machine.status().message()};
+
+  json::object mocks;
+  if (const auto* m = c.if_contains("mocks"); m && m->is_object()) mocks = m->as_object();
+  auto config = tasks::MockConfig::Parse(ToMockConfig(machine_name, mocks));
+  if (!config.ok()) return {false, "mock config: " + config.status().message()};
+  auto responses = config->TestCase(machine_name, "conformance");
+  if (!responses.ok()) return {false, responses.status().message()};
+  tasks::MockDispatcher dispatcher(machine_name, "conformance", std::move(responses).value());
+
+  engine::ExecutionInfo info;
+  std::string exec_name = "conformance-execution";
+  if (const auto* ctx = c.if_contains("context"); ctx && ctx->is_object()) {
+    if (const auto* n = ctx->as_object().if_contains("execution_name"); n && n->is_string()) {
+      exec_name = n->get_string();
+    }
+  }
+  const std::string prefix = "arn:aws:states:us-east-1:111111111111:";
+  info.state_machine_name = machine_name;
+  info.state_machine_arn = prefix + "stateMachine:" + machine_name;
+  info.execution_name = exec_name;
+  info.execution_arn = prefix + "execution:" + machine_name + ":" + exec_name;
+  info.role_arn = "arn:aws:iam::111111111111:role/conformance";
+  info.input = c.at("input");
+
+  common::SystemClock clock;
+  runtime::ExpressRunner runner(dispatcher, clock);
+  runtime::RunOptions options;
+  options.virtual_time = true;
+  options.seed = 42;
+  auto result = runner.Run(std::move(machine).value(), std::move(info), options);
+
+  const auto& expect = c.at("expect").as_object();
+  std::vector<std::string> placeholders;
+  if (const auto* p = c.if_contains("placeholders"); p && p->is_array()) {
+    for (const auto& t : p->as_array()) placeholders.emplace_back(t.as_string());
+  }
+  conformance::ExpectMatcher matcher(placeholders);
+  std::string status = engine::ExecutionStatusName(result.status);
+  std::string expected_status(expect.at("status").as_string());
+  std::string why;
+  if (status != expected_status) {
+    std::string detail = status == "SUCCEEDED" ? common::SerializeJson(result.output)
+                                               : result.error + ": " + result.cause;
+    return {false, "status " + status + " (" + detail.substr(0, 400) + "), expected " +
+                       expected_status};
+  }
+  if (status == "SUCCEEDED") {
+    if (!matcher.Match(expect.at("output"), result.output, &why)) return {false, "output " + why};
+    return {true, ""};
+  }
+  json::value error(json::string(result.error)), cause(json::string(result.cause));
+  const json::value null_value;
+  const auto* e = expect.if_contains("error");
+  const auto* ca = expect.if_contains("cause");
+  if (!matcher.MatchError(e ? *e : null_value, &error, &why)) return {false, "error " + why};
+  if (!matcher.MatchError(ca ? *ca : null_value, &cause, &why)) return {false, "cause " + why};
+  return {true, ""};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: conformance_runner CASES_DIR KNOWN_FAILURES [--verbose] [--filter S]\n";
+    return 2;
+  }
+  fs::path dir = argv[1];
+  bool verbose = false;
+  std::string filter;
+  for (int i = 3; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--verbose") verbose = true;
+    if (a == "--filter" && i + 1 < argc) filter = argv[++i];
+  }
+  if (!fs::is_directory(dir)) {
+    std::cout << "asl-conformance: " << dir << " not found; skipped\n";
+    return 0;
+  }
+  std::map<std::string, std::string> known;  // case name -> reason
+  {
+    std::ifstream in(argv[2]);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      auto space = line.find_first_of(" \t");
+      known[line.substr(0, space)] =
+          space == std::string::npos ? "" : line.substr(line.find_first_not_of(" \t#", space));
+    }
+  }
+
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+
+  std::map<std::string, std::pair<int, int>> per_category;
+  int passed = 0, failed = 0;
+  std::vector<std::string> regressions, fixed;
+  for (const auto& file : files) {
+    auto parsed = common::ParseJson(ReadAll(file));
+    if (!parsed.ok() || !parsed->is_object()) {
+      std::cerr << file << ": unreadable case\n";
+      regressions.push_back(file.string());
+      continue;
+    }
+    const auto& c = parsed->as_object();
+    std::string name(c.at("name").as_string());
+    std::string category(c.at("category").as_string());
+    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    Outcome o = RunCase(c);
+    auto& counts = per_category[category];
+    bool is_known = known.count(name) > 0;
+    if (o.passed) {
+      ++passed;
+      ++counts.first;
+      if (is_known) fixed.push_back(name);
+    } else {
+      ++failed;
+      ++counts.second;
+      if (!is_known) regressions.push_back(name + ": " + o.why);
+      if (verbose) std::cout << "FAIL " << category << "/" << name << ": " << o.why << "\n";
+    }
+  }
+
+  std::cout << "\ncategory                          passed  failed\n";
+  for (const auto& [category, counts] : per_category) {
+    std::printf("%-32s %7d %7d\n", category.c_str(), counts.first, counts.second);
+  }
+  std::cout << "asl-conformance: " << passed << " passed, " << failed << " failed\n";
+  for (const auto& f : fixed) {
+    std::cout << "now passing (remove from known_failures.txt): " << f << "\n";
+  }
+  if (!regressions.empty()) {
+    std::cout << "\nUnexpected failures (" << regressions.size() << "):\n";
+    for (const auto& r : regressions) std::cout << "  " << r << "\n";
+    return 1;
+  }
+  return 0;
+}
