@@ -26,9 +26,8 @@ struct Fixture {
                             R"({"Execution": {"Id": "arn:x", "Input": {"a": 1}},
                                 "StateMachine": {"Name": "m-a-b"}, "Map": {"Item": {"Index": 0}}})")
                             .value();
-  json::object variables = tactus::common::ParseJson(R"({"v": {"w": [1, "two"]}, "x": "s"})")
-                               .value()
-                               .as_object();
+  json::object variables =
+      tactus::common::ParseJson(R"({"v": {"w": [1, "two"]}, "x": "s"})").value().as_object();
 };
 
 }  // namespace

@@ -80,10 +80,9 @@ class Parser {
   // Records the first error only: later ones are consequences.
   std::nullptr_t Fail(std::size_t pos, const std::string& problem) {
     if (!error_) {
-      error_ = common::Status::InvalidArgument("invalid intrinsic function call '" +
-                                               Abbreviate(text_) +
-                                               "': " + problem + " at position " +
-                                               std::to_string(pos));
+      error_ =
+          common::Status::InvalidArgument("invalid intrinsic function call '" + Abbreviate(text_) +
+                                          "': " + problem + " at position " + std::to_string(pos));
     }
     return nullptr;
   }
@@ -302,8 +301,12 @@ class Parser {
 Failure PathNotFound(const JsonPath& path, const PathScope& scope) {
   const json::value* root = nullptr;
   switch (path.root()) {
-    case PathRoot::kInput: root = scope.input; break;
-    case PathRoot::kContext: root = scope.context; break;
+    case PathRoot::kInput:
+      root = scope.input;
+      break;
+    case PathRoot::kContext:
+      root = scope.context;
+      break;
     case PathRoot::kVariable:
       if (scope.variables != nullptr) {
         auto it = scope.variables->find(path.variable());
@@ -317,8 +320,7 @@ Failure PathNotFound(const JsonPath& path, const PathScope& scope) {
                                      "'"};
 }
 
-Eval<json::value> EvaluateCall(const Impl& impl, const PathScope& scope,
-                               common::Random& random) {
+Eval<json::value> EvaluateCall(const Impl& impl, const PathScope& scope, common::Random& random) {
   std::vector<json::value> values;
   values.reserve(impl.args.size());
   for (const Arg& arg : impl.args) {
@@ -341,8 +343,7 @@ Eval<json::value> EvaluateCall(const Impl& impl, const PathScope& scope,
     }
   }
   const FormatPieces* literal_template = nullptr;
-  if (impl.spec->function == intrinsics_internal::Function::kFormat &&
-      impl.args[0].format_pieces) {
+  if (impl.spec->function == intrinsics_internal::Function::kFormat && impl.args[0].format_pieces) {
     literal_template = &*impl.args[0].format_pieces;
   }
   return intrinsics_internal::Apply(*impl.spec, std::move(values), literal_template, random);

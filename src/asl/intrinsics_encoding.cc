@@ -54,8 +54,9 @@ std::string Base64Encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(
-                                           static_cast<unsigned char>(bytes[k])); };
+  const auto at = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     std::uint32_t n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += kBase64Alphabet[(n >> 18) & 63];

@@ -49,14 +49,20 @@ constexpr std::int64_t kMaxMathValue = std::numeric_limits<std::int32_t>::max();
 
 std::string KindName(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -109,8 +115,8 @@ bool MathInteger(const json::value& v, std::int64_t* out) {
 std::int64_t UniformInt(common::Random& random, std::int64_t lo, std::int64_t hi) {
   auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
   // Rejection sampling keeps the result unbiased for spans that do not divide 2^64.
-  std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                        std::numeric_limits<std::uint64_t>::max() % span;
+  std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % span;
   std::uint64_t r;
   do {
     r = random.Next();
@@ -243,7 +249,8 @@ Eval<json::value> ArrayRange(const Checker& check, const std::vector<json::value
   // 128-bit arithmetic: end - start overflows int64 for extreme arguments.
   __int128 count = (static_cast<__int128>(end) - start) / step + 1;
   if (count > kMaxRangeItems) {
-    return check.Fail("the range would hold " + std::to_string(static_cast<long long>(
+    return check.Fail("the range would hold " +
+                      std::to_string(static_cast<long long>(
                           std::min<__int128>(count, std::numeric_limits<long long>::max()))) +
                       " items; at most " + std::to_string(kMaxRangeItems) + " are allowed");
   }
@@ -284,9 +291,8 @@ Eval<json::value> Base64(const Checker& check, const json::value& arg, bool enco
   if (!arg.is_string()) return check.WrongType(0, "the data", "a string", arg);
   std::string_view s = arg.get_string();
   if (Utf16Length(s) > kMaxBase64Input) {
-    return check.Fail("the input has " + std::to_string(Utf16Length(s)) +
-                      " characters; at most " + std::to_string(kMaxBase64Input) +
-                      " are allowed");
+    return check.Fail("the input has " + std::to_string(Utf16Length(s)) + " characters; at most " +
+                      std::to_string(kMaxBase64Input) + " are allowed");
   }
   if (encode) return json::value(Base64Encode(s));
   auto decoded = Base64Decode(s);
@@ -382,10 +388,10 @@ const FunctionSpec* FindFunction(std::string_view name) {
 
 std::string DescribeArity(const FunctionSpec& spec) {
   auto plural = [](int n) { return n == 1 ? std::string(" argument") : " arguments"; };
-  if (spec.max_args == kVariadic) return "takes at least " + std::to_string(spec.min_args) +
-                                         plural(spec.min_args);
-  if (spec.min_args == spec.max_args) return "takes " + std::to_string(spec.min_args) +
-                                             plural(spec.min_args);
+  if (spec.max_args == kVariadic)
+    return "takes at least " + std::to_string(spec.min_args) + plural(spec.min_args);
+  if (spec.min_args == spec.max_args)
+    return "takes " + std::to_string(spec.min_args) + plural(spec.min_args);
   return "takes " + std::to_string(spec.min_args) + " or " + std::to_string(spec.max_args) +
          " arguments";
 }
@@ -407,33 +413,48 @@ Eval<json::value> Apply(const FunctionSpec& spec, std::vector<json::value> args,
                         const FormatPieces* literal_template, common::Random& random) {
   Checker check(spec);
   switch (spec.function) {
-    case Function::kFormat: return Format(check, args, literal_template);
-    case Function::kStringToJson: return StringToJson(check, args[0]);
-    case Function::kJsonToString: return json::value(SerializeJson(args[0]));
-    case Function::kArray: return json::value(json::array(args.begin(), args.end()));
-    case Function::kArrayPartition: return ArrayPartition(check, args);
+    case Function::kFormat:
+      return Format(check, args, literal_template);
+    case Function::kStringToJson:
+      return StringToJson(check, args[0]);
+    case Function::kJsonToString:
+      return json::value(SerializeJson(args[0]));
+    case Function::kArray:
+      return json::value(json::array(args.begin(), args.end()));
+    case Function::kArrayPartition:
+      return ArrayPartition(check, args);
     case Function::kArrayContains: {
       if (!args[0].is_array()) return check.WrongType(0, "the array", "an array", args[0]);
       const auto& a = args[0].get_array();
-      bool found = std::any_of(a.begin(), a.end(), [&](const json::value& e) {
-        return common::JsonEquals(e, args[1]);
-      });
+      bool found = std::any_of(
+          a.begin(), a.end(), [&](const json::value& e) { return common::JsonEquals(e, args[1]); });
       return json::value(found);
     }
-    case Function::kArrayRange: return ArrayRange(check, args);
-    case Function::kArrayGetItem: return ArrayGetItem(check, args);
+    case Function::kArrayRange:
+      return ArrayRange(check, args);
+    case Function::kArrayGetItem:
+      return ArrayGetItem(check, args);
     case Function::kArrayLength:
       if (!args[0].is_array()) return check.WrongType(0, "the array", "an array", args[0]);
       return json::value(static_cast<std::int64_t>(args[0].get_array().size()));
-    case Function::kArrayUnique: return ArrayUnique(check, args[0]);
-    case Function::kBase64Encode: return Base64(check, args[0], /*encode=*/true);
-    case Function::kBase64Decode: return Base64(check, args[0], /*encode=*/false);
-    case Function::kHash: return Hash(check, args);
-    case Function::kJsonMerge: return JsonMerge(check, args);
-    case Function::kMathRandom: return MathRandom(check, args, random);
-    case Function::kMathAdd: return MathAdd(check, args);
-    case Function::kStringSplit: return StringSplit(check, args);
-    case Function::kUuid: return json::value(random.Uuid4());
+    case Function::kArrayUnique:
+      return ArrayUnique(check, args[0]);
+    case Function::kBase64Encode:
+      return Base64(check, args[0], /*encode=*/true);
+    case Function::kBase64Decode:
+      return Base64(check, args[0], /*encode=*/false);
+    case Function::kHash:
+      return Hash(check, args);
+    case Function::kJsonMerge:
+      return JsonMerge(check, args);
+    case Function::kMathRandom:
+      return MathRandom(check, args, random);
+    case Function::kMathAdd:
+      return MathAdd(check, args);
+    case Function::kStringSplit:
+      return StringSplit(check, args);
+    case Function::kUuid:
+      return json::value(random.Uuid4());
   }
   return check.Fail("unknown function");  // unreachable: the switch covers every Function
 }

@@ -83,34 +83,27 @@ struct RecordedCase {
 };
 
 constexpr RecordedCase kRecorded[] = {
-    {"array__test_array_0",
-     R"json(States.Array())json",
-     R"json({"FunctionInput": "HelloWorld"})json",
-     R"json([])json"},
+    {"array__test_array_0", R"json(States.Array())json",
+     R"json({"FunctionInput": "HelloWorld"})json", R"json([])json"},
     {"array__test_array_2__000",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": "", "snd": ""}})json",
-     R"json(["", ""])json"},
+     R"json({"FunctionInput": {"fst": "", "snd": ""}})json", R"json(["", ""])json"},
     {"array__test_array_2__001",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": " ", "snd": " "}})json",
-     R"json([" ", " "])json"},
+     R"json({"FunctionInput": {"fst": " ", "snd": " "}})json", R"json([" ", " "])json"},
     {"array__test_array_2__002",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "HelloWorld", "snd": "HelloWorld"}})json",
      R"json(["HelloWorld", "HelloWorld"])json"},
     {"array__test_array_2__003",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": null, "snd": null}})json",
-     R"json([null, null])json"},
+     R"json({"FunctionInput": {"fst": null, "snd": null}})json", R"json([null, null])json"},
     {"array__test_array_2__004",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1, "snd": 1}})json",
-     R"json([1, 1])json"},
+     R"json({"FunctionInput": {"fst": 1, "snd": 1}})json", R"json([1, 1])json"},
     {"array__test_array_2__005",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.1, "snd": 1.1}})json",
-     R"json([1.1, 1.1])json"},
+     R"json({"FunctionInput": {"fst": 1.1, "snd": 1.1}})json", R"json([1.1, 1.1])json"},
     {"array__test_array_2__006",
      R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "{\"Arg1\": 1, \"Arg2\": []}", "snd": "{\"Arg1\": 1, \"Arg2\": []}"}})json",
@@ -121,96 +114,74 @@ constexpr RecordedCase kRecorded[] = {
      R"json([{"Arg1": 1, "Arg2": []}, {"Arg1": 1, "Arg2": []}])json"},
     {"array__test_array_contains__001",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": []}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [], "snd": []}})json", R"json(false)json"},
     {"array__test_array_contains__002",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 1}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 1}})json", R"json(false)json"},
     {"array__test_array_contains__003",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": null}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": null}})json", R"json(false)json"},
     {"array__test_array_contains__004",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": [1, 2, 3]}})json",
-     R"json(true)json"},
+     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": [1, 2, 3]}})json", R"json(true)json"},
     {"array__test_array_contains__005",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [{"1": 2, "2": []}], "snd": []}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [{"1": 2, "2": []}], "snd": []}})json", R"json(false)json"},
     {"array__test_array_contains__006",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": [{"1": 2, "2": []}], "snd": {"1": 2, "2": []}}})json",
      R"json(true)json"},
     {"array__test_array_contains__007",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [true, false], "snd": true}})json",
-     R"json(true)json"},
+     R"json({"FunctionInput": {"fst": [true, false], "snd": true}})json", R"json(true)json"},
     {"array__test_array_contains__008",
      R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [true, false], "snd": false}})json",
-     R"json(true)json"},
+     R"json({"FunctionInput": {"fst": [true, false], "snd": false}})json", R"json(true)json"},
     {"array__test_array_get_item",
      R"json(States.ArrayGetItem($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": [1, 2, 3, 4, 5, 6, 7, 8, 9], "snd": 5}})json",
      R"json(6)json"},
-    {"array__test_array_length",
-     R"json(States.ArrayLength($.FunctionInput))json",
-     R"json({"FunctionInput": [1, 2, 3, 4, 5, 6, 7, 8, 9]})json",
-     R"json(9)json"},
+    {"array__test_array_length", R"json(States.ArrayLength($.FunctionInput))json",
+     R"json({"FunctionInput": [1, 2, 3, 4, 5, 6, 7, 8, 9]})json", R"json(9)json"},
     {"array__test_array_partition__001",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 2}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 2}})json", R"json([])json"},
     {"array__test_array_partition__002",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 3}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 3}})json", R"json([])json"},
     {"array__test_array_partition__003",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 4}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 4}})json", R"json([])json"},
     {"array__test_array_partition__004",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 5}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 5}})json", R"json([])json"},
     {"array__test_array_partition__005",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 1}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 1}})json", R"json([[0]])json"},
     {"array__test_array_partition__006",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 2}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 2}})json", R"json([[0]])json"},
     {"array__test_array_partition__007",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 3}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 3}})json", R"json([[0]])json"},
     {"array__test_array_partition__008",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 4}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 4}})json", R"json([[0]])json"},
     {"array__test_array_partition__009",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 5}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 5}})json", R"json([[0]])json"},
     {"array__test_array_partition__012",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1], "snd": 3}})json",
-     R"json([[0, 1]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1], "snd": 3}})json", R"json([[0, 1]])json"},
     {"array__test_array_partition__017",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 3}})json",
-     R"json([[0, 1, 2]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 3}})json", R"json([[0, 1, 2]])json"},
     {"array__test_array_partition__018",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 4}})json",
-     R"json([[0, 1, 2]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 4}})json", R"json([[0, 1, 2]])json"},
     {"array__test_array_partition__019",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 5}})json",
-     R"json([[0, 1, 2]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 5}})json", R"json([[0, 1, 2]])json"},
     {"array__test_array_partition__021",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 2}})json",
@@ -221,66 +192,47 @@ constexpr RecordedCase kRecorded[] = {
      R"json([[0, 1, 2], [3]])json"},
     {"array__test_array_partition__023",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 4}})json",
-     R"json([[0, 1, 2, 3]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 4}})json", R"json([[0, 1, 2, 3]])json"},
     {"array__test_array_partition__024",
      R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 5}})json",
-     R"json([[0, 1, 2, 3]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 5}})json", R"json([[0, 1, 2, 3]])json"},
     {"array__test_array_range__000",
      R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 0, "snd": 9, "trd": 3}})json",
-     R"json([0, 3, 6, 9])json"},
+     R"json({"FunctionInput": {"fst": 0, "snd": 9, "trd": 3}})json", R"json([0, 3, 6, 9])json"},
     {"array__test_array_range__001",
      R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 0, "snd": 10, "trd": 3}})json",
-     R"json([0, 3, 6, 9])json"},
+     R"json({"FunctionInput": {"fst": 0, "snd": 10, "trd": 3}})json", R"json([0, 3, 6, 9])json"},
     {"array__test_array_range__002",
      R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 9}})json",
-     R"json([1])json"},
+     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 9}})json", R"json([1])json"},
     {"array__test_array_range__003",
      R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 2}})json",
-     R"json([1, 3, 5, 7, 9])json"},
-    {"array__test_array_unique",
-     R"json(States.ArrayLength($.FunctionInput))json",
+     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 2}})json", R"json([1, 3, 5, 7, 9])json"},
+    {"array__test_array_unique", R"json(States.ArrayLength($.FunctionInput))json",
      R"json({"FunctionInput": [null, null, true, true, false, false, 1, 1, 1.1, 0, 0, "HelloWorld", "HelloWorld", [], [], [null], [null], {"a": 1, "b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 1}]})json",
      R"json(20)json"},
-    {"encode_decode__test_base_64_decode__000",
-     R"json(States.Base64Decode($.FunctionInput))json",
-     R"json({"FunctionInput": ""})json",
-     R"json("")json"},
-    {"encode_decode__test_base_64_decode__001",
-     R"json(States.Base64Decode($.FunctionInput))json",
-     R"json({"FunctionInput": "RGF0YSB0byBlbmNvZGU="})json",
-     R"json("Data to encode")json"},
-    {"encode_decode__test_base_64_encode__000",
-     R"json(States.Base64Encode($.FunctionInput))json",
-     R"json({"FunctionInput": ""})json",
-     R"json("")json"},
-    {"encode_decode__test_base_64_encode__001",
-     R"json(States.Base64Encode($.FunctionInput))json",
-     R"json({"FunctionInput": "Data to encode"})json",
-     R"json("RGF0YSB0byBlbmNvZGU=")json"},
+    {"encode_decode__test_base_64_decode__000", R"json(States.Base64Decode($.FunctionInput))json",
+     R"json({"FunctionInput": ""})json", R"json("")json"},
+    {"encode_decode__test_base_64_decode__001", R"json(States.Base64Decode($.FunctionInput))json",
+     R"json({"FunctionInput": "RGF0YSB0byBlbmNvZGU="})json", R"json("Data to encode")json"},
+    {"encode_decode__test_base_64_encode__000", R"json(States.Base64Encode($.FunctionInput))json",
+     R"json({"FunctionInput": ""})json", R"json("")json"},
+    {"encode_decode__test_base_64_encode__001", R"json(States.Base64Encode($.FunctionInput))json",
+     R"json({"FunctionInput": "Data to encode"})json", R"json("RGF0YSB0byBlbmNvZGU=")json"},
     {"generic__test_escape_sequence",
      R"json(States.StringSplit('Hello
 World', '
 '))json",
-     R"json({"FunctionInput": null})json",
-     R"json(["Hello", "World"])json"},
+     R"json({"FunctionInput": null})json", R"json(["Hello", "World"])json"},
     {"generic__test_format_1__002",
      R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": "HelloWorld"})json",
-     R"json("Formatting argument HelloWorld.")json"},
+     R"json({"FunctionInput": "HelloWorld"})json", R"json("Formatting argument HelloWorld.")json"},
     {"generic__test_format_1__003",
      R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": null})json",
-     R"json("Formatting argument null.")json"},
+     R"json({"FunctionInput": null})json", R"json("Formatting argument null.")json"},
     {"generic__test_format_1__005",
      R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": 1.1})json",
-     R"json("Formatting argument 1.1.")json"},
+     R"json({"FunctionInput": 1.1})json", R"json("Formatting argument 1.1.")json"},
     {"generic__test_format_2__000",
      R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "", "snd": ""}})json",
@@ -314,44 +266,35 @@ World', '
      R"json({"FunctionInput": {"fst": "input data", "snd": "SHA-512"}})json",
      R"json("6ce4adb348546d4f449c4d25aad9a7c9cb711d9e91982d3f0b29ca2f3f47d4ce2deba23bf2954f0f1d593fc50283731a533d30d425402d4f91316d871303aac4")json"},
     {"json_manipulation__test_json_to_string__002",
-     R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": 1})json",
+     R"json(States.JsonToString($.FunctionInput))json", R"json({"FunctionInput": 1})json",
      R"json("1")json"},
     {"json_manipulation__test_json_to_string__003",
-     R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": 1.1})json",
+     R"json(States.JsonToString($.FunctionInput))json", R"json({"FunctionInput": 1.1})json",
      R"json("1.1")json"},
     {"json_manipulation__test_json_to_string__004",
-     R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": true})json",
+     R"json(States.JsonToString($.FunctionInput))json", R"json({"FunctionInput": true})json",
      R"json("true")json"},
     {"json_manipulation__test_json_to_string__006",
      R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": [1, 2, "HelloWorld"]})json",
-     R"json("[1,2,\"HelloWorld\"]")json"},
+     R"json({"FunctionInput": [1, 2, "HelloWorld"]})json", R"json("[1,2,\"HelloWorld\"]")json"},
     {"json_manipulation__test_json_to_string__007",
      R"json(States.JsonToString($.FunctionInput))json",
      R"json({"FunctionInput": {"Arg1": 1, "Arg2": []}})json",
      R"json("{\"Arg1\":1,\"Arg2\":[]}")json"},
     {"json_manipulation__test_string_to_json__000",
-     R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": ""})json",
+     R"json(States.StringToJson($.FunctionInput))json", R"json({"FunctionInput": ""})json",
      R"json(null)json"},
     {"json_manipulation__test_string_to_json__001",
-     R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": " "})json",
+     R"json(States.StringToJson($.FunctionInput))json", R"json({"FunctionInput": " "})json",
      R"json(null)json"},
     {"json_manipulation__test_string_to_json__002",
-     R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "null"})json",
+     R"json(States.StringToJson($.FunctionInput))json", R"json({"FunctionInput": "null"})json",
      R"json(null)json"},
     {"json_manipulation__test_string_to_json__005",
-     R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "1.1"})json",
+     R"json(States.StringToJson($.FunctionInput))json", R"json({"FunctionInput": "1.1"})json",
      R"json(1.1)json"},
     {"json_manipulation__test_string_to_json__006",
-     R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "true"})json",
+     R"json(States.StringToJson($.FunctionInput))json", R"json({"FunctionInput": "true"})json",
      R"json(true)json"},
     {"json_manipulation__test_string_to_json__009",
      R"json(States.StringToJson($.FunctionInput))json",
@@ -359,68 +302,52 @@ World', '
      R"json({"Arg1": 1, "Arg2": []})json"},
     {"math_operations__test_math_add__001",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.49, "snd": 1.5}})json",
-     R"json(3)json"},
+     R"json({"FunctionInput": {"fst": 1.49, "snd": 1.5}})json", R"json(3)json"},
     {"math_operations__test_math_add__003",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.49, "snd": -1.5}})json",
-     R"json(-2)json"},
+     R"json({"FunctionInput": {"fst": -1.49, "snd": -1.5}})json", R"json(-2)json"},
     {"math_operations__test_math_add__004",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.5, "snd": -1.51}})json",
-     R"json(-3)json"},
+     R"json({"FunctionInput": {"fst": -1.5, "snd": -1.51}})json", R"json(-3)json"},
     {"math_operations__test_math_add__005",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.49, "snd": 0}})json",
-     R"json(1)json"},
+     R"json({"FunctionInput": {"fst": 1.49, "snd": 0}})json", R"json(1)json"},
     {"math_operations__test_math_add__007",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.5, "snd": 0}})json",
-     R"json(2)json"},
+     R"json({"FunctionInput": {"fst": 1.5, "snd": 0}})json", R"json(2)json"},
     {"math_operations__test_math_add__009",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.49, "snd": 0}})json",
-     R"json(-1)json"},
+     R"json({"FunctionInput": {"fst": -1.49, "snd": 0}})json", R"json(-1)json"},
     {"math_operations__test_math_add__010",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.5, "snd": 0}})json",
-     R"json(-1)json"},
+     R"json({"FunctionInput": {"fst": -1.5, "snd": 0}})json", R"json(-1)json"},
     {"math_operations__test_math_add__012",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 0.5, "snd": 0}})json",
-     R"json(1)json"},
+     R"json({"FunctionInput": {"fst": 0.5, "snd": 0}})json", R"json(1)json"},
     {"math_operations__test_math_add__014",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 2.5, "snd": 0}})json",
-     R"json(3)json"},
+     R"json({"FunctionInput": {"fst": 2.5, "snd": 0}})json", R"json(3)json"},
     {"math_operations__test_math_add__015",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 3.5, "snd": 0}})json",
-     R"json(4)json"},
+     R"json({"FunctionInput": {"fst": 3.5, "snd": 0}})json", R"json(4)json"},
     {"math_operations__test_math_add__016",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -0.5, "snd": 0.5}})json",
-     R"json(1)json"},
+     R"json({"FunctionInput": {"fst": -0.5, "snd": 0.5}})json", R"json(1)json"},
     {"math_operations__test_math_add__019",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -2.5, "snd": 0}})json",
-     R"json(-2)json"},
+     R"json({"FunctionInput": {"fst": -2.5, "snd": 0}})json", R"json(-2)json"},
     {"math_operations__test_math_add__020",
      R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -3.5, "snd": 0}})json",
-     R"json(-3)json"},
+     R"json({"FunctionInput": {"fst": -3.5, "snd": 0}})json", R"json(-3)json"},
     {"string_operations__test_string_split__001",
      R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": " , ", "snd": ","}})json",
-     R"json([" ", " "])json"},
+     R"json({"FunctionInput": {"fst": " , ", "snd": ","}})json", R"json([" ", " "])json"},
     {"string_operations__test_string_split__002",
      R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": ", , ,", "snd": ","}})json",
-     R"json([" ", " "])json"},
+     R"json({"FunctionInput": {"fst": ", , ,", "snd": ","}})json", R"json([" ", " "])json"},
     {"string_operations__test_string_split__003",
      R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": ",,,,", "snd": ","}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": ",,,,", "snd": ","}})json", R"json([])json"},
     {"string_operations__test_string_split__004",
      R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "1,2,3,4,5", "snd": ","}})json",
@@ -501,11 +428,25 @@ TEST_F(IntrinsicsTest, RecordedFormatWithTemplateFromVariable) {
 
 TEST_F(IntrinsicsTest, RecordedMathAddRoundsEachArgumentLikeJava) {
   // test_math_add inputs, including those the conformance set leaves out.
-  const std::vector<std::tuple<double, double, int>> cases = {
-      {-9, 3, -6},      {1.49, 1.5, 3},  {1.5, 1.51, 4},  {-1.49, -1.5, -2}, {-1.5, -1.51, -3},
-      {1.49, 0, 1},     {1.49, -1.49, 0}, {1.5, 0, 2},    {1.51, 0, 2},      {-1.49, 0, -1},
-      {-1.5, 0, -1},    {-1.51, 0, -2},  {0.5, 0, 1},     {2.5, 0, 3},       {-0.5, 0.5, 1},
-      {-0.5, 0, 0},     {-2.5, 0, -2},   {-3.5, 0, -3},   {0.49999999999999994, 0, 0}};
+  const std::vector<std::tuple<double, double, int>> cases = {{-9, 3, -6},
+                                                              {1.49, 1.5, 3},
+                                                              {1.5, 1.51, 4},
+                                                              {-1.49, -1.5, -2},
+                                                              {-1.5, -1.51, -3},
+                                                              {1.49, 0, 1},
+                                                              {1.49, -1.49, 0},
+                                                              {1.5, 0, 2},
+                                                              {1.51, 0, 2},
+                                                              {-1.49, 0, -1},
+                                                              {-1.5, 0, -1},
+                                                              {-1.51, 0, -2},
+                                                              {0.5, 0, 1},
+                                                              {2.5, 0, 3},
+                                                              {-0.5, 0.5, 1},
+                                                              {-0.5, 0, 0},
+                                                              {-2.5, 0, -2},
+                                                              {-3.5, 0, -3},
+                                                              {0.49999999999999994, 0, 0}};
   for (auto [a, b, sum] : cases) {
     input_ = json::object{{"a", a}, {"b", b}};
     EXPECT_JSON(Ok("States.MathAdd($.a, $.b)"), std::to_string(sum)) << a << " + " << b;
@@ -552,21 +493,31 @@ TEST_F(IntrinsicsTest, StringLiteralEscapes) {
 }
 
 TEST_F(IntrinsicsTest, UnknownFunction) {
-  EXPECT_NE(ParseError("States.Nope(1)").find("unknown function 'States.Nope'"),
-            std::string::npos);
+  EXPECT_NE(ParseError("States.Nope(1)").find("unknown function 'States.Nope'"), std::string::npos);
   EXPECT_NE(ParseError("States.array()").find("unknown function"), std::string::npos);
   EXPECT_NE(ParseError("States.Array(States.Foo())").find("'States.Foo'"), std::string::npos);
 }
 
 TEST_F(IntrinsicsTest, ArityIsCheckedAtParseTime) {
-  const std::vector<std::string> bad = {
-      "States.Format()",           "States.StringToJson()",     "States.StringToJson(1, 2)",
-      "States.JsonToString()",     "States.ArrayPartition($)",  "States.ArrayContains($)",
-      "States.ArrayRange(1, 2)",   "States.ArrayGetItem($)",    "States.ArrayLength($, 1)",
-      "States.ArrayUnique()",      "States.Base64Encode()",     "States.Base64Decode('', '')",
-      "States.Hash('a')",          "States.JsonMerge($, $)",    "States.MathRandom(1)",
-      "States.MathRandom(1, 2, 3, 4)", "States.MathAdd(1)",     "States.StringSplit('a')",
-      "States.UUID(1)"};
+  const std::vector<std::string> bad = {"States.Format()",
+                                        "States.StringToJson()",
+                                        "States.StringToJson(1, 2)",
+                                        "States.JsonToString()",
+                                        "States.ArrayPartition($)",
+                                        "States.ArrayContains($)",
+                                        "States.ArrayRange(1, 2)",
+                                        "States.ArrayGetItem($)",
+                                        "States.ArrayLength($, 1)",
+                                        "States.ArrayUnique()",
+                                        "States.Base64Encode()",
+                                        "States.Base64Decode('', '')",
+                                        "States.Hash('a')",
+                                        "States.JsonMerge($, $)",
+                                        "States.MathRandom(1)",
+                                        "States.MathRandom(1, 2, 3, 4)",
+                                        "States.MathAdd(1)",
+                                        "States.StringSplit('a')",
+                                        "States.UUID(1)"};
   for (const auto& expr : bad) {
     EXPECT_NE(ParseError(expr).find("takes"), std::string::npos) << expr;
   }
@@ -577,11 +528,11 @@ TEST_F(IntrinsicsTest, ArityIsCheckedAtParseTime) {
 }
 
 TEST_F(IntrinsicsTest, SyntaxErrorsNameThePosition) {
-  EXPECT_NE(ParseError("States.Array('abc").find("unterminated string literal"),
-            std::string::npos);
+  EXPECT_NE(ParseError("States.Array('abc").find("unterminated string literal"), std::string::npos);
   EXPECT_NE(ParseError("States.Array(1, 2").find("missing ')'"), std::string::npos);
-  EXPECT_NE(ParseError("States.Array(1 2)").find("expected ',' or ')' but found '2' at position 15"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseError("States.Array(1 2)").find("expected ',' or ')' but found '2' at position 15"),
+      std::string::npos);
   EXPECT_NE(ParseError("States.Array(1) x").find("unexpected text after"), std::string::npos);
   EXPECT_NE(ParseError("States.Array(1,)").find("at position 15"), std::string::npos);
   EXPECT_NE(ParseError("States.Array(,1)").find("unexpected character ','"), std::string::npos);
@@ -597,8 +548,7 @@ TEST_F(IntrinsicsTest, SyntaxErrorsNameThePosition) {
 }
 
 TEST_F(IntrinsicsTest, InvalidPathArgumentIsAParseError) {
-  EXPECT_NE(ParseError("States.Array($.a[)").find("invalid JSONPath argument"),
-            std::string::npos);
+  EXPECT_NE(ParseError("States.Array($.a[)").find("invalid JSONPath argument"), std::string::npos);
   EXPECT_NE(ParseError("States.Array($.a['x)").find("unterminated quote"), std::string::npos);
 }
 
@@ -669,7 +619,8 @@ TEST_F(IntrinsicsTest, PathsIntoInputContextAndVariables) {
 }
 
 TEST_F(IntrinsicsTest, PathsWithBracketsFiltersAndQuotedNames) {
-  input_ = J(R"({"a": [{"x": 1}, {"x": 5}, {"x": 9}], "b c": "sp", "p)q": "paren", "n": {"x": 2}})");
+  input_ =
+      J(R"({"a": [{"x": 1}, {"x": 5}, {"x": 9}], "b c": "sp", "p)q": "paren", "n": {"x": 2}})");
   EXPECT_JSON(Ok("States.ArrayLength($.a[?(@.x > 1)])"), "2");
   EXPECT_JSON(Ok("States.Array($['b c'], $['p)q'], $.a[-1].x)"), R"(["sp","paren",9])");
   EXPECT_JSON(Ok("States.Array( $.a[0:2] , $..n.x )"), R"([[{"x":1},{"x":5}],[2]])");
@@ -693,9 +644,9 @@ TEST_F(IntrinsicsTest, PathThatSelectsNothingIsARuntimeError) {
 }
 
 TEST_F(IntrinsicsTest, NestedFailurePropagates) {
-  EXPECT_NE(Fails("States.Array(States.ArrayGetItem(States.Array(), 0))")
-                .find("States.ArrayGetItem"),
-            std::string::npos);
+  EXPECT_NE(
+      Fails("States.Array(States.ArrayGetItem(States.Array(), 0))").find("States.ArrayGetItem"),
+      std::string::npos);
 }
 
 // --- States.Format ---
@@ -754,7 +705,8 @@ TEST_F(IntrinsicsTest, JsonToStringIsCompact) {
   EXPECT_JSON(Ok("States.JsonToString($.x)"), R"("{\"a\":[1,2.0,\"s\"],\"b\":{\"c\":null}}")");
   EXPECT_JSON(Ok("States.JsonToString('s')"), R"("\"s\"")");
   EXPECT_JSON(Ok("States.JsonToString(null)"), R"("null")");
-  EXPECT_JSON(Ok("States.StringToJson(States.JsonToString($.x))"), common::SerializeJson(input_.at("x")));
+  EXPECT_JSON(Ok("States.StringToJson(States.JsonToString($.x))"),
+              common::SerializeJson(input_.at("x")));
 }
 
 TEST_F(IntrinsicsTest, JsonMergeIsShallow) {
@@ -820,9 +772,9 @@ TEST_F(IntrinsicsTest, ArrayRange) {
   EXPECT_EQ(Fails("States.ArrayRange(0, 1000, 1)"),
             "Invalid arguments in States.ArrayRange: the range would hold 1001 items; at most "
             "1000 are allowed");
-  EXPECT_NE(Fails("States.ArrayRange(-9223372036854775807, 9223372036854775807, 1)")
-                .find("at most 1000"),
-            std::string::npos);
+  EXPECT_NE(
+      Fails("States.ArrayRange(-9223372036854775807, 9223372036854775807, 1)").find("at most 1000"),
+      std::string::npos);
   EXPECT_EQ(Fails("States.ArrayRange(1, 2, 0)"),
             "Invalid arguments in States.ArrayRange: argument 3 (the step) must not be 0");
   EXPECT_NE(Fails("States.ArrayRange(1.5, 2, 1)").find("argument 1 (the start) must be an integer"),
@@ -904,8 +856,9 @@ TEST_F(IntrinsicsTest, Base64InputIsLimitedTo10000Characters) {
 }
 
 TEST_F(IntrinsicsTest, HashAlgorithms) {
-  EXPECT_JSON(Ok("States.Hash('input data', 'SHA-384')"),
-              R"("d28a7d5cf25a74f11a50a18452b75e04bb3d70c9dd0510d6123aa008c756511b87525bdc835ebb27e1fb9e9374a15562")");
+  EXPECT_JSON(
+      Ok("States.Hash('input data', 'SHA-384')"),
+      R"("d28a7d5cf25a74f11a50a18452b75e04bb3d70c9dd0510d6123aa008c756511b87525bdc835ebb27e1fb9e9374a15562")");
   EXPECT_JSON(Ok("States.Hash('', 'MD5')"), R"("d41d8cd98f00b204e9800998ecf8427e")");
   EXPECT_EQ(Fails("States.Hash('x', 'sha-256')"),
             "Invalid arguments in States.Hash: unsupported algorithm \"sha-256\"; use one of MD5, "
@@ -957,8 +910,7 @@ TEST_F(IntrinsicsTest, MathRandomErrors) {
             "Invalid arguments in States.MathRandom: the start (5) must be less than the end (5)");
   EXPECT_NE(Fails("States.MathRandom(9, 1)").find("less than"), std::string::npos);
   EXPECT_NE(Fails("States.MathRandom('a', 1)").find("argument 1 (the start)"), std::string::npos);
-  EXPECT_NE(Fails("States.MathRandom(1, 2, 'x')").find("argument 3 (the seed)"),
-            std::string::npos);
+  EXPECT_NE(Fails("States.MathRandom(1, 2, 'x')").find("argument 3 (the seed)"), std::string::npos);
   EXPECT_NE(Fails("States.MathRandom(1, 3000000000)").find("argument 2 (the end)"),
             std::string::npos);
 }
@@ -970,8 +922,7 @@ TEST_F(IntrinsicsTest, StringSplitOnAnyDelimiterCharacter) {
   EXPECT_JSON(Ok("States.StringSplit('a b', '')"), R"(["a b"])");
   EXPECT_JSON(Ok("States.StringSplit('', ',')"), "[]");
   EXPECT_JSON(Ok("States.StringSplit('é', '\xc3')"), R"(["é"])");  // code points, not bytes
-  EXPECT_NE(Fails("States.StringSplit(1, ',')").find("argument 1 (the string)"),
-            std::string::npos);
+  EXPECT_NE(Fails("States.StringSplit(1, ',')").find("argument 1 (the string)"), std::string::npos);
   EXPECT_NE(Fails("States.StringSplit('a', 1)").find("argument 2 (the delimiters)"),
             std::string::npos);
 }

@@ -23,8 +23,10 @@ using common::Status;
 // Nested "(", "[?(" and array literals inside one path. Keeps the parser's recursion (and the
 // evaluator's, which mirrors it) far from the stack limit whatever the input.
 constexpr int kMaxFilterNesting = 64;
-// libstdc++ compiles and runs regexes recursively; long patterns could exhaust the stack.
+// libstdc++ compiles and runs regexes recursively, about as deep as the expanded pattern is long
+// ("(){30000}" overflows an 8 MiB stack), so patterns are bounded in length and in expansion.
 constexpr std::size_t kMaxRegexLength = 256;
+constexpr std::uint64_t kMaxRegexExpansion = 1000;
 // Work units (visited, tested or selected nodes) one Select may spend. Paths such as "$..*..*..*"
 // or "$[0,0][0,0]..." grow their result exponentially; a 256 KiB payload (AWS's limit) has well
 // under 100k nodes, so only such pathological paths reach this, and they stop instead of hanging.
@@ -126,6 +128,60 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Roughly how many NFA states `pattern` expands to: atoms count 1, "{n,m}" multiplies the atom
+// or group before it by its largest bound. Saturates just above kMaxRegexExpansion.
+std::uint64_t RegexExpansion(std::string_view pattern) {
+  constexpr std::uint64_t kCap = kMaxRegexExpansion + 1;
+  std::vector<std::uint64_t> groups{0};  // running size of each open group
+  std::uint64_t last_atom = 0;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '(') {
+      groups.push_back(0);
+      continue;
+    }
+    if (c == ')' && groups.size() > 1) {
+      last_atom = std::min(kCap, groups.back() + 2);
+      groups.pop_back();
+      groups.back() = std::min(kCap, groups.back() + last_atom);
+      continue;
+    }
+    if (c == '{' && i + 1 < pattern.size() && pattern[i + 1] >= '0' && pattern[i + 1] <= '9') {
+      std::uint64_t bound = 0;
+      std::uint64_t n = 0;
+      std::size_t j = i + 1;
+      for (; j < pattern.size() && pattern[j] != '}'; ++j) {
+        if (pattern[j] >= '0' && pattern[j] <= '9') {
+          n = std::min(kCap, n * 10 + static_cast<std::uint64_t>(pattern[j] - '0'));
+        } else {
+          n = 0;
+        }
+        bound = std::max(bound, n);
+      }
+      if (bound > 1) {
+        groups.back() = std::min(kCap, groups.back() + last_atom * std::min(kCap, bound - 1));
+      }
+      i = j;
+      continue;
+    }
+    if (c == '\\') {
+      ++i;
+    } else if (c == '[') {
+      // A class is one atom; "]" right after "[" or "[^" is a literal member.
+      std::size_t j = i + 1;
+      if (j < pattern.size() && pattern[j] == '^') ++j;
+      if (j < pattern.size() && pattern[j] == ']') ++j;
+      while (j < pattern.size() && pattern[j] != ']') j += pattern[j] == '\\' ? 2 : 1;
+      i = j;
+    }
+    last_atom = 1;
+    groups.back() = std::min(kCap, groups.back() + 1);
+  }
+  std::uint64_t total = 0;
+  for (std::uint64_t g : groups) total = std::min(kCap, total + g);
+  return total;
+}
 
 bool IsIdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_' ||
@@ -692,6 +748,11 @@ class Parser {
     ++pos_;
     if (pattern.size() > kMaxRegexLength) {
       return Error("regular expression longer than " + std::to_string(kMaxRegexLength), start);
+    }
+    if (RegexExpansion(pattern) > kMaxRegexExpansion) {
+      return Error("regular expression repeats too much (at most " +
+                       std::to_string(kMaxRegexExpansion) + " expanded atoms)",
+                   start);
     }
     auto flags = std::regex::ECMAScript;
 #ifdef __GLIBCXX__

@@ -159,6 +159,20 @@ TEST(JsonPathParseTest, DeepFilterNestingIsRejectedNotOverflowed) {
   EXPECT_TRUE(JsonPath::Parse("$[?(" + std::string(10000, '!') + "@.a)]").ok());
 }
 
+TEST(JsonPathParseTest, RegexesAreBoundedSoMatchingCannotOverflowTheStack) {
+  for (const char* ok : {
+           "$[?(@ =~ /[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/)]",
+           "$[?(@ =~ /.{1,255}/)]", "$[?(@ =~ /(?:ab){10}x{3,}/)]", "$[?(@ =~ /[{]{2}/)]"}) {
+    EXPECT_TRUE(JsonPath::Parse(ok).ok()) << ok << ": " << ParseError(ok);
+  }
+  EXPECT_NE(ParseError("$[?(@ =~ /(){30000}/)]").find("repeats too much"), std::string::npos);
+  EXPECT_NE(ParseError("$[?(@ =~ /((a){100}){100}/)]").find("repeats too much"),
+            std::string::npos);
+  EXPECT_NE(ParseError("$[?(@ =~ /a{0,1001}/)]").find("repeats too much"), std::string::npos);
+  EXPECT_NE(ParseError("$[?(@ =~ /" + std::string(300, 'a') + "/)]").find("longer than 256"),
+            std::string::npos);
+}
+
 TEST(JsonPathParseTest, LongPathsParse) {
   std::string long_path = "$";
   for (int i = 0; i < 20000; ++i) long_path += ".a";

@@ -6,20 +6,10 @@
 #include "common/clock.h"
 #include "runtime/express_runner.h"
 #include "tasks/mock.h"
+#include "tasks/unconfigured.h"
 
 namespace tactus::cli {
 namespace {
-
-// Fails every task: `tactus run` without a mock config has no integrations to call yet.
-class NoTasksDispatcher final : public tasks::TaskDispatcher {
- public:
-  tasks::TaskOutcome Invoke(const tasks::TaskRequest& request) override {
-    return tasks::TaskOutcome::Failure(
-        "States.Runtime", "Task state '" + request.state_name + "' calls '" + request.resource +
-                              "', but no integration is configured for it; pass "
-                              "--mock-config FILE --test-case NAME to mock its responses");
-  }
-};
 
 struct RunArgs {
   std::string file, input = "{}", name, execution_name, mock_config, test_case;
@@ -52,6 +42,7 @@ int Run(const RunArgs& args) {
   common::SystemRandom random;
   std::string execution_name = args.execution_name.empty() ? random.Uuid4() : args.execution_name;
 
+  tasks::UnconfiguredDispatcher unconfigured;
   std::unique_ptr<tasks::TaskDispatcher> dispatcher;
   if (!args.mock_config.empty()) {
     if (args.test_case.empty()) {
@@ -69,10 +60,9 @@ int Run(const RunArgs& args) {
       return 2;
     }
     dispatcher = std::make_unique<tasks::MockDispatcher>(name, args.test_case,
-                                                         std::move(responses).value());
-  } else {
-    dispatcher = std::make_unique<NoTasksDispatcher>();
+                                                         std::move(responses).value(), unconfigured);
   }
+  tasks::TaskDispatcher& tasks = dispatcher ? *dispatcher : unconfigured;
 
   engine::ExecutionInfo info;
   const std::string arn_prefix = "arn:aws:states:us-east-1:111111111111:";
@@ -83,7 +73,7 @@ int Run(const RunArgs& args) {
   info.role_arn = "arn:aws:iam::111111111111:role/tactus-local";
   info.input = std::move(input).value();
 
-  runtime::ExpressRunner runner(*dispatcher, clock);
+  runtime::ExpressRunner runner(tasks, clock);
   runtime::RunOptions options;
   options.virtual_time = args.fast_timers;
   auto result = runner.Run(std::move(machine).value(), std::move(info), options);

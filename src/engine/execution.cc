@@ -116,7 +116,10 @@ struct Execution::Impl {
     auto& st = ctx["State"].emplace_object();
     st["EnteredTime"] = common::FormatIso8601(f.entered_time);
     st["Name"] = f.state ? f.state->name : "";
-    st["RetryCount"] = f.retry_count;
+    if (f.state && (f.state->type == StateType::kTask || f.state->type == StateType::kParallel ||
+                    f.state->type == StateType::kMap)) {
+      st["RetryCount"] = f.retry_count;
+    }
     if (f.task_token) {
       ctx["Task"] = json::object{{"Token", *f.task_token}};
     } else {
@@ -181,6 +184,16 @@ struct Execution::Impl {
 
   static void CommitAssign(Frame& f, json::object assigned) {
     for (auto& kv : assigned) f.vars[kv.key()] = std::move(kv.value());
+  }
+
+  // The error output Catch and tolerated Map failures pass on. AWS always writes both fields: a
+  // failure without an error name has neither (null, null); one with a name but no cause has "".
+  static json::value ErrorOutput(const Failure& failure) {
+    if (failure.error.empty()) {
+      return json::object{{"Error", nullptr},
+                          {"Cause", failure.cause.empty() ? json::value() : json::value(failure.cause)}};
+    }
+    return json::object{{"Error", failure.error}, {"Cause", failure.cause}};
   }
 
   bool PayloadTooLarge(const json::value& v) { return common::JsonSize(v) > kMaxPayloadBytes; }
@@ -520,6 +533,7 @@ struct Execution::Impl {
 
   void OnTaskFailed(Frame& f, Failure failure) {
     EndTaskWait(f);
+    if (failure.error == asl::kStatesRuntime) failure = RuntimeError(f, failure.cause);
     bool timed_out = failure.error == asl::kStatesTimeout ||
                      failure.error == asl::kStatesHeartbeatTimeout;
     Emit(&f, timed_out ? TimedOutEventType(f.resource_kind) : FailedEventType(f.resource_kind),
@@ -554,6 +568,14 @@ struct Execution::Impl {
     if (s.branches.empty()) CompleteChildren(f);
   }
 
+  // AWS reads *Path numbers from numeric strings too ("1" is 1); anything else stays as is.
+  static json::value NumberFromText(const json::value& v) {
+    if (!v.is_string()) return v;
+    auto parsed = common::ParseJson(v.get_string());
+    if (parsed.ok() && common::IsNumber(*parsed)) return std::move(parsed).value();
+    return v;
+  }
+
   // Resolves MaxConcurrency(Path), ToleratedFailureCount(Path), ToleratedFailurePercentage(Path).
   std::optional<Failure> ResolveMapSettings(Frame& f) {
     const State& s = *f.state;
@@ -566,14 +588,15 @@ struct Execution::Impl {
       if (!n.path) return std::nullopt;
       auto v = n.path->Evaluate(Scope(f, f.effective));
       if (!v) return NoResults(f, *n.path);
+      json::value number = NumberFromText(*v);
       std::int64_t i;
-      bool valid = is_float ? common::IsNumber(*v) : common::AsInt64(*v, &i);
+      bool valid = is_float ? common::IsNumber(number) : common::AsInt64(number, &i);
       if (!valid) {
         return RuntimeError(f, std::string("The ") + field + "Path field refers to value \"" +
                                    Display(*v) + "\" which is not a valid " +
                                    (is_float ? "float" : "integer") + ": " + n.path->text());
       }
-      *out = *v;
+      *out = std::move(number);
       return std::nullopt;
     };
     json::value mc, count, pct;
@@ -686,9 +709,7 @@ struct Execution::Impl {
         Emit(&parent, "MapIterationFailed", MapIterationDetails(parent.state->name, slot));
         ++parent.failures;
         if (failure->error != asl::kStatesRuntime && !ExceedsTolerance(parent)) {
-          json::object error_output{{"Error", failure->error}};
-          if (!failure->cause.empty()) error_output["Cause"] = failure->cause;
-          parent.results[slot] = std::move(error_output);
+          parent.results[slot] = ErrorOutput(*failure);
         } else {
           AbortChildren(parent);
           Emit(&parent, "MapStateFailed", {});
@@ -783,9 +804,7 @@ struct Execution::Impl {
       }
       for (const auto& catcher : s.catchers) {
         if (!Matches(catcher.error_equals, failure.error)) continue;
-        json::object error_output{{"Error", failure.error}};
-        if (!failure.cause.empty()) error_output["Cause"] = failure.cause;
-        json::value error_value(std::move(error_output));
+        json::value error_value = ErrorOutput(failure);
         auto assigned = EvaluateAssign(f, catcher.assign, error_value);
         if (!assigned.ok()) return FrameFailed(f, assigned.failure());
         auto out = ApplyResultPath(f, catcher.result_path, f.input, std::move(error_value));
@@ -840,8 +859,8 @@ struct Execution::Impl {
     timers.erase(it);
     if (t.kind == TimerKind::kExecutionTimeout) {
       status = ExecutionStatus::kTimedOut;
-      Emit(nullptr, "ExecutionTimedOut", ErrorDetails(asl::kStatesTimeout, ""));
-      error = asl::kStatesTimeout;
+      // AWS reports neither an error nor a cause for an execution that timed out.
+      Emit(nullptr, "ExecutionTimedOut", {});
       return Finish();
     }
     auto fit = frames.find(t.frame);
@@ -881,8 +900,8 @@ struct Execution::Impl {
                            {"Input", info.input},
                            {"Name", info.execution_name},
                            {"RoleArn", info.role_arn},
-                           {"StartTime", common::FormatIso8601(info.start_time)},
-                           {"RedriveCount", 0}};
+                           {"StartTime", common::FormatIso8601(info.start_time)}};
+    if (info.redrive_count) execution["RedriveCount"] = *info.redrive_count;
     context = json::object{
         {"Execution", std::move(execution)},
         {"State", json::object()},

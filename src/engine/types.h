@@ -24,6 +24,9 @@ struct ExecutionInfo {
   std::string role_arn;
   common::TimeMs start_time = 0;
   json::value input;
+  // $$.Execution.RedriveCount; absent for synchronous express executions, which AWS cannot
+  // redrive and which therefore show no such field.
+  std::optional<std::int64_t> redrive_count = 0;
 };
 
 // ---- Events ----

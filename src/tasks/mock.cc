@@ -132,24 +132,25 @@ Result<std::map<std::string, std::vector<MockResponse>>> MockConfig::TestCase(
 }
 
 MockDispatcher::MockDispatcher(std::string machine, std::string test_case,
-                               std::map<std::string, std::vector<MockResponse>> responses)
+                               std::map<std::string, std::vector<MockResponse>> responses,
+                               TaskDispatcher& unmocked)
     : machine_(std::move(machine)),
       test_case_(std::move(test_case)),
-      responses_(std::move(responses)) {}
+      responses_(std::move(responses)),
+      unmocked_(unmocked) {}
 
 TaskOutcome MockDispatcher::Invoke(const TaskRequest& request) {
+  auto it = responses_.find(request.state_name);
+  if (it == responses_.end()) return unmocked_.Invoke(request);
   std::int64_t n;
   {
     std::lock_guard lock(mu_);
     n = invocations_[request.state_name]++;
   }
-  auto it = responses_.find(request.state_name);
-  if (it != responses_.end()) {
-    for (const auto& r : it->second) {
-      if (n < r.first || n > r.last) continue;
-      if (r.is_throw) return TaskOutcome::Failure(r.error, r.cause);
-      return TaskOutcome::Success(r.value);
-    }
+  for (const auto& r : it->second) {
+    if (n < r.first || n > r.last) continue;
+    if (r.is_throw) return TaskOutcome::Failure(r.error, r.cause);
+    return TaskOutcome::Success(r.value);
   }
   return TaskOutcome::Failure(
       "States.Runtime", "No mocked response for state '" + request.state_name + "' (invocation " +

@@ -48,17 +48,20 @@ class MockConfig {
 // Answers tasks from one test case. Thread-safe.
 class MockDispatcher final : public TaskDispatcher {
  public:
+  // Tasks of states the test case does not mock go to `unmocked` (which must outlive this).
   MockDispatcher(std::string machine, std::string test_case,
-                 std::map<std::string, std::vector<MockResponse>> responses);
+                 std::map<std::string, std::vector<MockResponse>> responses,
+                 TaskDispatcher& unmocked);
 
-  // A state with no mock, or an invocation number past its last response, fails with
-  // States.Runtime (not catchable) and a cause naming the state, the invocation and the test
-  // case, so a mistake in the mock file is never mistaken for the workflow's own failure.
+  // An invocation number past a state's last response fails with States.Runtime (not
+  // catchable) and a cause naming the state, the invocation and the test case, so a mistake in
+  // the mock file is never mistaken for the workflow's own failure.
   TaskOutcome Invoke(const TaskRequest& request) override;
 
  private:
   std::string machine_, test_case_;
   std::map<std::string, std::vector<MockResponse>> responses_;
+  TaskDispatcher& unmocked_;
   std::mutex mu_;
   std::map<std::string, std::int64_t> invocations_;
 };

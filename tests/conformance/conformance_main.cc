@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "runtime/express_runner.h"
 #include "tasks/mock.h"
+#include "tasks/unconfigured.h"
 #include "tests/conformance/expect_match.h"
 
 namespace fs = std::filesystem;
@@ -71,22 +72,36 @@ Outcome RunCase(const json::object& c) {
   if (!config.ok()) return {false, "mock config: " + config.status().message()};
   auto responses = config->TestCase(machine_name, "conformance");
   if (!responses.ok()) return {false, responses.status().message()};
-  tasks::MockDispatcher dispatcher(machine_name, "conformance", std::move(responses).value());
+  tasks::UnconfiguredDispatcher unconfigured;
+  tasks::MockDispatcher dispatcher(machine_name, "conformance", std::move(responses).value(),
+                                   unconfigured);
 
   engine::ExecutionInfo info;
   std::string exec_name = "conformance-execution";
+  bool express = false;
   if (const auto* ctx = c.if_contains("context"); ctx && ctx->is_object()) {
     if (const auto* n = ctx->as_object().if_contains("execution_name"); n && n->is_string()) {
       exec_name = n->get_string();
+    }
+    if (const auto* t = ctx->as_object().if_contains("state_machine_type")) {
+      express = t->is_string() && t->get_string() == "EXPRESS";
     }
   }
   const std::string prefix = "arn:aws:states:us-east-1:111111111111:";
   info.state_machine_name = machine_name;
   info.state_machine_arn = prefix + "stateMachine:" + machine_name;
   info.execution_name = exec_name;
-  info.execution_arn = prefix + "execution:" + machine_name + ":" + exec_name;
+  // Express executions have ARNs of their own shape: ...:express:<machine>:<name>:<id>.
+  info.execution_arn = express ? prefix + "express:" + machine_name + ":" + exec_name +
+                                     ":8d5e7b6c-1f0a-4b7e-9a3c-2f6d4e1b0a99"
+                               : prefix + "execution:" + machine_name + ":" + exec_name;
   info.role_arn = "arn:aws:iam::111111111111:role/conformance";
   info.input = c.at("input");
+  if (const auto* source = c.if_contains("source");
+      source && source->is_string() &&
+      source->get_string().find("test_express_sync") != json::string::npos) {
+    info.redrive_count.reset();  // recorded through StartSyncExecution
+  }
 
   common::SystemClock clock;
   runtime::ExpressRunner runner(dispatcher, clock);
