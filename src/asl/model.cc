@@ -227,6 +227,10 @@ Result<State> CompileState(const std::string& name, const json::object& o) {
       auto m = Compile(proc->get_object());
       if (!m.ok()) return m.status();
       s.iterator = std::move(m).value();
+      if (const auto* config = proc->get_object().if_contains("ProcessorConfig");
+          config && config->is_object()) {
+        s.distributed = GetString(config->get_object(), "Mode") == "DISTRIBUTED";
+      }
       if (!(st = CompilePath(o, "ItemsPath", name, &s.items_path)).ok()) return st;
       if (!(st = CompileNumber(o, "MaxConcurrency", name, &s.max_concurrency)).ok()) return st;
       if (!(st = CompileNumber(o, "ToleratedFailureCount", name, &s.tolerated_failure_count))

@@ -112,6 +112,9 @@ struct State {
   std::optional<JsonPath> items_path;
   NumberOrPath max_concurrency, tolerated_failure_count, tolerated_failure_percentage;
   std::string label;
+  // ItemProcessor.ProcessorConfig.Mode == "DISTRIBUTED": iterations run as child executions
+  // whose events are not part of this execution's history (AWS records MapRun* events instead).
+  bool distributed = false;
 };
 
 struct StateMachine {

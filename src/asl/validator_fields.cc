@@ -221,9 +221,9 @@ void CheckPathOrIntrinsic(Diagnostics& out, std::string_view text, const std::st
   if (IntrinsicCall::LooksLikeCall(text)) {
     auto call = IntrinsicCall::Parse(text);
     if (!call.ok()) {
-      Report(out, kBadIntrinsic, loc,
-             "Invalid intrinsic function in " + std::string(field) + ": " +
-                 call.status().message());
+      Report(
+          out, kBadIntrinsic, loc,
+          "Invalid intrinsic function in " + std::string(field) + ": " + call.status().message());
     }
     return;
   }

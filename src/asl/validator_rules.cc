@@ -165,7 +165,8 @@ void CheckRule(Diagnostics& out, const json::value& v, const std::string& loc, b
              "IsPresent, ...).");
     } else if (operators.size() > 1) {
       std::string names;
-      for (std::string_view name : operators) names += (names.empty() ? "" : ", ") + std::string(name);
+      for (std::string_view name : operators)
+        names += (names.empty() ? "" : ", ") + std::string(name);
       Report(out, kSchema, loc,
              "A Choice rule may have only one comparison operator, but has " + names +
                  "; combine comparisons with And/Or.");

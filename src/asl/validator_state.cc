@@ -22,9 +22,9 @@ const StateType kStateTypes[] = {
      {"InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign", "Next", "End"}},
     {"Task",
      true,
-     {"Resource", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector",
-      "Retry", "Catch", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-      "HeartbeatSecondsPath", "Credentials", "Assign", "Next", "End"}},
+     {"Resource", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry",
+      "Catch", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
+      "Credentials", "Assign", "Next", "End"}},
     {"Choice", false, {"Choices", "Default", "InputPath", "OutputPath", "Assign"}},
     {"Wait",
      true,
@@ -38,11 +38,30 @@ const StateType kStateTypes[] = {
       "Catch", "Assign", "Next", "End"}},
     {"Map",
      true,
-     {"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector", "Parameters", "MaxConcurrency",
-      "MaxConcurrencyPath", "ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailureCount",
-      "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
-      "Label", "InputPath", "OutputPath", "ResultPath", "ResultSelector", "Retry", "Catch",
-      "Assign", "Next", "End"}},
+     {"ItemProcessor",
+      "Iterator",
+      "ItemsPath",
+      "ItemSelector",
+      "Parameters",
+      "MaxConcurrency",
+      "MaxConcurrencyPath",
+      "ItemReader",
+      "ItemBatcher",
+      "ResultWriter",
+      "ToleratedFailureCount",
+      "ToleratedFailureCountPath",
+      "ToleratedFailurePercentage",
+      "ToleratedFailurePercentagePath",
+      "Label",
+      "InputPath",
+      "OutputPath",
+      "ResultPath",
+      "ResultSelector",
+      "Retry",
+      "Catch",
+      "Assign",
+      "Next",
+      "End"}},
 };
 
 // Fields that exist only in JSONata mode; named specifically because they are a common mix-up.
@@ -102,8 +121,8 @@ int CountExclusive(Diagnostics& out, const json::object& state, const std::strin
   if (present > 1) {
     std::string all;
     for (std::string_view field : fields) all += (all.empty() ? "" : ", ") + std::string(field);
-    Report(out, kSchema, loc, "Only one of " + all + " may be set, but this state has " + names +
-                                  ".");
+    Report(out, kSchema, loc,
+           "Only one of " + all + " may be set, but this state has " + names + ".");
   }
   return present;
 }
@@ -111,8 +130,7 @@ int CountExclusive(Diagnostics& out, const json::object& state, const std::strin
 void CheckField(Diagnostics& out, std::string_view field, const json::value& value,
                 const std::string& loc, int depth) {
   if (IsPlainPathField(field)) {
-    CheckPath(out, value, loc, field, /*allow_null=*/field == "InputPath" ||
-                                                        field == "OutputPath");
+    CheckPath(out, value, loc, field, /*allow_null=*/field == "InputPath" || field == "OutputPath");
   } else if (field == "Comment" || field == "Next" || field == "Default" || field == "Resource" ||
              field == "Error" || field == "Cause") {
     ExpectString(out, value, loc, field);
@@ -121,7 +139,8 @@ void CheckField(Diagnostics& out, std::string_view field, const json::value& val
   } else if (field == "ResultPath") {
     CheckResultPath(out, value, loc, field);
   } else if (field == "ErrorPath" || field == "CausePath") {
-    if (ExpectString(out, value, loc, field)) CheckPathOrIntrinsic(out, value.get_string(), loc, field);
+    if (ExpectString(out, value, loc, field))
+      CheckPathOrIntrinsic(out, value.get_string(), loc, field);
   } else if (field == "Parameters" || field == "ResultSelector" || field == "ItemSelector" ||
              field == "Credentials" || field == "ItemReader" || field == "ItemBatcher" ||
              field == "ResultWriter") {
@@ -215,7 +234,8 @@ void CheckTypeSpecific(Diagnostics& out, const StateType& type, const json::obje
     CountExclusive(out, state, loc, {"Error", "ErrorPath"});
     CountExclusive(out, state, loc, {"Cause", "CausePath"});
   } else if (name == "Parallel") {
-    CheckRequired(out, state, loc, "Branches", "a Parallel state needs a non-empty array of branches");
+    CheckRequired(out, state, loc, "Branches",
+                  "a Parallel state needs a non-empty array of branches");
   } else if (name == "Map") {
     if (CountExclusive(out, state, loc, {"ItemProcessor", "Iterator"}) == 0) {
       Report(out, kSchema, loc,

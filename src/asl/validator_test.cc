@@ -24,14 +24,12 @@ std::string Describe(const std::vector<Diagnostic>& diagnostics) {
 ::testing::AssertionResult Has(const std::vector<Diagnostic>& diagnostics, std::string_view code,
                                std::string_view location, std::string_view fragment) {
   for (const Diagnostic& d : diagnostics) {
-    if (d.code == code && d.location == location &&
-        d.message.find(fragment) != std::string::npos) {
+    if (d.code == code && d.location == location && d.message.find(fragment) != std::string::npos) {
       return ::testing::AssertionSuccess();
     }
   }
   return ::testing::AssertionFailure()
-         << "no " << code << " at '" << location << "' mentioning '" << fragment
-         << "'; got:\n"
+         << "no " << code << " at '" << location << "' mentioning '" << fragment << "'; got:\n"
          << Describe(diagnostics);
 }
 
@@ -107,7 +105,8 @@ TEST(ValidatorTest, RejectsHugeAndDeepInputCleanly) {
   ASSERT_EQ(deep.size(), 1u);
   EXPECT_EQ(deep[0].code, "INVALID_JSON_DESCRIPTION");
 
-  std::string huge = R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Result": ")";
+  std::string huge =
+      R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Result": ")";
   huge += std::string(2 * 1024 * 1024, 'x') + "\"}}}";
   auto big = Check(huge);
   ASSERT_EQ(big.size(), 1u);
@@ -116,8 +115,7 @@ TEST(ValidatorTest, RejectsHugeAndDeepInputCleanly) {
 
 TEST(ValidatorTest, RejectsNonObjectDefinitions) {
   for (const char* text : {"[]", "1", "null", "\"x\"", "true", "[{\"StartAt\": \"A\"}]"}) {
-    EXPECT_TRUE(Has(Check(text), "SCHEMA_VALIDATION_FAILED", "", "must be a JSON object"))
-        << text;
+    EXPECT_TRUE(Has(Check(text), "SCHEMA_VALIDATION_FAILED", "", "must be a JSON object")) << text;
   }
 }
 
@@ -125,17 +123,17 @@ TEST(ValidatorTest, ChecksTopLevelFields) {
   EXPECT_TRUE(Has(Check(R"({"States": {"A": {"Type": "Succeed"}}})"), "SCHEMA_VALIDATION_FAILED",
                   "", "'StartAt'"));
   EXPECT_TRUE(Has(Check(R"({"StartAt": "A"})"), "SCHEMA_VALIDATION_FAILED", "", "'States'"));
-  EXPECT_TRUE(Has(Check(R"({"StartAt": "A", "States": {}})"), "SCHEMA_VALIDATION_FAILED",
-                  "/States", "at least one state"));
-  EXPECT_TRUE(Has(Check(R"({"StartAt": "A", "States": []})"), "SCHEMA_VALIDATION_FAILED",
-                  "/States", "must be an object"));
+  EXPECT_TRUE(Has(Check(R"({"StartAt": "A", "States": {}})"), "SCHEMA_VALIDATION_FAILED", "/States",
+                  "at least one state"));
+  EXPECT_TRUE(Has(Check(R"({"StartAt": "A", "States": []})"), "SCHEMA_VALIDATION_FAILED", "/States",
+                  "must be an object"));
   EXPECT_TRUE(Has(Check(R"({"StartAt": 1, "States": {"A": {"Type": "Succeed"}}})"),
                   "SCHEMA_VALIDATION_FAILED", "/StartAt", "must be a string"));
   const std::string a = R"("StartAt": "A", "States": {"A": {"Type": "Succeed"}})";
   EXPECT_TRUE(Has(Check("{" + a + R"(, "Extra": 1})"), "SCHEMA_VALIDATION_FAILED", "/Extra",
                   "Field 'Extra' is not supported"));
-  EXPECT_TRUE(Has(Check("{" + a + R"(, "Version": "2.0"})"), "SCHEMA_VALIDATION_FAILED",
-                  "/Version", "\"1.0\""));
+  EXPECT_TRUE(Has(Check("{" + a + R"(, "Version": "2.0"})"), "SCHEMA_VALIDATION_FAILED", "/Version",
+                  "\"1.0\""));
   EXPECT_TRUE(Has(Check("{" + a + R"(, "TimeoutSeconds": 0})"), "SCHEMA_VALIDATION_FAILED",
                   "/TimeoutSeconds", "integer between 1"));
   EXPECT_TRUE(Has(Check("{" + a + R"(, "TimeoutSeconds": 1.5})"), "SCHEMA_VALIDATION_FAILED",
@@ -160,14 +158,13 @@ TEST(ValidatorTest, ReportsJsonataAsUnsupported) {
 }
 
 TEST(ValidatorTest, ChecksStateTypesAndFields) {
-  EXPECT_TRUE(Has(CheckState(R"({"End": true})"), "SCHEMA_VALIDATION_FAILED", "/States/A",
-                  "needs 'Type'"));
+  EXPECT_TRUE(
+      Has(CheckState(R"({"End": true})"), "SCHEMA_VALIDATION_FAILED", "/States/A", "needs 'Type'"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Sleep", "End": true})"), "SCHEMA_VALIDATION_FAILED",
                   "/States/A/Type", "Unknown state type 'Sleep'"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": 3})"), "SCHEMA_VALIDATION_FAILED", "/States/A/Type",
                   "must be a string"));
-  EXPECT_TRUE(Has(CheckState("[1]"), "SCHEMA_VALIDATION_FAILED", "/States/A",
-                  "must be an object"));
+  EXPECT_TRUE(Has(CheckState("[1]"), "SCHEMA_VALIDATION_FAILED", "/States/A", "must be an object"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Pass", "Foo": 1, "End": true})"),
                   "SCHEMA_VALIDATION_FAILED", "/States/A/Foo",
                   "Field 'Foo' is not supported for state type Pass"));
@@ -282,7 +279,8 @@ TEST(ValidatorTest, ChecksMapFields) {
                              R"(, "MaxConcurrency": -1})"),
                   "SCHEMA_VALIDATION_FAILED", "/States/A/MaxConcurrency", "between 0"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Map", "End": true, "MaxConcurrency": 1,
-                  "MaxConcurrencyPath": "$.m", "ItemProcessor": )" + proc + "}"),
+                  "MaxConcurrencyPath": "$.m", "ItemProcessor": )" +
+                             proc + "}"),
                   "SCHEMA_VALIDATION_FAILED", "/States/A", "Only one of MaxConcurrency"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Map", "End": true, "ItemProcessor": {
                   "ProcessorConfig": {"Mode": "FAST"}, "StartAt": "X",
@@ -302,7 +300,8 @@ TEST(ValidatorTest, ChecksMapFields) {
                   "SCHEMA_VALIDATION_FAILED", "/States/A/Iterator/Version",
                   "not supported at a Map Iterator"));
   EXPECT_TRUE(Clean(CheckState(R"({"Type": "Map", "End": true, "Label": "L",
-      "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket.$": "$.b"}},
+      "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                     "Parameters": {"Bucket.$": "$.b"}},
       "ItemBatcher": {"MaxItemsPerBatch": 2}, "ResultWriter": {"Resource": "r"},
       "ToleratedFailureCountPath": "$.c", "ItemProcessor": {"ProcessorConfig":
       {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}, "StartAt": "X",
@@ -324,8 +323,8 @@ TEST(ValidatorTest, ValidatesSubMachinesRecursivelyWithScopedNames) {
       {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}]}, "B": {"Type": "Succeed"}})")));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Parallel", "End": true, "Branches": []})"),
                   "SCHEMA_VALIDATION_FAILED", "/States/A/Branches", "must not be empty"));
-  EXPECT_TRUE(Has(CheckState(R"({"Type": "Parallel", "End": true})"),
-                  "SCHEMA_VALIDATION_FAILED", "/States/A", "'Branches'"));
+  EXPECT_TRUE(Has(CheckState(R"({"Type": "Parallel", "End": true})"), "SCHEMA_VALIDATION_FAILED",
+                  "/States/A", "'Branches'"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Parallel", "End": true, "Branches": [
                   {"StartAt": "X", "States": {"X": {"Type": "Succeed"}}, "Version": "1.0"}]})"),
                   "SCHEMA_VALIDATION_FAILED", "/States/A/Branches/0/Version",
@@ -401,14 +400,14 @@ TEST(ValidatorTest, ChecksChoiceRules) {
                        R"(}, "B": {"Type": "Succeed"}})");
   };
   const std::string at = "/States/A/Choices/0";
-  EXPECT_TRUE(Has(choice("[]"), "SCHEMA_VALIDATION_FAILED", "/States/A/Choices",
-                  "must not be empty"));
+  EXPECT_TRUE(
+      Has(choice("[]"), "SCHEMA_VALIDATION_FAILED", "/States/A/Choices", "must not be empty"));
   EXPECT_TRUE(Has(CheckState(R"({"Type": "Choice"})"), "SCHEMA_VALIDATION_FAILED", "/States/A",
                   "'Choices'"));
-  EXPECT_TRUE(Has(choice(R"([{"Variable": "$.x", "IsNull": true}])"),
-                  "SCHEMA_VALIDATION_FAILED", at, "needs 'Next'"));
-  EXPECT_TRUE(Has(choice(R"([{"Variable": "$.x", "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED",
-                  at, "one comparison operator"));
+  EXPECT_TRUE(Has(choice(R"([{"Variable": "$.x", "IsNull": true}])"), "SCHEMA_VALIDATION_FAILED",
+                  at, "needs 'Next'"));
+  EXPECT_TRUE(Has(choice(R"([{"Variable": "$.x", "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED", at,
+                  "one comparison operator"));
   EXPECT_TRUE(Has(choice(R"([{"IsNull": true, "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED", at,
                   "needs 'Variable'"));
   EXPECT_TRUE(Has(choice(R"([{"Variable": "$.x", "IsNull": true, "IsString": true,
@@ -417,10 +416,10 @@ TEST(ValidatorTest, ChecksChoiceRules) {
   EXPECT_TRUE(Has(choice(R"([{"Variable": "$.x", "IsNull": true, "Not": {"Variable": "$.y",
                   "IsNull": true}, "Next": "B"}])"),
                   "SCHEMA_VALIDATION_FAILED", at, "mixes them"));
-  EXPECT_TRUE(Has(choice(R"([{"And": [], "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED",
-                  at + "/And", "must not be empty"));
-  EXPECT_TRUE(Has(choice(R"([{"Not": [], "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED",
-                  at + "/Not", "must be an object"));
+  EXPECT_TRUE(Has(choice(R"([{"And": [], "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED", at + "/And",
+                  "must not be empty"));
+  EXPECT_TRUE(Has(choice(R"([{"Not": [], "Next": "B"}])"), "SCHEMA_VALIDATION_FAILED", at + "/Not",
+                  "must be an object"));
   EXPECT_TRUE(Has(choice(R"([{"Or": [{"Variable": "$.x", "IsNull": true, "Next": "B"}],
                   "Next": "B"}])"),
                   "SCHEMA_VALIDATION_FAILED", at + "/Or/0/Next", "must not have 'Next'"));
@@ -453,8 +452,8 @@ TEST(ValidatorTest, AcceptsEveryChoiceOperator) {
     rules += std::string(rules.empty() ? "" : ",") + R"({"Variable": "$.v", ")" + op +
              "\": " + operand + R"(, "Next": "B"})";
   };
-  for (const char* family : {"Equals", "LessThan", "GreaterThan", "LessThanEquals",
-                             "GreaterThanEquals"}) {
+  for (const char* family :
+       {"Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals"}) {
     add(std::string("String") + family, "\"s\"");
     add(std::string("Numeric") + family, "1.5");
     add(std::string("Timestamp") + family, "\"2024-01-01T00:00:00Z\"");
@@ -465,8 +464,8 @@ TEST(ValidatorTest, AcceptsEveryChoiceOperator) {
   add("StringMatches", "\"a*b\"");
   add("BooleanEquals", "false");
   add("BooleanEqualsPath", "\"$.w\"");
-  for (const char* is : {"IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean",
-                         "IsTimestamp"}) {
+  for (const char* is :
+       {"IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"}) {
     add(is, "true");
   }
   EXPECT_TRUE(Clean(CheckStates(R"({"A": {"Type": "Choice", "Choices": [)" + rules +
@@ -506,12 +505,12 @@ TEST(ValidatorTest, ChecksRetriers) {
 
 TEST(ValidatorTest, ChecksCatchers) {
   auto catchers = [](const std::string& list) {
-    return CheckStates(R"({"A": {"Type": "Task", "Resource": "r", "End": true, "Catch": )" +
-                       list + R"(}, "B": {"Type": "Succeed"}})");
+    return CheckStates(R"({"A": {"Type": "Task", "Resource": "r", "End": true, "Catch": )" + list +
+                       R"(}, "B": {"Type": "Succeed"}})");
   };
   const std::string at = "/States/A/Catch/0";
-  EXPECT_TRUE(Has(catchers(R"([{"ErrorEquals": ["E"]}])"), "SCHEMA_VALIDATION_FAILED", at,
-                  "needs 'Next'"));
+  EXPECT_TRUE(
+      Has(catchers(R"([{"ErrorEquals": ["E"]}])"), "SCHEMA_VALIDATION_FAILED", at, "needs 'Next'"));
   EXPECT_TRUE(Has(catchers(R"([{"ErrorEquals": ["E"], "Next": "Z"}, {"ErrorEquals": ["F"],
                   "Next": "B"}])"),
                   "MISSING_TRANSITION_TARGET", at + "/Next", "'Z'"));
@@ -583,7 +582,8 @@ TEST(ValidatorTest, BoundsRecursionOnProgrammaticallyBuiltValues) {
   boost::json::value* innermost = &machine;
   for (int i = 0; i < 1000; ++i) {
     boost::json::value child = {{"StartAt", "P"}, {"States", boost::json::object{}}};
-    boost::json::object& state = (*innermost).as_object()["States"].as_object()["P"].emplace_object();
+    boost::json::object& state =
+        (*innermost).as_object()["States"].as_object()["P"].emplace_object();
     state["Type"] = "Parallel";
     state["End"] = true;
     boost::json::array& branches = state["Branches"].emplace_array();

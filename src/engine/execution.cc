@@ -34,6 +34,7 @@ struct Frame {
 
   std::int64_t id = 0;
   std::int64_t parent = 0;  // 0: the root
+  bool silent = false;      // inside a distributed Map: events belong to a child execution
   std::size_t slot = 0;     // branch or item index within the parent
   const asl::StateMachine* machine = nullptr;
   json::object vars;
@@ -103,6 +104,7 @@ struct Execution::Impl {
 
   // ---- history ----
   std::int64_t Emit(Frame* f, std::string_view type, json::object details) {
+    if (f && f->silent) return f->last_event_id;
     std::int64_t id = static_cast<std::int64_t>(history.size()) + 1;
     std::int64_t prev = f ? f->last_event_id : (history.empty() ? 0 : id - 1);
     history.push_back(MakeHistoryEvent(type, id, prev, now, std::move(details)));
@@ -215,6 +217,10 @@ struct Execution::Impl {
     f.slot = slot;
     f.machine = m;
     f.vars = std::move(vars);
+    if (parent) {
+      const Frame& p = frames.at(parent);
+      f.silent = p.silent || (p.state && p.state->type == StateType::kMap && p.state->distributed);
+    }
     return f;
   }
 
@@ -493,6 +499,10 @@ struct Execution::Impl {
     Emit(&f, ScheduledEventType(f.resource_kind),
          TaskScheduledDetails(s.resource, params, timeout, heartbeat));
     Emit(&f, StartedEventType(f.resource_kind), TaskStartedDetails(s.resource));
+    // The request was delivered; the result comes later (a callback or a job's completion).
+    if (f.task_token || s.resource.ends_with(".sync") || s.resource.find(".sync:") != std::string::npos) {
+      Emit(&f, "TaskSubmitted", TaskStartedDetails(s.resource));
+    }
     f.task_id = next_id++;
     tasks[f.task_id] = f.id;
     f.phase = Frame::Phase::kWaitTask;
@@ -515,7 +525,6 @@ struct Execution::Impl {
   void OnTaskSucceeded(Frame& f, json::value result) {
     EndTaskWait(f);
     const State& s = *f.state;
-    if (f.task_token) Emit(&f, "TaskSubmitted", TaskStartedDetails(s.resource));
     if (PayloadTooLarge(result)) {
       Failure failure = DataLimit(f);
       Emit(&f, FailedEventType(f.resource_kind),
@@ -640,13 +649,20 @@ struct Execution::Impl {
       return HandleError(f, RuntimeError(f, "Map state input must be an array, but was: " +
                                                 common::SerializeJson(items_value)));
     }
-    if (auto e = ResolveMapSettings(f)) return HandleError(f, *e);
+    auto settings_error = ResolveMapSettings(f);
+    // AWS has started the Map (and records so) before it reads the tolerated-failure settings,
+    // but not before MaxConcurrency.
+    if (settings_error && settings_error->cause.find("MaxConcurrency") != std::string::npos) {
+      return HandleError(f, *settings_error);
+    }
+    Emit(&f, "MapStateStarted", MapStateStartedDetails(items_value.as_array().size()));
+    if (settings_error) return HandleError(f, *settings_error);
+    if (s.distributed) Emit(&f, "MapRunStarted", {});
     f.items = std::move(items_value.as_array());
     f.children.clear();
     f.results.assign(f.items.size(), json::value());
     f.next_item = f.running = f.finished = f.failures = 0;
     f.phase = Frame::Phase::kWaitChildren;
-    Emit(&f, "MapStateStarted", MapStateStartedDetails(f.items.size()));
     if (f.items.empty()) return CompleteChildren(f);
     PumpMap(f);
   }
@@ -670,15 +686,14 @@ struct Execution::Impl {
           Failure failure = r.failure();
           if (failure.error == asl::kStatesRuntime) failure = RuntimeError(f, failure.cause);
           AbortChildren(f);
-          Emit(&f, "MapStateFailed", {});
-          return HandleError(f, failure);
+          return HandleError(f, failure, EndOfChildren(f, false));
         }
         input = std::move(r).value();
       }
       Frame& child = NewFrame(f.id, index, s.iterator.get(), f.vars);
       ++f.running;
       child.last_event_id =
-          Emit(&f, "MapIterationStarted", MapIterationDetails(s.name, index));
+          Emit(&child, "MapIterationStarted", MapIterationDetails(s.name, index));
       child.pending_state = s.iterator->start_at;
       child.pending_input = std::move(input);
       f.children.push_back(child.id);
@@ -706,27 +721,31 @@ struct Execution::Impl {
     if (is_map) --parent.running;
     if (failure) {
       if (is_map) {
-        Emit(&parent, "MapIterationFailed", MapIterationDetails(parent.state->name, slot));
+        if (!parent.state->distributed) {
+          Emit(&parent, "MapIterationFailed", MapIterationDetails(parent.state->name, slot));
+        }
         ++parent.failures;
         if (failure->error != asl::kStatesRuntime && !ExceedsTolerance(parent)) {
           parent.results[slot] = ErrorOutput(*failure);
         } else {
           AbortChildren(parent);
-          Emit(&parent, "MapStateFailed", {});
           bool tolerance_set = parent.tolerated_count || parent.tolerated_percentage;
           if (tolerance_set && failure->error != asl::kStatesRuntime) {
-            return HandleError(parent, Failure{asl::kStatesExceedToleratedFailureThreshold,
-                                               "The specified tolerance threshold was exceeded"});
+            return HandleError(parent,
+                               Failure{asl::kStatesExceedToleratedFailureThreshold,
+                                       "The specified tolerance threshold was exceeded"},
+                               EndOfChildren(parent, false));
           }
-          return HandleError(parent, *failure);
+          return HandleError(parent, *failure, EndOfChildren(parent, false));
         }
       } else {
         AbortChildren(parent);
-        Emit(&parent, "ParallelStateFailed", {});
-        return HandleError(parent, *failure);
+        return HandleError(parent, *failure, EndOfChildren(parent, false));
       }
     } else {
-      if (is_map) Emit(&parent, "MapIterationSucceeded", MapIterationDetails(parent.state->name, slot));
+      if (is_map && !parent.state->distributed) {
+        Emit(&parent, "MapIterationSucceeded", MapIterationDetails(parent.state->name, slot));
+      }
       parent.results[slot] = *output;
     }
     std::size_t total = is_map ? parent.items.size() : parent.state->branches.size();
@@ -737,8 +756,7 @@ struct Execution::Impl {
   void CompleteChildren(Frame& f) {
     for (auto id : f.children) frames.erase(id);
     f.children.clear();
-    bool is_map = f.state->type == StateType::kMap;
-    Emit(&f, is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", {});
+    for (const auto& e : EndOfChildren(f, true)) Emit(&f, e, {});
     json::array results(std::make_move_iterator(f.results.begin()),
                         std::make_move_iterator(f.results.end()));
     f.results.clear();
@@ -784,7 +802,23 @@ struct Execution::Impl {
     return false;
   }
 
-  void HandleError(Frame& f, Failure failure) {
+  // Events that close a Parallel or Map state's children: "MapRunFailed MapStateFailed", ...
+  std::vector<std::string> EndOfChildren(const Frame& f, bool succeeded) {
+    const char* outcome = succeeded ? "Succeeded" : "Failed";
+    if (f.state->type == StateType::kParallel) {
+      // AWS's recorded histories show ParallelStateFailed but no ParallelStateSucceeded.
+      if (succeeded) return {};
+      return {"ParallelStateFailed"};
+    }
+    std::vector<std::string> events;
+    if (f.state->distributed) events.push_back(std::string("MapRun") + outcome);
+    events.push_back(std::string("MapState") + outcome);
+    return events;
+  }
+
+  // `failed_events` are recorded only when the failure is not retried (AWS records a retried
+  // Map or Parallel as simply starting again).
+  void HandleError(Frame& f, Failure failure, const std::vector<std::string>& failed_events = {}) {
     const State& s = *f.state;
     if (failure.error != asl::kStatesRuntime) {
       for (std::size_t i = 0; i < s.retry.size(); ++i) {
@@ -802,6 +836,7 @@ struct Execution::Impl {
         f.timer_id = StartTimer(f, TimerKind::kRetry, now + static_cast<common::TimeMs>(delay * 1000));
         return;
       }
+      for (const auto& e : failed_events) Emit(&f, e, {});
       for (const auto& catcher : s.catchers) {
         if (!Matches(catcher.error_equals, failure.error)) continue;
         json::value error_value = ErrorOutput(failure);
@@ -811,6 +846,9 @@ struct Execution::Impl {
         if (!out.ok()) return FrameFailed(f, out.failure());
         return ExitState(f, std::move(out).value(), std::move(assigned).value(), catcher.next);
       }
+    }
+    if (failure.error == asl::kStatesRuntime) {
+      for (const auto& e : failed_events) Emit(&f, e, {});
     }
     FrameFailed(f, std::move(failure));
   }

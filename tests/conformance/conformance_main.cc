@@ -59,7 +59,29 @@ json::value ToMockConfig(const std::string& machine, const json::object& mocks) 
 struct Outcome {
   bool passed = false;
   std::string why;
+  // Whether the recorded history event types were compared, and whether they matched.
+  bool history_compared = false;
+  bool history_matched = false;
+  std::string history_diff;
 };
+
+// Informational (NORMALIZATION.md does not compare history): the sequence of event types.
+void CompareHistory(const json::object& c, const runtime::RunResult& result, Outcome* o) {
+  const auto* recorded = c.if_contains("history_types");
+  if (!recorded || !recorded->is_array()) return;
+  o->history_compared = true;
+  std::vector<std::string> want, got;
+  for (const auto& t : recorded->as_array()) want.emplace_back(t.as_string());
+  for (const auto& e : result.history) got.emplace_back(e.at("type").as_string());
+  o->history_matched = want == got;
+  if (!o->history_matched) {
+    std::size_t i = 0;
+    while (i < want.size() && i < got.size() && want[i] == got[i]) ++i;
+    o->history_diff = "event " + std::to_string(i + 1) + ": expected " +
+                      (i < want.size() ? want[i] : "<end>") + ", got " +
+                      (i < got.size() ? got[i] : "<end>");
+  }
+}
 
 Outcome RunCase(const json::object& c) {
   const std::string machine_name = "ConformanceMachine";
@@ -109,6 +131,12 @@ Outcome RunCase(const json::object& c) {
   options.virtual_time = true;
   options.seed = 42;
   auto result = runner.Run(std::move(machine).value(), std::move(info), options);
+  Outcome outcome;
+  CompareHistory(c, result, &outcome);
+  auto fail = [&](std::string why) {
+    outcome.why = std::move(why);
+    return outcome;
+  };
 
   const auto& expect = c.at("expect").as_object();
   std::vector<std::string> placeholders;
@@ -122,20 +150,22 @@ Outcome RunCase(const json::object& c) {
   if (status != expected_status) {
     std::string detail = status == "SUCCEEDED" ? common::SerializeJson(result.output)
                                                : result.error + ": " + result.cause;
-    return {false, "status " + status + " (" + detail.substr(0, 400) + "), expected " +
-                       expected_status};
+    return fail("status " + status + " (" + detail.substr(0, 400) + "), expected " +
+                expected_status);
   }
   if (status == "SUCCEEDED") {
-    if (!matcher.Match(expect.at("output"), result.output, &why)) return {false, "output " + why};
-    return {true, ""};
+    if (!matcher.Match(expect.at("output"), result.output, &why)) return fail("output " + why);
+    outcome.passed = true;
+    return outcome;
   }
   json::value error(json::string(result.error)), cause(json::string(result.cause));
   const json::value null_value;
   const auto* e = expect.if_contains("error");
   const auto* ca = expect.if_contains("cause");
-  if (!matcher.MatchError(e ? *e : null_value, &error, &why)) return {false, "error " + why};
-  if (!matcher.MatchError(ca ? *ca : null_value, &cause, &why)) return {false, "cause " + why};
-  return {true, ""};
+  if (!matcher.MatchError(e ? *e : null_value, &error, &why)) return fail("error " + why);
+  if (!matcher.MatchError(ca ? *ca : null_value, &cause, &why)) return fail("cause " + why);
+  outcome.passed = true;
+  return outcome;
 }
 
 }  // namespace
@@ -176,7 +206,7 @@ int main(int argc, char** argv) {
   std::sort(files.begin(), files.end());
 
   std::map<std::string, std::pair<int, int>> per_category;
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, history_compared = 0, history_matched = 0;
   std::vector<std::string> regressions, fixed;
   for (const auto& file : files) {
     auto parsed = common::ParseJson(ReadAll(file));
@@ -191,6 +221,14 @@ int main(int argc, char** argv) {
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
     Outcome o = RunCase(c);
     auto& counts = per_category[category];
+    if (o.passed && o.history_compared) {
+      ++history_compared;
+      if (o.history_matched) {
+        ++history_matched;
+      } else if (verbose) {
+        std::cout << "HISTORY " << category << "/" << name << ": " << o.history_diff << "\n";
+      }
+    }
     bool is_known = known.count(name) > 0;
     if (o.passed) {
       ++passed;
@@ -209,6 +247,8 @@ int main(int argc, char** argv) {
     std::printf("%-32s %7d %7d\n", category.c_str(), counts.first, counts.second);
   }
   std::cout << "asl-conformance: " << passed << " passed, " << failed << " failed\n";
+  std::cout << "history event types identical to AWS's (informational): " << history_matched
+            << " of " << history_compared << " passing cases with a recorded history\n";
   for (const auto& f : fixed) {
     std::cout << "now passing (remove from known_failures.txt): " << f << "\n";
   }
