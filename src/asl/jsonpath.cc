@@ -81,8 +81,21 @@ struct Operand {
 enum class FilterKind : std::uint8_t { kOr, kAnd, kNot, kExists, kCompare, kConstant };
 
 enum class CompareOp : std::uint8_t {
-  kEq, kNe, kLt, kLe, kGt, kGe, kMatch, kIn, kNin, kSubsetOf, kAnyOf, kNoneOf, kContains,
-  kSize, kEmpty,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kMatch,
+  kIn,
+  kNin,
+  kSubsetOf,
+  kAnyOf,
+  kNoneOf,
+  kContains,
+  kSize,
+  kEmpty,
 };
 
 struct Filter {
@@ -96,14 +109,20 @@ struct Filter {
 
 const char* TypeName(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -115,7 +134,7 @@ struct JsonPath::Impl {
   PathRoot root = PathRoot::kInput;
   std::string variable;
   std::vector<Segment> segments;
-  bool simple = true;      // every segment IsSimple
+  bool simple = true;       // every segment IsSimple
   bool merge_last = false;  // ends in ['a','b'], which Jayway evaluates to one merged object
   bool definite = true;
   bool reference = true;
@@ -193,10 +212,25 @@ bool IsIdentifierChar(char c) {
 bool IsNameChar(char c, bool in_filter) {
   if (static_cast<unsigned char>(c) < 0x20) return false;
   switch (c) {
-    case '.': case '[': case ']': case '(': case ')': case ' ': case '\'': case '"': case '$':
-    case '@': case ',':
+    case '.':
+    case '[':
+    case ']':
+    case '(':
+    case ')':
+    case ' ':
+    case '\'':
+    case '"':
+    case '$':
+    case '@':
+    case ',':
       return false;
-    case '=': case '!': case '<': case '>': case '&': case '|': case '~':
+    case '=':
+    case '!':
+    case '<':
+    case '>':
+    case '&':
+    case '|':
+    case '~':
       return !in_filter;
     default:
       return true;
@@ -461,27 +495,43 @@ class Parser {
       if (AtEnd()) return Error("unterminated string", open);
       const char e = text_[pos_++];
       switch (e) {
-        case 'n': out->push_back('\n'); break;
-        case 't': out->push_back('\t'); break;
-        case 'r': out->push_back('\r'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
         case 'u': {
           std::uint32_t cp = 0;
           for (int i = 0; i < 4; ++i) {
             const char h = Peek();
             int digit;
-            if (IsDigit(h)) digit = h - '0';
-            else if (h >= 'a' && h <= 'f') digit = h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F') digit = h - 'A' + 10;
-            else return Error("invalid \\u escape", pos_);
+            if (IsDigit(h))
+              digit = h - '0';
+            else if (h >= 'a' && h <= 'f')
+              digit = h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F')
+              digit = h - 'A' + 10;
+            else
+              return Error("invalid \\u escape", pos_);
             cp = cp * 16 + static_cast<std::uint32_t>(digit);
             ++pos_;
           }
           AppendUtf8(cp, out);
           break;
         }
-        default: out->push_back(e); break;
+        default:
+          out->push_back(e);
+          break;
       }
     }
   }
@@ -587,15 +637,19 @@ class Parser {
 
   bool ParseCompareOp(CompareOp* op) {
     static constexpr std::pair<std::string_view, CompareOp> kSymbols[] = {
-        {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}, {"<=", CompareOp::kLe},
+        {"==", CompareOp::kEq}, {"!=", CompareOp::kNe},    {"<=", CompareOp::kLe},
         {">=", CompareOp::kGe}, {"=~", CompareOp::kMatch}, {"<", CompareOp::kLt},
         {">", CompareOp::kGt},
     };
     static constexpr std::pair<std::string_view, CompareOp> kWords[] = {
-        {"in", CompareOp::kIn},           {"nin", CompareOp::kNin},
-        {"subsetof", CompareOp::kSubsetOf}, {"anyof", CompareOp::kAnyOf},
-        {"noneof", CompareOp::kNoneOf},   {"contains", CompareOp::kContains},
-        {"size", CompareOp::kSize},       {"empty", CompareOp::kEmpty},
+        {"in", CompareOp::kIn},
+        {"nin", CompareOp::kNin},
+        {"subsetof", CompareOp::kSubsetOf},
+        {"anyof", CompareOp::kAnyOf},
+        {"noneof", CompareOp::kNoneOf},
+        {"contains", CompareOp::kContains},
+        {"size", CompareOp::kSize},
+        {"empty", CompareOp::kEmpty},
     };
     const std::string_view rest = text_.substr(pos_);
     for (const auto& [symbol, value] : kSymbols) {
@@ -652,8 +706,10 @@ class Parser {
       if (rest.substr(0, word.size()) == word &&
           (rest.size() == word.size() || !IsIdentifierChar(rest[word.size()]))) {
         pos_ += word.size();
-        if (word == "null") *out = nullptr;
-        else *out = word == "true";
+        if (word == "null")
+          *out = nullptr;
+        else
+          *out = word == "true";
         return Status::Ok();
       }
     }
@@ -858,16 +914,32 @@ bool Matches(const std::regex& re, const json::value& v) {
 bool Compare(CompareOp op, const Operand& lhs_op, const Operand& rhs_op, const json::value& a,
              const json::value& b) {
   switch (op) {
-    case CompareOp::kEq: return common::JsonEquals(a, b);
-    case CompareOp::kNe: return !common::JsonEquals(a, b);
-    case CompareOp::kLt: { auto o = Order(a, b); return o && *o < 0; }
-    case CompareOp::kLe: { auto o = Order(a, b); return o && *o <= 0; }
-    case CompareOp::kGt: { auto o = Order(a, b); return o && *o > 0; }
-    case CompareOp::kGe: { auto o = Order(a, b); return o && *o >= 0; }
+    case CompareOp::kEq:
+      return common::JsonEquals(a, b);
+    case CompareOp::kNe:
+      return !common::JsonEquals(a, b);
+    case CompareOp::kLt: {
+      auto o = Order(a, b);
+      return o && *o < 0;
+    }
+    case CompareOp::kLe: {
+      auto o = Order(a, b);
+      return o && *o <= 0;
+    }
+    case CompareOp::kGt: {
+      auto o = Order(a, b);
+      return o && *o > 0;
+    }
+    case CompareOp::kGe: {
+      auto o = Order(a, b);
+      return o && *o >= 0;
+    }
     case CompareOp::kMatch:
       return lhs_op.regex ? Matches(*lhs_op.regex, b) : Matches(*rhs_op.regex, a);
-    case CompareOp::kIn: return b.is_array() && ArrayHas(b.get_array(), a);
-    case CompareOp::kNin: return !(b.is_array() && ArrayHas(b.get_array(), a));
+    case CompareOp::kIn:
+      return b.is_array() && ArrayHas(b.get_array(), a);
+    case CompareOp::kNin:
+      return !(b.is_array() && ArrayHas(b.get_array(), a));
     case CompareOp::kSubsetOf:
     case CompareOp::kAnyOf:
     case CompareOp::kNoneOf: {
@@ -1285,9 +1357,9 @@ Status JsonPath::Assign(json::value* root, json::value v) const {
                                                         node->get_array().size();
     if (!fits) {
       std::string why = by_name ? std::string(TypeName(*node)) + ", not an object"
-                        : node->is_array() ? "an array without index " +
-                                                 std::to_string(seg.indices[0])
-                                           : std::string(TypeName(*node)) + ", not an array";
+                        : node->is_array()
+                            ? "an array without index " + std::to_string(seg.indices[0])
+                            : std::string(TypeName(*node)) + ", not an array";
       return Status::InvalidArgument("cannot assign to path '" + impl_->text + "': '" + prefix +
                                      "' is " + why);
     }
@@ -1297,8 +1369,8 @@ Status JsonPath::Assign(json::value* root, json::value v) const {
       // Missing members are created as objects, which cannot be indexed.
       for (std::size_t j = i + 1; j < segs.size(); ++j) {
         if (segs[j].kind != SegmentKind::kName) {
-          return Status::InvalidArgument("cannot assign to path '" + impl_->text + "': '" +
-                                         prefix + "' does not exist");
+          return Status::InvalidArgument("cannot assign to path '" + impl_->text + "': '" + prefix +
+                                         "' does not exist");
         }
       }
     }

@@ -78,22 +78,61 @@ TEST(JsonPathParseTest, Roots) {
 
 TEST(JsonPathParseTest, AcceptsEveryGrammarForm) {
   for (const char* text : {
-           "$", "$.a", "$.a.b", "$['a']", "$[\"a\"]", "$.a[0]", "$.a[-1]", "$.a[*]", "$.*",
-           "$..name", "$..*", "$..[0]", "$..['a','b']", "$.a[1:3]", "$.a[:2]", "$.a[-2:]",
-           "$.a[::2]", "$.a[1:5:2]", "$.a[::-1]", "$.a[:]", "$.a[0,2]", "$['a','b']",
-           "$[ 'a' , \"b\" ]", "$[ 0 , 1 ]", "$[ * ]", "$.a[?(@.price < 10)]",
-           "$.a[?(@.isbn)]", "$.a[?(!@.isbn)]", "$.a[?(@.status == 0)]",
-           "$.a[?(@.a == 'x' && @.b > 1)]", "$.a[?(@.a == 'x' || (@.b > 1 && !(@.c)))]",
-           "$.a[?(@.name =~ /ab.*/i)]", "$.a[?(@.k in ['a','b'])]", "$.a[?(@.k nin [1, 2])]",
-           "$.a[?(@.price<$.expensive)]", "$.a[?(@['x y'] == \"q\")]", "$.a[?(@ == 1)]",
-           "$.a[?(@.tags[?(@ == 'x')])]", "$.a[?(@.x == null || @.y != true)]",
-           "$.a[?(@.x >= -1.5e3)]", "$.delivery-partner", "$.sub-values", "$.ünïcødé",
-           "$['with space']", "$['it\\'s']", "$.a[?(@.t contains 'x')]",
-           "$.a[?(@.t size 2)]", "$.a[?(@.t empty false)]", "$.a[?(@.t subsetof ['x'])]",
-           "$.a[?(@.t anyof ['x'])]", "$.a[?(@.t noneof ['x'])]", "$.a[?(true)]",
+           "$",
+           "$.a",
+           "$.a.b",
+           "$['a']",
+           "$[\"a\"]",
+           "$.a[0]",
+           "$.a[-1]",
+           "$.a[*]",
+           "$.*",
+           "$..name",
+           "$..*",
+           "$..[0]",
+           "$..['a','b']",
+           "$.a[1:3]",
+           "$.a[:2]",
+           "$.a[-2:]",
+           "$.a[::2]",
+           "$.a[1:5:2]",
+           "$.a[::-1]",
+           "$.a[:]",
+           "$.a[0,2]",
+           "$['a','b']",
+           "$[ 'a' , \"b\" ]",
+           "$[ 0 , 1 ]",
+           "$[ * ]",
+           "$.a[?(@.price < 10)]",
+           "$.a[?(@.isbn)]",
+           "$.a[?(!@.isbn)]",
+           "$.a[?(@.status == 0)]",
+           "$.a[?(@.a == 'x' && @.b > 1)]",
+           "$.a[?(@.a == 'x' || (@.b > 1 && !(@.c)))]",
+           "$.a[?(@.name =~ /ab.*/i)]",
+           "$.a[?(@.k in ['a','b'])]",
+           "$.a[?(@.k nin [1, 2])]",
+           "$.a[?(@.price<$.expensive)]",
+           "$.a[?(@['x y'] == \"q\")]",
+           "$.a[?(@ == 1)]",
+           "$.a[?(@.tags[?(@ == 'x')])]",
+           "$.a[?(@.x == null || @.y != true)]",
+           "$.a[?(@.x >= -1.5e3)]",
+           "$.delivery-partner",
+           "$.sub-values",
+           "$.ünïcødé",
+           "$['with space']",
+           "$['it\\'s']",
+           "$.a[?(@.t contains 'x')]",
+           "$.a[?(@.t size 2)]",
+           "$.a[?(@.t empty false)]",
+           "$.a[?(@.t subsetof ['x'])]",
+           "$.a[?(@.t anyof ['x'])]",
+           "$.a[?(@.t noneof ['x'])]",
+           "$.a[?(true)]",
        }) {
-    EXPECT_TRUE(JsonPath::Parse(text).ok()) << text << ": "
-                                            << JsonPath::Parse(text).status().ToString();
+    EXPECT_TRUE(JsonPath::Parse(text).ok())
+        << text << ": " << JsonPath::Parse(text).status().ToString();
   }
 }
 
@@ -106,7 +145,8 @@ TEST(JsonPathParseTest, RejectsMalformedPathsWithPositions) {
   EXPECT_EQ(ParseError("$.."),
             "invalid JSONPath '$..': expected a name, '*' or '[' after '..' at position 3");
   EXPECT_EQ(ParseError("$['a"), "invalid JSONPath '$['a': unterminated string at position 2");
-  EXPECT_EQ(ParseError("$.a b"), "invalid JSONPath '$.a b': unexpected character ' ' at position 3");
+  EXPECT_EQ(ParseError("$.a b"),
+            "invalid JSONPath '$.a b': unexpected character ' ' at position 3");
   EXPECT_EQ(ParseError("$[abc]"),
             "invalid JSONPath '$[abc]': invalid selector starting with 'a' at position 2");
   EXPECT_EQ(ParseError("$[0"), "invalid JSONPath '$[0': unterminated '[' at position 1");
@@ -126,12 +166,45 @@ TEST(JsonPathParseTest, RejectsMalformedPathsWithPositions) {
 
 TEST(JsonPathParseTest, RejectsMoreMalformedPaths) {
   for (const char* text : {
-           " $", "$ ", "$.a ", "$.a]", "$.a)", "$.a.", "$.a..", "$...a", "$.[0]", "$[]",
-           "$[", "$['a'", "$['a',]", "$['a' 'b']", "$[1,]", "$[1:2:3:4]", "$[*", "$[?]",
-           "$[?(@.a)", "$[?(@.a))]", "$[?()]", "$[?(@.a ==)]", "$[?(@.a = 1)]", "$[?(1)]",
-           "$[?(@.a =~ 'x')]", "$[?(@.a == /x/)]", "$[?(@.a =~ /x)]", "$[?(@.a =~ /x/q)]",
-           "$[?(@.a =~ /(/)]", "$[?(@.a =~ /(a)\\1/)]", "$[?(@.a in [1,)]", "$[?($$.a)]",
-           "$[?($x.a)]", "$[?(@.a == 'x)]", "$[-]", "$.a.length()", "$[0]x", "$$$", "$.a$b",
+           " $",
+           "$ ",
+           "$.a ",
+           "$.a]",
+           "$.a)",
+           "$.a.",
+           "$.a..",
+           "$...a",
+           "$.[0]",
+           "$[]",
+           "$[",
+           "$['a'",
+           "$['a',]",
+           "$['a' 'b']",
+           "$[1,]",
+           "$[1:2:3:4]",
+           "$[*",
+           "$[?]",
+           "$[?(@.a)",
+           "$[?(@.a))]",
+           "$[?()]",
+           "$[?(@.a ==)]",
+           "$[?(@.a = 1)]",
+           "$[?(1)]",
+           "$[?(@.a =~ 'x')]",
+           "$[?(@.a == /x/)]",
+           "$[?(@.a =~ /x)]",
+           "$[?(@.a =~ /x/q)]",
+           "$[?(@.a =~ /(/)]",
+           "$[?(@.a =~ /(a)\\1/)]",
+           "$[?(@.a in [1,)]",
+           "$[?($$.a)]",
+           "$[?($x.a)]",
+           "$[?(@.a == 'x)]",
+           "$[-]",
+           "$.a.length()",
+           "$[0]x",
+           "$$$",
+           "$.a$b",
            "$[?(@.a == 1) && (@.b == 2)]",
        }) {
     EXPECT_FALSE(JsonPath::Parse(text).ok()) << text;
@@ -152,22 +225,20 @@ TEST(JsonPathParseTest, DeepFilterNestingIsRejectedNotOverflowed) {
   EXPECT_FALSE(JsonPath::Parse(literals).ok());
 
   // Modest nesting is fine.
-  EXPECT_TRUE(JsonPath::Parse("$[?(" + std::string(30, '(') + "@.a" + std::string(30, ')') +
-                              ")]")
-                  .ok());
+  EXPECT_TRUE(
+      JsonPath::Parse("$[?(" + std::string(30, '(') + "@.a" + std::string(30, ')') + ")]").ok());
   // Negations chain without nesting.
   EXPECT_TRUE(JsonPath::Parse("$[?(" + std::string(10000, '!') + "@.a)]").ok());
 }
 
 TEST(JsonPathParseTest, RegexesAreBoundedSoMatchingCannotOverflowTheStack) {
-  for (const char* ok : {
-           "$[?(@ =~ /[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/)]",
-           "$[?(@ =~ /.{1,255}/)]", "$[?(@ =~ /(?:ab){10}x{3,}/)]", "$[?(@ =~ /[{]{2}/)]"}) {
+  for (const char* ok :
+       {"$[?(@ =~ /[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/)]",
+        "$[?(@ =~ /.{1,255}/)]", "$[?(@ =~ /(?:ab){10}x{3,}/)]", "$[?(@ =~ /[{]{2}/)]"}) {
     EXPECT_TRUE(JsonPath::Parse(ok).ok()) << ok << ": " << ParseError(ok);
   }
   EXPECT_NE(ParseError("$[?(@ =~ /(){30000}/)]").find("repeats too much"), std::string::npos);
-  EXPECT_NE(ParseError("$[?(@ =~ /((a){100}){100}/)]").find("repeats too much"),
-            std::string::npos);
+  EXPECT_NE(ParseError("$[?(@ =~ /((a){100}){100}/)]").find("repeats too much"), std::string::npos);
   EXPECT_NE(ParseError("$[?(@ =~ /a{0,1001}/)]").find("repeats too much"), std::string::npos);
   EXPECT_NE(ParseError("$[?(@ =~ /" + std::string(300, 'a') + "/)]").find("longer than 256"),
             std::string::npos);
@@ -193,8 +264,8 @@ TEST(JsonPathParseTest, DefiniteAndReferencePaths) {
   }
   EXPECT_TRUE(Path("$.a[-1]").IsDefinite());
   EXPECT_FALSE(Path("$.a[-1]").IsReferencePath());
-  for (const char* text : {"$.a[*]", "$.*", "$..a", "$.a[0,1]", "$.a[1:2]", "$.a[?(@.b)]",
-                           "$['a','b'].c", "$..[0]"}) {
+  for (const char* text :
+       {"$.a[*]", "$.*", "$..a", "$.a[0,1]", "$.a[1:2]", "$.a[?(@.b)]", "$['a','b'].c", "$..[0]"}) {
     EXPECT_FALSE(Path(text).IsDefinite()) << text;
     EXPECT_FALSE(Path(text).IsReferencePath()) << text;
   }
@@ -219,8 +290,8 @@ TEST_F(JsonPathTest, DefinitePathsReturnTheNodeOrNothing) {
   EXPECT_EQ(Eval("$.store.book[4]", store_), "<none>");
   EXPECT_EQ(Eval("$.NoSuchInputPath", store_), "<none>");
   EXPECT_EQ(Eval("$.store.bicycle.color.x", store_), "<none>");  // name on a string
-  EXPECT_EQ(Eval("$.store[0]", store_), "<none>");                // index on an object
-  EXPECT_EQ(Eval("$.store.book.author", store_), "<none>");       // name on an array
+  EXPECT_EQ(Eval("$.store[0]", store_), "<none>");               // index on an object
+  EXPECT_EQ(Eval("$.store.book.author", store_), "<none>");      // name on an array
   EXPECT_EQ(Eval("$.a", Json("[1]")), "<none>");
   EXPECT_EQ(Eval("$[0]", Json("[7,8]")), "7");
 }
@@ -368,13 +439,11 @@ TEST(JsonPathEvalTest, ExplosivePathsStopInsteadOfHanging) {
 
 TEST_F(JsonPathTest, FilterComparisons) {
   EXPECT_EQ(Eval("$.store.book[?(@.price < 10)].title", store_), R"(["Sayings","Moby Dick"])");
-  EXPECT_EQ(Eval("$.store.book[?(@.price <= 8.99)].title", store_),
-            R"(["Sayings","Moby Dick"])");
+  EXPECT_EQ(Eval("$.store.book[?(@.price <= 8.99)].title", store_), R"(["Sayings","Moby Dick"])");
   EXPECT_EQ(Eval("$.store.book[?(@.price > 20)].title", store_), R"(["The Lord"])");
   EXPECT_EQ(Eval("$.store.book[?(@.price >= 22.99)].title", store_), R"(["The Lord"])");
   EXPECT_EQ(Eval("$.store.book[?(@.category == 'reference')].title", store_), R"(["Sayings"])");
-  EXPECT_EQ(Eval("$.store.book[?(@.category == \"reference\")].title", store_),
-            R"(["Sayings"])");
+  EXPECT_EQ(Eval("$.store.book[?(@.category == \"reference\")].title", store_), R"(["Sayings"])");
   EXPECT_EQ(Eval("$.store.book[?(@.category != 'fiction')].title", store_), R"(["Sayings"])");
   EXPECT_EQ(Eval("$.store.book[?(@.price < $.expensive)].title", store_),
             R"(["Sayings","Moby Dick"])");
@@ -484,7 +553,8 @@ TEST(JsonPathEvalTest, NestedFiltersAndIndefiniteOperands) {
 }
 
 TEST(JsonPathEvalTest, FilterStringEscapes) {
-  json::value doc = Json(R"({"a": [{"s": "it's"}, {"s": "tab\there"}, {"s": "é"}, {"s": "x)]"}]})");
+  json::value doc = Json(R"({"a": [{"s": "it's"}, {"s": "tab\there"}, {"s": "é"},
+                     {"s": "x)]"}]})");
   EXPECT_EQ(Eval("$.a[?(@.s == 'it\\'s')].s", doc), R"(["it's"])");
   EXPECT_EQ(Eval("$.a[?(@.s == \"it's\")].s", doc), R"(["it's"])");
   EXPECT_EQ(Eval("$.a[?(@.s == 'tab\\there')].s", doc), R"(["tab\there"])");

@@ -246,6 +246,7 @@ struct Execution::Impl {
 
   void Drain() {
     while (!ready.empty() && status == ExecutionStatus::kRunning) {
+      if (history.size() >= kMaxHistoryEvents) return FailExecution(HistoryLimit());
       std::int64_t id = ready.front();
       ready.pop_front();
       auto it = frames.find(id);
@@ -692,8 +693,8 @@ struct Execution::Impl {
       }
       Frame& child = NewFrame(f.id, index, s.iterator.get(), f.vars);
       ++f.running;
-      child.last_event_id =
-          Emit(&child, "MapIterationStarted", MapIterationDetails(s.name, index));
+      child.last_event_id = f.last_event_id;
+      Emit(&child, "MapIterationStarted", MapIterationDetails(s.name, index));
       child.pending_state = s.iterator->start_at;
       child.pending_input = std::move(input);
       f.children.push_back(child.id);
@@ -890,6 +891,21 @@ struct Execution::Impl {
     ready.clear();
   }
 
+  static Failure HistoryLimit() {
+    return Failure{asl::kStatesRuntime,
+                   "The execution reached the limit of " + std::to_string(kMaxHistoryEvents) +
+                       " history events; a loop in the state machine may not end."};
+  }
+
+  // Ends the whole execution at once, whatever its branches are doing.
+  void FailExecution(Failure failure) {
+    status = ExecutionStatus::kFailed;
+    Emit(nullptr, "ExecutionFailed", ErrorDetails(failure.error, failure.cause));
+    error = std::move(failure.error);
+    cause = std::move(failure.cause);
+    Finish();
+  }
+
   void OnTimer(std::int64_t timer_id) {
     auto it = timers.find(timer_id);
     if (it == timers.end()) return;
@@ -983,6 +999,10 @@ std::vector<Action> Execution::Handle(const Event& event, common::TimeMs now) {
   x.actions.clear();
   if (x.status != ExecutionStatus::kRunning) return {};
   x.now = std::max(x.now, now);
+  if (x.history.size() >= kMaxHistoryEvents) {
+    x.FailExecution(Impl::HistoryLimit());
+    return std::move(x.actions);
+  }
   if (const auto* ok = std::get_if<TaskSucceeded>(&event)) {
     if (Frame* f = x.TaskFrame(ok->task_id)) x.OnTaskSucceeded(*f, ok->output);
   } else if (const auto* failed = std::get_if<TaskFailed>(&event)) {

@@ -12,7 +12,7 @@
 // seconds, `type`, `id`, `previousEventId`, `<type>EventDetails`) and AWS's numbering.
 //
 // Limits: state input/output and task results above kMaxPayloadBytes fail with
-// States.DataLimitExceeded.
+// States.DataLimitExceeded; more than kMaxHistoryEvents history events fail the execution.
 //
 // Not thread-safe: one thread drives an Execution at a time.
 #pragma once
@@ -29,6 +29,9 @@
 namespace tactus::engine {
 
 inline constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
+// AWS's limit on one execution's history; an execution that reaches it fails with
+// States.Runtime, which also bounds a definition that loops forever.
+inline constexpr std::size_t kMaxHistoryEvents = 25000;
 
 class Execution {
  public:

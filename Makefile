@@ -1,0 +1,57 @@
+# Front end for CMake presets. The two commands a newcomer needs:
+#   make demo   installs dependencies, builds, runs an example workflow
+#   make test   installs dependencies, builds (debug: ASan+UBSan), runs every test
+.PHONY: all deps build release demo test bench fuzz format clean
+
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+all: build
+
+deps:
+	scripts/setup-deps
+
+build: deps
+	cmake --preset debug
+	cmake --build --preset debug -j $(JOBS)
+
+release: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target tactus
+
+demo: release
+	@echo "== tactus validate examples/order-pipeline.json"
+	@build/release/src/cli/tactus validate examples/order-pipeline.json
+	@echo
+	@echo "== tactus run (mocked tasks: stock reservation retried once, approval granted)"
+	@build/release/src/cli/tactus run examples/order-pipeline.json \
+	    --input @examples/order-pipeline.input.json \
+	    --mock-config examples/order-pipeline.mocks.json --test-case HappyPath \
+	    --fast-timers --history
+	@echo
+	@echo "== the same order, rejected by the approver"
+	@build/release/src/cli/tactus run examples/order-pipeline.json \
+	    --input @examples/order-pipeline.input.json \
+	    --mock-config examples/order-pipeline.mocks.json --test-case Rejected \
+	    --fast-timers || true
+
+test: build
+	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
+
+bench: deps
+	bench/run.sh
+
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	for t in jsonpath intrinsics definition; do \
+	  mkdir -p build/fuzz/corpus/$$t && \
+	  build/fuzz/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    build/fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build
