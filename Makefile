@@ -43,7 +43,7 @@ bench: deps
 
 fuzz: deps
 	cmake --preset fuzz
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target jsonpath_fuzz intrinsics_fuzz definition_fuzz
 	for t in jsonpath intrinsics definition; do \
 	  mkdir -p build/fuzz/corpus/$$t && \
 	  build/fuzz/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \

@@ -203,8 +203,9 @@ class MockDispatcherTest : public ::testing::Test {
   MockDispatcher Make(const std::string& test_case) {
     auto tc = config_.TestCase("Orders", test_case);
     EXPECT_TRUE(tc.ok());
-    return MockDispatcher("Orders", test_case, tc.ok() ? tc.value() : decltype(tc.value()){},
-                          fallback_);
+    std::map<std::string, std::vector<MockResponse>> responses;
+    if (tc.ok()) responses = tc.value();
+    return MockDispatcher("Orders", test_case, std::move(responses), fallback_);
   }
 
   MockConfig config_ = MustParse(kConfig);
