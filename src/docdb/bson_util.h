@@ -1,0 +1,35 @@
+// Owning handles and small helpers over libbson, shared by every part of docdb.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tactus::docdb {
+
+struct BsonDeleter {
+  void operator()(bson_t* b) const { bson_destroy(b); }
+};
+// An owned, heap-allocated BSON document.
+using BsonPtr = std::unique_ptr<bson_t, BsonDeleter>;
+
+inline BsonPtr NewBson() { return BsonPtr(bson_new()); }
+inline BsonPtr CopyBson(const bson_t* b) { return BsonPtr(bson_copy(b)); }
+
+// Copies `len` bytes into a new document after checking that they are one well-formed BSON
+// document (libbson validation of lengths and terminators, UTF-8 of keys). nullptr when not.
+BsonPtr BsonFromBytes(const std::uint8_t* data, std::size_t len);
+
+// A view over bytes that hold a BSON document; valid while the bytes are.
+// REQUIRES: the bytes were validated (e.g. by BsonFromBytes or the wire parser).
+inline bool BsonView(const std::uint8_t* data, std::size_t len, bson_t* out) {
+  return bson_init_static(out, data, len);
+}
+
+// Relaxed Extended JSON v2, for logs, messages and tests.
+std::string ToJson(const bson_t* b);
+
+}  // namespace tactus::docdb
