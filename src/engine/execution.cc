@@ -703,16 +703,14 @@ struct Execution::Impl {
     for (auto it = started.rbegin(); it != started.rend(); ++it) ready.push_front(*it);
   }
 
+  // With both limits set, exceeding either one fails the Map (AWS's rule for failure thresholds).
   bool ExceedsTolerance(const Frame& f) const {
     if (!f.tolerated_count && !f.tolerated_percentage) return true;
     if (f.tolerated_count && static_cast<std::int64_t>(f.failures) > *f.tolerated_count) {
-      return !f.tolerated_percentage ||
-             100.0 * f.failures / f.items.size() > *f.tolerated_percentage;
+      return true;
     }
-    if (f.tolerated_percentage && 100.0 * f.failures / f.items.size() > *f.tolerated_percentage) {
-      return !f.tolerated_count || static_cast<std::int64_t>(f.failures) > *f.tolerated_count;
-    }
-    return false;
+    return f.tolerated_percentage &&
+           100.0 * f.failures / f.items.size() > *f.tolerated_percentage;
   }
 
   void ChildDone(Frame& parent, std::size_t slot, const json::value* output,

@@ -549,6 +549,17 @@ TEST(ExecutionTest, MapToleratedFailureCountKeepsGoingWithinTheTolerance) {
   EXPECT_EQ(run.Count("MapIterationFailed"), 1);
 }
 
+TEST(ExecutionTest, MapWithCountAndPercentageFailsWhenEitherIsExceeded) {
+  // 1 failure of 3 is within the count (2) but above the percentage (10%).
+  Driven run(MapOfTasks(R"("ToleratedFailureCount": 2, "ToleratedFailurePercentage": 10,)"),
+             R"({"items": [1, 2, 3]})");
+  auto tasks = All<RunTask>(run.Start());
+  ASSERT_EQ(tasks.size(), 3u);
+  (void)run.Fail(tasks[0].task_id, "Bad.Item", "one is bad", kT0 + 1);
+  ASSERT_EQ(run.status(), ExecutionStatus::kFailed);
+  EXPECT_EQ(run.execution().error(), "States.ExceedToleratedFailureThreshold");
+}
+
 TEST(ExecutionTest, MapBeyondToleratedFailureCountFailsAndCancelsTheRest) {
   Driven run(MapOfTasks(R"("ToleratedFailureCount": 1,)"), R"({"items": [1, 2, 3]})");
   auto tasks = All<RunTask>(run.Start());
