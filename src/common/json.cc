@@ -47,8 +47,32 @@ void AppendDouble(std::string& out, double d) {
   if (s.find_first_of(".eEn") == std::string_view::npos) out += ".0";
 }
 
+// RFC 8259 escaping: quotes, backslashes and control characters; UTF-8 passes through.
 void AppendString(std::string& out, std::string_view s) {
-  out += json::serialize(json::string_view(s.data(), s.size()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
 }
 
 void Serialize(std::string& out, const json::value& v, int indent, int depth) {

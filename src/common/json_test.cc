@@ -44,6 +44,14 @@ TEST(SerializeJson, PrintsDoublesAsAwsDoes) {
             R"({"a":[1,"x\n",null,true]})");
 }
 
+TEST(SerializeJson, EscapesQuotesBackslashesAndControlCharacters) {
+  json::value v = json::string("a\"b\\c\n\t\x01\x1f \xC3\xA9");
+  EXPECT_EQ(SerializeJson(v), std::string(R"("a\"b\\c\n\t\u0001\u001f )") + "\xC3\xA9\"");
+  auto back = ParseJson(SerializeJson(v));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, v);
+}
+
 TEST(JsonEquals, NumbersByValueBooleansApart) {
   EXPECT_TRUE(JsonEquals(json::value(1), json::value(1.0)));
   EXPECT_FALSE(JsonEquals(json::value(true), json::value(1)));

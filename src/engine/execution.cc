@@ -1,9 +1,11 @@
 #include "engine/execution.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "engine/history.h"
@@ -47,6 +49,7 @@ struct Frame {
   json::value input;      // the state's raw input
   json::value effective;  // after InputPath (Task: after Parameters too)
   std::int64_t entered_event_id = 0;
+  std::int64_t entries = 0;  // states entered so far: identifies this entry for $$.State
   std::int64_t last_event_id = 0;
   common::TimeMs entered_time = 0;
   std::vector<std::int64_t> attempts;  // per retrier
@@ -91,6 +94,8 @@ struct Execution::Impl {
   json::value output;
   std::string error, cause;
   std::vector<json::value> history;
+  // One arena for the whole history; events keep it alive after they are moved out.
+  json::storage_ptr history_sp = json::make_shared_resource<json::monotonic_resource>();
   common::TimeMs now = 0;
 
   std::map<std::int64_t, Frame> frames;
@@ -101,19 +106,24 @@ struct Execution::Impl {
   std::int64_t execution_timer = 0;
   std::vector<Action> actions;
   json::value context;  // $$, updated in place before each evaluation
+  std::tuple<std::int64_t, std::int64_t, std::int64_t, bool> context_key{-1, -1, -1, false};
 
   // ---- history ----
   std::int64_t Emit(Frame* f, std::string_view type, json::object details) {
     if (f && f->silent) return f->last_event_id;
     std::int64_t id = static_cast<std::int64_t>(history.size()) + 1;
     std::int64_t prev = f ? f->last_event_id : (history.empty() ? 0 : id - 1);
-    history.push_back(MakeHistoryEvent(type, id, prev, now, std::move(details)));
+    history.push_back(MakeHistoryEvent(type, id, prev, now, std::move(details), history_sp));
     if (f) f->last_event_id = id;
     return id;
   }
 
   // ---- scopes ----
   asl::PathScope Scope(Frame& f, const json::value& doc) {
+    // $$.State and $$.Task change only when another frame, state entry or attempt evaluates.
+    auto key = std::make_tuple(f.id, f.entries, f.retry_count, f.task_token.has_value());
+    if (key == context_key) return asl::PathScope{&doc, &context, &f.vars};
+    context_key = key;
     auto& ctx = context.get_object();
     auto& st = ctx["State"].emplace_object();
     st["EnteredTime"] = common::FormatIso8601(f.entered_time);
@@ -127,7 +137,6 @@ struct Execution::Impl {
     } else {
       ctx.erase("Task");
     }
-    ctx.erase("Map");
     return asl::PathScope{&doc, &context, &f.vars};
   }
 
@@ -142,8 +151,8 @@ struct Execution::Impl {
                                "' : No results for path: " + path.NormalizedText());
   }
 
-  // InputPath / OutputPath.
-  asl::Eval<json::value> Filter(Frame& f, const asl::FilterPath& fp, const json::value& doc) {
+  // InputPath / OutputPath. Takes the document by value: callers move what they no longer need.
+  asl::Eval<json::value> Filter(Frame& f, const asl::FilterPath& fp, json::value doc) {
     if (fp.null) return json::value(json::object());
     if (!fp.path) return doc;
     auto v = fp.path->Evaluate(Scope(f, doc));
@@ -198,7 +207,18 @@ struct Execution::Impl {
     return json::object{{"Error", failure.error}, {"Cause", failure.cause}};
   }
 
-  bool PayloadTooLarge(const json::value& v) { return common::JsonSize(v) > kMaxPayloadBytes; }
+  // "<Type>StateEntered" / "<Type>StateExited", built once.
+  static const std::string& EventType(StateType type, bool entered) {
+    static const auto table = [] {
+      std::array<std::array<std::string, 2>, static_cast<int>(StateType::kMap) + 1> t;
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        std::string name(asl::StateTypeName(static_cast<StateType>(i)));
+        t[i] = {name + "StateEntered", name + "StateExited"};
+      }
+      return t;
+    }();
+    return table[static_cast<std::size_t>(type)][entered ? 0 : 1];
+  }
 
   Failure DataLimit(Frame& f) {
     return Failure{asl::kStatesDataLimitExceeded,
@@ -266,10 +286,14 @@ struct Execution::Impl {
     f.input = std::move(f.pending_input);
     f.attempts.assign(f.state->retry.size(), 0);
     f.retry_count = 0;
+    ++f.entries;
     f.entered_time = now;
-    f.entered_event_id = Emit(&f, std::string(asl::StateTypeName(f.state->type)) + "StateEntered",
-                              StateEnteredDetails(f.state->name, f.input));
-    if (PayloadTooLarge(f.input)) return FrameFailed(f, DataLimit(f));
+    // Serialized once: for the history event and for the size limit.
+    std::string input_text = common::SerializeJson(f.input);
+    bool too_large = input_text.size() > kMaxPayloadBytes;
+    f.entered_event_id = Emit(&f, EventType(f.state->type, true),
+                              StateEnteredDetails(f.state->name, std::move(input_text), history_sp));
+    if (too_large) return FrameFailed(f, DataLimit(f));
     ExecuteState(f);
   }
 
@@ -302,7 +326,7 @@ struct Execution::Impl {
       if (!r.ok()) return HandleError(f, r.failure());
       result = std::move(r).value();
     } else {
-      result = f.effective;
+      result = std::move(f.effective);
     }
     FinishState(f, std::move(result));
   }
@@ -315,15 +339,20 @@ struct Execution::Impl {
     if (!assigned.ok()) return HandleError(f, assigned.failure());
     auto with_result = ApplyResultPath(f, s.result_path, f.input, std::move(result));
     if (!with_result.ok()) return HandleError(f, with_result.failure());
-    auto out = Filter(f, s.output_path, with_result.value());
+    auto out = Filter(f, s.output_path, std::move(with_result).value());
     if (!out.ok()) return HandleError(f, out.failure());
-    if (PayloadTooLarge(out.value())) return HandleError(f, DataLimit(f));
     ExitState(f, std::move(out).value(), std::move(assigned).value(), s.next);
   }
 
-  void ExitState(Frame& f, json::value out, json::object assigned, const std::string& next) {
-    Emit(&f, std::string(asl::StateTypeName(f.state->type)) + "StateExited",
-         StateExitedDetails(f.state->name, out, assigned));
+  // `caught`: the output is a Catch's; a failure now must not be caught again.
+  void ExitState(Frame& f, json::value out, json::object assigned, const std::string& next,
+                 bool caught = false) {
+    std::string output_text = common::SerializeJson(out);
+    if (output_text.size() > kMaxPayloadBytes) {
+      return caught ? FrameFailed(f, DataLimit(f)) : HandleError(f, DataLimit(f));
+    }
+    Emit(&f, EventType(f.state->type, false),
+         StateExitedDetails(f.state->name, std::move(output_text), assigned, history_sp));
     CommitAssign(f, std::move(assigned));
     if (next.empty()) return FrameSucceeded(f, std::move(out));
     Schedule(f, next, std::move(out));
@@ -498,11 +527,11 @@ struct Execution::Impl {
     }
 
     Emit(&f, ScheduledEventType(f.resource_kind),
-         TaskScheduledDetails(s.resource, params, timeout, heartbeat));
-    Emit(&f, StartedEventType(f.resource_kind), TaskStartedDetails(s.resource));
+         TaskScheduledDetails(s.resource, params, timeout, heartbeat, history_sp));
+    Emit(&f, StartedEventType(f.resource_kind), TaskStartedDetails(s.resource, history_sp));
     // The request was delivered; the result comes later (a callback or a job's completion).
     if (f.task_token || s.resource.ends_with(".sync") || s.resource.find(".sync:") != std::string::npos) {
-      Emit(&f, "TaskSubmitted", TaskStartedDetails(s.resource));
+      Emit(&f, "TaskSubmitted", TaskStartedDetails(s.resource, history_sp));
     }
     f.task_id = next_id++;
     tasks[f.task_id] = f.id;
@@ -526,13 +555,15 @@ struct Execution::Impl {
   void OnTaskSucceeded(Frame& f, json::value result) {
     EndTaskWait(f);
     const State& s = *f.state;
-    if (PayloadTooLarge(result)) {
+    std::string result_text = common::SerializeJson(result);
+    if (result_text.size() > kMaxPayloadBytes) {
       Failure failure = DataLimit(f);
       Emit(&f, FailedEventType(f.resource_kind),
-           TaskFailedDetails(s.resource, failure.error, failure.cause));
+           TaskFailedDetails(s.resource, failure.error, failure.cause, history_sp));
       return HandleError(f, failure);
     }
-    Emit(&f, SucceededEventType(f.resource_kind), TaskSucceededDetails(s.resource, result));
+    Emit(&f, SucceededEventType(f.resource_kind),
+         TaskSucceededDetails(s.resource, std::move(result_text), history_sp));
     if (s.result_selector) {
       auto r = ApplyTemplate(f, *s.result_selector, result);
       if (!r.ok()) return HandleError(f, r.failure());
@@ -547,7 +578,7 @@ struct Execution::Impl {
     bool timed_out = failure.error == asl::kStatesTimeout ||
                      failure.error == asl::kStatesHeartbeatTimeout;
     Emit(&f, timed_out ? TimedOutEventType(f.resource_kind) : FailedEventType(f.resource_kind),
-         TaskFailedDetails(f.state->resource, failure.error, failure.cause));
+         TaskFailedDetails(f.state->resource, failure.error, failure.cause, history_sp));
     HandleError(f, std::move(failure));
   }
 
@@ -656,7 +687,7 @@ struct Execution::Impl {
     if (settings_error && settings_error->cause.find("MaxConcurrency") != std::string::npos) {
       return HandleError(f, *settings_error);
     }
-    Emit(&f, "MapStateStarted", MapStateStartedDetails(items_value.as_array().size()));
+    Emit(&f, "MapStateStarted", MapStateStartedDetails(items_value.as_array().size(), history_sp));
     if (settings_error) return HandleError(f, *settings_error);
     if (s.distributed) Emit(&f, "MapRunStarted", {});
     f.items = std::move(items_value.as_array());
@@ -694,7 +725,7 @@ struct Execution::Impl {
       Frame& child = NewFrame(f.id, index, s.iterator.get(), f.vars);
       ++f.running;
       child.last_event_id = f.last_event_id;
-      Emit(&child, "MapIterationStarted", MapIterationDetails(s.name, index));
+      Emit(&child, "MapIterationStarted", MapIterationDetails(s.name, index, history_sp));
       child.pending_state = s.iterator->start_at;
       child.pending_input = std::move(input);
       f.children.push_back(child.id);
@@ -721,7 +752,7 @@ struct Execution::Impl {
     if (failure) {
       if (is_map) {
         if (!parent.state->distributed) {
-          Emit(&parent, "MapIterationFailed", MapIterationDetails(parent.state->name, slot));
+          Emit(&parent, "MapIterationFailed", MapIterationDetails(parent.state->name, slot, history_sp));
         }
         ++parent.failures;
         if (failure->error != asl::kStatesRuntime && !ExceedsTolerance(parent)) {
@@ -743,7 +774,7 @@ struct Execution::Impl {
       }
     } else {
       if (is_map && !parent.state->distributed) {
-        Emit(&parent, "MapIterationSucceeded", MapIterationDetails(parent.state->name, slot));
+        Emit(&parent, "MapIterationSucceeded", MapIterationDetails(parent.state->name, slot, history_sp));
       }
       parent.results[slot] = *output;
     }
@@ -843,7 +874,8 @@ struct Execution::Impl {
         if (!assigned.ok()) return FrameFailed(f, assigned.failure());
         auto out = ApplyResultPath(f, catcher.result_path, f.input, std::move(error_value));
         if (!out.ok()) return FrameFailed(f, out.failure());
-        return ExitState(f, std::move(out).value(), std::move(assigned).value(), catcher.next);
+        return ExitState(f, std::move(out).value(), std::move(assigned).value(), catcher.next,
+                         /*caught=*/true);
       }
     }
     if (failure.error == asl::kStatesRuntime) {
@@ -857,7 +889,7 @@ struct Execution::Impl {
     f.phase = Frame::Phase::kDone;
     if (f.parent == 0) {
       status = ExecutionStatus::kSucceeded;
-      Emit(&f, "ExecutionSucceeded", ExecutionSucceededDetails(output));
+      Emit(&f, "ExecutionSucceeded", ExecutionSucceededDetails(output, history_sp));
       this->output = std::move(output);
       return Finish();
     }
@@ -870,7 +902,7 @@ struct Execution::Impl {
     f.phase = Frame::Phase::kDone;
     if (f.parent == 0) {
       status = ExecutionStatus::kFailed;
-      Emit(&f, "ExecutionFailed", ErrorDetails(failure.error, failure.cause));
+      Emit(&f, "ExecutionFailed", ErrorDetails(failure.error, failure.cause, history_sp));
       error = std::move(failure.error);
       cause = std::move(failure.cause);
       return Finish();
@@ -898,7 +930,7 @@ struct Execution::Impl {
   // Ends the whole execution at once, whatever its branches are doing.
   void FailExecution(Failure failure) {
     status = ExecutionStatus::kFailed;
-    Emit(nullptr, "ExecutionFailed", ErrorDetails(failure.error, failure.cause));
+    Emit(nullptr, "ExecutionFailed", ErrorDetails(failure.error, failure.cause, history_sp));
     error = std::move(failure.error);
     cause = std::move(failure.cause);
     Finish();
@@ -972,7 +1004,7 @@ std::vector<Action> Execution::Start(common::TimeMs now) {
   Impl& x = *impl_;
   x.now = now;
   x.InitContext();
-  x.Emit(nullptr, "ExecutionStarted", ExecutionStartedDetails(x.info.input, x.info.role_arn));
+  x.Emit(nullptr, "ExecutionStarted", ExecutionStartedDetails(x.info.input, x.info.role_arn, x.history_sp));
   Frame& root = x.NewFrame(0, 0, x.machine.get(), {});
   root.last_event_id = 1;
   if (x.machine->timeout_seconds) {
@@ -983,7 +1015,7 @@ std::vector<Action> Execution::Start(common::TimeMs now) {
     x.status = ExecutionStatus::kFailed;
     x.error = asl::kStatesDataLimitExceeded;
     x.cause = "The execution input exceeds the maximum number of bytes service limit.";
-    x.Emit(&root, "ExecutionFailed", ErrorDetails(x.error, x.cause));
+    x.Emit(&root, "ExecutionFailed", ErrorDetails(x.error, x.cause, x.history_sp));
     x.Finish();
     return std::move(x.actions);
   }
@@ -1019,7 +1051,7 @@ std::vector<Action> Execution::Handle(const Event& event, common::TimeMs now) {
     x.status = ExecutionStatus::kAborted;
     x.error = stop->error;
     x.cause = stop->cause;
-    x.Emit(nullptr, "ExecutionAborted", ErrorDetails(stop->error, stop->cause));
+    x.Emit(nullptr, "ExecutionAborted", ErrorDetails(stop->error, stop->cause, x.history_sp));
     x.Finish();
   }
   x.Drain();
@@ -1032,5 +1064,10 @@ const std::string& Execution::error() const { return impl_->error; }
 const std::string& Execution::cause() const { return impl_->cause; }
 const ExecutionInfo& Execution::info() const { return impl_->info; }
 const std::vector<json::value>& Execution::history() const { return impl_->history; }
+
+std::vector<json::value> Execution::ReleaseHistory() {
+  assert(impl_->status != ExecutionStatus::kRunning);
+  return std::move(impl_->history);
+}
 
 }  // namespace tactus::engine

@@ -60,6 +60,8 @@ class Execution {
 
   // All history events so far, in order.
   const std::vector<json::value>& history() const;
+  // Moves the history out (it is left empty). REQUIRES: status() != kRunning.
+  std::vector<json::value> ReleaseHistory();
 
   struct Impl;
 

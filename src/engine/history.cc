@@ -7,10 +7,9 @@
 namespace tactus::engine {
 namespace {
 
-// "TaskStateEntered" -> "stateEnteredEventDetails" is decided by the caller's key; this turns an
-// event type into its details key: "ExecutionStarted" -> "executionStartedEventDetails".
+// The details key of an event type: "ExecutionStarted" -> "executionStartedEventDetails".
+// AWS groups all <Type>StateEntered/Exited events under stateEntered/stateExited details.
 std::string DetailsKey(std::string_view type) {
-  // AWS groups all <Type>StateEntered/Exited events under stateEntered/stateExited details.
   if (type.ends_with("StateEntered")) return "stateEnteredEventDetails";
   if (type.ends_with("StateExited")) return "stateExitedEventDetails";
   if (type.starts_with("MapIteration")) {
@@ -21,7 +20,9 @@ std::string DetailsKey(std::string_view type) {
   return key + "EventDetails";
 }
 
-json::object PayloadDetails() { return json::object{{"truncated", false}}; }
+json::object PayloadDetails(const json::storage_ptr& sp) {
+  return json::object({{"truncated", false}}, sp);
+}
 
 void AddResource(json::object& d, const std::string& resource) {
   auto [type, name] = SplitResource(resource);
@@ -32,56 +33,73 @@ void AddResource(json::object& d, const std::string& resource) {
 }  // namespace
 
 json::value MakeHistoryEvent(std::string_view type, std::int64_t id, std::int64_t previous_id,
-                             common::TimeMs at, json::object details) {
-  json::object e{{"timestamp", static_cast<double>(at) / 1000.0},
-                 {"type", type},
-                 {"id", id},
-                 {"previousEventId", previous_id}};
+                             common::TimeMs at, json::object details,
+                             const json::storage_ptr& sp) {
+  json::object e(sp);
+  e.reserve(5);
+  e["timestamp"] = static_cast<double>(at) / 1000.0;
+  e["type"] = type;
+  e["id"] = id;
+  e["previousEventId"] = previous_id;
   if (!details.empty()) e[DetailsKey(type)] = std::move(details);
   return e;
 }
 
-json::object ExecutionStartedDetails(const json::value& input, const std::string& role_arn) {
-  return {{"input", common::SerializeJson(input)},
-          {"inputDetails", PayloadDetails()},
-          {"roleArn", role_arn}};
+json::object ExecutionStartedDetails(const json::value& input, const std::string& role_arn,
+                                     const json::storage_ptr& sp) {
+  json::object d(sp);
+  d["input"] = common::SerializeJson(input);
+  d["inputDetails"] = PayloadDetails(sp);
+  d["roleArn"] = role_arn;
+  return d;
 }
 
-json::object ExecutionSucceededDetails(const json::value& output) {
-  return {{"output", common::SerializeJson(output)}, {"outputDetails", PayloadDetails()}};
+json::object ExecutionSucceededDetails(const json::value& output, const json::storage_ptr& sp) {
+  json::object d(sp);
+  d["output"] = common::SerializeJson(output);
+  d["outputDetails"] = PayloadDetails(sp);
+  return d;
 }
 
-json::object ErrorDetails(const std::string& error, const std::string& cause) {
-  json::object d;
+json::object ErrorDetails(const std::string& error, const std::string& cause,
+                          const json::storage_ptr& sp) {
+  json::object d(sp);
   if (!error.empty()) d["error"] = error;
   if (!cause.empty()) d["cause"] = cause;
   return d;
 }
 
-json::object StateEnteredDetails(const std::string& name, const json::value& input) {
-  return {{"name", name},
-          {"input", common::SerializeJson(input)},
-          {"inputDetails", PayloadDetails()}};
+json::object StateEnteredDetails(const std::string& name, std::string input_json,
+                                 const json::storage_ptr& sp) {
+  json::object d(sp);
+  d.reserve(3);
+  d["name"] = name;
+  d["input"] = input_json;
+  d["inputDetails"] = PayloadDetails(sp);
+  return d;
 }
 
-json::object StateExitedDetails(const std::string& name, const json::value& output,
-                                const json::object& assigned) {
-  json::object d{{"name", name},
-                 {"output", common::SerializeJson(output)},
-                 {"outputDetails", PayloadDetails()}};
+json::object StateExitedDetails(const std::string& name, std::string output_json,
+                                const json::object& assigned, const json::storage_ptr& sp) {
+  json::object d(sp);
+  d.reserve(5);
+  d["name"] = name;
+  d["output"] = output_json;
+  d["outputDetails"] = PayloadDetails(sp);
   if (!assigned.empty()) {
-    json::object vars;
+    json::object vars(sp);
     for (const auto& kv : assigned) vars[kv.key()] = common::SerializeJson(kv.value());
     d["assignedVariables"] = std::move(vars);
-    d["assignedVariablesDetails"] = PayloadDetails();
+    d["assignedVariablesDetails"] = PayloadDetails(sp);
   }
   return d;
 }
 
 json::object TaskScheduledDetails(const std::string& resource, const json::value& parameters,
                                   std::optional<std::int64_t> timeout,
-                                  std::optional<std::int64_t> heartbeat) {
-  json::object d;
+                                  std::optional<std::int64_t> heartbeat,
+                                  const json::storage_ptr& sp) {
+  json::object d(sp);
   AddResource(d, resource);
   d["region"] = "us-east-1";
   d["parameters"] = common::SerializeJson(parameters);
@@ -90,31 +108,35 @@ json::object TaskScheduledDetails(const std::string& resource, const json::value
   return d;
 }
 
-json::object TaskStartedDetails(const std::string& resource) {
-  json::object d;
+json::object TaskStartedDetails(const std::string& resource, const json::storage_ptr& sp) {
+  json::object d(sp);
   AddResource(d, resource);
   return d;
 }
 
-json::object TaskSucceededDetails(const std::string& resource, const json::value& output) {
-  json::object d;
+json::object TaskSucceededDetails(const std::string& resource, std::string output_json,
+                                  const json::storage_ptr& sp) {
+  json::object d(sp);
   AddResource(d, resource);
-  d["output"] = common::SerializeJson(output);
-  d["outputDetails"] = PayloadDetails();
+  d["output"] = output_json;
+  d["outputDetails"] = PayloadDetails(sp);
   return d;
 }
 
 json::object TaskFailedDetails(const std::string& resource, const std::string& error,
-                               const std::string& cause) {
-  json::object d = ErrorDetails(error, cause);
+                               const std::string& cause, const json::storage_ptr& sp) {
+  json::object d = ErrorDetails(error, cause, sp);
   AddResource(d, resource);
   return d;
 }
 
-json::object MapStateStartedDetails(std::size_t length) { return {{"length", length}}; }
+json::object MapStateStartedDetails(std::size_t length, const json::storage_ptr& sp) {
+  return json::object({{"length", length}}, sp);
+}
 
-json::object MapIterationDetails(const std::string& name, std::size_t index) {
-  return {{"name", name}, {"index", index}};
+json::object MapIterationDetails(const std::string& name, std::size_t index,
+                                 const json::storage_ptr& sp) {
+  return json::object({{"name", name}, {"index", index}}, sp);
 }
 
 }  // namespace tactus::engine

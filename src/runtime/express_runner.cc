@@ -94,7 +94,7 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
   result.output = execution.output();
   result.error = execution.error();
   result.cause = execution.cause();
-  result.history = execution.history();
+  result.history = execution.ReleaseHistory();
   return result;
 }
 

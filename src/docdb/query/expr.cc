@@ -1,0 +1,545 @@
+#include "docdb/query/expr.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "docdb/bson_util.h"
+#include "docdb/query/compare.h"
+#include "docdb/query/number.h"
+#include "docdb/query/path.h"
+
+namespace tactus::docdb::query {
+namespace internal {
+
+namespace {
+
+constexpr int kMaxDepth = 100;
+
+// A value produced by evaluation; `storage` owns built arrays and objects.
+struct Value {
+  bson_value_t v{};
+  std::shared_ptr<bson_t> storage;
+
+  bool missing() const { return v.value_type == BSON_TYPE_EOD; }
+  bool nullish() const {
+    return missing() || v.value_type == BSON_TYPE_NULL || v.value_type == BSON_TYPE_UNDEFINED;
+  }
+};
+
+Value Missing() { return Value{}; }
+
+Value FromBson(std::shared_ptr<bson_t> b, bool array) {
+  Value out;
+  out.v.value_type = array ? BSON_TYPE_ARRAY : BSON_TYPE_DOCUMENT;
+  out.v.value.v_doc.data = const_cast<std::uint8_t*>(bson_get_data(b.get()));
+  out.v.value.v_doc.data_len = b->len;
+  out.storage = std::move(b);
+  return out;
+}
+
+std::shared_ptr<bson_t> NewShared() { return std::shared_ptr<bson_t>(bson_new(), bson_destroy); }
+
+void AppendIndexed(bson_t* array, std::uint32_t index, const bson_value_t& v) {
+  char buf[16];
+  const char* key = nullptr;
+  std::size_t len = bson_uint32_to_string(index, &key, buf, sizeof buf);
+  bson_append_value(array, key, static_cast<int>(len), &v);
+}
+
+Value MakeBool(bool b) {
+  Value out;
+  out.v.value_type = BSON_TYPE_BOOL;
+  out.v.value.v_bool = b;
+  return out;
+}
+
+Value MakeNull() {
+  Value out;
+  out.v.value_type = BSON_TYPE_NULL;
+  return out;
+}
+
+const char* TypeName(const bson_value_t& v) {
+  switch (v.value_type) {
+    case BSON_TYPE_DOUBLE: return "double";
+    case BSON_TYPE_UTF8: return "string";
+    case BSON_TYPE_DOCUMENT: return "object";
+    case BSON_TYPE_ARRAY: return "array";
+    case BSON_TYPE_BINARY: return "binData";
+    case BSON_TYPE_UNDEFINED: return "undefined";
+    case BSON_TYPE_OID: return "objectId";
+    case BSON_TYPE_BOOL: return "bool";
+    case BSON_TYPE_DATE_TIME: return "date";
+    case BSON_TYPE_NULL: return "null";
+    case BSON_TYPE_REGEX: return "regex";
+    case BSON_TYPE_DBPOINTER: return "dbPointer";
+    case BSON_TYPE_CODE: return "javascript";
+    case BSON_TYPE_SYMBOL: return "symbol";
+    case BSON_TYPE_CODEWSCOPE: return "javascriptWithScope";
+    case BSON_TYPE_INT32: return "int";
+    case BSON_TYPE_TIMESTAMP: return "timestamp";
+    case BSON_TYPE_INT64: return "long";
+    case BSON_TYPE_DECIMAL128: return "decimal";
+    case BSON_TYPE_MINKEY: return "minKey";
+    case BSON_TYPE_MAXKEY: return "maxKey";
+    default: return "missing";
+  }
+}
+
+// Aggregation field-path semantics: over an array, collect the path's values from every
+// element (recursively for nested arrays), skipping elements where it is missing.
+Value Lookup(const bson_value_t& cur, const std::vector<std::string>& parts, std::size_t i) {
+  if (i == parts.size()) return Value{cur, nullptr};
+  if (cur.value_type == BSON_TYPE_DOCUMENT) {
+    bson_t doc;
+    bson_iter_t it;
+    if (bson_init_static(&doc, cur.value.v_doc.data, cur.value.v_doc.data_len) &&
+        bson_iter_init_find_w_len(&it, &doc, parts[i].data(), static_cast<int>(parts[i].size()))) {
+      return Lookup(*bson_iter_value(&it), parts, i + 1);
+    }
+    return Missing();
+  }
+  if (cur.value_type != BSON_TYPE_ARRAY) return Missing();
+  auto out = NewShared();
+  bson_t array;
+  bson_iter_t it;
+  std::uint32_t n = 0;
+  if (bson_init_static(&array, cur.value.v_doc.data, cur.value.v_doc.data_len) &&
+      bson_iter_init(&it, &array)) {
+    while (bson_iter_next(&it)) {
+      bson_value_t element = *bson_iter_value(&it);
+      if (element.value_type != BSON_TYPE_DOCUMENT && element.value_type != BSON_TYPE_ARRAY) {
+        continue;
+      }
+      Value r = Lookup(element, parts, i);
+      if (!r.missing()) AppendIndexed(out.get(), n++, r.v);
+    }
+  }
+  return FromBson(std::move(out), true);
+}
+
+bool Truthy(const Value& v) {
+  if (v.nullish()) return false;
+  if (v.v.value_type == BSON_TYPE_BOOL) return v.v.value.v_bool;
+  if (IsNumberType(v.v.value_type)) {
+    DecimalNumber n = ToDecimalNumber(v.v);
+    return !(n.kind == DecimalNumber::Kind::kFinite && n.digits.empty());
+  }
+  return true;
+}
+
+int CompareExpr(const Value& a, const Value& b) {
+  if (a.missing() || b.missing()) {
+    if (a.missing() && b.missing()) return 0;
+    const Value& present = a.missing() ? b : a;
+    int missing_vs_present = present.v.value_type == BSON_TYPE_MINKEY ? 1 : -1;
+    return a.missing() ? missing_vs_present : -missing_vs_present;
+  }
+  return CompareValues(a.v, b.v);
+}
+
+// Accumulates integers exactly, widening int32 -> int64 -> double as MongoDB does.
+struct Accumulator {
+  bool is_double = false;
+  bool is_long = false;
+  std::int64_t i = 0;
+  double d = 0;
+
+  static bool IsInt(const bson_value_t& v) {
+    return v.value_type == BSON_TYPE_INT32 || v.value_type == BSON_TYPE_INT64;
+  }
+  static std::int64_t AsInt(const bson_value_t& v) {
+    return v.value_type == BSON_TYPE_INT32 ? v.value.v_int32 : v.value.v_int64;
+  }
+
+  void Start(const bson_value_t& v) {
+    if (IsInt(v)) {
+      i = AsInt(v);
+      is_long = v.value_type == BSON_TYPE_INT64;
+    } else {
+      is_double = true;
+      d = NumberAsDouble(v);
+    }
+  }
+
+  void Combine(const bson_value_t& v, bool multiply) {
+    if (!is_double && IsInt(v)) {
+      std::int64_t r;
+      bool overflow = multiply ? __builtin_mul_overflow(i, AsInt(v), &r)
+                               : __builtin_add_overflow(i, AsInt(v), &r);
+      if (!overflow) {
+        i = r;
+        is_long = is_long || v.value_type == BSON_TYPE_INT64;
+        return;
+      }
+    }
+    if (!is_double) {
+      is_double = true;
+      d = static_cast<double>(i);
+    }
+    d = multiply ? d * NumberAsDouble(v) : d + NumberAsDouble(v);
+  }
+
+  Value Result() const {
+    Value out;
+    if (is_double) {
+      out.v.value_type = BSON_TYPE_DOUBLE;
+      out.v.value.v_double = d;
+    } else if (!is_long && i >= std::numeric_limits<std::int32_t>::min() &&
+               i <= std::numeric_limits<std::int32_t>::max()) {
+      out.v.value_type = BSON_TYPE_INT32;
+      out.v.value.v_int32 = static_cast<std::int32_t>(i);
+    } else {
+      out.v.value_type = BSON_TYPE_INT64;
+      out.v.value.v_int64 = i;
+    }
+    return out;
+  }
+};
+
+DbError DecimalUnsupported(const char* op) {
+  return MakeError(kBadValue, std::string(op) + " does not support decimal128 operands");
+}
+
+std::int64_t DateFromDouble(double ms) {
+  if (!(std::fabs(ms) < 9.2e18)) return ms < 0 ? std::numeric_limits<std::int64_t>::min()
+                                                : std::numeric_limits<std::int64_t>::max();
+  return std::llround(ms);
+}
+
+Value MakeDate(std::int64_t ms) {
+  Value out;
+  out.v.value_type = BSON_TYPE_DATE_TIME;
+  out.v.value.v_datetime = ms;
+  return out;
+}
+
+}  // namespace
+
+class ExprNode {
+ public:
+  enum class Kind { kLiteral, kPath, kOperator, kObject, kArray };
+
+  Kind kind = Kind::kLiteral;
+  bson_value_t literal{};
+  std::vector<std::string> path;  // kPath: from the root
+  std::string name;               // kOperator: "$add"; kObject: unused
+  std::vector<std::string> keys;  // kObject
+  std::vector<std::unique_ptr<ExprNode>> args;
+
+  DbResult<Value> Evaluate(const bson_value_t& root) const;
+
+ private:
+  DbResult<Value> EvaluateOperator(const bson_value_t& root) const;
+  DbResult<Value> Arithmetic(const std::vector<Value>& values) const;
+};
+
+DbResult<Value> ExprNode::Evaluate(const bson_value_t& root) const {
+  switch (kind) {
+    case Kind::kLiteral:
+      return Value{literal, nullptr};
+    case Kind::kPath:
+      return Lookup(root, path, 0);
+    case Kind::kOperator:
+      return EvaluateOperator(root);
+    case Kind::kObject: {
+      auto out = NewShared();
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        auto v = args[i]->Evaluate(root);
+        if (!v.ok()) return v.error();
+        if (v.value().missing()) continue;
+        bson_append_value(out.get(), keys[i].data(), static_cast<int>(keys[i].size()),
+                          &v.value().v);
+      }
+      return FromBson(std::move(out), false);
+    }
+    case Kind::kArray: {
+      auto out = NewShared();
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        auto v = args[i]->Evaluate(root);
+        if (!v.ok()) return v.error();
+        AppendIndexed(out.get(), static_cast<std::uint32_t>(i),
+                      v.value().missing() ? MakeNull().v : v.value().v);
+      }
+      return FromBson(std::move(out), true);
+    }
+  }
+  return Missing();
+}
+
+DbResult<Value> ExprNode::EvaluateOperator(const bson_value_t& root) const {
+  if (name == "$and" || name == "$or") {
+    bool is_and = name == "$and";
+    for (const auto& arg : args) {
+      auto v = arg->Evaluate(root);
+      if (!v.ok()) return v.error();
+      if (Truthy(v.value()) != is_and) return MakeBool(!is_and);
+    }
+    return MakeBool(is_and);
+  }
+  std::vector<Value> values;
+  values.reserve(args.size());
+  for (const auto& arg : args) {
+    auto v = arg->Evaluate(root);
+    if (!v.ok()) return v.error();
+    values.push_back(std::move(v).value());
+  }
+  if (name == "$not") return MakeBool(!Truthy(values[0]));
+  if (name == "$literal") return values[0];
+  if (name == "$cmp" || name == "$eq" || name == "$ne" || name == "$gt" || name == "$gte" ||
+      name == "$lt" || name == "$lte") {
+    int c = CompareExpr(values[0], values[1]);
+    if (name == "$cmp") {
+      Value out;
+      out.v.value_type = BSON_TYPE_INT32;
+      out.v.value.v_int32 = c < 0 ? -1 : (c > 0 ? 1 : 0);
+      return out;
+    }
+    if (name == "$eq") return MakeBool(c == 0);
+    if (name == "$ne") return MakeBool(c != 0);
+    if (name == "$gt") return MakeBool(c > 0);
+    if (name == "$gte") return MakeBool(c >= 0);
+    if (name == "$lt") return MakeBool(c < 0);
+    return MakeBool(c <= 0);
+  }
+  return Arithmetic(values);
+}
+
+DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
+  for (const Value& v : values) {
+    if (v.nullish()) return MakeNull();
+  }
+  const bson_type_t kDate = BSON_TYPE_DATE_TIME;
+  if (name == "$add" || name == "$multiply") {
+    bool add = name == "$add";
+    Accumulator acc;
+    acc.i = add ? 0 : 1;
+    bool has_date = false;
+    for (const Value& v : values) {
+      bson_type_t t = v.v.value_type;
+      if (add && t == kDate) {
+        if (has_date) return MakeError(16612, "only one date allowed in an $add expression");
+        has_date = true;
+        continue;
+      }
+      if (t == BSON_TYPE_DECIMAL128) return DecimalUnsupported(name.c_str());
+      if (!IsNumberType(t)) {
+        return MakeError(add ? 16554 : 16555,
+                         name + " only supports numeric" + (add ? " or date" : "") +
+                             " types, not " + TypeName(v.v));
+      }
+      acc.Combine(v.v, !add);
+    }
+    if (has_date) {
+      std::int64_t ms = 0;
+      for (const Value& v : values) {
+        if (v.v.value_type == kDate) ms = v.v.value.v_datetime;
+      }
+      Value sum = acc.Result();
+      double delta = NumberAsDouble(sum.v);
+      if (sum.v.value_type != BSON_TYPE_DOUBLE) {
+        std::int64_t r;
+        std::int64_t d = sum.v.value_type == BSON_TYPE_INT32 ? sum.v.value.v_int32
+                                                             : sum.v.value.v_int64;
+        if (!__builtin_add_overflow(ms, d, &r)) return MakeDate(r);
+      }
+      return MakeDate(DateFromDouble(static_cast<double>(ms) + delta));
+    }
+    return acc.Result();
+  }
+  const Value& a = values[0];
+  const Value& b = values[1];
+  bson_type_t ta = a.v.value_type, tb = b.v.value_type;
+  if (ta == BSON_TYPE_DECIMAL128 || tb == BSON_TYPE_DECIMAL128) {
+    return DecimalUnsupported(name.c_str());
+  }
+  if (name == "$subtract") {
+    if (ta == kDate && tb == kDate) {
+      Value out;
+      out.v.value_type = BSON_TYPE_INT64;
+      out.v.value.v_int64 = static_cast<std::int64_t>(
+          static_cast<std::uint64_t>(a.v.value.v_datetime) -
+          static_cast<std::uint64_t>(b.v.value.v_datetime));
+      return out;
+    }
+    if (ta == kDate && IsNumberType(tb)) {
+      return MakeDate(DateFromDouble(static_cast<double>(a.v.value.v_datetime) -
+                                     NumberAsDouble(b.v)));
+    }
+    if (!IsNumberType(ta) || !IsNumberType(tb)) {
+      return MakeError(16556, std::string("cant $subtract a ") + TypeName(b.v) + " from a " +
+                                  TypeName(a.v));
+    }
+    Accumulator acc;
+    acc.Start(a.v);
+    if (!acc.is_double && Accumulator::IsInt(b.v)) {
+      std::int64_t r;
+      if (!__builtin_sub_overflow(acc.i, Accumulator::AsInt(b.v), &r)) {
+        acc.i = r;
+        acc.is_long = acc.is_long || tb == BSON_TYPE_INT64;
+        return acc.Result();
+      }
+    }
+    Value out;
+    out.v.value_type = BSON_TYPE_DOUBLE;
+    out.v.value.v_double = NumberAsDouble(a.v) - NumberAsDouble(b.v);
+    return out;
+  }
+  // $divide
+  if (!IsNumberType(ta) || !IsNumberType(tb)) {
+    return MakeError(16609, std::string("$divide only supports numeric types, not ") +
+                                TypeName(a.v) + " and " + TypeName(b.v));
+  }
+  double divisor = NumberAsDouble(b.v);
+  if (divisor == 0) return MakeError(kBadValue, "can't $divide by zero");
+  Value out;
+  out.v.value_type = BSON_TYPE_DOUBLE;
+  out.v.value.v_double = NumberAsDouble(a.v) / divisor;
+  return out;
+}
+
+namespace {
+
+struct OperatorArity {
+  const char* name;
+  int min_args;
+  int max_args;  // -1: any
+};
+
+constexpr OperatorArity kOperators[] = {
+    {"$and", 0, -1},      {"$or", 0, -1},       {"$not", 1, 1},    {"$literal", 1, 1},
+    {"$eq", 2, 2},        {"$ne", 2, 2},        {"$gt", 2, 2},     {"$gte", 2, 2},
+    {"$lt", 2, 2},        {"$lte", 2, 2},       {"$cmp", 2, 2},    {"$add", 0, -1},
+    {"$subtract", 2, 2},  {"$multiply", 0, -1}, {"$divide", 2, 2},
+};
+
+DbResult<std::unique_ptr<ExprNode>> ParseNode(const bson_value_t& spec, int depth) {
+  if (depth > kMaxDepth) return MakeError(kBadValue, "exceeded depth limit of 100 when parsing");
+  auto node = std::make_unique<ExprNode>();
+  if (spec.value_type == BSON_TYPE_UTF8 && spec.value.v_utf8.len > 0 &&
+      spec.value.v_utf8.str[0] == '$') {
+    std::string_view text(spec.value.v_utf8.str, spec.value.v_utf8.len);
+    if (text.substr(0, 2) == "$$") {
+      std::string_view var = text.substr(2, text.find('.') == std::string_view::npos
+                                                ? std::string_view::npos
+                                                : text.find('.') - 2);
+      if (var != "ROOT" && var != "CURRENT") {
+        return MakeError(17276, "Use of undefined variable: " + std::string(var));
+      }
+      std::size_t dot = text.find('.');
+      node->kind = ExprNode::Kind::kPath;
+      if (dot != std::string_view::npos) node->path = SplitPath(text.substr(dot + 1));
+      return node;
+    }
+    node->kind = ExprNode::Kind::kPath;
+    node->path = SplitPath(text.substr(1));
+    for (const std::string& part : node->path) {
+      if (part.empty() || part[0] == '$') {
+        return MakeError(16872, "invalid field path '" + std::string(text) + "'");
+      }
+    }
+    if (node->path.empty()) return MakeError(16872, "'$' by itself is not a valid FieldPath");
+    return node;
+  }
+  if (spec.value_type == BSON_TYPE_ARRAY || spec.value_type == BSON_TYPE_DOCUMENT) {
+    bson_t doc;
+    bson_iter_t it;
+    if (!bson_init_static(&doc, spec.value.v_doc.data, spec.value.v_doc.data_len) ||
+        !bson_iter_init(&it, &doc)) {
+      return MakeError(kBadValue, "malformed expression");
+    }
+    bool is_array = spec.value_type == BSON_TYPE_ARRAY;
+    std::uint32_t count = bson_count_keys(&doc);
+    bson_iter_t first = it;
+    if (!is_array && count > 0 && bson_iter_next(&first) && bson_iter_key(&first)[0] == '$') {
+      if (count != 1) {
+        return MakeError(15983,
+                         "an expression specification must contain exactly one field, the name "
+                         "of the expression. Found " +
+                             std::to_string(count) + " fields");
+      }
+      std::string name = bson_iter_key(&first);
+      const OperatorArity* op = nullptr;
+      for (const auto& candidate : kOperators) {
+        if (name == candidate.name) op = &candidate;
+      }
+      if (op == nullptr) {
+        return MakeError(kInvalidPipelineOperator, "Unrecognized expression '" + name + "'");
+      }
+      node->kind = ExprNode::Kind::kOperator;
+      node->name = name;
+      bson_value_t operand = *bson_iter_value(&first);
+      if (name == "$literal") {
+        auto literal = std::make_unique<ExprNode>();
+        literal->literal = operand;
+        node->args.push_back(std::move(literal));
+        return node;
+      }
+      if (operand.value_type == BSON_TYPE_ARRAY) {
+        bson_t args;
+        bson_iter_t ai;
+        if (bson_init_static(&args, operand.value.v_doc.data, operand.value.v_doc.data_len) &&
+            bson_iter_init(&ai, &args)) {
+          while (bson_iter_next(&ai)) {
+            auto child = ParseNode(*bson_iter_value(&ai), depth + 1);
+            if (!child.ok()) return child.error();
+            node->args.push_back(std::move(child).value());
+          }
+        }
+      } else {
+        auto child = ParseNode(operand, depth + 1);
+        if (!child.ok()) return child.error();
+        node->args.push_back(std::move(child).value());
+      }
+      int n = static_cast<int>(node->args.size());
+      if (n < op->min_args || (op->max_args >= 0 && n > op->max_args)) {
+        std::string expected = op->min_args == op->max_args
+                                   ? "exactly " + std::to_string(op->min_args)
+                                   : "at least " + std::to_string(op->min_args);
+        return MakeError(kExpressionArgumentCount, "Expression " + name + " takes " + expected +
+                                                       " arguments. " + std::to_string(n) +
+                                                       " were passed in.");
+      }
+      return node;
+    }
+    node->kind = is_array ? ExprNode::Kind::kArray : ExprNode::Kind::kObject;
+    while (bson_iter_next(&it)) {
+      if (!is_array) {
+        std::string key = bson_iter_key(&it);
+        if (key[0] == '$' || key.find('.') != std::string::npos) {
+          return MakeError(16412, "FieldPath field names may not start with '$' or contain '.': " +
+                                      key);
+        }
+        node->keys.push_back(std::move(key));
+      }
+      auto child = ParseNode(*bson_iter_value(&it), depth + 1);
+      if (!child.ok()) return child.error();
+      node->args.push_back(std::move(child).value());
+    }
+    return node;
+  }
+  node->literal = spec;
+  return node;
+}
+
+}  // namespace
+}  // namespace internal
+
+Expression::Expression(std::shared_ptr<const internal::ExprNode> node) : node_(std::move(node)) {}
+
+DbResult<Expression> Expression::Parse(const bson_value_t& spec, int depth) {
+  auto node = internal::ParseNode(spec, depth);
+  if (!node.ok()) return node.error();
+  return Expression(std::shared_ptr<const internal::ExprNode>(std::move(node).value()));
+}
+
+DbResult<bool> Expression::EvaluateTruthy(const bson_value_t& root) const {
+  auto v = node_->Evaluate(root);
+  if (!v.ok()) return v.error();
+  return internal::Truthy(v.value());
+}
+
+}  // namespace tactus::docdb::query

@@ -1,0 +1,70 @@
+// The parsed form of an update document (private to update/): what Update::Compile produces and
+// Update::Apply executes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "docdb/update/field_path.h"
+#include "docdb/update/node.h"
+
+namespace tactus::docdb::update {
+
+enum class OpKind {
+  kSet,
+  kUnset,
+  kInc,
+  kMul,
+  kMin,
+  kMax,
+  kRename,
+  kSetOnInsert,
+  kCurrentDate,
+  kPush,
+  kAddToSet,
+  kPop,
+  kPull,
+  kPullAll,
+};
+
+// $push's modifiers; $addToSet uses only `each`.
+struct PushSpec {
+  std::vector<Node> each;
+  std::optional<std::int64_t> slice;
+  std::optional<std::int64_t> position;
+  enum class Sort { kNone, kWhole, kFields } sort = Sort::kNone;
+  int whole_direction = 1;
+  std::vector<std::pair<std::vector<std::string>, int>> sort_fields;  // path parts, 1 or -1
+};
+
+struct Op {
+  OpKind kind = OpKind::kSet;
+  const char* op_name = "";  // "$set", for messages.
+  FieldPath path;            // The target (for $rename, the destination).
+  Node operand;              // The value, named after the last path part.
+  FieldPath from;            // $rename: the source.
+  bool timestamp = false;    // $currentDate: a Timestamp rather than a Date.
+  PushSpec push;             // $push, $addToSet.
+};
+
+struct CompiledUpdate {
+  bool replacement = false;
+  Node replacement_doc;  // When replacement.
+  std::vector<Op> ops;   // In application order (ComparePaths).
+  std::map<std::string, Node> array_filters;  // identifier -> query document
+  bool positional = false;
+};
+
+// Parses one operator's operand document into ops (appended to `out`). Defined in compile_ops.cc.
+DbResult<Done> CompileOperator(const Node& operator_doc, std::vector<Op>* out);
+
+// Applies the ops to `doc` in place. Defined in apply_ops.cc.
+DbResult<Done> ApplyOps(const CompiledUpdate& update, Node* doc,
+                        std::optional<std::size_t> positional, bool is_insert,
+                        std::int64_t now_ms);
+
+}  // namespace tactus::docdb::update

@@ -1,0 +1,216 @@
+#include "docdb/update/update.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "docdb/update/compiled_update.h"
+#include "docdb/update/condition.h"
+
+namespace tactus::docdb::update {
+namespace {
+
+DbResult<Done> CheckReplacement(const Node& doc) {
+  for (const Node& field : doc.kids) {
+    if (field.name.empty()) {
+      return MakeError(kEmptyFieldName, "An empty field name is not allowed in a replacement "
+                                        "document");
+    }
+    if (field.name[0] == '$') {
+      return MakeError(kDollarPrefixedFieldName,
+                       "The dollar ($) prefixed field '" + field.name + "' in '" + field.name +
+                           "' is not allowed in the context of an update's replacement document. "
+                           "Consider using an aggregation pipeline with $replaceWith.");
+    }
+  }
+  return Done{};
+}
+
+// Orders ops as MongoDB applies them and rejects overlapping paths.
+DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
+  struct Entry {
+    const FieldPath* path;
+    std::size_t seq;
+  };
+  std::vector<Entry> entries;
+  for (const Op& op : *ops) {
+    if (op.kind == OpKind::kRename) entries.push_back({&op.from, entries.size()});
+    entries.push_back({&op.path, entries.size()});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return ComparePaths(*a.path, *b.path) < 0;
+  });
+  // A path sorts right before the paths below it, so checking neighbours finds every conflict.
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    const Entry &a = entries[i - 1], &b = entries[i];
+    if (auto at = ConflictAt(*a.path, *b.path)) {
+      const Entry& later = a.seq > b.seq ? a : b;
+      return MakeError(kConflictingUpdateOperators, "Updating the path '" + later.path->dotted +
+                                                        "' would create a conflict at '" + *at +
+                                                        "'");
+    }
+  }
+  std::stable_sort(ops->begin(), ops->end(),
+                   [](const Op& a, const Op& b) { return ComparePaths(a.path, b.path) < 0; });
+  return Done{};
+}
+
+bool ValidIdentifier(const std::string& id) {
+  if (id.empty() || id[0] < 'a' || id[0] > 'z') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+// Collects the identifiers a filter constrains ("x" for {"x.a": 1}), through $and/$or/$nor.
+void FilterIdentifiers(const Node& filter, std::vector<std::string>* out) {
+  for (const Node& clause : filter.kids) {
+    if (clause.name == "$and" || clause.name == "$or" || clause.name == "$nor") {
+      for (const Node& sub : clause.kids) FilterIdentifiers(sub, out);
+    } else if (!clause.name.starts_with("$")) {
+      out->push_back(clause.name.substr(0, clause.name.find('.')));
+    }
+  }
+}
+
+DbResult<Done> CompileArrayFilters(const bson_t* array_filters, CompiledUpdate* cu) {
+  Node filters = FromBson(array_filters);
+  for (const Node& filter : filters.kids) {
+    if (!filter.is_document()) {
+      return MakeError(kTypeMismatch, std::string("Expected arrayFilters to contain objects, "
+                                                  "found ") + TypeName(filter.type));
+    }
+    auto valid = ValidateQuery(filter);
+    if (!valid.ok()) {
+      return MakeError(valid.error().code, "Error parsing array filter :: caused by :: " +
+                                               valid.error().message);
+    }
+    std::vector<std::string> ids;
+    FilterIdentifiers(filter, &ids);
+    if (ids.empty()) {
+      return MakeError(kFailedToParse,
+                       "Cannot use an expression without a top-level field name in arrayFilters");
+    }
+    for (const std::string& id : ids) {
+      if (id != ids.front()) {
+        return MakeError(kFailedToParse, "Error parsing array filter :: caused by :: Expected a "
+                                         "single top-level field name, found '" + ids.front() +
+                                         "' and '" + id + "'");
+      }
+    }
+    if (!ValidIdentifier(ids.front())) {
+      return MakeError(kBadValue, "Error parsing array filter :: caused by :: The top-level field "
+                                  "name must be an alphanumeric string beginning with a lowercase "
+                                  "letter, found '" + ids.front() + "'");
+    }
+    if (!cu->array_filters.emplace(ids.front(), filter).second) {
+      return MakeError(kFailedToParse, "Found multiple array filters with the same top-level "
+                                       "field name " + ids.front());
+    }
+  }
+  return Done{};
+}
+
+DbResult<Done> CheckIdentifiersUsed(const bson_t* update, CompiledUpdate* cu) {
+  std::set<std::string> used;
+  for (const Op& op : cu->ops) {
+    for (const Component& part : op.path.parts) {
+      if (part.kind == ComponentKind::kPositional) cu->positional = true;
+      if (part.kind != ComponentKind::kFiltered) continue;
+      if (!cu->array_filters.count(part.name)) {
+        return MakeError(kBadValue, "No array filter found for identifier '" + part.name +
+                                        "' in path '" + op.path.dotted + "'");
+      }
+      used.insert(part.name);
+    }
+  }
+  for (const auto& [id, filter] : cu->array_filters) {
+    if (!used.count(id)) {
+      return MakeError(kFailedToParse, "The array filter for identifier '" + id +
+                                           "' was not used in the update " + ToJson(update));
+    }
+  }
+  return Done{};
+}
+
+}  // namespace
+
+DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filters) {
+  auto cu = std::make_unique<CompiledUpdate>();
+  Node doc = FromBson(update);
+  if (doc.kids.empty() || !doc.kids.front().name.starts_with("$")) {
+    auto r = CheckReplacement(doc);
+    if (!r.ok()) return r.error();
+    if (array_filters && !bson_empty(array_filters)) {
+      return MakeError(kFailedToParse, "arrayFilters may not be specified for replacement-style "
+                                       "updates");
+    }
+    cu->replacement = true;
+    cu->replacement_doc = std::move(doc);
+    return Update(std::move(cu));
+  }
+  for (const Node& op : doc.kids) {
+    auto r = CompileOperator(op, &cu->ops);
+    if (!r.ok()) return r.error();
+  }
+  auto ordered = OrderAndCheckConflicts(&cu->ops);
+  if (!ordered.ok()) return ordered.error();
+  if (array_filters) {
+    auto r = CompileArrayFilters(array_filters, cu.get());
+    if (!r.ok()) return r.error();
+  }
+  auto used = CheckIdentifiersUsed(update, cu.get());
+  if (!used.ok()) return used.error();
+  return Update(std::move(cu));
+}
+
+DbResult<Update> Update::CompilePipeline(const bson_t* pipeline) {
+  return MakeError(kIllegalOperation, "pipeline-style updates are not supported yet by the "
+                                      "embedded store; use update operators or a replacement "
+                                      "document");
+}
+
+Update::Update(std::unique_ptr<const CompiledUpdate> compiled) : compiled_(std::move(compiled)) {}
+Update::Update(Update&&) noexcept = default;
+Update& Update::operator=(Update&&) noexcept = default;
+Update::~Update() = default;
+
+bool Update::is_replacement() const { return compiled_->replacement; }
+bool Update::uses_positional() const { return compiled_->positional; }
+
+DbResult<BsonPtr> Update::Apply(const bson_t* doc, std::optional<std::size_t> positional,
+                                bool is_insert, std::int64_t now_ms) const {
+  Node tree = FromBson(doc);
+  const Node* original_id_ptr = tree.Find("_id");
+  std::optional<Node> original_id;
+  if (original_id_ptr) original_id = *original_id_ptr;
+
+  if (compiled_->replacement) {
+    Node result = compiled_->replacement_doc;
+    const Node* new_id = result.Find("_id");
+    if (original_id) {
+      if (!new_id) {
+        result.kids.insert(result.kids.begin(), *original_id);
+      } else if (!IdenticalValues(*new_id, *original_id)) {
+        return MakeError(kImmutableField, "After applying the update, the (immutable) field "
+                                          "'_id' was found to have been altered to " +
+                                              Describe(*new_id));
+      }
+    }
+    return ToBson(result);
+  }
+
+  auto applied = ApplyOps(*compiled_, &tree, positional, is_insert, now_ms);
+  if (!applied.ok()) return applied.error();
+  if (original_id) {
+    const Node* new_id = tree.Find("_id");
+    if (!new_id || !IdenticalValues(*new_id, *original_id)) {
+      return MakeError(kImmutableField, "Performing an update on the path '_id' would modify the "
+                                        "immutable field '_id'");
+    }
+  }
+  return ToBson(tree);
+}
+
+}  // namespace tactus::docdb::update

@@ -1,0 +1,100 @@
+#include "docdb/wire/bson_check.h"
+
+#include <bson/bson.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "docdb/wire/byte_order.h"
+
+namespace tactus::docdb::wire {
+namespace {
+
+std::string Check(const std::vector<std::uint8_t>& bytes, int depth = 200) {
+  return CheckWireBson(bytes.data(), bytes.size(), depth);
+}
+
+std::vector<std::uint8_t> ToBytes(const bson_t* b) {
+  const std::uint8_t* data = bson_get_data(b);
+  return {data, data + b->len};
+}
+
+// {a: {a: {... {} ...}}} with `depth` documents in all.
+std::vector<std::uint8_t> Nested(int depth) {
+  // Built inside out: each level wraps the previous as field "a".
+  std::vector<std::uint8_t> doc = {5, 0, 0, 0, 0};
+  for (int i = 1; i < depth; ++i) {
+    std::vector<std::uint8_t> outer(4);
+    outer.push_back(BSON_TYPE_DOCUMENT);
+    outer.push_back('a');
+    outer.push_back(0);
+    outer.insert(outer.end(), doc.begin(), doc.end());
+    outer.push_back(0);
+    StoreLe32(outer.data(), static_cast<std::uint32_t>(outer.size()));
+    doc = std::move(outer);
+  }
+  return doc;
+}
+
+TEST(BsonCheckTest, AcceptsEveryType) {
+  bson_t* b = BCON_NEW("d", BCON_DOUBLE(1.5), "s", BCON_UTF8("x"), "o", "{", "k", BCON_INT32(1),
+                       "}", "a", "[", BCON_INT64(2), BCON_BOOL(true), BCON_NULL, "]", "bin",
+                       BCON_BIN(BSON_SUBTYPE_BINARY, (const std::uint8_t*)"ab", 2), "u",
+                       BCON_UNDEFINED, "dt", BCON_DATE_TIME(1), "re", BCON_REGEX("a.*", "i"), "ts",
+                       BCON_TIMESTAMP(1, 2), "min", BCON_MINKEY, "max", BCON_MAXKEY, "c",
+                       BCON_CODE("f()"), "sym", BCON_SYMBOL("y"));
+  bson_oid_t oid;
+  bson_oid_init_from_string(&oid, "0123456789abcdef01234567");
+  BSON_APPEND_OID(b, "id", &oid);
+  bson_decimal128_t dec;
+  bson_decimal128_from_string("1.5", &dec);
+  BSON_APPEND_DECIMAL128(b, "dec", &dec);
+  bson_t* scope = BCON_NEW("x", "{", "y", BCON_INT32(1), "}");
+  BSON_APPEND_CODE_WITH_SCOPE(b, "cws", "f(x)", scope);
+  BSON_APPEND_DBPOINTER(b, "ptr", "db.c", &oid);
+  EXPECT_EQ(Check(ToBytes(b)), "");
+  bson_destroy(scope);
+  bson_destroy(b);
+}
+
+TEST(BsonCheckTest, DepthLimit) {
+  EXPECT_EQ(Check(Nested(200)), "");
+  EXPECT_NE(Check(Nested(201)), "");
+  EXPECT_NE(Check(Nested(3), 2), "");
+}
+
+TEST(BsonCheckTest, VeryDeepNestingDoesNotRecurse) {
+  EXPECT_NE(Check(Nested(200000)), "");
+}
+
+TEST(BsonCheckTest, RejectsBadStructure) {
+  EXPECT_NE(Check({}), "");
+  EXPECT_NE(Check({5, 0, 0, 0}), "");
+  EXPECT_NE(Check({5, 0, 0, 0, 1}), "");        // no terminator
+  EXPECT_NE(Check({6, 0, 0, 0, 0, 0}), "");     // trailing byte inside
+  EXPECT_NE(Check({4, 0, 0, 0, 0}), "");        // length mismatch
+  EXPECT_NE(Check({8, 0, 0, 0, 0x42, 'a', 0, 0}), "");  // unknown type
+  // int32 field cut short.
+  EXPECT_NE(Check({10, 0, 0, 0, 0x10, 'a', 0, 1, 0, 0}), "");
+  // String whose length runs past the document.
+  EXPECT_NE(Check({14, 0, 0, 0, 0x02, 'a', 0, 100, 0, 0, 0, 'x', 0, 0}), "");
+  // Nested document longer than its parent.
+  EXPECT_NE(Check({13, 0, 0, 0, 0x03, 'a', 0, 50, 0, 0, 0, 0, 0}), "");
+  // Unterminated key.
+  EXPECT_NE(Check({7, 0, 0, 0, 0x0A, 'a', 'b'}), "");
+}
+
+TEST(BsonCheckTest, EveryTruncationIsRejected) {
+  bson_t* b = BCON_NEW("s", BCON_UTF8("hello"), "o", "{", "k", "[", BCON_INT32(1), "]", "}");
+  std::vector<std::uint8_t> bytes = ToBytes(b);
+  bson_destroy(b);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    if (cut.size() >= 4) StoreLe32(cut.data(), static_cast<std::uint32_t>(n));
+    EXPECT_NE(Check(cut), "") << n;
+  }
+}
+
+}  // namespace
+}  // namespace tactus::docdb::wire
