@@ -1,0 +1,176 @@
+// Private to the engine: the interpreter's state and its operations, shared by execution.cc (the
+// API and the core: history, scopes, scheduling, errors, ends), states.cc (per-state execution and
+// input/output processing) and fanout.cc (Parallel and Map).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "asl/model.h"
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/random.h"
+#include "engine/execution.h"
+#include "engine/resource.h"
+#include "engine/types.h"
+
+namespace tactus::engine {
+
+// One running (sub-)machine: the execution's root, a Parallel branch or a Map iteration.
+struct Frame {
+  enum class Phase { kEnter, kExecute, kWaitTask, kWaitTimer, kWaitRetry, kWaitChildren, kDone };
+
+  std::int64_t id = 0;
+  std::int64_t parent = 0;  // 0: the root
+  bool silent = false;      // inside a distributed Map: events belong to a child execution
+  std::size_t slot = 0;     // branch or item index within the parent
+  const asl::StateMachine* machine = nullptr;
+  json::object vars;
+
+  Phase phase = Phase::kEnter;
+  std::string pending_state;  // kEnter: the state to enter
+  json::value pending_input;
+
+  const asl::State* state = nullptr;
+  json::value input;      // the state's raw input
+  json::value effective;  // after InputPath (Task: after Parameters too)
+  std::int64_t entered_event_id = 0;
+  std::int64_t entries = 0;  // states entered so far: identifies this entry for $$.State
+  std::int64_t last_event_id = 0;
+  common::TimeMs entered_time = 0;
+  std::vector<std::int64_t> attempts;  // per retrier
+  std::int64_t retry_count = 0;
+
+  std::int64_t task_id = 0;
+  std::int64_t timer_id = 0;
+  std::int64_t timeout_timer = 0;
+  std::int64_t heartbeat_timer = 0;
+  std::int64_t heartbeat_seconds = 0;
+  std::optional<std::string> task_token;
+  ResourceKind resource_kind = ResourceKind::kService;
+
+  // Parallel and Map
+  std::vector<std::int64_t> children;
+  std::vector<json::value> results;
+  json::array items;
+  std::size_t next_item = 0, running = 0, finished = 0, failures = 0;
+  std::int64_t max_concurrency = 0;
+  std::optional<std::int64_t> tolerated_count;
+  std::optional<double> tolerated_percentage;
+};
+
+enum class TimerKind { kWait, kRetry, kTaskTimeout, kHeartbeat, kExecutionTimeout };
+
+struct Timer {
+  std::int64_t frame = 0;
+  TimerKind kind = TimerKind::kWait;
+};
+
+struct Execution::Impl {
+  Impl(std::shared_ptr<const asl::StateMachine> m, ExecutionInfo i, common::Random& r)
+      : machine(std::move(m)), info(std::move(i)), random(r) {}
+
+  std::shared_ptr<const asl::StateMachine> machine;
+  ExecutionInfo info;
+  common::Random& random;
+
+  ExecutionStatus status = ExecutionStatus::kRunning;
+  json::value output;
+  std::string error, cause;
+  std::vector<json::value> history;
+  // One arena for the whole history; events keep it alive after they are moved out.
+  json::storage_ptr history_sp = json::make_shared_resource<json::monotonic_resource>();
+  common::TimeMs now = 0;
+
+  std::map<std::int64_t, Frame> frames;
+  std::deque<std::int64_t> ready;
+  std::map<std::int64_t, std::int64_t> tasks;  // task id -> frame id
+  std::map<std::int64_t, Timer> timers;
+  std::int64_t next_id = 1;
+  std::int64_t execution_timer = 0;
+  std::vector<Action> actions;
+  json::value context;  // $$, updated in place before each evaluation
+  std::tuple<std::int64_t, std::int64_t, std::int64_t, bool> context_key{-1, -1, -1, false};
+
+  // History and context (execution.cc).
+  std::int64_t Emit(Frame* f, std::string_view type, json::object details);
+  void InitContext();
+  asl::PathScope Scope(Frame& f, const json::value& doc);
+
+  // Scheduling: frames, the ready queue, timers (execution.cc).
+  Frame& NewFrame(std::int64_t parent, std::size_t slot, const asl::StateMachine* m,
+                  json::object vars);
+  void Schedule(Frame& f, std::string state, json::value input);
+  std::int64_t StartTimer(Frame& f, TimerKind kind, common::TimeMs due);
+  void CancelTimerIfAny(std::int64_t& id);
+  void Drain();
+  Frame* TaskFrame(std::int64_t task_id);
+  void OnTimer(std::int64_t timer_id);
+
+  // Errors: building failures, Retry and Catch (execution.cc).
+  asl::Failure RuntimeError(Frame& f, const std::string& what);
+  asl::Failure NoResults(Frame& f, const asl::JsonPath& path);
+  static json::value ErrorOutput(const asl::Failure& failure);
+  void HandleError(Frame& f, asl::Failure failure,
+                   const std::vector<std::string>& failed_events = {});
+
+  // Frame and execution ends (execution.cc).
+  void FrameSucceeded(Frame& f, json::value output);
+  void FrameFailed(Frame& f, asl::Failure failure);
+  void Finish();
+  void FailExecution(asl::Failure failure);
+
+  // Input and output processing (states.cc).
+  asl::Eval<json::value> Filter(Frame& f, const asl::FilterPath& fp, json::value doc);
+  asl::Eval<json::value> ApplyTemplate(Frame& f, const asl::PayloadTemplate& t,
+                                       const json::value& doc);
+  asl::Eval<json::value> ApplyResultPath(Frame& f, const asl::ResultPathSpec& rp,
+                                         const json::value& input, json::value result);
+  asl::Eval<json::object> EvaluateAssign(Frame& f, const std::optional<asl::PayloadTemplate>& t,
+                                         const json::value& doc);
+  asl::Failure DataLimit(Frame& f);
+  static std::string Display(const json::value& v);
+
+  // Entering, executing and leaving states (states.cc).
+  void EnterState(Frame& f);
+  void ExecuteState(Frame& f);
+  void ExecutePass(Frame& f);
+  void FinishState(Frame& f, json::value result);
+  void ExitState(Frame& f, json::value out, json::object assigned, const std::string& next,
+                 bool caught = false);
+  void ExecuteChoice(Frame& f);
+  void ExecuteWait(Frame& f);
+  void FinishWait(Frame& f);
+  void ExecuteSucceed(Frame& f);
+  void ExecuteFail(Frame& f);
+
+  // Task and its outcomes (states.cc).
+  std::optional<std::int64_t> ResolveSeconds(Frame& f, const asl::NumberOrPath& n,
+                                             std::optional<asl::Failure>* error);
+  void ExecuteTask(Frame& f);
+  void EndTaskWait(Frame& f);
+  void OnTaskSucceeded(Frame& f, json::value result);
+  void OnTaskFailed(Frame& f, asl::Failure failure);
+
+  // Parallel and Map (fanout.cc).
+  void ExecuteParallel(Frame& f);
+  std::optional<asl::Failure> ResolveMapSettings(Frame& f);
+  void ExecuteMap(Frame& f);
+  void PumpMap(Frame& f);
+  bool ExceedsTolerance(const Frame& f) const;
+  void ChildDone(Frame& parent, std::size_t slot, const json::value* output,
+                 const asl::Failure* failure);
+  void CompleteChildren(Frame& f);
+  void AbortChildren(Frame& f);
+  std::vector<std::string> EndOfChildren(const Frame& f, bool succeeded);
+};
+
+}  // namespace tactus::engine
