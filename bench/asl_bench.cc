@@ -138,13 +138,16 @@ Workflow Load(const std::string& dir, const json::object& entry) {
   return w;
 }
 
-void BM_Run(benchmark::State& state, const Workflow* w) {
+// `history`: record the execution history (as `tactus run --history` and standard executions
+// do); without it, as express executions run (AWS keeps no history for them either).
+void BM_Run(benchmark::State& state, const Workflow* w, bool history) {
   FailingDispatcher dispatcher;
   common::VirtualClock clock(kStartTime);
   runtime::ExpressRunner runner(dispatcher, clock);
   runtime::RunOptions options;
   options.virtual_time = true;
   options.seed = kSeed;
+  options.record_history = history;
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     runtime::RunResult result = runner.Run(w->machine, w->info, options);
@@ -216,7 +219,10 @@ int main(int argc, char** argv) {
   }
   if (workflows.empty()) Die("no workflows selected in " + dir + "/manifest.json");
   for (const auto& w : workflows) {
-    benchmark::RegisterBenchmark(("BM_Run/" + w->name).c_str(), BM_Run, w.get())
+    benchmark::RegisterBenchmark(("BM_Run/" + w->name).c_str(), BM_Run, w.get(), true)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_RunNoHistory/" + w->name).c_str(), BM_Run, w.get(), false)
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
   }

@@ -76,6 +76,7 @@ int Run(const RunArgs& args) {
   runtime::ExpressRunner runner(tasks, clock);
   runtime::RunOptions options;
   options.virtual_time = args.fast_timers;
+  options.record_history = args.history;
   auto result = runner.Run(std::move(machine).value(), std::move(info), options);
 
   boost::json::object out = runtime::ResultToJson(result);

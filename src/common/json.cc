@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace tactus::common {
 
@@ -35,16 +36,75 @@ Result<json::value> ParseJson(std::string_view text) {
 
 namespace {
 
-void AppendDouble(std::string& out, double d) {
-  if (!std::isfinite(d)) {  // JSON has no NaN/Infinity; never produced by parsing.
-    out += "null";
-    return;
+// Writes a double as AWS prints it (shortest round-trip form, ".0" for integral values) into
+// buf (at least 64 bytes); returns the length. Non-finite values cannot come from parsing.
+std::size_t FormatDouble(double d, char* buf) {
+  if (!std::isfinite(d)) {
+    std::memcpy(buf, "null", 4);
+    return 4;
   }
+  auto [end, ec] = std::to_chars(buf, buf + 60, d);
+  std::string_view s(buf, static_cast<std::size_t>(end - buf));
+  if (s.find_first_of(".eEn") == std::string_view::npos) {
+    *end++ = '.';
+    *end++ = '0';
+  }
+  return static_cast<std::size_t>(end - buf);
+}
+
+void AppendDouble(std::string& out, double d) {
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  std::string_view s(buf, end - buf);
-  out += s;
-  if (s.find_first_of(".eEn") == std::string_view::npos) out += ".0";
+  out.append(buf, FormatDouble(d, buf));
+}
+
+template <typename T>
+std::size_t IntegerLength(T v) {
+  char buf[24];
+  return static_cast<std::size_t>(std::to_chars(buf, buf + sizeof(buf), v).ptr - buf);
+}
+
+std::size_t EscapedLength(std::string_view s) {
+  std::size_t n = 2;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++n;
+    } else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' ||
+               c == '\f') {
+      n += 2;
+    } else {
+      n += 6;
+    }
+  }
+  return n;
+}
+
+// The length SerializeJson would produce, without building the string.
+std::size_t CompactLength(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return 4;
+    case json::kind::bool_: return v.get_bool() ? 4 : 5;
+    case json::kind::int64: return IntegerLength(v.get_int64());
+    case json::kind::uint64: return IntegerLength(v.get_uint64());
+    case json::kind::double_: {
+      char buf[64];
+      return FormatDouble(v.get_double(), buf);
+    }
+    case json::kind::string: return EscapedLength(v.get_string());
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      std::size_t n = 2 + (a.empty() ? 0 : a.size() - 1);
+      for (const auto& e : a) n += CompactLength(e);
+      return n;
+    }
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      std::size_t n = 2 + (o.empty() ? 0 : o.size() - 1);
+      for (const auto& kv : o) n += EscapedLength(kv.key()) + 1 + CompactLength(kv.value());
+      return n;
+    }
+  }
+  return 0;
 }
 
 // RFC 8259 escaping: quotes, backslashes and control characters; UTF-8 passes through.
@@ -135,7 +195,7 @@ std::string SerializePrettyJson(const json::value& v) {
   return out;
 }
 
-std::size_t JsonSize(const json::value& v) { return SerializeJson(v).size(); }
+std::size_t JsonSize(const json::value& v) { return CompactLength(v); }
 
 std::string JsonPointerEscape(std::string_view token) {
   std::string out;

@@ -52,6 +52,15 @@ TEST(SerializeJson, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(*back, v);
 }
 
+TEST(JsonSize, EqualsTheSerializedLength) {
+  for (const char* text : {R"({"a":[1,-2,3.5,1e300,true,false,null],"b\n":"x\u0001\"\\y"})",
+                           R"([])", R"({})", R"("\u00e9\t")", "18446744073709551615", "-0.0"}) {
+    auto v = ParseJson(text);
+    ASSERT_TRUE(v.ok()) << text;
+    EXPECT_EQ(JsonSize(*v), SerializeJson(*v).size()) << text;
+  }
+}
+
 TEST(JsonEquals, NumbersByValueBooleansApart) {
   EXPECT_TRUE(JsonEquals(json::value(1), json::value(1.0)));
   EXPECT_FALSE(JsonEquals(json::value(true), json::value(1)));

@@ -55,15 +55,6 @@ Failure HistoryLimit() {
 }  // namespace
 
 // ---- history and context ----
-std::int64_t Execution::Impl::Emit(Frame* f, std::string_view type, json::object details) {
-  if (f && f->silent) return f->last_event_id;
-  std::int64_t id = static_cast<std::int64_t>(history.size()) + 1;
-  std::int64_t prev = f ? f->last_event_id : (history.empty() ? 0 : id - 1);
-  history.push_back(MakeHistoryEvent(type, id, prev, now, std::move(details), history_sp));
-  if (f) f->last_event_id = id;
-  return id;
-}
-
 void Execution::Impl::InitContext() {
   json::object execution{{"Id", info.execution_arn},
                          {"Input", info.input},
@@ -137,7 +128,9 @@ void Execution::Impl::CancelTimerIfAny(std::int64_t& id) {
 
 void Execution::Impl::Drain() {
   while (!ready.empty() && status == ExecutionStatus::kRunning) {
-    if (history.size() >= kMaxHistoryEvents) return FailExecution(HistoryLimit());
+    if (event_count >= static_cast<std::int64_t>(kMaxHistoryEvents)) {
+      return FailExecution(HistoryLimit());
+    }
     std::int64_t id = ready.front();
     ready.pop_front();
     auto it = frames.find(id);
@@ -166,7 +159,7 @@ void Execution::Impl::OnTimer(std::int64_t timer_id) {
   if (t.kind == TimerKind::kExecutionTimeout) {
     status = ExecutionStatus::kTimedOut;
     // AWS reports neither an error nor a cause for an execution that timed out.
-    Emit(nullptr, "ExecutionTimedOut", {});
+    Emit(nullptr, "ExecutionTimedOut", [] { return json::object(); });
     return Finish();
   }
   auto fit = frames.find(t.frame);
@@ -239,7 +232,7 @@ void Execution::Impl::HandleError(Frame& f, Failure failure,
           StartTimer(f, TimerKind::kRetry, now + static_cast<common::TimeMs>(delay * 1000));
       return;
     }
-    for (const auto& e : failed_events) Emit(&f, e, {});
+    for (const auto& e : failed_events) Emit(&f, e, [] { return json::object(); });
     for (const auto& catcher : s.catchers) {
       if (!Matches(catcher.error_equals, failure.error)) continue;
       json::value error_value = ErrorOutput(failure);
@@ -252,7 +245,7 @@ void Execution::Impl::HandleError(Frame& f, Failure failure,
     }
   }
   if (failure.error == asl::kStatesRuntime) {
-    for (const auto& e : failed_events) Emit(&f, e, {});
+    for (const auto& e : failed_events) Emit(&f, e, [] { return json::object(); });
   }
   FrameFailed(f, std::move(failure));
 }
@@ -262,7 +255,7 @@ void Execution::Impl::FrameSucceeded(Frame& f, json::value output) {
   f.phase = Frame::Phase::kDone;
   if (f.parent == 0) {
     status = ExecutionStatus::kSucceeded;
-    Emit(&f, "ExecutionSucceeded", ExecutionSucceededDetails(output, history_sp));
+    Emit(&f, "ExecutionSucceeded", [&] { return ExecutionSucceededDetails(output, history_sp); });
     this->output = std::move(output);
     return Finish();
   }
@@ -275,7 +268,7 @@ void Execution::Impl::FrameFailed(Frame& f, Failure failure) {
   f.phase = Frame::Phase::kDone;
   if (f.parent == 0) {
     status = ExecutionStatus::kFailed;
-    Emit(&f, "ExecutionFailed", ErrorDetails(failure.error, failure.cause, history_sp));
+    Emit(&f, "ExecutionFailed", [&] { return ErrorDetails(failure.error, failure.cause, history_sp); });
     error = std::move(failure.error);
     cause = std::move(failure.cause);
     return Finish();
@@ -297,15 +290,15 @@ void Execution::Impl::Finish() {
 // Ends the whole execution at once, whatever its branches are doing.
 void Execution::Impl::FailExecution(Failure failure) {
   status = ExecutionStatus::kFailed;
-  Emit(nullptr, "ExecutionFailed", ErrorDetails(failure.error, failure.cause, history_sp));
+  Emit(nullptr, "ExecutionFailed", [&] { return ErrorDetails(failure.error, failure.cause, history_sp); });
   error = std::move(failure.error);
   cause = std::move(failure.cause);
   Finish();
 }
 
 Execution::Execution(std::shared_ptr<const asl::StateMachine> machine, ExecutionInfo info,
-                     common::Random& random)
-    : impl_(std::make_unique<Impl>(std::move(machine), std::move(info), random)) {}
+                     common::Random& random, ExecutionOptions options)
+    : impl_(std::make_unique<Impl>(std::move(machine), std::move(info), random, options)) {}
 
 Execution::~Execution() = default;
 
@@ -313,8 +306,7 @@ std::vector<Action> Execution::Start(common::TimeMs now) {
   Impl& x = *impl_;
   x.now = now;
   x.InitContext();
-  x.Emit(nullptr, "ExecutionStarted",
-         ExecutionStartedDetails(x.info.input, x.info.role_arn, x.history_sp));
+  x.Emit(nullptr, "ExecutionStarted", [&] { return ExecutionStartedDetails(x.info.input, x.info.role_arn, x.history_sp); });
   Frame& root = x.NewFrame(0, 0, x.machine.get(), {});
   root.last_event_id = 1;
   if (x.machine->timeout_seconds) {
@@ -325,7 +317,7 @@ std::vector<Action> Execution::Start(common::TimeMs now) {
     x.status = ExecutionStatus::kFailed;
     x.error = asl::kStatesDataLimitExceeded;
     x.cause = "The execution input exceeds the maximum number of bytes service limit.";
-    x.Emit(&root, "ExecutionFailed", ErrorDetails(x.error, x.cause, x.history_sp));
+    x.Emit(&root, "ExecutionFailed", [&] { return ErrorDetails(x.error, x.cause, x.history_sp); });
     x.Finish();
     return std::move(x.actions);
   }
@@ -339,7 +331,7 @@ std::vector<Action> Execution::Handle(const Event& event, common::TimeMs now) {
   x.actions.clear();
   if (x.status != ExecutionStatus::kRunning) return {};
   x.now = std::max(x.now, now);
-  if (x.history.size() >= kMaxHistoryEvents) {
+  if (x.event_count >= static_cast<std::int64_t>(kMaxHistoryEvents)) {
     x.FailExecution(HistoryLimit());
     return std::move(x.actions);
   }
@@ -361,7 +353,7 @@ std::vector<Action> Execution::Handle(const Event& event, common::TimeMs now) {
     x.status = ExecutionStatus::kAborted;
     x.error = stop->error;
     x.cause = stop->cause;
-    x.Emit(nullptr, "ExecutionAborted", ErrorDetails(stop->error, stop->cause, x.history_sp));
+    x.Emit(nullptr, "ExecutionAborted", [&] { return ErrorDetails(stop->error, stop->cause, x.history_sp); });
     x.Finish();
   }
   x.Drain();

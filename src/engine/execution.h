@@ -33,11 +33,18 @@ inline constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
 // States.Runtime, which also bounds a definition that loops forever.
 inline constexpr std::size_t kMaxHistoryEvents = 25000;
 
+struct ExecutionOptions {
+  // Keep history events. Without them event ids are still counted (AWS's error causes cite
+  // them) and limits still apply, but history() stays empty: express executions, which AWS
+  // gives no history either, run faster.
+  bool record_history = true;
+};
+
 class Execution {
  public:
-  // `machine` must outlive nothing: it is shared. `random` must outlive the Execution.
+  // `machine` is shared. `random` must outlive the Execution.
   Execution(std::shared_ptr<const asl::StateMachine> machine, ExecutionInfo info,
-            common::Random& random);
+            common::Random& random, ExecutionOptions options = {});
   ~Execution();
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;

@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/random.h"
 #include "engine/execution.h"
+#include "engine/history.h"
 #include "engine/resource.h"
 #include "engine/types.h"
 
@@ -75,8 +76,24 @@ struct Timer {
 };
 
 struct Execution::Impl {
-  Impl(std::shared_ptr<const asl::StateMachine> m, ExecutionInfo i, common::Random& r)
-      : machine(std::move(m)), info(std::move(i)), random(r) {}
+  Impl(std::shared_ptr<const asl::StateMachine> m, ExecutionInfo i, common::Random& r,
+       ExecutionOptions options)
+      : machine(std::move(m)),
+        info(std::move(i)),
+        random(r),
+        record_history(options.record_history) {}
+
+  // The serialized text of a payload when history keeps it, otherwise empty; *size gets its
+  // serialized size either way (for the payload limit).
+  std::string PayloadText(const json::value& v, std::size_t* size) const {
+    if (!record_history) {
+      *size = common::JsonSize(v);
+      return {};
+    }
+    std::string text = common::SerializeJson(v);
+    *size = text.size();
+    return text;
+  }
 
   std::shared_ptr<const asl::StateMachine> machine;
   ExecutionInfo info;
@@ -85,6 +102,8 @@ struct Execution::Impl {
   ExecutionStatus status = ExecutionStatus::kRunning;
   json::value output;
   std::string error, cause;
+  bool record_history = true;
+  std::int64_t event_count = 0;  // events emitted, recorded or not
   std::vector<json::value> history;
   // One arena for the whole history; events keep it alive after they are moved out.
   json::storage_ptr history_sp = json::make_shared_resource<json::monotonic_resource>();
@@ -101,7 +120,19 @@ struct Execution::Impl {
   std::tuple<std::int64_t, std::int64_t, std::int64_t, bool> context_key{-1, -1, -1, false};
 
   // History and context (execution.cc).
-  std::int64_t Emit(Frame* f, std::string_view type, json::object details);
+  // Appends an event (when recording) and returns its id. `details` is a callable returning the
+  // event's details object, so nothing is built when history is not recorded.
+  template <typename Details>
+  std::int64_t Emit(Frame* f, std::string_view type, Details&& details) {
+    if (f && f->silent) return f->last_event_id;
+    std::int64_t id = ++event_count;
+    std::int64_t prev = f ? f->last_event_id : id - 1;
+    if (record_history) {
+      history.push_back(MakeHistoryEvent(type, id, prev, now, details(), history_sp));
+    }
+    if (f) f->last_event_id = id;
+    return id;
+  }
   void InitContext();
   asl::PathScope Scope(Frame& f, const json::value& doc);
 

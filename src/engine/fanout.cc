@@ -35,7 +35,7 @@ void Execution::Impl::ExecuteParallel(Frame& f) {
     if (!r.ok()) return HandleError(f, r.failure());
     input = std::move(r).value();
   }
-  Emit(&f, "ParallelStateStarted", {});
+  Emit(&f, "ParallelStateStarted", [] { return json::object(); });
   f.children.clear();
   f.results.assign(s.branches.size(), json::value());
   f.finished = f.failures = 0;
@@ -122,9 +122,9 @@ void Execution::Impl::ExecuteMap(Frame& f) {
   if (settings_error && settings_error->cause.find("MaxConcurrency") != std::string::npos) {
     return HandleError(f, *settings_error);
   }
-  Emit(&f, "MapStateStarted", MapStateStartedDetails(items_value.as_array().size(), history_sp));
+  Emit(&f, "MapStateStarted", [&] { return MapStateStartedDetails(items_value.as_array().size(), history_sp); });
   if (settings_error) return HandleError(f, *settings_error);
-  if (s.distributed) Emit(&f, "MapRunStarted", {});
+  if (s.distributed) Emit(&f, "MapRunStarted", [] { return json::object(); });
   f.items = std::move(items_value.as_array());
   f.children.clear();
   f.results.assign(f.items.size(), json::value());
@@ -160,7 +160,7 @@ void Execution::Impl::PumpMap(Frame& f) {
     Frame& child = NewFrame(f.id, index, s.iterator.get(), f.vars);
     ++f.running;
     child.last_event_id = f.last_event_id;
-    Emit(&child, "MapIterationStarted", MapIterationDetails(s.name, index, history_sp));
+    Emit(&child, "MapIterationStarted", [&] { return MapIterationDetails(s.name, index, history_sp); });
     child.pending_state = s.iterator->start_at;
     child.pending_input = std::move(input);
     f.children.push_back(child.id);
@@ -186,8 +186,7 @@ void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::val
   if (failure) {
     if (is_map) {
       if (!parent.state->distributed) {
-        Emit(&parent, "MapIterationFailed",
-             MapIterationDetails(parent.state->name, slot, history_sp));
+        Emit(&parent, "MapIterationFailed", [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
       }
       ++parent.failures;
       if (failure->error != asl::kStatesRuntime && !ExceedsTolerance(parent)) {
@@ -209,8 +208,7 @@ void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::val
     }
   } else {
     if (is_map && !parent.state->distributed) {
-      Emit(&parent, "MapIterationSucceeded",
-           MapIterationDetails(parent.state->name, slot, history_sp));
+      Emit(&parent, "MapIterationSucceeded", [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
     }
     parent.results[slot] = *output;
   }
@@ -222,7 +220,7 @@ void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::val
 void Execution::Impl::CompleteChildren(Frame& f) {
   for (auto id : f.children) frames.erase(id);
   f.children.clear();
-  for (const auto& e : EndOfChildren(f, true)) Emit(&f, e, {});
+  for (const auto& e : EndOfChildren(f, true)) Emit(&f, e, [] { return json::object(); });
   json::array results(std::make_move_iterator(f.results.begin()),
                       std::make_move_iterator(f.results.end()));
   f.results.clear();

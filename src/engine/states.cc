@@ -102,10 +102,10 @@ void Execution::Impl::EnterState(Frame& f) {
   ++f.entries;
   f.entered_time = now;
   // Serialized once: for the history event and for the size limit.
-  std::string input_text = common::SerializeJson(f.input);
-  bool too_large = input_text.size() > kMaxPayloadBytes;
-  f.entered_event_id = Emit(&f, EventType(f.state->type, true),
-                            StateEnteredDetails(f.state->name, std::move(input_text), history_sp));
+  std::size_t input_size = 0;
+  std::string input_text = PayloadText(f.input, &input_size);
+  bool too_large = input_size > kMaxPayloadBytes;
+  f.entered_event_id = Emit(&f, EventType(f.state->type, true), [&] { return StateEnteredDetails(f.state->name, std::move(input_text), history_sp); });
   if (too_large) return FrameFailed(f, DataLimit(f));
   ExecuteState(f);
 }
@@ -168,12 +168,12 @@ void Execution::Impl::FinishState(Frame& f, json::value result) {
 // `caught`: the output is a Catch's; a failure now must not be caught again.
 void Execution::Impl::ExitState(Frame& f, json::value out, json::object assigned,
                                 const std::string& next, bool caught) {
-  std::string output_text = common::SerializeJson(out);
-  if (output_text.size() > kMaxPayloadBytes) {
+  std::size_t output_size = 0;
+  std::string output_text = PayloadText(out, &output_size);
+  if (output_size > kMaxPayloadBytes) {
     return caught ? FrameFailed(f, DataLimit(f)) : HandleError(f, DataLimit(f));
   }
-  Emit(&f, EventType(f.state->type, false),
-       StateExitedDetails(f.state->name, std::move(output_text), assigned, history_sp));
+  Emit(&f, EventType(f.state->type, false), [&] { return StateExitedDetails(f.state->name, std::move(output_text), assigned, history_sp); });
   CommitAssign(f, std::move(assigned));
   if (next.empty()) return FrameSucceeded(f, std::move(out));
   Schedule(f, next, std::move(out));
@@ -346,13 +346,12 @@ void Execution::Impl::ExecuteTask(Frame& f) {
     credentials = std::move(r).value();
   }
 
-  Emit(&f, ScheduledEventType(f.resource_kind),
-       TaskScheduledDetails(s.resource, params, timeout, heartbeat, history_sp));
-  Emit(&f, StartedEventType(f.resource_kind), TaskStartedDetails(s.resource, history_sp));
+  Emit(&f, ScheduledEventType(f.resource_kind), [&] { return TaskScheduledDetails(s.resource, params, timeout, heartbeat, history_sp); });
+  Emit(&f, StartedEventType(f.resource_kind), [&] { return TaskStartedDetails(s.resource, history_sp); });
   // The request was delivered; the result comes later (a callback or a job's completion).
   if (f.task_token || s.resource.ends_with(".sync") ||
       s.resource.find(".sync:") != std::string::npos) {
-    Emit(&f, "TaskSubmitted", TaskStartedDetails(s.resource, history_sp));
+    Emit(&f, "TaskSubmitted", [&] { return TaskStartedDetails(s.resource, history_sp); });
   }
   f.task_id = next_id++;
   tasks[f.task_id] = f.id;
@@ -376,15 +375,14 @@ void Execution::Impl::EndTaskWait(Frame& f) {
 void Execution::Impl::OnTaskSucceeded(Frame& f, json::value result) {
   EndTaskWait(f);
   const State& s = *f.state;
-  std::string result_text = common::SerializeJson(result);
-  if (result_text.size() > kMaxPayloadBytes) {
+  std::size_t result_size = 0;
+  std::string result_text = PayloadText(result, &result_size);
+  if (result_size > kMaxPayloadBytes) {
     Failure failure = DataLimit(f);
-    Emit(&f, FailedEventType(f.resource_kind),
-         TaskFailedDetails(s.resource, failure.error, failure.cause, history_sp));
+    Emit(&f, FailedEventType(f.resource_kind), [&] { return TaskFailedDetails(s.resource, failure.error, failure.cause, history_sp); });
     return HandleError(f, failure);
   }
-  Emit(&f, SucceededEventType(f.resource_kind),
-       TaskSucceededDetails(s.resource, std::move(result_text), history_sp));
+  Emit(&f, SucceededEventType(f.resource_kind), [&] { return TaskSucceededDetails(s.resource, std::move(result_text), history_sp); });
   if (s.result_selector) {
     auto r = ApplyTemplate(f, *s.result_selector, result);
     if (!r.ok()) return HandleError(f, r.failure());
@@ -398,8 +396,7 @@ void Execution::Impl::OnTaskFailed(Frame& f, Failure failure) {
   if (failure.error == asl::kStatesRuntime) failure = RuntimeError(f, failure.cause);
   bool timed_out =
       failure.error == asl::kStatesTimeout || failure.error == asl::kStatesHeartbeatTimeout;
-  Emit(&f, timed_out ? TimedOutEventType(f.resource_kind) : FailedEventType(f.resource_kind),
-       TaskFailedDetails(f.state->resource, failure.error, failure.cause, history_sp));
+  Emit(&f, timed_out ? TimedOutEventType(f.resource_kind) : FailedEventType(f.resource_kind), [&] { return TaskFailedDetails(f.state->resource, failure.error, failure.cause, history_sp); });
   HandleError(f, std::move(failure));
 }
 

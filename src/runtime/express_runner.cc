@@ -28,7 +28,8 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
     return options.virtual_time ? virtual_clock.Now() : std::max(now, clock_.Now());
   };
 
-  engine::Execution execution(std::move(machine), std::move(info), *random);
+  engine::Execution execution(std::move(machine), std::move(info), *random,
+                              engine::ExecutionOptions{options.record_history});
   std::deque<engine::Event> events;
   std::map<std::pair<common::TimeMs, std::int64_t>, std::int64_t> timers;  // (due, id) -> id
   std::map<std::int64_t, common::TimeMs> timer_due;

@@ -25,6 +25,8 @@ struct RunOptions {
   bool virtual_time = false;
   // Seed for the engine's randomness; 0 draws one from the system.
   std::uint64_t seed = 0;
+  // Keep the history (RunResult::history); without it runs are faster.
+  bool record_history = true;
 };
 
 struct RunResult {

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `make bench`: the interpreter on the reference workflows (bench/workflows), and in the same run
+# the same workflows on aws-local-stepfunctions (npm) and moto (python), then one table.
+#
+# Environment:
+#   BENCH_MIN_TIME     seconds of timed executions per workflow for the peers (default 1)
+#   BENCH_REPETITIONS  asl_bench repetitions; the median is reported (default 3)
+#   BENCH_WALL_RUNS    timed `tactus run` processes for the wall-time test (default 20)
+#   BENCH_QUICK=1      shorter runs; skips moto's map1000 (over a minute per execution)
+#   PYTHON, NODE, NPM  interpreters/clients (default python3, node, npm)
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+BUILD="$ROOT/build/release"
+WORKFLOWS="$BENCH/workflows"
+PYTHON="${PYTHON:-python3}"
+NODE="${NODE:-node}"
+NPM="${NPM:-npm}"
+MIN_TIME="${BENCH_MIN_TIME:-1}"
+REPETITIONS="${BENCH_REPETITIONS:-3}"
+WALL_RUNS="${BENCH_WALL_RUNS:-20}"
+MOTO_ONLY=""
+GB_MIN_TIME=0.5
+if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
+  MIN_TIME="${BENCH_MIN_TIME:-0.3}"
+  REPETITIONS="${BENCH_REPETITIONS:-1}"
+  GB_MIN_TIME=0.2
+  MOTO_ONLY="$("$PYTHON" -c 'import json,sys; print(",".join(w["name"] for w in json.load(open(sys.argv[1]))["workflows"] if w["name"] != "map1000"))' "$WORKFLOWS/manifest.json")"
+fi
+
+OUT="$BUILD/bench/results"
+log() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+command -v "$PYTHON" >/dev/null || die "$PYTHON is needed (report and timers)"
+
+# ---- 1. build (release preset only: optimized, no sanitizers) ----
+log "building tactus and asl_bench in build/release"
+cd "$ROOT" || exit 1
+if [[ ! -f "$BUILD/build.ninja" ]]; then
+  cmake --preset release >/dev/null || die "cmake --preset release failed"
+fi
+cmake --build "$BUILD" -j "$(nproc)" --target tactus asl_bench || die "build failed"
+TACTUS="$BUILD/src/cli/tactus"
+ASL_BENCH="$BUILD/bench/asl_bench"
+mkdir -p "$OUT/tactus-outputs"
+rm -f "$OUT"/*.json "$OUT"/tactus-outputs/*.json
+
+load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
+printf 'machine: %s cores, %s; load average %s; %s\n' "$(nproc)" \
+  "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')" \
+  "$load" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >&2
+if "$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)" "$load" 2>/dev/null; then :; else
+  echo "note: the machine is busy (load >= 1); figures will be noisy" >&2
+fi
+
+# ---- 2. tactus outputs, for the correctness check ----
+log "tactus run: outputs of every workflow"
+names="$("$PYTHON" -c 'import json,sys; print(" ".join(w["name"] for w in json.load(open(sys.argv[1]))["workflows"]))' "$WORKFLOWS/manifest.json")"
+for name in $names; do
+  "$TACTUS" run "$WORKFLOWS/$name.json" --input "@$WORKFLOWS/$name.input.json" --fast-timers \
+    >"$OUT/tactus-outputs/$name.json" || echo "warning: tactus run $name.json failed" >&2
+done
+
+# ---- 3. tactus in-process (Google Benchmark) ----
+log "tactus in-process: asl_bench (median of $REPETITIONS)"
+"$ASL_BENCH" --workflows="$WORKFLOWS" --benchmark_filter='^BM_Run(NoHistory)?/' \
+  --benchmark_min_time="$GB_MIN_TIME" --benchmark_repetitions="$REPETITIONS" \
+  --benchmark_report_aggregates_only="$([[ $REPETITIONS -gt 1 ]] && echo true || echo false)" \
+  --benchmark_out="$OUT/tactus-bench.json" --benchmark_out_format=json \
+  || echo "warning: asl_bench failed" >&2
+
+# ---- 4. aws-local-stepfunctions (npm) ----
+log "aws-local-stepfunctions (node $("$NODE" --version 2>/dev/null || echo missing))"
+peer_pkg="$BENCH/peers/node_modules/aws-local-stepfunctions/package.json"
+want="$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["aws-local-stepfunctions"])' "$BENCH/peers/package.json")"
+have="$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$peer_pkg" 2>/dev/null || true)"
+if [[ "$have" != "$want" ]] && command -v "$NPM" >/dev/null; then
+  (cd "$BENCH/peers" && "$NPM" install --no-audit --no-fund --loglevel=error) \
+    || echo "warning: npm install failed; aws-local-stepfunctions figures will be n/a" >&2
+fi
+if command -v "$NODE" >/dev/null && [[ -f "$peer_pkg" ]]; then
+  "$NODE" "$BENCH/peers/local_sfn_bench.mjs" --workflows "$WORKFLOWS" --min-time "$MIN_TIME" \
+    >"$OUT/local-sfn.json" || echo "warning: local_sfn_bench.mjs failed" >&2
+else
+  echo "warning: node or aws-local-stepfunctions missing; figures will be n/a" >&2
+fi
+
+# ---- 5. moto (python) ----
+log "moto ($("$PYTHON" -c 'import moto; print(moto.__version__)' 2>/dev/null || echo missing))${MOTO_ONLY:+ (quick: map1000 skipped)}"
+"$PYTHON" "$BENCH/peers/moto_bench.py" --workflows "$WORKFLOWS" --min-time "$MIN_TIME" \
+  ${MOTO_ONLY:+--only "$MOTO_ONLY"} >"$OUT/moto.json" || echo "warning: moto_bench.py failed" >&2
+
+# ---- 6. whole-process wall time of `tactus run` on the 10-state workflow ----
+log "tactus run ten_states.json: whole-process wall time ($WALL_RUNS runs)"
+"$PYTHON" "$BENCH/proc_wall.py" --runs "$WALL_RUNS" --warmup 3 -- \
+  "$TACTUS" run "$WORKFLOWS/ten_states.json" --input "@$WORKFLOWS/ten_states.input.json" \
+  >"$OUT/wall.json" || echo "warning: wall-time measurement failed" >&2
+
+# ---- 7. the table ----
+log "results (also in ${OUT#$ROOT/}/summary.json)"
+"$PYTHON" "$BENCH/report.py" --workflows "$WORKFLOWS" --tactus-bench "$OUT/tactus-bench.json" \
+  --tactus-outputs "$OUT/tactus-outputs" --local-sfn "$OUT/local-sfn.json" --moto "$OUT/moto.json" \
+  --wall "$OUT/wall.json" --json-out "$OUT/summary.json"
