@@ -42,7 +42,7 @@ struct Frame {
 
   const asl::State* state = nullptr;
   json::value input;      // the state's raw input
-  json::value effective;  // after InputPath (Task: after Parameters too)
+  json::value effective;  // after InputPath; see Impl::Effective
   std::int64_t entered_event_id = 0;
   std::int64_t entries = 0;  // states entered so far: identifies this entry for $$.State
   std::int64_t last_event_id = 0;
@@ -163,8 +163,13 @@ struct Execution::Impl {
   asl::Eval<json::value> Filter(Frame& f, const asl::FilterPath& fp, json::value doc);
   asl::Eval<json::value> ApplyTemplate(Frame& f, const asl::PayloadTemplate& t,
                                        const json::value& doc);
+  // The state's effective input: `input` itself unless an InputPath applies (no copy then).
+  static const json::value& Effective(const Frame& f) {
+    const asl::FilterPath& ip = f.state->input_path;
+    return ip.path || ip.null ? f.effective : f.input;
+  }
   asl::Eval<json::value> ApplyResultPath(Frame& f, const asl::ResultPathSpec& rp,
-                                         const json::value& input, json::value result);
+                                         json::value input, json::value result);
   asl::Eval<json::object> EvaluateAssign(Frame& f, const std::optional<asl::PayloadTemplate>& t,
                                          const json::value& doc);
   asl::Failure DataLimit(Frame& f);

@@ -29,9 +29,9 @@ json::value NumberFromText(const json::value& v) {
 
 void Execution::Impl::ExecuteParallel(Frame& f) {
   const State& s = *f.state;
-  json::value input = f.effective;
+  json::value input = Effective(f);
   if (s.parameters) {
-    auto r = ApplyTemplate(f, *s.parameters, f.effective);
+    auto r = ApplyTemplate(f, *s.parameters, Effective(f));
     if (!r.ok()) return HandleError(f, r.failure());
     input = std::move(r).value();
   }
@@ -63,7 +63,7 @@ std::optional<Failure> Execution::Impl::ResolveMapSettings(Frame& f) {
       return std::nullopt;
     }
     if (!n.path) return std::nullopt;
-    auto v = n.path->Evaluate(Scope(f, f.effective));
+    auto v = n.path->Evaluate(Scope(f, Effective(f)));
     if (!v) return NoResults(f, *n.path);
     json::value number = NumberFromText(*v);
     std::int64_t i;
@@ -106,9 +106,9 @@ std::optional<Failure> Execution::Impl::ResolveMapSettings(Frame& f) {
 
 void Execution::Impl::ExecuteMap(Frame& f) {
   const State& s = *f.state;
-  json::value items_value = f.effective;
+  json::value items_value = Effective(f);
   if (s.items_path) {
-    auto v = s.items_path->Evaluate(Scope(f, f.effective));
+    auto v = s.items_path->Evaluate(Scope(f, Effective(f)));
     if (!v) return HandleError(f, NoResults(f, *s.items_path));
     items_value = std::move(*v);
   }
@@ -144,7 +144,7 @@ void Execution::Impl::PumpMap(Frame& f) {
     std::size_t index = f.next_item++;
     json::value input = f.items[index];
     if (s.parameters) {
-      auto scope = Scope(f, f.effective);
+      auto scope = Scope(f, Effective(f));
       context.get_object()["Map"] =
           json::object{{"Item", json::object{{"Index", index}, {"Value", f.items[index]}}}};
       auto r = s.parameters->Apply(scope, random);

@@ -56,17 +56,17 @@ asl::Eval<json::value> Execution::Impl::ApplyTemplate(Frame& f, const asl::Paylo
   return r;
 }
 
+// Takes the input by value: callers move it when nothing needs it afterwards.
 asl::Eval<json::value> Execution::Impl::ApplyResultPath(Frame& f, const asl::ResultPathSpec& rp,
-                                                        const json::value& input,
-                                                        json::value result) {
+                                                        json::value input, json::value result) {
   if (rp.discard) return input;
   if (!rp.path) return result;
-  json::value out = input;
+  json::value out = std::move(input);
   auto s = rp.path->Assign(&out, std::move(result));
   if (!s.ok()) {
     return Failure{asl::kStatesResultPathMatchFailure, "Unable to apply ResultPath \"" +
                                                            rp.path->text() + "\" to input \"" +
-                                                           common::SerializeJson(input) + "\"."};
+                                                           common::SerializeJson(out) + "\"."};
   }
   return out;
 }
@@ -114,9 +114,11 @@ void Execution::Impl::ExecuteState(Frame& f) {
   f.phase = Frame::Phase::kExecute;
   const State& s = *f.state;
   if (s.type == StateType::kFail) return ExecuteFail(f);
-  auto effective = Filter(f, s.input_path, f.input);
-  if (!effective.ok()) return HandleError(f, effective.failure());
-  f.effective = std::move(effective).value();
+  if (s.input_path.path || s.input_path.null) {
+    auto effective = Filter(f, s.input_path, f.input);
+    if (!effective.ok()) return HandleError(f, effective.failure());
+    f.effective = std::move(effective).value();
+  }
   switch (s.type) {
     case StateType::kPass:
       return ExecutePass(f);
@@ -143,11 +145,11 @@ void Execution::Impl::ExecutePass(Frame& f) {
   if (s.result) {
     result = *s.result;
   } else if (s.parameters) {
-    auto r = ApplyTemplate(f, *s.parameters, f.effective);
+    auto r = ApplyTemplate(f, *s.parameters, Effective(f));
     if (!r.ok()) return HandleError(f, r.failure());
     result = std::move(r).value();
   } else {
-    result = std::move(f.effective);
+    result = Effective(f);
   }
   FinishState(f, std::move(result));
 }
@@ -158,7 +160,11 @@ void Execution::Impl::FinishState(Frame& f, json::value result) {
   const State& s = *f.state;
   auto assigned = EvaluateAssign(f, s.assign, result);
   if (!assigned.ok()) return HandleError(f, assigned.failure());
-  auto with_result = ApplyResultPath(f, s.result_path, f.input, std::move(result));
+  // Without Retry or Catch nothing reads the raw input again: move it instead of copying.
+  bool input_needed_later = !s.retry.empty() || !s.catchers.empty();
+  auto with_result =
+      ApplyResultPath(f, s.result_path, input_needed_later ? f.input : std::move(f.input),
+                      std::move(result));
   if (!with_result.ok()) return HandleError(f, with_result.failure());
   auto out = Filter(f, s.output_path, std::move(with_result).value());
   if (!out.ok()) return HandleError(f, out.failure());
@@ -184,11 +190,11 @@ void Execution::Impl::ExecuteChoice(Frame& f) {
   const std::string* next = nullptr;
   json::object assigned;
   for (const auto& rule : s.choices) {
-    auto r = rule.Evaluate(Scope(f, f.effective));
+    auto r = rule.Evaluate(Scope(f, Effective(f)));
     if (!r.ok()) return HandleError(f, RuntimeError(f, r.failure().cause));
     if (r.value()) {
       next = &rule.next;
-      auto a = EvaluateAssign(f, rule.assign, f.effective);
+      auto a = EvaluateAssign(f, rule.assign, Effective(f));
       if (!a.ok()) return HandleError(f, a.failure());
       assigned = std::move(a).value();
       break;
@@ -200,10 +206,10 @@ void Execution::Impl::ExecuteChoice(Frame& f) {
     }
     next = &s.default_next;
   }
-  auto state_assign = EvaluateAssign(f, s.assign, f.effective);
+  auto state_assign = EvaluateAssign(f, s.assign, Effective(f));
   if (!state_assign.ok()) return HandleError(f, state_assign.failure());
   for (auto& kv : state_assign.value()) assigned[kv.key()] = std::move(kv.value());
-  auto out = Filter(f, s.output_path, f.effective);
+  auto out = Filter(f, s.output_path, Effective(f));
   if (!out.ok()) return HandleError(f, out.failure());
   ExitState(f, std::move(out).value(), std::move(assigned), *next);
 }
@@ -216,7 +222,7 @@ void Execution::Impl::ExecuteWait(Frame& f) {
     if (!common::AsInt64(*s.seconds, &seconds)) seconds = 0;
     due = now + seconds * 1000;
   } else if (s.seconds_path) {
-    auto v = s.seconds_path->Evaluate(Scope(f, f.effective));
+    auto v = s.seconds_path->Evaluate(Scope(f, Effective(f)));
     if (!v) {
       return HandleError(f, RuntimeError(f,
                                          "The SecondsPath parameter does not reference an "
@@ -239,7 +245,7 @@ void Execution::Impl::ExecuteWait(Frame& f) {
   } else if (s.timestamp) {
     due = common::ParseIso8601(*s.timestamp).value_or(now);
   } else if (s.timestamp_path) {
-    auto v = s.timestamp_path->Evaluate(Scope(f, f.effective));
+    auto v = s.timestamp_path->Evaluate(Scope(f, Effective(f)));
     std::optional<common::TimeMs> t;
     if (v && v->is_string()) t = common::ParseIso8601(v->get_string());
     if (!t) {
@@ -256,15 +262,15 @@ void Execution::Impl::ExecuteWait(Frame& f) {
 }
 
 void Execution::Impl::FinishWait(Frame& f) {
-  auto assigned = EvaluateAssign(f, f.state->assign, f.effective);
+  auto assigned = EvaluateAssign(f, f.state->assign, Effective(f));
   if (!assigned.ok()) return HandleError(f, assigned.failure());
-  auto out = Filter(f, f.state->output_path, f.effective);
+  auto out = Filter(f, f.state->output_path, Effective(f));
   if (!out.ok()) return HandleError(f, out.failure());
   ExitState(f, std::move(out).value(), std::move(assigned).value(), f.state->next);
 }
 
 void Execution::Impl::ExecuteSucceed(Frame& f) {
-  auto out = Filter(f, f.state->output_path, f.effective);
+  auto out = Filter(f, f.state->output_path, Effective(f));
   if (!out.ok()) return HandleError(f, out.failure());
   ExitState(f, std::move(out).value(), {}, "");
 }
@@ -309,7 +315,7 @@ std::optional<std::int64_t> Execution::Impl::ResolveSeconds(Frame& f, const asl:
     return std::nullopt;
   }
   if (!n.path) return std::nullopt;
-  auto v = n.path->Evaluate(Scope(f, f.effective));
+  auto v = n.path->Evaluate(Scope(f, Effective(f)));
   if (!v) {
     *error = NoResults(f, *n.path);
     return std::nullopt;
@@ -328,9 +334,9 @@ void Execution::Impl::ExecuteTask(Frame& f) {
   f.resource_kind = ClassifyResource(s.resource);
   f.task_token.reset();
   if (IsCallbackResource(s.resource)) f.task_token = random.Uuid4() + random.Uuid4();
-  json::value params = f.effective;
+  json::value params = Effective(f);
   if (s.parameters) {
-    auto r = ApplyTemplate(f, *s.parameters, f.effective);
+    auto r = ApplyTemplate(f, *s.parameters, Effective(f));
     if (!r.ok()) return HandleError(f, r.failure());
     params = std::move(r).value();
   }
@@ -341,7 +347,7 @@ void Execution::Impl::ExecuteTask(Frame& f) {
   if (error) return HandleError(f, *error);
   json::value credentials;
   if (s.credentials) {
-    auto r = ApplyTemplate(f, *s.credentials, f.effective);
+    auto r = ApplyTemplate(f, *s.credentials, Effective(f));
     if (!r.ok()) return HandleError(f, r.failure());
     credentials = std::move(r).value();
   }
