@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   tactus::cli::RegisterValidate(app, &exit_code);
   tactus::cli::RegisterRun(app, &exit_code);
+  tactus::cli::RegisterStore(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

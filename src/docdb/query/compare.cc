@@ -23,15 +23,14 @@ int Order(T a, T b) {
 // Compares the sequences of elements of two documents or arrays.
 int CompareElements(const std::uint8_t* a, std::uint32_t alen, const std::uint8_t* b,
                     std::uint32_t blen, bool names) {
+  // A sequence that libbson cannot iterate counts as empty, as key_encoding.cc encodes it.
   bson_t da, db;
   bson_iter_t ia, ib;
-  if (!bson_init_static(&da, a, alen) || !bson_init_static(&db, b, blen) ||
-      !bson_iter_init(&ia, &da) || !bson_iter_init(&ib, &db)) {
-    return CompareBytes(a, alen, b, blen);
-  }
+  bool valid_a = bson_init_static(&da, a, alen) && bson_iter_init(&ia, &da);
+  bool valid_b = bson_init_static(&db, b, blen) && bson_iter_init(&ib, &db);
   while (true) {
-    bool more_a = bson_iter_next(&ia);
-    bool more_b = bson_iter_next(&ib);
+    bool more_a = valid_a && bson_iter_next(&ia);
+    bool more_b = valid_b && bson_iter_next(&ib);
     if (!more_a || !more_b) return more_a ? 1 : (more_b ? -1 : 0);
     int ra = CanonicalTypeRank(bson_iter_type(&ia));
     int rb = CanonicalTypeRank(bson_iter_type(&ib));

@@ -8,6 +8,7 @@
 
 #include "docdb/bson_util.h"
 #include "docdb/query/compare.h"
+#include "docdb/query/expr_node.h"
 #include "docdb/query/number.h"
 #include "docdb/query/path.h"
 
@@ -15,19 +16,6 @@ namespace tactus::docdb::query {
 namespace internal {
 
 namespace {
-
-constexpr int kMaxDepth = 100;
-
-// A value produced by evaluation; `storage` owns built arrays and objects.
-struct Value {
-  bson_value_t v{};
-  std::shared_ptr<bson_t> storage;
-
-  bool missing() const { return v.value_type == BSON_TYPE_EOD; }
-  bool nullish() const {
-    return missing() || v.value_type == BSON_TYPE_NULL || v.value_type == BSON_TYPE_UNDEFINED;
-  }
-};
 
 Value Missing() { return Value{}; }
 
@@ -64,28 +52,50 @@ Value MakeNull() {
 
 const char* TypeName(const bson_value_t& v) {
   switch (v.value_type) {
-    case BSON_TYPE_DOUBLE: return "double";
-    case BSON_TYPE_UTF8: return "string";
-    case BSON_TYPE_DOCUMENT: return "object";
-    case BSON_TYPE_ARRAY: return "array";
-    case BSON_TYPE_BINARY: return "binData";
-    case BSON_TYPE_UNDEFINED: return "undefined";
-    case BSON_TYPE_OID: return "objectId";
-    case BSON_TYPE_BOOL: return "bool";
-    case BSON_TYPE_DATE_TIME: return "date";
-    case BSON_TYPE_NULL: return "null";
-    case BSON_TYPE_REGEX: return "regex";
-    case BSON_TYPE_DBPOINTER: return "dbPointer";
-    case BSON_TYPE_CODE: return "javascript";
-    case BSON_TYPE_SYMBOL: return "symbol";
-    case BSON_TYPE_CODEWSCOPE: return "javascriptWithScope";
-    case BSON_TYPE_INT32: return "int";
-    case BSON_TYPE_TIMESTAMP: return "timestamp";
-    case BSON_TYPE_INT64: return "long";
-    case BSON_TYPE_DECIMAL128: return "decimal";
-    case BSON_TYPE_MINKEY: return "minKey";
-    case BSON_TYPE_MAXKEY: return "maxKey";
-    default: return "missing";
+    case BSON_TYPE_DOUBLE:
+      return "double";
+    case BSON_TYPE_UTF8:
+      return "string";
+    case BSON_TYPE_DOCUMENT:
+      return "object";
+    case BSON_TYPE_ARRAY:
+      return "array";
+    case BSON_TYPE_BINARY:
+      return "binData";
+    case BSON_TYPE_UNDEFINED:
+      return "undefined";
+    case BSON_TYPE_OID:
+      return "objectId";
+    case BSON_TYPE_BOOL:
+      return "bool";
+    case BSON_TYPE_DATE_TIME:
+      return "date";
+    case BSON_TYPE_NULL:
+      return "null";
+    case BSON_TYPE_REGEX:
+      return "regex";
+    case BSON_TYPE_DBPOINTER:
+      return "dbPointer";
+    case BSON_TYPE_CODE:
+      return "javascript";
+    case BSON_TYPE_SYMBOL:
+      return "symbol";
+    case BSON_TYPE_CODEWSCOPE:
+      return "javascriptWithScope";
+    case BSON_TYPE_INT32:
+      return "int";
+    case BSON_TYPE_TIMESTAMP:
+      return "timestamp";
+    case BSON_TYPE_INT64:
+      return "long";
+    case BSON_TYPE_DECIMAL128:
+      return "decimal";
+    case BSON_TYPE_MINKEY:
+      return "minKey";
+    case BSON_TYPE_MAXKEY:
+      return "maxKey";
+    default:
+      return "missing";
   }
 }
 
@@ -121,6 +131,8 @@ Value Lookup(const bson_value_t& cur, const std::vector<std::string>& parts, std
   return FromBson(std::move(out), true);
 }
 
+}  // namespace
+
 bool Truthy(const Value& v) {
   if (v.nullish()) return false;
   if (v.v.value_type == BSON_TYPE_BOOL) return v.v.value.v_bool;
@@ -130,6 +142,8 @@ bool Truthy(const Value& v) {
   }
   return true;
 }
+
+namespace {
 
 int CompareExpr(const Value& a, const Value& b) {
   if (a.missing() || b.missing()) {
@@ -205,8 +219,9 @@ DbError DecimalUnsupported(const char* op) {
 }
 
 std::int64_t DateFromDouble(double ms) {
-  if (!(std::fabs(ms) < 9.2e18)) return ms < 0 ? std::numeric_limits<std::int64_t>::min()
-                                                : std::numeric_limits<std::int64_t>::max();
+  if (!(std::fabs(ms) < 9.2e18))
+    return ms < 0 ? std::numeric_limits<std::int64_t>::min()
+                  : std::numeric_limits<std::int64_t>::max();
   return std::llround(ms);
 }
 
@@ -218,24 +233,6 @@ Value MakeDate(std::int64_t ms) {
 }
 
 }  // namespace
-
-class ExprNode {
- public:
-  enum class Kind { kLiteral, kPath, kOperator, kObject, kArray };
-
-  Kind kind = Kind::kLiteral;
-  bson_value_t literal{};
-  std::vector<std::string> path;  // kPath: from the root
-  std::string name;               // kOperator: "$add"; kObject: unused
-  std::vector<std::string> keys;  // kObject
-  std::vector<std::unique_ptr<ExprNode>> args;
-
-  DbResult<Value> Evaluate(const bson_value_t& root) const;
-
- private:
-  DbResult<Value> EvaluateOperator(const bson_value_t& root) const;
-  DbResult<Value> Arithmetic(const std::vector<Value>& values) const;
-};
 
 DbResult<Value> ExprNode::Evaluate(const bson_value_t& root) const {
   switch (kind) {
@@ -327,9 +324,9 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
       }
       if (t == BSON_TYPE_DECIMAL128) return DecimalUnsupported(name.c_str());
       if (!IsNumberType(t)) {
-        return MakeError(add ? 16554 : 16555,
-                         name + " only supports numeric" + (add ? " or date" : "") +
-                             " types, not " + TypeName(v.v));
+        return MakeError(add ? 16554 : 16555, name + " only supports numeric" +
+                                                  (add ? " or date" : "") + " types, not " +
+                                                  TypeName(v.v));
       }
       acc.Combine(v.v, !add);
     }
@@ -342,8 +339,8 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
       double delta = NumberAsDouble(sum.v);
       if (sum.v.value_type != BSON_TYPE_DOUBLE) {
         std::int64_t r;
-        std::int64_t d = sum.v.value_type == BSON_TYPE_INT32 ? sum.v.value.v_int32
-                                                             : sum.v.value.v_int64;
+        std::int64_t d =
+            sum.v.value_type == BSON_TYPE_INT32 ? sum.v.value.v_int32 : sum.v.value.v_int64;
         if (!__builtin_add_overflow(ms, d, &r)) return MakeDate(r);
       }
       return MakeDate(DateFromDouble(static_cast<double>(ms) + delta));
@@ -360,18 +357,18 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
     if (ta == kDate && tb == kDate) {
       Value out;
       out.v.value_type = BSON_TYPE_INT64;
-      out.v.value.v_int64 = static_cast<std::int64_t>(
-          static_cast<std::uint64_t>(a.v.value.v_datetime) -
-          static_cast<std::uint64_t>(b.v.value.v_datetime));
+      out.v.value.v_int64 =
+          static_cast<std::int64_t>(static_cast<std::uint64_t>(a.v.value.v_datetime) -
+                                    static_cast<std::uint64_t>(b.v.value.v_datetime));
       return out;
     }
     if (ta == kDate && IsNumberType(tb)) {
-      return MakeDate(DateFromDouble(static_cast<double>(a.v.value.v_datetime) -
-                                     NumberAsDouble(b.v)));
+      return MakeDate(
+          DateFromDouble(static_cast<double>(a.v.value.v_datetime) - NumberAsDouble(b.v)));
     }
     if (!IsNumberType(ta) || !IsNumberType(tb)) {
-      return MakeError(16556, std::string("cant $subtract a ") + TypeName(b.v) + " from a " +
-                                  TypeName(a.v));
+      return MakeError(
+          16556, std::string("cant $subtract a ") + TypeName(b.v) + " from a " + TypeName(a.v));
     }
     Accumulator acc;
     acc.Start(a.v);
@@ -401,140 +398,7 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
   return out;
 }
 
-namespace {
-
-struct OperatorArity {
-  const char* name;
-  int min_args;
-  int max_args;  // -1: any
-};
-
-constexpr OperatorArity kOperators[] = {
-    {"$and", 0, -1},      {"$or", 0, -1},       {"$not", 1, 1},    {"$literal", 1, 1},
-    {"$eq", 2, 2},        {"$ne", 2, 2},        {"$gt", 2, 2},     {"$gte", 2, 2},
-    {"$lt", 2, 2},        {"$lte", 2, 2},       {"$cmp", 2, 2},    {"$add", 0, -1},
-    {"$subtract", 2, 2},  {"$multiply", 0, -1}, {"$divide", 2, 2},
-};
-
-DbResult<std::unique_ptr<ExprNode>> ParseNode(const bson_value_t& spec, int depth) {
-  if (depth > kMaxDepth) return MakeError(kBadValue, "exceeded depth limit of 100 when parsing");
-  auto node = std::make_unique<ExprNode>();
-  if (spec.value_type == BSON_TYPE_UTF8 && spec.value.v_utf8.len > 0 &&
-      spec.value.v_utf8.str[0] == '$') {
-    std::string_view text(spec.value.v_utf8.str, spec.value.v_utf8.len);
-    if (text.substr(0, 2) == "$$") {
-      std::string_view var = text.substr(2, text.find('.') == std::string_view::npos
-                                                ? std::string_view::npos
-                                                : text.find('.') - 2);
-      if (var != "ROOT" && var != "CURRENT") {
-        return MakeError(17276, "Use of undefined variable: " + std::string(var));
-      }
-      std::size_t dot = text.find('.');
-      node->kind = ExprNode::Kind::kPath;
-      if (dot != std::string_view::npos) node->path = SplitPath(text.substr(dot + 1));
-      return node;
-    }
-    node->kind = ExprNode::Kind::kPath;
-    node->path = SplitPath(text.substr(1));
-    for (const std::string& part : node->path) {
-      if (part.empty() || part[0] == '$') {
-        return MakeError(16872, "invalid field path '" + std::string(text) + "'");
-      }
-    }
-    if (node->path.empty()) return MakeError(16872, "'$' by itself is not a valid FieldPath");
-    return node;
-  }
-  if (spec.value_type == BSON_TYPE_ARRAY || spec.value_type == BSON_TYPE_DOCUMENT) {
-    bson_t doc;
-    bson_iter_t it;
-    if (!bson_init_static(&doc, spec.value.v_doc.data, spec.value.v_doc.data_len) ||
-        !bson_iter_init(&it, &doc)) {
-      return MakeError(kBadValue, "malformed expression");
-    }
-    bool is_array = spec.value_type == BSON_TYPE_ARRAY;
-    std::uint32_t count = bson_count_keys(&doc);
-    bson_iter_t first = it;
-    if (!is_array && count > 0 && bson_iter_next(&first) && bson_iter_key(&first)[0] == '$') {
-      if (count != 1) {
-        return MakeError(15983,
-                         "an expression specification must contain exactly one field, the name "
-                         "of the expression. Found " +
-                             std::to_string(count) + " fields");
-      }
-      std::string name = bson_iter_key(&first);
-      const OperatorArity* op = nullptr;
-      for (const auto& candidate : kOperators) {
-        if (name == candidate.name) op = &candidate;
-      }
-      if (op == nullptr) {
-        return MakeError(kInvalidPipelineOperator, "Unrecognized expression '" + name + "'");
-      }
-      node->kind = ExprNode::Kind::kOperator;
-      node->name = name;
-      bson_value_t operand = *bson_iter_value(&first);
-      if (name == "$literal") {
-        auto literal = std::make_unique<ExprNode>();
-        literal->literal = operand;
-        node->args.push_back(std::move(literal));
-        return node;
-      }
-      if (operand.value_type == BSON_TYPE_ARRAY) {
-        bson_t args;
-        bson_iter_t ai;
-        if (bson_init_static(&args, operand.value.v_doc.data, operand.value.v_doc.data_len) &&
-            bson_iter_init(&ai, &args)) {
-          while (bson_iter_next(&ai)) {
-            auto child = ParseNode(*bson_iter_value(&ai), depth + 1);
-            if (!child.ok()) return child.error();
-            node->args.push_back(std::move(child).value());
-          }
-        }
-      } else {
-        auto child = ParseNode(operand, depth + 1);
-        if (!child.ok()) return child.error();
-        node->args.push_back(std::move(child).value());
-      }
-      int n = static_cast<int>(node->args.size());
-      if (n < op->min_args || (op->max_args >= 0 && n > op->max_args)) {
-        std::string expected = op->min_args == op->max_args
-                                   ? "exactly " + std::to_string(op->min_args)
-                                   : "at least " + std::to_string(op->min_args);
-        return MakeError(kExpressionArgumentCount, "Expression " + name + " takes " + expected +
-                                                       " arguments. " + std::to_string(n) +
-                                                       " were passed in.");
-      }
-      return node;
-    }
-    node->kind = is_array ? ExprNode::Kind::kArray : ExprNode::Kind::kObject;
-    while (bson_iter_next(&it)) {
-      if (!is_array) {
-        std::string key = bson_iter_key(&it);
-        if (key[0] == '$' || key.find('.') != std::string::npos) {
-          return MakeError(16412, "FieldPath field names may not start with '$' or contain '.': " +
-                                      key);
-        }
-        node->keys.push_back(std::move(key));
-      }
-      auto child = ParseNode(*bson_iter_value(&it), depth + 1);
-      if (!child.ok()) return child.error();
-      node->args.push_back(std::move(child).value());
-    }
-    return node;
-  }
-  node->literal = spec;
-  return node;
-}
-
-}  // namespace
 }  // namespace internal
-
-Expression::Expression(std::shared_ptr<const internal::ExprNode> node) : node_(std::move(node)) {}
-
-DbResult<Expression> Expression::Parse(const bson_value_t& spec, int depth) {
-  auto node = internal::ParseNode(spec, depth);
-  if (!node.ok()) return node.error();
-  return Expression(std::shared_ptr<const internal::ExprNode>(std::move(node).value()));
-}
 
 DbResult<bool> Expression::EvaluateTruthy(const bson_value_t& root) const {
   auto v = node_->Evaluate(root);

@@ -82,9 +82,8 @@ DbResult<std::vector<std::string>> KeysForDocument(const bson_t* doc,
     std::string prefix = FirstArrayPrefix(doc, parts);
     if (!prefix.empty()) {
       if (array_field != nullptr && prefix != array_prefix) {
-        return MakeError(kCannotIndexParallelArrays, "cannot index parallel arrays [" +
-                                                         field.path + "] [" + array_field->path +
-                                                         "]");
+        return MakeError(kCannotIndexParallelArrays, "cannot index parallel arrays [" + field.path +
+                                                         "] [" + array_field->path + "]");
       }
       array_field = &field;
       array_prefix = std::move(prefix);

@@ -162,7 +162,7 @@ class ElemMatchTest : public ValueTest {
     bool matched = false;
     for (std::int32_t k = 0; !matched && bson_iter_next(&it); ++k) {
       bson_value_t element = *bson_iter_value(&it);
-      if (object_form && element.value_type != BSON_TYPE_DOCUMENT &&
+      if (object_form_ && element.value_type != BSON_TYPE_DOCUMENT &&
           element.value_type != BSON_TYPE_ARRAY) {
         continue;
       }
@@ -279,14 +279,15 @@ class ExprMatchNode : public MatchNode {
 
 bool CompareForMatch(CompareOp op, const bson_value_t& v, const bson_value_t& rhs) {
   bool rhs_null = rhs.value_type == BSON_TYPE_NULL || rhs.value_type == BSON_TYPE_UNDEFINED;
-  if (v.value_type == BSON_TYPE_EOD) return rhs_null && op != CompareOp::kLt && op != CompareOp::kGt;
+  if (v.value_type == BSON_TYPE_EOD)
+    return rhs_null && op != CompareOp::kLt && op != CompareOp::kGt;
   if (CanonicalTypeRank(v.value_type) != CanonicalTypeRank(rhs.value_type)) {
     if (rhs.value_type == BSON_TYPE_MAXKEY) return op == CompareOp::kLt || op == CompareOp::kLte;
     if (rhs.value_type == BSON_TYPE_MINKEY) return op == CompareOp::kGt || op == CompareOp::kGte;
     return false;
   }
   if (IsNumberType(v.value_type)) {
-    bool v_nan = v.value_type == BSON_TYPE_DOUBLE ? std::isnan(v.value.v_double)
+    bool v_nan = v.value_type == BSON_TYPE_DOUBLE       ? std::isnan(v.value.v_double)
                  : v.value_type == BSON_TYPE_DECIMAL128 ? std::isnan(NumberAsDouble(v))
                                                         : false;
     bool rhs_nan = rhs.value_type == BSON_TYPE_DOUBLE       ? std::isnan(rhs.value.v_double)

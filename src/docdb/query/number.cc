@@ -22,8 +22,8 @@ DecimalNumber ParseDecimalText(std::string_view s) {
     return n;
   }
   if (s == "Infinity" || s == "inf") {
-    n.kind = negative ? DecimalNumber::Kind::kNegativeInfinity
-                      : DecimalNumber::Kind::kPositiveInfinity;
+    n.kind =
+        negative ? DecimalNumber::Kind::kNegativeInfinity : DecimalNumber::Kind::kPositiveInfinity;
     return n;
   }
   std::string digits;

@@ -3,6 +3,13 @@
 namespace tactus::docdb::query {
 namespace {
 
+bool HasField(const bson_value_t& doc_value, const std::string& key) {
+  bson_t doc;
+  bson_iter_t it;
+  return bson_init_static(&doc, doc_value.value.v_doc.data, doc_value.value.v_doc.data_len) &&
+         bson_iter_init_find_w_len(&it, &doc, key.data(), static_cast<int>(key.size()));
+}
+
 struct Walker {
   const std::vector<std::string>& path;
   TerminalArrays mode;
@@ -65,7 +72,10 @@ struct Walker {
           std::int32_t element_position = position >= 0 ? position : k;
           if (k == index) {
             Walk(element, i + 1, element_position);
-          } else if (element.value_type == BSON_TYPE_DOCUMENT) {
+          } else if (element.value_type == BSON_TYPE_DOCUMENT &&
+                     (index < 0 || HasField(element, path[i]))) {
+            // Under a numeric component the index selects; other elements count only where
+            // they really have a field of that name.
             Walk(element, i, element_position);
           }
         }

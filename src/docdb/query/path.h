@@ -34,9 +34,9 @@ struct PathHit {
 
 // What to do with an array found at the end of the path.
 enum class TerminalArrays {
-  kKeep,                // the array itself only ($size, $elemMatch, $all of arrays)
-  kElementsThenArray,   // each element, then the array itself (query predicates)
-  kElementsOnly,        // each element; an empty array itself (index keys, sort keys)
+  kKeep,               // the array itself only ($size, $elemMatch, $all of arrays)
+  kElementsThenArray,  // each element, then the array itself (query predicates)
+  kElementsOnly,       // each element; an empty array itself (index keys, sort keys)
 };
 
 // Splits "a.b.c" into components. An empty path yields no components (the root itself).

@@ -52,8 +52,7 @@ DbResult<Regex> Regex::Compile(std::string_view pattern, std::string_view option
       case 'u':
         break;
       default:
-        return MakeError(kInvalidRegexOptions,
-                         std::string("invalid flag in regex options: ") + c);
+        return MakeError(kInvalidRegexOptions, std::string("invalid flag in regex options: ") + c);
     }
   }
   if (pattern.find('\0') != std::string_view::npos) {
@@ -88,11 +87,11 @@ DbResult<bool> Regex::Match(std::string_view subject) const {
                        subject.size(), 0, 0, data.get(), compiled_->context.get());
   if (rc >= 0) return true;
   if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL) return false;
-  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-      rc == PCRE2_ERROR_HEAPLIMIT) {
+  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
     return MakeError(kBadValue,
                      "Regular expression match exceeded its limits (catastrophic backtracking?); "
-                     "simplify the pattern /" + pattern_ + "/");
+                     "simplify the pattern /" +
+                         pattern_ + "/");
   }
   if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21) return false;
   PCRE2_UCHAR message[256];

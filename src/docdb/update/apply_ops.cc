@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "docdb/update/condition.h"
 #include "docdb/update/leaf.h"
 
 namespace tactus::docdb::update {
@@ -17,7 +16,13 @@ std::string Join(const std::string& prefix, const std::string& part) {
   return prefix.empty() ? part : prefix + "." + part;
 }
 
-std::string Braced(const Node& n) { return "{" + Describe(n) + "}"; }
+// "a: 1" for messages; array elements carry no name, so the path's last part names them.
+std::string DescribeAt(const Node& n, const std::string& path) {
+  if (!n.name.empty() || path.empty()) return Describe(n);
+  Node named = n;
+  named.name = path.substr(path.rfind('.') + 1);
+  return Describe(named);
+}
 
 class Walker {
  public:
@@ -59,8 +64,10 @@ class Walker {
       case OpKind::kAddToSet:
       case OpKind::kPop:
       case OpKind::kPull:
-      case OpKind::kPullAll: return ApplyArrayOp(ctx, current);
-      default: return ApplyScalarOp(ctx, current);
+      case OpKind::kPullAll:
+        return ApplyArrayOp(ctx, current);
+      default:
+        return ApplyScalarOp(ctx, current);
     }
   }
 
@@ -74,18 +81,18 @@ class Walker {
     return std::to_string(*positional_);
   }
 
-  bool ElementSelected(const Component& part, const Node& element) {
+  // Whether $[] or $[id] selects `element`: arrayFilter `id` is matched against {id: element}.
+  DbResult<bool> ElementSelected(const Component& part, const Node& element) {
     if (part.kind == ComponentKind::kAllPositional) return true;
-    const Node& filter = update_.array_filters.at(part.name);
-    Node wrapper = MakeDocument();
-    wrapper.kids.push_back(element);
-    wrapper.kids.back().name = part.name;
-    return Matches(wrapper, filter);
+    BsonPtr wrapper = NewBson();
+    AppendNode(wrapper.get(), part.name, element);
+    return update_.array_filters.at(part.name).Matches(wrapper.get());
   }
 
   // Places `value` as field `name` of `container`: in place when it exists, else appended (a
   // document) or at its index, padding with nulls (an array).
-  DbResult<Done> Put(Node* container, const std::string& name, Node value) {
+  DbResult<Done> Put(Node* container, const std::string& prefix, const std::string& name,
+                     Node value) {
     value.name = container->is_array() ? std::string() : name;
     if (container->is_document()) {
       if (Node* existing = container->Find(name)) {
@@ -97,8 +104,8 @@ class Walker {
     }
     std::size_t index;
     if (!ParseIndex(name, &index)) {
-      return MakeError(kPathNotViable,
-                       "Cannot create field '" + name + "' in element " + Braced(*container));
+      return MakeError(kPathNotViable, "Cannot create field '" + name + "' in element " + "{" +
+                                           DescribeAt(*container, prefix) + "}");
     }
     if (index > kMaxPaddingIndex && index >= container->kids.size()) {
       return MakeError(kBadValue, "can't backfill array to larger than " +
@@ -112,9 +119,9 @@ class Walker {
   DbResult<Done> Remove(Node* container, const std::string& name) {
     if (container->is_document()) {
       auto& kids = container->kids;
-      kids.erase(std::remove_if(kids.begin(), kids.end(),
-                                [&](const Node& k) { return k.name == name; }),
-                 kids.end());
+      kids.erase(
+          std::remove_if(kids.begin(), kids.end(), [&](const Node& k) { return k.name == name; }),
+          kids.end());
     } else {
       std::size_t index;
       // $unset on an array element leaves a null, as MongoDB does.
@@ -138,11 +145,13 @@ class Walker {
     const Component& part = op.path.parts[i];
     if (part.kind == ComponentKind::kAllPositional || part.kind == ComponentKind::kFiltered) {
       if (!container->is_array()) {
-        return MakeError(kBadValue,
-                         "Cannot apply array updates to non-array element " + Describe(*container));
+        return MakeError(kBadValue, "Cannot apply array updates to non-array element " +
+                                        DescribeAt(*container, prefix));
       }
       for (std::size_t k = 0; k < container->kids.size(); ++k) {
-        if (!ElementSelected(part, container->kids[k])) continue;
+        auto selected = ElementSelected(part, container->kids[k]);
+        if (!selected.ok()) return selected.error();
+        if (!selected.value()) continue;
         auto r = VisitField(op, container, i, prefix, std::to_string(k));
         if (!r.ok()) return r;
       }
@@ -153,8 +162,8 @@ class Walker {
     return VisitField(op, container, i, prefix, name.value());
   }
 
-  DbResult<Done> VisitField(const Op& op, Node* container, std::size_t i,
-                            const std::string& prefix, const std::string& name) {
+  DbResult<Done> VisitField(const Op& op, Node* container, std::size_t i, const std::string& prefix,
+                            const std::string& name) {
     std::string path = Join(prefix, name);
     Node* child = Child(container, name);
     bool last = i + 1 == op.path.parts.size();
@@ -166,8 +175,8 @@ class Walker {
       const Component& rest = op.path.parts[j];
       if (rest.kind == ComponentKind::kAllPositional || rest.kind == ComponentKind::kFiltered) {
         if (child) {
-          return MakeError(kBadValue,
-                           "Cannot apply array updates to non-array element " + Describe(*child));
+          return MakeError(kBadValue, "Cannot apply array updates to non-array element " +
+                                          DescribeAt(*child, path));
         }
         return MakeError(kBadValue, "The path '" + path +
                                         "' must exist in the document in order to apply array "
@@ -184,11 +193,11 @@ class Walker {
     touched_.push_back(full);
     if (a.kind == Action::Kind::kRemove) return last ? Remove(container, name) : Done{};
 
-    if (last) return Put(container, name, std::move(a.value));
+    if (last) return Put(container, prefix, name, std::move(a.value));
     if (child) {
       auto next = PartName(op.path.parts[i + 1]);
       return MakeError(kPathNotViable, "Cannot create field '" + next.value() + "' in element " +
-                                           Braced(*child));
+                                           "{" + DescribeAt(*child, path) + "}");
     }
     // Build the missing documents from the leaf up.
     Node value = std::move(a.value);
@@ -198,7 +207,7 @@ class Walker {
       parent.kids.push_back(std::move(value));
       value = std::move(parent);
     }
-    return Put(container, name, std::move(value));
+    return Put(container, prefix, name, std::move(value));
   }
 
   // Resolves a literal path through documents only; nullptr when missing. Fails when a part

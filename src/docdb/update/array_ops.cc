@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 
-#include "docdb/update/condition.h"
 #include "docdb/update/leaf.h"
 
 namespace tactus::docdb::update {
@@ -72,10 +71,17 @@ bool Contains(const std::vector<Node>& items, const Node& v) {
                      [&](const Node& item) { return Compare(item, v) == 0; });
 }
 
-bool PullMatches(const Node& operand, const Node& element) {
-  if (IsOperatorDocument(operand)) return ValueMatches(&element, operand);
-  if (operand.is_document()) return element.is_document() && Matches(element, operand);
-  return Compare(element, operand) == 0;
+DbResult<bool> PullMatches(const Op& op, const Node& element) {
+  if (!op.pull_matcher) return Compare(element, op.operand) == 0;
+  BsonPtr doc;
+  if (op.pull_wraps_element) {
+    doc = NewBson();
+    AppendNode(doc.get(), kWrapField, element);
+  } else {
+    if (!element.is_document()) return false;
+    doc = ToBsonUnchecked(element);
+  }
+  return op.pull_matcher->Matches(doc.get());
 }
 
 }  // namespace
@@ -86,9 +92,10 @@ DbResult<Action> ApplyArrayOp(const LeafContext& ctx, const Node* current) {
   if (current && !current->is_array()) {
     switch (op.kind) {
       case OpKind::kPush:
-        return MakeError(kTypeMismatch, "The field '" + ctx.path + "' must be an array but is of "
-                                        "type " + TypeName(current->type) + " in document " +
-                                        ctx.doc_id);
+        return MakeError(kTypeMismatch, "The field '" + ctx.path +
+                                            "' must be an array but is of "
+                                            "type " +
+                                            TypeName(current->type) + " in document " + ctx.doc_id);
       case OpKind::kAddToSet:
         return MakeError(kTypeMismatch, "Cannot apply $addToSet to non-array field. Field named '" +
                                             name + "' has non-array type " +
@@ -97,7 +104,8 @@ DbResult<Action> ApplyArrayOp(const LeafContext& ctx, const Node* current) {
         return MakeError(kTypeMismatch, "Path '" + ctx.path +
                                             "' contains an element of non-array type '" +
                                             TypeName(current->type) + "'");
-      default: return MakeError(kBadValue, "Cannot apply $pull to a non-array value");
+      default:
+        return MakeError(kBadValue, "Cannot apply $pull to a non-array value");
     }
   }
   switch (op.kind) {
@@ -125,16 +133,23 @@ DbResult<Action> ApplyArrayOp(const LeafContext& ctx, const Node* current) {
     case OpKind::kPull:
     case OpKind::kPullAll: {
       if (!current) return Action::Keep();
-      Node array = *current;
-      auto removed = std::remove_if(array.kids.begin(), array.kids.end(), [&](const Node& e) {
-        return op.kind == OpKind::kPull ? PullMatches(op.operand, e)
-                                        : Contains(op.operand.kids, e);
-      });
-      if (removed == array.kids.end()) return Action::Keep();
-      array.kids.erase(removed, array.kids.end());
+      Node array = MakeArray(current->name);
+      for (const Node& e : current->kids) {
+        bool pull = false;
+        if (op.kind == OpKind::kPull) {
+          auto m = PullMatches(op, e);
+          if (!m.ok()) return m.error();
+          pull = m.value();
+        } else {
+          pull = Contains(op.operand.kids, e);
+        }
+        if (!pull) array.kids.push_back(e);
+      }
+      if (array.kids.size() == current->kids.size()) return Action::Keep();
       return Action::Set(std::move(array));
     }
-    default: return MakeError(kInternalError, "not an array update operator");
+    default:
+      return MakeError(kInternalError, "not an array update operator");
   }
 }
 

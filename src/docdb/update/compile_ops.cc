@@ -5,7 +5,6 @@
 #include <string_view>
 
 #include "docdb/update/compiled_update.h"
-#include "docdb/update/condition.h"
 
 namespace tactus::docdb::update {
 namespace {
@@ -16,28 +15,40 @@ struct OperatorInfo {
 };
 
 constexpr OperatorInfo kOperators[] = {
-    {"$set", OpKind::kSet},           {"$unset", OpKind::kUnset},
-    {"$inc", OpKind::kInc},           {"$mul", OpKind::kMul},
-    {"$min", OpKind::kMin},           {"$max", OpKind::kMax},
-    {"$rename", OpKind::kRename},     {"$setOnInsert", OpKind::kSetOnInsert},
-    {"$currentDate", OpKind::kCurrentDate}, {"$push", OpKind::kPush},
-    {"$addToSet", OpKind::kAddToSet}, {"$pop", OpKind::kPop},
-    {"$pull", OpKind::kPull},         {"$pullAll", OpKind::kPullAll},
+    {"$set", OpKind::kSet},
+    {"$unset", OpKind::kUnset},
+    {"$inc", OpKind::kInc},
+    {"$mul", OpKind::kMul},
+    {"$min", OpKind::kMin},
+    {"$max", OpKind::kMax},
+    {"$rename", OpKind::kRename},
+    {"$setOnInsert", OpKind::kSetOnInsert},
+    {"$currentDate", OpKind::kCurrentDate},
+    {"$push", OpKind::kPush},
+    {"$addToSet", OpKind::kAddToSet},
+    {"$pop", OpKind::kPop},
+    {"$pull", OpKind::kPull},
+    {"$pullAll", OpKind::kPullAll},
 };
 
 // An integral number as int64 (int32, int64, or a double without a fraction).
 bool AsInteger(const Node& n, std::int64_t* out) {
   const bson_value_t& v = n.scalar.value();
   switch (n.type) {
-    case BSON_TYPE_INT32: *out = v.value.v_int32; return true;
-    case BSON_TYPE_INT64: *out = v.value.v_int64; return true;
+    case BSON_TYPE_INT32:
+      *out = v.value.v_int32;
+      return true;
+    case BSON_TYPE_INT64:
+      *out = v.value.v_int64;
+      return true;
     case BSON_TYPE_DOUBLE:
       if (std::trunc(v.value.v_double) != v.value.v_double || std::fabs(v.value.v_double) > 9e18) {
         return false;
       }
       *out = static_cast<std::int64_t>(v.value.v_double);
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -60,8 +71,10 @@ DbResult<Done> ParseSort(const Node& sort, PushSpec* spec) {
   }
   for (const Node& field : sort.kids) {
     if (field.name.empty() || field.name.starts_with("$")) {
-      return MakeError(kBadValue, "The $sort field is a special identifier, which is not "
-                                  "allowed: " + field.name);
+      return MakeError(kBadValue,
+                       "The $sort field is a special identifier, which is not "
+                       "allowed: " +
+                           field.name);
     }
     if (!AsInteger(field, &dir) || (dir != 1 && dir != -1)) {
       return MakeError(kBadValue, "The $sort element value must be either 1 or -1");
@@ -81,21 +94,24 @@ DbResult<Done> ParsePush(const Node& value, PushSpec* spec) {
     if (clause.name == "$each") {
       if (!clause.is_array()) {
         return MakeError(kBadValue, std::string("The argument to $each in $push must be an array "
-                                                "but it was of type: ") + TypeName(clause.type));
+                                                "but it was of type: ") +
+                                        TypeName(clause.type));
       }
       spec->each = clause.kids;
     } else if (clause.name == "$slice") {
       std::int64_t n;
       if (!AsInteger(clause, &n)) {
         return MakeError(kBadValue, std::string("The value for $slice must be an integer value "
-                                                "but was given type: ") + TypeName(clause.type));
+                                                "but was given type: ") +
+                                        TypeName(clause.type));
       }
       spec->slice = n;
     } else if (clause.name == "$position") {
       std::int64_t n;
       if (!AsInteger(clause, &n)) {
         return MakeError(kBadValue, std::string("The value for $position must be an integer "
-                                                "value, not of type: ") + TypeName(clause.type));
+                                                "value, not of type: ") +
+                                        TypeName(clause.type));
       }
       spec->position = n;
     } else if (clause.name == "$sort") {
@@ -116,7 +132,8 @@ DbResult<Done> ParseAddToSet(const Node& value, PushSpec* spec) {
   const Node& each = value.kids.front();
   if (!each.is_array()) {
     return MakeError(kTypeMismatch, std::string("The argument to $each in $addToSet must be an "
-                                                "array but it was of type ") + TypeName(each.type));
+                                                "array but it was of type ") +
+                                        TypeName(each.type));
   }
   if (value.kids.size() > 1) {
     return MakeError(kBadValue, "Found unexpected fields after $each in $addToSet: " +
@@ -140,12 +157,15 @@ DbResult<Done> ParseCurrentDate(const Node& value, bool* timestamp) {
         return Done{};
       }
     }
-    return MakeError(kBadValue, "The '$type' string field is required to be 'date' or "
-                                "'timestamp': " + Braced(value));
+    return MakeError(kBadValue,
+                     "The '$type' string field is required to be 'date' or "
+                     "'timestamp': " +
+                         Braced(value));
   }
-  return MakeError(kBadValue, Braced(value) + " is not valid type for $currentDate. Please use a "
-                              "boolean ('true') or a $type expression ({$type: "
-                              "'timestamp/date'}).");
+  return MakeError(kBadValue, Braced(value) +
+                                  " is not valid type for $currentDate. Please use a "
+                                  "boolean ('true') or a $type expression ({$type: "
+                                  "'timestamp/date'}).");
 }
 
 DbResult<Done> ParseRename(const Node& value, Op* op) {
@@ -159,20 +179,22 @@ DbResult<Done> ParseRename(const Node& value, Op* op) {
   if (!to.ok()) return to.error();
   op->path = std::move(to).value();
   if (op->from.HasPositional()) {
-    return MakeError(kBadValue, "The source field for $rename may not be dynamic: " +
-                                    op->from.dotted);
+    return MakeError(kBadValue,
+                     "The source field for $rename may not be dynamic: " + op->from.dotted);
   }
   if (op->path.HasPositional()) {
-    return MakeError(kBadValue, "The destination field for $rename may not be dynamic: " +
-                                    op->path.dotted);
+    return MakeError(kBadValue,
+                     "The destination field for $rename may not be dynamic: " + op->path.dotted);
   }
   if (op->from.dotted == op->path.dotted) {
-    return MakeError(kBadValue, "The source and target field for $rename must differ: " +
-                                    Describe(value));
+    return MakeError(kBadValue,
+                     "The source and target field for $rename must differ: " + Describe(value));
   }
   if (ConflictAt(op->from, op->path)) {
-    return MakeError(kBadValue, "The source and target field for $rename must not be on the "
-                                "same path: " + Describe(value));
+    return MakeError(kBadValue,
+                     "The source and target field for $rename must not be on the "
+                     "same path: " +
+                         Describe(value));
   }
   return Done{};
 }
@@ -187,40 +209,53 @@ DbResult<Done> ParseOperand(const Node& value, Op* op) {
                                             " with non-numeric argument: " + Braced(value));
       }
       return Done{};
-    case OpKind::kRename: return ParseRename(value, op);
-    case OpKind::kCurrentDate: return ParseCurrentDate(value, &op->timestamp);
-    case OpKind::kPush: return ParsePush(value, &op->push);
-    case OpKind::kAddToSet: return ParseAddToSet(value, &op->push);
+    case OpKind::kRename:
+      return ParseRename(value, op);
+    case OpKind::kCurrentDate:
+      return ParseCurrentDate(value, &op->timestamp);
+    case OpKind::kPush:
+      return ParsePush(value, &op->push);
+    case OpKind::kAddToSet:
+      return ParseAddToSet(value, &op->push);
     case OpKind::kPop: {
       std::int64_t n;
       if (!AsInteger(value, &n) || (n != 1 && n != -1)) {
-        return MakeError(kFailedToParse, "$pop expects 1 or -1, found: " +
-                                             ToJson(ToBsonUnchecked([&] {
-                                               Node d = MakeDocument();
-                                               d.kids.push_back(value);
-                                               return d;
-                                             }()).get()));
+        return MakeError(kFailedToParse,
+                         "$pop expects 1 or -1, found: " + ToJson(ToBsonUnchecked([&] {
+                                                                    Node d = MakeDocument();
+                                                                    d.kids.push_back(value);
+                                                                    return d;
+                                                                  }())
+                                                                      .get()));
       }
       return Done{};
     }
     case OpKind::kPullAll:
       if (!value.is_array()) {
         return MakeError(kBadValue, std::string("$pullAll requires an array argument but was "
-                                                "given a ") + TypeName(value.type));
+                                                "given a ") +
+                                        TypeName(value.type));
       }
       return Done{};
-    case OpKind::kPull:
-      if (value.is_document()) {
-        if (IsOperatorDocument(value)) {
-          Node wrapper = MakeDocument();
-          wrapper.kids.push_back(value);
-          wrapper.kids.back().name = "x";
-          return ValidateQuery(wrapper);
-        }
-        return ValidateQuery(value);
+    case OpKind::kPull: {
+      // Other values pull equal elements; a regular expression pulls the strings it matches.
+      if (!value.is_document() && value.type != BSON_TYPE_REGEX) return Done{};
+      op->pull_wraps_element = value.type == BSON_TYPE_REGEX ||
+                               (!value.kids.empty() && value.kids.front().name.starts_with("$"));
+      BsonPtr filter;
+      if (op->pull_wraps_element) {
+        filter = NewBson();
+        AppendNode(filter.get(), kWrapField, value);
+      } else {
+        filter = ToBsonUnchecked(value);
       }
+      auto matcher = query::Matcher::Compile(filter.get());
+      if (!matcher.ok()) return matcher.error();
+      op->pull_matcher = std::move(matcher).value();
       return Done{};
-    default: return Done{};
+    }
+    default:
+      return Done{};
   }
 }
 

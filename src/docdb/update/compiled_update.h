@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "docdb/query/matcher.h"
 #include "docdb/update/field_path.h"
 #include "docdb/update/node.h"
 
@@ -49,13 +50,21 @@ struct Op {
   FieldPath from;            // $rename: the source.
   bool timestamp = false;    // $currentDate: a Timestamp rather than a Date.
   PushSpec push;             // $push, $addToSet.
+  // $pull with a condition: an operator document ({$gte: 6}) or a regular expression is
+  // compiled as {x: cond} and matched against {x: element}; a query document ({score: 8})
+  // matches document elements.
+  std::optional<query::Matcher> pull_matcher;
+  bool pull_wraps_element = false;
 };
+
+// The field name under which conditions on a value are matched ({x: cond} against {x: value}).
+inline constexpr const char* kWrapField = "x";
 
 struct CompiledUpdate {
   bool replacement = false;
-  Node replacement_doc;  // When replacement.
-  std::vector<Op> ops;   // In application order (ComparePaths).
-  std::map<std::string, Node> array_filters;  // identifier -> query document
+  Node replacement_doc;                                 // When replacement.
+  std::vector<Op> ops;                                  // In application order (ComparePaths).
+  std::map<std::string, query::Matcher> array_filters;  // identifier -> {id...: condition}
   bool positional = false;
 };
 
@@ -64,7 +73,6 @@ DbResult<Done> CompileOperator(const Node& operator_doc, std::vector<Op>* out);
 
 // Applies the ops to `doc` in place. Defined in apply_ops.cc.
 DbResult<Done> ApplyOps(const CompiledUpdate& update, Node* doc,
-                        std::optional<std::size_t> positional, bool is_insert,
-                        std::int64_t now_ms);
+                        std::optional<std::size_t> positional, bool is_insert, std::int64_t now_ms);
 
 }  // namespace tactus::docdb::update

@@ -20,8 +20,8 @@ std::vector<std::string> SplitDotted(std::string_view dotted) {
   std::size_t start = 0;
   while (true) {
     std::size_t dot = dotted.find('.', start);
-    out.emplace_back(dotted.substr(start, dot == std::string_view::npos ? dotted.npos
-                                                                        : dot - start));
+    out.emplace_back(
+        dotted.substr(start, dot == std::string_view::npos ? dotted.npos : dot - start));
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
@@ -47,8 +47,9 @@ DbResult<FieldPath> ParseUpdatePath(std::string_view dotted) {
   int positional_count = 0;
   for (std::string& part : SplitDotted(dotted)) {
     if (part.empty()) {
-      return MakeError(kEmptyFieldName, "The update path '" + path.dotted +
-                                            "' contains an empty field name, which is not allowed.");
+      return MakeError(kEmptyFieldName,
+                       "The update path '" + path.dotted +
+                           "' contains an empty field name, which is not allowed.");
     }
     Component c;
     if (part == "$") {
@@ -67,14 +68,16 @@ DbResult<FieldPath> ParseUpdatePath(std::string_view dotted) {
       c.name = std::move(part);
     }
     if (c.kind != ComponentKind::kField && path.parts.empty()) {
-      return MakeError(kBadValue, "Cannot have positional (i.e. '$') element in the first "
-                                  "position in path '" + path.dotted + "'");
+      return MakeError(kBadValue,
+                       "Cannot have positional (i.e. '$') element in the first "
+                       "position in path '" +
+                           path.dotted + "'");
     }
     path.parts.push_back(std::move(c));
   }
   if (positional_count > 1) {
-    return MakeError(kBadValue, "Too many positional (i.e. '$') elements found in path '" +
-                                    path.dotted + "'");
+    return MakeError(kBadValue,
+                     "Too many positional (i.e. '$') elements found in path '" + path.dotted + "'");
   }
   return path;
 }
@@ -83,10 +86,14 @@ namespace {
 
 std::string PartText(const Component& c) {
   switch (c.kind) {
-    case ComponentKind::kField: return c.name;
-    case ComponentKind::kPositional: return "$";
-    case ComponentKind::kAllPositional: return "$[]";
-    case ComponentKind::kFiltered: return "$[" + c.name + "]";
+    case ComponentKind::kField:
+      return c.name;
+    case ComponentKind::kPositional:
+      return "$";
+    case ComponentKind::kAllPositional:
+      return "$[]";
+    case ComponentKind::kFiltered:
+      return "$[" + c.name + "]";
   }
   return c.name;
 }

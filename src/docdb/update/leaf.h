@@ -24,8 +24,8 @@ struct Action {
 
 struct LeafContext {
   const Op& op;
-  const std::string& path;        // The concrete dotted path of the target ("a.2.b").
-  const std::string& doc_id;      // "{_id: 1}" for messages ("{}" when the document has none).
+  const std::string& path;    // The concrete dotted path of the target ("a.2.b").
+  const std::string& doc_id;  // "{_id: 1}" for messages ("{}" when the document has none).
   bool is_insert;
   std::int64_t now_ms;
 };

@@ -1,10 +1,10 @@
 #include "docdb/update/node.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include "docdb/query/compare.h"
 
 namespace tactus::docdb::update {
 namespace {
@@ -12,122 +12,9 @@ namespace {
 constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
 constexpr int kMaxDepth = 100;
 
-}  // namespace
+int TypeClass(bson_type_t t) { return query::CanonicalTypeRank(t); }
 
-int TypeClass(bson_type_t t) {
-  switch (t) {
-    case BSON_TYPE_MINKEY: return -1;
-    case BSON_TYPE_UNDEFINED:
-    case BSON_TYPE_NULL: return 5;
-    case BSON_TYPE_INT32:
-    case BSON_TYPE_INT64:
-    case BSON_TYPE_DOUBLE:
-    case BSON_TYPE_DECIMAL128: return 10;
-    case BSON_TYPE_UTF8:
-    case BSON_TYPE_SYMBOL: return 15;
-    case BSON_TYPE_DOCUMENT: return 20;
-    case BSON_TYPE_ARRAY: return 25;
-    case BSON_TYPE_BINARY: return 30;
-    case BSON_TYPE_OID: return 35;
-    case BSON_TYPE_BOOL: return 40;
-    case BSON_TYPE_DATE_TIME: return 45;
-    case BSON_TYPE_TIMESTAMP: return 47;
-    case BSON_TYPE_REGEX: return 50;
-    case BSON_TYPE_DBPOINTER: return 55;
-    case BSON_TYPE_CODE: return 60;
-    case BSON_TYPE_CODEWSCOPE: return 65;
-    case BSON_TYPE_MAXKEY: return 127;
-    default: return 0;
-  }
-}
-
-namespace {
-
-// Numbers compare as long double: exact for int32, int64 and double (64-bit mantissa on x86);
-// Decimal128 goes through its string form, close enough until decimal arithmetic lands.
-long double AsLongDouble(const bson_value_t& v) {
-  switch (v.value_type) {
-    case BSON_TYPE_INT32: return v.value.v_int32;
-    case BSON_TYPE_INT64: return static_cast<long double>(v.value.v_int64);
-    case BSON_TYPE_DOUBLE: return v.value.v_double;
-    case BSON_TYPE_DECIMAL128: {
-      char s[BSON_DECIMAL128_STRING];
-      bson_decimal128_to_string(&v.value.v_decimal128, s);
-      if (std::strcmp(s, "NaN") == 0) return NAN;
-      if (std::strcmp(s, "Infinity") == 0) return INFINITY;
-      if (std::strcmp(s, "-Infinity") == 0) return -INFINITY;
-      return std::strtold(s, nullptr);
-    }
-    default: return 0;
-  }
-}
-
-int Sign(long long x) { return x < 0 ? -1 : (x > 0 ? 1 : 0); }
-
-int CompareBytes(const void* a, std::size_t alen, const void* b, std::size_t blen) {
-  int c = std::memcmp(a, b, std::min(alen, blen));
-  if (c != 0) return Sign(c);
-  return alen < blen ? -1 : (alen > blen ? 1 : 0);
-}
-
-int CompareScalars(const bson_value_t& a, const bson_value_t& b) {
-  switch (TypeClass(a.value_type)) {
-    case 10: {
-      long double x = AsLongDouble(a), y = AsLongDouble(b);
-      bool xn = std::isnan(x), yn = std::isnan(y);
-      if (xn || yn) return xn && yn ? 0 : (xn ? -1 : 1);  // NaN sorts below every number.
-      return x < y ? -1 : (x > y ? 1 : 0);
-    }
-    case 15: {
-      auto str = [](const bson_value_t& v, std::size_t* len) -> const char* {
-        if (v.value_type == BSON_TYPE_SYMBOL) {
-          *len = v.value.v_symbol.len;
-          return v.value.v_symbol.symbol;
-        }
-        *len = v.value.v_utf8.len;
-        return v.value.v_utf8.str;
-      };
-      std::size_t al, bl;
-      const char* as = str(a, &al);
-      const char* bs = str(b, &bl);
-      return CompareBytes(as, al, bs, bl);
-    }
-    case 30: {
-      const auto &x = a.value.v_binary, &y = b.value.v_binary;
-      if (x.data_len != y.data_len) return x.data_len < y.data_len ? -1 : 1;
-      if (x.subtype != y.subtype) return x.subtype < y.subtype ? -1 : 1;
-      return CompareBytes(x.data, x.data_len, y.data, y.data_len);
-    }
-    case 35: return Sign(bson_oid_compare(&a.value.v_oid, &b.value.v_oid));
-    case 40: return Sign(static_cast<int>(a.value.v_bool) - static_cast<int>(b.value.v_bool));
-    case 45: {
-      auto x = a.value.v_datetime, y = b.value.v_datetime;
-      return x < y ? -1 : (x > y ? 1 : 0);
-    }
-    case 47: {
-      auto x = (std::uint64_t{a.value.v_timestamp.timestamp} << 32) | a.value.v_timestamp.increment;
-      auto y = (std::uint64_t{b.value.v_timestamp.timestamp} << 32) | b.value.v_timestamp.increment;
-      return x < y ? -1 : (x > y ? 1 : 0);
-    }
-    case 50: {
-      int c = std::strcmp(a.value.v_regex.regex, b.value.v_regex.regex);
-      if (c != 0) return Sign(c);
-      return Sign(std::strcmp(a.value.v_regex.options, b.value.v_regex.options));
-    }
-    case 55: {
-      const auto &x = a.value.v_dbpointer, &y = b.value.v_dbpointer;
-      int c = CompareBytes(x.collection, x.collection_len, y.collection, y.collection_len);
-      return c != 0 ? c : Sign(bson_oid_compare(&x.oid, &y.oid));
-    }
-    case 60:
-      return CompareBytes(a.value.v_code.code, a.value.v_code.code_len, b.value.v_code.code,
-                          b.value.v_code.code_len);
-    case 65:
-      return CompareBytes(a.value.v_codewscope.code, a.value.v_codewscope.code_len,
-                          b.value.v_codewscope.code, b.value.v_codewscope.code_len);
-    default: return 0;  // MinKey, MaxKey, null, undefined: one value per class.
-  }
-}
+int Sign(int x) { return x < 0 ? -1 : (x > 0 ? 1 : 0); }
 
 bool Serialise(bson_t* out, const Node& node, int depth) {
   if (depth > kMaxDepth) return false;
@@ -279,7 +166,7 @@ void AppendNode(bson_t* out, std::string_view key, const Node& node) {
 int Compare(const Node& a, const Node& b) {
   int ca = TypeClass(a.type), cb = TypeClass(b.type);
   if (ca != cb) return ca < cb ? -1 : 1;
-  if (!a.is_container()) return CompareScalars(a.scalar.value(), b.scalar.value());
+  if (!a.is_container()) return Sign(query::CompareValues(a.scalar.value(), b.scalar.value()));
   std::size_t n = std::min(a.kids.size(), b.kids.size());
   for (std::size_t i = 0; i < n; ++i) {
     const Node &x = a.kids[i], &y = b.kids[i];
@@ -302,7 +189,8 @@ bool IdenticalValues(const Node& a, const Node& b) {
   wb.kids.push_back(b);
   wb.kids.back().name.clear();
   BsonPtr x = ToBsonUnchecked(wa), y = ToBsonUnchecked(wb);
-  return x->len == y->len && std::memcmp(bson_get_data(x.get()), bson_get_data(y.get()), x->len) == 0;
+  return x->len == y->len &&
+         std::memcmp(bson_get_data(x.get()), bson_get_data(y.get()), x->len) == 0;
 }
 
 std::string Describe(const Node& node) {
@@ -321,28 +209,50 @@ std::string Describe(const Node& node) {
 
 const char* TypeName(bson_type_t type) {
   switch (type) {
-    case BSON_TYPE_DOUBLE: return "double";
-    case BSON_TYPE_UTF8: return "string";
-    case BSON_TYPE_DOCUMENT: return "object";
-    case BSON_TYPE_ARRAY: return "array";
-    case BSON_TYPE_BINARY: return "binData";
-    case BSON_TYPE_UNDEFINED: return "undefined";
-    case BSON_TYPE_OID: return "objectId";
-    case BSON_TYPE_BOOL: return "bool";
-    case BSON_TYPE_DATE_TIME: return "date";
-    case BSON_TYPE_NULL: return "null";
-    case BSON_TYPE_REGEX: return "regex";
-    case BSON_TYPE_DBPOINTER: return "dbPointer";
-    case BSON_TYPE_CODE: return "javascript";
-    case BSON_TYPE_SYMBOL: return "symbol";
-    case BSON_TYPE_CODEWSCOPE: return "javascriptWithScope";
-    case BSON_TYPE_INT32: return "int";
-    case BSON_TYPE_TIMESTAMP: return "timestamp";
-    case BSON_TYPE_INT64: return "long";
-    case BSON_TYPE_DECIMAL128: return "decimal";
-    case BSON_TYPE_MINKEY: return "minKey";
-    case BSON_TYPE_MAXKEY: return "maxKey";
-    default: return "missing";
+    case BSON_TYPE_DOUBLE:
+      return "double";
+    case BSON_TYPE_UTF8:
+      return "string";
+    case BSON_TYPE_DOCUMENT:
+      return "object";
+    case BSON_TYPE_ARRAY:
+      return "array";
+    case BSON_TYPE_BINARY:
+      return "binData";
+    case BSON_TYPE_UNDEFINED:
+      return "undefined";
+    case BSON_TYPE_OID:
+      return "objectId";
+    case BSON_TYPE_BOOL:
+      return "bool";
+    case BSON_TYPE_DATE_TIME:
+      return "date";
+    case BSON_TYPE_NULL:
+      return "null";
+    case BSON_TYPE_REGEX:
+      return "regex";
+    case BSON_TYPE_DBPOINTER:
+      return "dbPointer";
+    case BSON_TYPE_CODE:
+      return "javascript";
+    case BSON_TYPE_SYMBOL:
+      return "symbol";
+    case BSON_TYPE_CODEWSCOPE:
+      return "javascriptWithScope";
+    case BSON_TYPE_INT32:
+      return "int";
+    case BSON_TYPE_TIMESTAMP:
+      return "timestamp";
+    case BSON_TYPE_INT64:
+      return "long";
+    case BSON_TYPE_DECIMAL128:
+      return "decimal";
+    case BSON_TYPE_MINKEY:
+      return "minKey";
+    case BSON_TYPE_MAXKEY:
+      return "maxKey";
+    default:
+      return "missing";
   }
 }
 

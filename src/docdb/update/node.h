@@ -49,8 +49,8 @@ class Scalar {
 struct Node {
   std::string name;
   bson_type_t type = BSON_TYPE_NULL;
-  Scalar scalar;            // When type is neither DOCUMENT nor ARRAY.
-  std::vector<Node> kids;   // When type is DOCUMENT or ARRAY, in order.
+  Scalar scalar;           // When type is neither DOCUMENT nor ARRAY.
+  std::vector<Node> kids;  // When type is DOCUMENT or ARRAY, in order.
 
   bool is_container() const { return type == BSON_TYPE_DOCUMENT || type == BSON_TYPE_ARRAY; }
   bool is_array() const { return type == BSON_TYPE_ARRAY; }
@@ -83,12 +83,9 @@ BsonPtr ToBsonUnchecked(const Node& doc);
 // Appends `node` to `out` under `key`.
 void AppendNode(bson_t* out, std::string_view key, const Node& node);
 
-// MongoDB's BSON comparison order (type class first, numbers by value across int32 / int64 /
-// double / decimal, documents by field then value). Names of `a` and `b` themselves are ignored.
+// MongoDB's BSON comparison order, as query::CompareValues (query/compare.h) defines it, over
+// trees. Names of `a` and `b` themselves are ignored. Negative, zero or positive.
 int Compare(const Node& a, const Node& b);
-// MongoDB's canonical type class of a type (all numbers share one, null and undefined share one);
-// comparison operators only compare values of the same class.
-int TypeClass(bson_type_t type);
 // Exact equality: same type and same bytes (1 and 1.0 differ), names of the roots ignored.
 bool IdenticalValues(const Node& a, const Node& b);
 

@@ -16,9 +16,12 @@ std::string LastPart(const std::string& path) {
 double AsDouble(const Node& n) {
   const bson_value_t& v = n.scalar.value();
   switch (n.type) {
-    case BSON_TYPE_INT32: return v.value.v_int32;
-    case BSON_TYPE_INT64: return static_cast<double>(v.value.v_int64);
-    default: return v.value.v_double;
+    case BSON_TYPE_INT32:
+      return v.value.v_int32;
+    case BSON_TYPE_INT64:
+      return static_cast<double>(v.value.v_int64);
+    default:
+      return v.value.v_double;
   }
 }
 
@@ -58,15 +61,18 @@ DbResult<Node> Arithmetic(const LeafContext& ctx, const Node& current, const Nod
 
 Node Zero(const Node& like, const std::string& name) {
   switch (like.type) {
-    case BSON_TYPE_INT32: return MakeInt32(name, 0);
-    case BSON_TYPE_INT64: return MakeInt64(name, 0);
+    case BSON_TYPE_INT32:
+      return MakeInt32(name, 0);
+    case BSON_TYPE_INT64:
+      return MakeInt64(name, 0);
     case BSON_TYPE_DECIMAL128: {
       bson_value_t v{};
       v.value_type = BSON_TYPE_DECIMAL128;
       bson_decimal128_from_string("0", &v.value.v_decimal128);
       return MakeScalar(name, v);
     }
-    default: return MakeDouble(name, 0.0);
+    default:
+      return MakeDouble(name, 0.0);
   }
 }
 
@@ -91,11 +97,14 @@ DbResult<Action> ApplyScalarOp(const LeafContext& ctx, const Node* current) {
   Node operand = op.operand;
   operand.name = name;
   switch (op.kind) {
-    case OpKind::kSet: return Action::Set(std::move(operand));
+    case OpKind::kSet:
+      return Action::Set(std::move(operand));
     case OpKind::kSetOnInsert:
       return ctx.is_insert ? Action::Set(std::move(operand)) : Action::Keep();
-    case OpKind::kUnset: return current ? Action::Remove() : Action::Keep();
-    case OpKind::kCurrentDate: return Action::Set(CurrentDate(ctx, name));
+    case OpKind::kUnset:
+      return current ? Action::Remove() : Action::Keep();
+    case OpKind::kCurrentDate:
+      return Action::Set(CurrentDate(ctx, name));
     case OpKind::kMin:
     case OpKind::kMax: {
       if (!current) return Action::Set(std::move(operand));
@@ -118,7 +127,8 @@ DbResult<Action> ApplyScalarOp(const LeafContext& ctx, const Node* current) {
       if (!result.ok()) return result.error();
       return Action::Set(std::move(result).value());
     }
-    default: return MakeError(kInternalError, "not a scalar update operator");
+    default:
+      return MakeError(kInternalError, "not a scalar update operator");
   }
 }
 

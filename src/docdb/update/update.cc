@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "docdb/update/compiled_update.h"
-#include "docdb/update/condition.h"
 
 namespace tactus::docdb::update {
 namespace {
@@ -14,8 +13,9 @@ namespace {
 DbResult<Done> CheckReplacement(const Node& doc) {
   for (const Node& field : doc.kids) {
     if (field.name.empty()) {
-      return MakeError(kEmptyFieldName, "An empty field name is not allowed in a replacement "
-                                        "document");
+      return MakeError(kEmptyFieldName,
+                       "An empty field name is not allowed in a replacement "
+                       "document");
     }
     if (field.name[0] == '$') {
       return MakeError(kDollarPrefixedFieldName,
@@ -79,12 +79,8 @@ DbResult<Done> CompileArrayFilters(const bson_t* array_filters, CompiledUpdate* 
   for (const Node& filter : filters.kids) {
     if (!filter.is_document()) {
       return MakeError(kTypeMismatch, std::string("Expected arrayFilters to contain objects, "
-                                                  "found ") + TypeName(filter.type));
-    }
-    auto valid = ValidateQuery(filter);
-    if (!valid.ok()) {
-      return MakeError(valid.error().code, "Error parsing array filter :: caused by :: " +
-                                               valid.error().message);
+                                                  "found ") +
+                                          TypeName(filter.type));
     }
     std::vector<std::string> ids;
     FilterIdentifiers(filter, &ids);
@@ -94,19 +90,29 @@ DbResult<Done> CompileArrayFilters(const bson_t* array_filters, CompiledUpdate* 
     }
     for (const std::string& id : ids) {
       if (id != ids.front()) {
-        return MakeError(kFailedToParse, "Error parsing array filter :: caused by :: Expected a "
-                                         "single top-level field name, found '" + ids.front() +
-                                         "' and '" + id + "'");
+        return MakeError(kFailedToParse,
+                         "Error parsing array filter :: caused by :: Expected a "
+                         "single top-level field name, found '" +
+                             ids.front() + "' and '" + id + "'");
       }
     }
     if (!ValidIdentifier(ids.front())) {
-      return MakeError(kBadValue, "Error parsing array filter :: caused by :: The top-level field "
-                                  "name must be an alphanumeric string beginning with a lowercase "
-                                  "letter, found '" + ids.front() + "'");
+      return MakeError(kBadValue,
+                       "Error parsing array filter :: caused by :: The top-level field "
+                       "name must be an alphanumeric string beginning with a lowercase "
+                       "letter, found '" +
+                           ids.front() + "'");
     }
-    if (!cu->array_filters.emplace(ids.front(), filter).second) {
-      return MakeError(kFailedToParse, "Found multiple array filters with the same top-level "
-                                       "field name " + ids.front());
+    auto matcher = query::Matcher::Compile(ToBsonUnchecked(filter).get());
+    if (!matcher.ok()) {
+      return MakeError(matcher.error().code,
+                       "Error parsing array filter :: caused by :: " + matcher.error().message);
+    }
+    if (!cu->array_filters.emplace(ids.front(), std::move(matcher).value()).second) {
+      return MakeError(kFailedToParse,
+                       "Found multiple array filters with the same top-level "
+                       "field name " +
+                           ids.front());
     }
   }
   return Done{};
@@ -143,8 +149,9 @@ DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filte
     auto r = CheckReplacement(doc);
     if (!r.ok()) return r.error();
     if (array_filters && !bson_empty(array_filters)) {
-      return MakeError(kFailedToParse, "arrayFilters may not be specified for replacement-style "
-                                       "updates");
+      return MakeError(kFailedToParse,
+                       "arrayFilters may not be specified for replacement-style "
+                       "updates");
     }
     cu->replacement = true;
     cu->replacement_doc = std::move(doc);
@@ -166,9 +173,10 @@ DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filte
 }
 
 DbResult<Update> Update::CompilePipeline(const bson_t* pipeline) {
-  return MakeError(kIllegalOperation, "pipeline-style updates are not supported yet by the "
-                                      "embedded store; use update operators or a replacement "
-                                      "document");
+  return MakeError(kIllegalOperation,
+                   "pipeline-style updates are not supported yet by the "
+                   "embedded store; use update operators or a replacement "
+                   "document");
 }
 
 Update::Update(std::unique_ptr<const CompiledUpdate> compiled) : compiled_(std::move(compiled)) {}
@@ -193,9 +201,10 @@ DbResult<BsonPtr> Update::Apply(const bson_t* doc, std::optional<std::size_t> po
       if (!new_id) {
         result.kids.insert(result.kids.begin(), *original_id);
       } else if (!IdenticalValues(*new_id, *original_id)) {
-        return MakeError(kImmutableField, "After applying the update, the (immutable) field "
-                                          "'_id' was found to have been altered to " +
-                                              Describe(*new_id));
+        return MakeError(kImmutableField,
+                         "After applying the update, the (immutable) field "
+                         "'_id' was found to have been altered to " +
+                             Describe(*new_id));
       }
     }
     return ToBson(result);
@@ -206,8 +215,9 @@ DbResult<BsonPtr> Update::Apply(const bson_t* doc, std::optional<std::size_t> po
   if (original_id) {
     const Node* new_id = tree.Find("_id");
     if (!new_id || !IdenticalValues(*new_id, *original_id)) {
-      return MakeError(kImmutableField, "Performing an update on the path '_id' would modify the "
-                                        "immutable field '_id'");
+      return MakeError(kImmutableField,
+                       "Performing an update on the path '_id' would modify the "
+                       "immutable field '_id'");
     }
   }
   return ToBson(tree);

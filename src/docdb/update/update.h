@@ -11,9 +11,8 @@
 // - _id is immutable; a replacement keeps the original _id (first when the replacement has none).
 // - Results are checked against 16 MiB (BSONObjectTooLarge) and 100 levels of nesting (BadValue).
 //
-// Conditions ($pull with a query, arrayFilters) are evaluated by a built-in matcher that knows
-// equality (with MongoDB's array semantics), $eq $ne $gt $gte $lt $lte $in $nin $exists $not
-// $elemMatch $size and $and $or $nor; any other operator is BadValue "unknown operator".
+// Conditions ($pull with a query, arrayFilters) are evaluated by query::Matcher (query/matcher.h)
+// with all its operators.
 // Arithmetic on Decimal128 values is not supported yet (BadValue).
 //
 // Thread safety: a compiled Update is immutable; Apply may run concurrently from many threads.
@@ -42,16 +41,19 @@ class Update {
   //   FailedToParse (9)   unknown operator ("Unknown modifier: $foo. ..."), an operand that is
   //                       not a document, $pop other than 1/-1, malformed or unused arrayFilters;
   //   ConflictingUpdateOperators (40)  "Updating the path 'a.b' would create a conflict at 'a'";
-  //   TypeMismatch (14)   non-numeric $inc/$mul operand, $addToSet/$pullAll operand types;
-  //   BadValue (2)        bad $push modifiers, $rename targets, $currentDate specs, positional
-  //                       misuse, unknown arrayFilters identifier;
+  //   TypeMismatch (14)   non-numeric $inc/$mul operand, $addToSet $each not an array;
+  //   BadValue (2)        bad $push modifiers, $rename targets, $currentDate specs, $pullAll
+  //                       operand not an array, positional misuse, unknown arrayFilters
+  //                       identifier, malformed $pull conditions (query::Matcher's messages);
   //   EmptyFieldName (56) empty paths or path components, empty names in a replacement;
-  //   DollarPrefixedFieldName (52)  '$'-prefixed top-level names in a replacement.
-  // An update given as an array (aggregation pipeline) goes to CompilePipeline instead.
+  //   DollarPrefixedFieldName (52)  '$'-prefixed top-level names in a replacement, or '$'-prefixed
+  //                       path parts other than $, $[] and $[id].
+  // arrayFilters with a replacement document are FailedToParse (9). An update given as an array
+  // (aggregation pipeline) goes to CompilePipeline instead.
   static DbResult<Update> Compile(const bson_t* update, const bson_t* array_filters);
 
   // An update given as an array (aggregation pipeline): always IllegalOperation (20)
-  // "pipeline-style updates are not supported yet".
+  // "pipeline-style updates are not supported yet by the embedded store; ...".
   static DbResult<Update> CompilePipeline(const bson_t* pipeline);
 
   Update(Update&&) noexcept;
@@ -73,12 +75,14 @@ class Update {
   // Fails with: ImmutableField (66) when _id would change; PathNotViable (28) when a path runs
   // through a scalar or names a non-numeric field of an array; TypeMismatch (14) for $push /
   // $addToSet / $pop onto a non-array or arithmetic on a non-number; BadValue (2) for $pull onto
-  // a non-array, a missing positional match, integer overflow of int64 arithmetic;
-  // ConflictingUpdateOperators (40) when positional paths resolve to overlapping fields;
-  // BSONObjectTooLarge (10334) past 16 MiB.
+  // a non-array, a missing positional match, $[] / $[id] on a missing or non-array field,
+  // int64 overflow, padding an array past index 1,500,000, nesting deeper than 100, and a
+  // regular expression in a condition exceeding its match limits; ConflictingUpdateOperators
+  // (40) when positional paths resolve to overlapping fields ("Update created a conflict at
+  // 'a.0'"); BSONObjectTooLarge (10334) past 16 MiB.
   // REQUIRES: `doc` is a valid BSON document.
-  DbResult<BsonPtr> Apply(const bson_t* doc, std::optional<std::size_t> positional,
-                          bool is_insert, std::int64_t now_ms) const;
+  DbResult<BsonPtr> Apply(const bson_t* doc, std::optional<std::size_t> positional, bool is_insert,
+                          std::int64_t now_ms) const;
 
  private:
   explicit Update(std::unique_ptr<const CompiledUpdate> compiled);
@@ -90,7 +94,8 @@ class Update {
 // nested documents and _id first when present. Other operators and regular expressions
 // contribute nothing. Fails with NotSingleValueField (54) when one path is constrained twice
 // ("cannot infer query fields to set, path 'a' is matched twice") or a path and its prefix are
-// both constrained, and with EmptyFieldName (56) for empty paths.
+// both constrained, and with EmptyFieldName (56) for empty paths. The caller applies the update
+// with is_insert = true, then adds an ObjectId _id when none resulted and moves _id first.
 DbResult<BsonPtr> UpsertSeed(const bson_t* query);
 
 }  // namespace tactus::docdb::update

@@ -12,7 +12,7 @@
 #include "docdb/bson_util.h"
 #include "docdb/update/update.h"
 
-namespace tactus::docdb::update::testing {
+namespace tactus::docdb::update::test_util {
 
 inline BsonPtr Json(std::string_view json) {
   bson_error_t error;
@@ -40,13 +40,34 @@ struct Options {
   const char* array_filters = nullptr;  // A JSON array, or nullptr.
 };
 
+inline Options Pos(std::size_t index) {
+  Options o;
+  o.positional = index;
+  return o;
+}
+inline Options Insert() {
+  Options o;
+  o.is_insert = true;
+  return o;
+}
+inline Options Now(std::int64_t now_ms) {
+  Options o;
+  o.now_ms = now_ms;
+  return o;
+}
+inline Options Filters(const char* array_filters) {
+  Options o;
+  o.array_filters = array_filters;
+  return o;
+}
+
 inline std::string ErrorText(const DbError& e) {
   return "error " + std::to_string(e.code) + ": " + e.message;
 }
 
 // Compiles `update` (with opts.array_filters) and applies it to `doc`; the canonical JSON of the
 // result, or "error <code>: <message>".
-inline std::string Run(std::string_view doc, std::string_view update, const Options& opts = {}) {
+inline std::string Upd(std::string_view doc, std::string_view update, const Options& opts = {}) {
   BsonPtr filters_holder;
   bson_t filters;
   const bson_t* filters_ptr = nullptr;
@@ -60,17 +81,17 @@ inline std::string Run(std::string_view doc, std::string_view update, const Opti
   }
   auto compiled = Update::Compile(Json(update).get(), filters_ptr);
   if (!compiled.ok()) return ErrorText(compiled.error());
-  auto result = compiled.value().Apply(Json(doc).get(), opts.positional, opts.is_insert,
-                                       opts.now_ms);
+  auto result =
+      compiled.value().Apply(Json(doc).get(), opts.positional, opts.is_insert, opts.now_ms);
   if (!result.ok()) return ErrorText(result.error());
   return Canonical(result.value().get());
 }
 
 // The error code of Run, or 0 on success.
 inline int Code(std::string_view doc, std::string_view update, const Options& opts = {}) {
-  std::string r = Run(doc, update, opts);
+  std::string r = Upd(doc, update, opts);
   if (!r.starts_with("error ")) return 0;
   return std::stoi(r.substr(6));
 }
 
-}  // namespace tactus::docdb::update::testing
+}  // namespace tactus::docdb::update::test_util

@@ -60,8 +60,8 @@ DbResult<BsonPtr> UpsertSeed(const bson_t* query) {
     for (std::size_t j = 0; j < i; ++j) {
       const Equality& prior = equalities[j];
       if (prior.parts == e.parts) {
-        return MakeError(kNotSingleValueField, "cannot infer query fields to set, path '" +
-                                                   e.path + "' is matched twice");
+        return MakeError(kNotSingleValueField, "cannot infer query fields to set, path '" + e.path +
+                                                   "' is matched twice");
       }
       if (IsPrefix(prior.parts, e.parts) || IsPrefix(e.parts, prior.parts)) {
         return MakeError(kNotSingleValueField, "cannot infer query fields to set, both paths '" +

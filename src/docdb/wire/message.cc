@@ -79,17 +79,20 @@ DbResult<Done> AppendSequences(bson_t* command, const std::vector<Sequence>& seq
         return Malformed("OP_MSG has two document sequences named " + Quote(id));
       }
     }
+  }
+  for (const Sequence& sequence : sequences) {
+    const std::string& id = sequence.identifier;
     bson_t array;
     if (!bson_append_array_begin(command, id.c_str(), static_cast<int>(id.size()), &array)) {
       return Malformed("OP_MSG command too large");
     }
     char key_buf[16];
-    for (std::size_t k = 0; k < sequences[i].documents.size(); ++k) {
+    for (std::size_t k = 0; k < sequence.documents.size(); ++k) {
       const char* key = nullptr;
-      const std::size_t key_len = bson_uint32_to_string(static_cast<std::uint32_t>(k), &key,
-                                                         key_buf, sizeof key_buf);
+      const std::size_t key_len =
+          bson_uint32_to_string(static_cast<std::uint32_t>(k), &key, key_buf, sizeof key_buf);
       bson_t doc;
-      bson_init_static(&doc, sequences[i].documents[k].data, sequences[i].documents[k].len);
+      bson_init_static(&doc, sequence.documents[k].data, sequence.documents[k].len);
       if (!bson_append_document(&array, key, static_cast<int>(key_len), &doc)) {
         bson_append_array_end(command, &array);
         return Malformed("OP_MSG command too large");
@@ -152,9 +155,9 @@ DbResult<Request> ParseMsg(const std::uint8_t* data, std::size_t len, Request re
       p = id_end + 1;
       while (p < section_end) {
         std::size_t doc_len = 0;
-        std::string error = CheckDocument(data + p, section_end - p,
-                                          "document in sequence " + Quote(sequence.identifier),
-                                          &doc_len, &code);
+        std::string error =
+            CheckDocument(data + p, section_end - p,
+                          "document in sequence " + Quote(sequence.identifier), &doc_len, &code);
         if (!error.empty()) return MakeError(code, std::move(error));
         sequence.documents.push_back({data + p, doc_len});
         p += doc_len;
@@ -207,8 +210,8 @@ DbResult<Request> ParseQuery(const std::uint8_t* data, std::size_t len, Request 
   pos += query_len;
   if (pos < len) {
     std::size_t fields_len = 0;
-    error = CheckDocument(data + pos, len - pos, "OP_QUERY returnFieldsSelector", &fields_len,
-                          &code);
+    error =
+        CheckDocument(data + pos, len - pos, "OP_QUERY returnFieldsSelector", &fields_len, &code);
     if (!error.empty()) return MakeError(code, std::move(error));
     if (pos + fields_len != len) return Malformed("OP_QUERY has trailing bytes");
   }

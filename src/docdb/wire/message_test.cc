@@ -81,8 +81,8 @@ Bytes BuildQuery(const std::string& ns, const bson_t* query, std::int32_t reques
   Append32(&out, 0);  // flags
   out.insert(out.end(), ns.begin(), ns.end());
   out.push_back(0);
-  Append32(&out, 0);                 // numberToSkip
-  Append32(&out, 0xFFFFFFFF);        // numberToReturn -1
+  Append32(&out, 0);           // numberToSkip
+  Append32(&out, 0xFFFFFFFF);  // numberToReturn -1
   AppendDoc(&out, query);
   StoreLe32(out.data(), static_cast<std::uint32_t>(out.size()));
   return out;
@@ -134,9 +134,9 @@ TEST(MessageTest, AppendsDocumentSequencesAsArrays) {
                      .Sequence("updates", {u1.get()})
                      .Build());
   ASSERT_TRUE(r.ok()) << r.error().message;
-  Doc expected(BCON_NEW("insert", BCON_UTF8("c"), "$db", BCON_UTF8("test"), "documents", "[",
-                        "{", "_id", BCON_INT32(1), "}", "{", "_id", BCON_INT32(2), "}", "]",
-                        "empty", "[", "]", "updates", "[", "{", "q", "{", "}", "}", "]"));
+  Doc expected(BCON_NEW("insert", BCON_UTF8("c"), "$db", BCON_UTF8("test"), "documents", "[", "{",
+                        "_id", BCON_INT32(1), "}", "{", "_id", BCON_INT32(2), "}", "]", "empty",
+                        "[", "]", "updates", "[", "{", "q", "{", "}", "}", "]"));
   EXPECT_TRUE(bson_equal(r.value().command.get(), expected.get()))
       << ToJson(r.value().command.get());
 }
@@ -203,7 +203,7 @@ TEST(MessageTest, RejectsMalformedSections) {
                 .find("unterminated"),
             std::string::npos);
   // A sequence whose last document is cut short.
-  EXPECT_NE(ErrorOf(MsgBuilder().Body(body.get()).Raw({1, 9, 0, 0, 0, 'x', 0, 5, 0}).Build())
+  EXPECT_NE(ErrorOf(MsgBuilder().Body(body.get()).Raw({1, 8, 0, 0, 0, 'x', 0, 5, 0}).Build())
                 .find("overruns"),
             std::string::npos);
   // A body that runs past the message.

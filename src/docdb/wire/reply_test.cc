@@ -95,11 +95,10 @@ TEST(ReplyTest, ErrorBody) {
   const std::uint8_t* p = bson_get_data(pattern);
   error.key_pattern.assign(p, p + pattern->len);
   BsonPtr body = ErrorBody(error);
-  bson_t* expected =
-      BCON_NEW("ok", BCON_DOUBLE(0.0), "errmsg", BCON_UTF8("E11000 duplicate key"), "code",
-               BCON_INT32(11000), "codeName", BCON_UTF8("DuplicateKey"), "errorLabels", "[",
-               BCON_UTF8("TransientTransactionError"), BCON_UTF8("Other"), "]", "keyPattern",
-               BCON_DOCUMENT(pattern));
+  bson_t* expected = BCON_NEW("ok", BCON_DOUBLE(0.0), "errmsg", BCON_UTF8("E11000 duplicate key"),
+                              "code", BCON_INT32(11000), "codeName", BCON_UTF8("DuplicateKey"),
+                              "errorLabels", "[", BCON_UTF8("TransientTransactionError"),
+                              BCON_UTF8("Other"), "]", "keyPattern", BCON_DOCUMENT(pattern));
   EXPECT_TRUE(bson_equal(body.get(), expected)) << ToJson(body.get());
   bson_destroy(expected);
   bson_destroy(pattern);

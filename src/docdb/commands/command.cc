@@ -1,0 +1,109 @@
+#include "docdb/commands/command.h"
+
+#include "docdb/commands/registry.h"
+
+namespace tactus::docdb::commands {
+
+BsonPtr ReplyBuilder::Finish() {
+  BSON_APPEND_DOUBLE(doc_.get(), "ok", 1.0);
+  return std::move(doc_);
+}
+
+BsonPtr ErrorReply(const DbError& error) {
+  BsonPtr reply = NewBson();
+  BSON_APPEND_DOUBLE(reply.get(), "ok", 0.0);
+  BSON_APPEND_UTF8(reply.get(), "errmsg", error.message.c_str());
+  BSON_APPEND_INT32(reply.get(), "code", error.code);
+  BSON_APPEND_UTF8(reply.get(), "codeName", CodeName(error.code));
+  if (!error.labels.empty()) {
+    bson_t labels;
+    BSON_APPEND_ARRAY_BEGIN(reply.get(), "errorLabels", &labels);
+    for (std::size_t i = 0; i < error.labels.size(); ++i) {
+      BSON_APPEND_UTF8(&labels, std::to_string(i).c_str(), error.labels[i].c_str());
+    }
+    bson_append_array_end(reply.get(), &labels);
+  }
+  bson_t sub;
+  if (!error.key_pattern.empty() &&
+      bson_init_static(&sub, error.key_pattern.data(), error.key_pattern.size())) {
+    BSON_APPEND_DOCUMENT(reply.get(), "keyPattern", &sub);
+  }
+  if (!error.key_value.empty() &&
+      bson_init_static(&sub, error.key_value.data(), error.key_value.size())) {
+    BSON_APPEND_DOCUMENT(reply.get(), "keyValue", &sub);
+  }
+  return reply;
+}
+
+DbResult<std::string> TargetCollection(const CommandContext& ctx) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, ctx.command) || !bson_iter_next(&it)) {
+    return MakeError(kFailedToParse, "empty command");
+  }
+  if (!BSON_ITER_HOLDS_UTF8(&it)) {
+    return MakeError(kInvalidNamespace, std::string("collection name has invalid type ") +
+                                            "for command " + bson_iter_key(&it));
+  }
+  std::string name = bson_iter_utf8(&it, nullptr);
+  if (name.empty() || name.find('\0') != std::string::npos || name[0] == '.' ||
+      name.find('$') != std::string::npos) {
+    return MakeError(kInvalidNamespace, "Invalid namespace specified '" + ctx.db + "." + name + "'");
+  }
+  return name;
+}
+
+bool GetBool(const bson_t* doc, const char* key, bool dflt) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, doc, key)) return dflt;
+  return bson_iter_as_bool(&it);
+}
+
+std::int64_t GetInt64(const bson_t* doc, const char* key, std::int64_t dflt) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, doc, key)) return dflt;
+  if (BSON_ITER_HOLDS_NUMBER(&it)) return bson_iter_as_int64(&it);
+  return dflt;
+}
+
+static bool GetContainer(const bson_t* doc, const char* key, bson_t* out, bool array) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, doc, key)) return false;
+  if (array ? !BSON_ITER_HOLDS_ARRAY(&it) : !BSON_ITER_HOLDS_DOCUMENT(&it)) return false;
+  const std::uint8_t* data;
+  std::uint32_t len;
+  if (array) {
+    bson_iter_array(&it, &len, &data);
+  } else {
+    bson_iter_document(&it, &len, &data);
+  }
+  return bson_init_static(out, data, len);
+}
+
+bool GetDocument(const bson_t* doc, const char* key, bson_t* out) {
+  return GetContainer(doc, key, out, false);
+}
+
+bool GetArray(const bson_t* doc, const char* key, bson_t* out) {
+  return GetContainer(doc, key, out, true);
+}
+
+DbError TypeError(std::string_view field, std::string_view expected) {
+  return MakeError(kTypeMismatch, "BSON field '" + std::string(field) +
+                                      "' is the wrong type, expected type '" +
+                                      std::string(expected) + "'");
+}
+
+const Registry& AllCommands() {
+  static const Registry* registry = [] {
+    auto* r = new Registry();
+    RegisterAdminCommands(*r);
+    RegisterCatalogCommands(*r);
+    RegisterReadCommands(*r);
+    RegisterWriteCommands(*r);
+    RegisterSessionCommands(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+}  // namespace tactus::docdb::commands

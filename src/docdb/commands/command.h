@@ -1,0 +1,108 @@
+// The commands layer: what each MongoDB command does, on top of query/, update/ and storage/.
+//
+// A command is a function from (CommandContext, command document) to a reply body. Replies are
+// built with ReplyBuilder; failures are DbErrors, which the dispatcher turns into MongoDB's
+// error reply ({ok: 0, errmsg, code, codeName, errorLabels}).
+#pragma once
+
+#include <bson/bson.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "docdb/bson_util.h"
+#include "docdb/error.h"
+#include "docdb/storage/storage.h"
+
+namespace tactus::docdb::commands {
+
+class CursorManager;
+class SessionManager;
+struct SessionState;
+
+// Facts about the server that commands report (hello, buildInfo, serverStatus, ...).
+struct ServerInfo {
+  std::string host = "127.0.0.1:27017";  // "me" in hello
+  std::string set_name = "tactus";
+  std::int64_t start_time_ms = 0;
+  std::string version = "7.0.0";
+  std::string dbpath;
+};
+
+struct CommandContext {
+  std::string db;                 // the request's $db
+  const bson_t* command = nullptr;
+  std::int64_t connection_id = 0;
+  std::string peer;   // the client's address
+  std::string local;  // the listener the client came through (hello's `me`)
+  storage::Store* store = nullptr;
+  CursorManager* cursors = nullptr;
+  SessionManager* sessions = nullptr;
+  const ServerInfo* server = nullptr;
+  std::int64_t now_ms = 0;
+  // Set when the command runs inside a multi-document transaction: the transaction's Txn
+  // (commands must not commit it) and its session.
+  storage::Txn* txn = nullptr;
+  SessionState* session = nullptr;
+};
+
+// Appends `ok: 1.0` last. Commands add their fields to body().
+class ReplyBuilder {
+ public:
+  ReplyBuilder() : doc_(NewBson()) {}
+  bson_t* body() { return doc_.get(); }
+  BsonPtr Finish();
+
+ private:
+  BsonPtr doc_;
+};
+
+using CommandFn = std::function<DbResult<BsonPtr>(CommandContext&)>;
+
+struct CommandSpec {
+  CommandFn run;
+  // Writes: run in a write transaction of their own unless inside a multi-document one.
+  bool allowed_in_transaction = false;
+};
+
+// Error reply body for `error` (code, codeName, errmsg, errorLabels, keyPattern/keyValue).
+BsonPtr ErrorReply(const DbError& error);
+
+// ---- helpers shared by command implementations ----
+// The collection name a command targets: the string value of its first field.
+DbResult<std::string> TargetCollection(const CommandContext& ctx);
+// Looks up a field of the command; nullptr-safe accessors with MongoDB's type errors.
+bool GetBool(const bson_t* doc, const char* key, bool dflt);
+std::int64_t GetInt64(const bson_t* doc, const char* key, std::int64_t dflt);
+// A sub-document or array field as a view into `doc` (valid while `doc` is); false if absent or
+// of another type.
+bool GetDocument(const bson_t* doc, const char* key, bson_t* out);
+bool GetArray(const bson_t* doc, const char* key, bson_t* out);
+DbError TypeError(std::string_view field, std::string_view expected);
+
+// Runs `body(Txn&)` in the command's multi-document transaction when there is one, otherwise in
+// a write transaction of its own that commits when `body` succeeds.
+template <typename Body>
+DbResult<BsonPtr> WithWriteTxn(CommandContext& ctx, Body&& body) {
+  if (ctx.txn) return body(*ctx.txn);
+  auto txn = ctx.store->Begin(storage::TxnMode::kWrite);
+  if (!txn.ok()) return txn.error();
+  DbResult<BsonPtr> result = body(*txn.value());
+  if (!result.ok()) return result;
+  auto committed = txn.value()->Commit();
+  if (!committed.ok()) return committed.error();
+  return result;
+}
+
+// Runs `body(Txn&)` in the transaction, or in a read snapshot of its own.
+template <typename Body>
+DbResult<BsonPtr> WithReadTxn(CommandContext& ctx, Body&& body) {
+  if (ctx.txn) return body(*ctx.txn);
+  auto txn = ctx.store->Begin(storage::TxnMode::kRead);
+  if (!txn.ok()) return txn.error();
+  return body(*txn.value());
+}
+
+}  // namespace tactus::docdb::commands

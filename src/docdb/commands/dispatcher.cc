@@ -1,0 +1,152 @@
+#include "docdb/commands/dispatcher.h"
+
+#include <chrono>
+
+#include "docdb/commands/registry.h"
+
+namespace tactus::docdb::commands {
+namespace {
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+DbError WithLabel(DbError e, const char* label) {
+  e.labels.emplace_back(label);
+  return e;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(storage::Store& store, ServerInfo info)
+    : store_(store), info_(std::move(info)) {
+  if (info_.start_time_ms == 0) info_.start_time_ms = NowMs();
+}
+
+BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64_t connection_id,
+                        const std::string& peer, const std::string& local) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, command) || !bson_iter_next(&it)) {
+    return ErrorReply(MakeError(kFailedToParse, "empty command object"));
+  }
+  std::string name = bson_iter_key(&it);
+  const Registry& registry = AllCommands();
+  auto found = registry.find(name);
+  if (found == registry.end()) {
+    return ErrorReply(MakeError(kCommandNotFound, "no such command: '" + name + "'"));
+  }
+  CommandContext ctx;
+  ctx.db = db;
+  ctx.command = command;
+  ctx.connection_id = connection_id;
+  ctx.peer = peer;
+  ctx.local = local;
+  ctx.store = &store_;
+  ctx.cursors = &cursors_;
+  ctx.sessions = &sessions_;
+  ctx.server = &info_;
+  ctx.now_ms = NowMs();
+  sessions_.ExpireIdle(ctx.now_ms);
+
+  DbResult<BsonPtr> result = MakeError(kInternalError, "");
+  bool in_transaction = bson_has_field(command, "autocommit") &&
+                        !GetBool(command, "autocommit", true);
+  if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
+    result = RunInTransaction(ctx, name, found->second);
+  } else {
+    result = found->second.run(ctx);
+  }
+  if (!result.ok()) return ErrorReply(result.error());
+  return std::move(result).value();
+}
+
+DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::string& name,
+                                               const CommandSpec& spec) {
+  std::string key = SessionKey(ctx.command);
+  if (key.empty()) {
+    return MakeError(kInvalidOptions, "Transaction commands need a session (lsid)");
+  }
+  std::int64_t txn_number = GetInt64(ctx.command, "txnNumber", -1);
+  if (txn_number < 0) return MakeError(kBadValue, "Transaction commands need a txnNumber");
+  auto session = sessions_.Get(key, ctx.now_ms);
+  std::lock_guard lock(session->mu);
+  using State = SessionState::Txn;
+
+  if (name == "commitTransaction" || name == "abortTransaction") {
+    bool commit = name == "commitTransaction";
+    if (txn_number == session->txn_number && session->txn_state == State::kCommitted && commit) {
+      return ReplyBuilder().Finish();  // a retried commit
+    }
+    if (txn_number != session->txn_number || session->txn_state != State::kActive) {
+      if (!commit && txn_number == session->txn_number) {
+        return MakeError(kNoSuchTransaction, "Transaction " + std::to_string(txn_number) +
+                                                 " has been aborted.");
+      }
+      return WithLabel(MakeError(kNoSuchTransaction,
+                                 "Transaction with txnNumber " + std::to_string(txn_number) +
+                                     " has not been started"),
+                       "TransientTransactionError");
+    }
+    if (commit) {
+      auto committed = session->txn->Commit();
+      session->txn.reset();
+      if (!committed.ok()) {
+        session->txn_state = State::kAborted;
+        return WithLabel(committed.error(), "TransientTransactionError");
+      }
+      session->txn_state = State::kCommitted;
+    } else {
+      session->txn.reset();  // rolls back
+      session->txn_state = State::kAborted;
+    }
+    return ReplyBuilder().Finish();
+  }
+
+  if (!spec.allowed_in_transaction) {
+    return MakeError(kCommandNotSupportedInTransaction,
+                     "Cannot run '" + name + "' in a multi-document transaction.");
+  }
+  if (GetBool(ctx.command, "startTransaction", false)) {
+    if (txn_number < session->txn_number ||
+        (txn_number == session->txn_number && session->txn_state != State::kNone)) {
+      return MakeError(kTransactionTooOld,
+                       "Cannot start transaction " + std::to_string(txn_number) +
+                           " on session because a newer transaction has started");
+    }
+    session->txn.reset();  // an abandoned earlier transaction rolls back
+    auto txn = store_.Begin(storage::TxnMode::kWrite, /*fail_fast=*/true);
+    if (!txn.ok()) {
+      session->txn_state = State::kAborted;
+      session->txn_number = txn_number;
+      return WithLabel(txn.error(), "TransientTransactionError");
+    }
+    session->txn = std::move(txn).value();
+    session->txn_number = txn_number;
+    session->txn_state = State::kActive;
+  } else if (txn_number != session->txn_number || session->txn_state != State::kActive) {
+    return WithLabel(MakeError(kNoSuchTransaction,
+                               "Transaction with txnNumber " + std::to_string(txn_number) +
+                                   " has been aborted or was never started"),
+                     "TransientTransactionError");
+  }
+  ctx.txn = session->txn.get();
+  ctx.session = session.get();
+  auto result = spec.run(ctx);
+  if (!result.ok()) {
+    // A failed statement aborts the transaction, as in MongoDB.
+    session->txn.reset();
+    session->txn_state = State::kAborted;
+    DbError error = result.error();
+    if (error.code == kWriteConflict || error.code == kNoSuchTransaction) {
+      bool labelled = false;
+      for (const auto& l : error.labels) labelled |= l == "TransientTransactionError";
+      if (!labelled) error.labels.emplace_back("TransientTransactionError");
+    }
+    return error;
+  }
+  return result;
+}
+
+}  // namespace tactus::docdb::commands

@@ -1,0 +1,40 @@
+// Runs one command: finds it by name, applies session and transaction semantics, turns errors
+// into MongoDB's error replies. The network layer calls Run for every request.
+//
+// Thread-safe: concurrent Run calls are fine; commands of one session are serialized.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "docdb/bson_util.h"
+#include "docdb/commands/command.h"
+#include "docdb/commands/cursors.h"
+#include "docdb/commands/sessions.h"
+#include "docdb/storage/storage.h"
+
+namespace tactus::docdb::commands {
+
+class Dispatcher {
+ public:
+  // `store` must outlive the Dispatcher.
+  Dispatcher(storage::Store& store, ServerInfo info);
+
+  // The reply body for `command` sent to database `db`. Never fails: errors become
+  // {ok: 0, errmsg, code, codeName[, errorLabels]}.
+  BsonPtr Run(const std::string& db, const bson_t* command, std::int64_t connection_id,
+              const std::string& peer, const std::string& local);
+
+  const ServerInfo& info() const { return info_; }
+
+ private:
+  DbResult<BsonPtr> RunInTransaction(CommandContext& ctx, const std::string& name,
+                                     const CommandSpec& spec);
+
+  storage::Store& store_;
+  ServerInfo info_;
+  CursorManager cursors_;
+  SessionManager sessions_;
+};
+
+}  // namespace tactus::docdb::commands

@@ -1,0 +1,53 @@
+// Query planning and execution shared by find, count, distinct, update, delete and
+// findAndModify.
+//
+// The planner picks, in order: an `_id` equality or range; an equality on the first field of a
+// non-sparse, non-partial secondary index; a range on such a field; an index whose first field
+// is the (single-field) sort; otherwise a collection scan. Index bounds only narrow the
+// candidates: every candidate is still checked by the Matcher, so a plan can never change a
+// result, only its cost.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "docdb/commands/command.h"
+#include "docdb/query/matcher.h"
+#include "docdb/query/sort.h"
+#include "docdb/storage/storage.h"
+
+namespace tactus::docdb::commands {
+
+struct Plan {
+  enum class Kind { kCollectionScan, kIdScan, kIndexScan } kind = Kind::kCollectionScan;
+  std::shared_ptr<const storage::IndexInfo> index;  // kIndexScan
+  storage::KeyRange range;                  // kIdScan, kIndexScan
+  bool reverse = false;
+  bool provides_sort = false;  // candidates come out in the requested sort order
+  // For explain: "COLLSCAN", "IXSCAN { a: 1 }", ...
+  std::string Describe() const;
+};
+
+Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bson_t* filter,
+                const bson_t* sort);
+
+struct MatchedDoc {
+  std::string id_key;
+  BsonPtr doc;
+  query::MatchDetails details;
+};
+
+// Matching documents in sort order (or natural order), after `skip`, at most `limit` (0 = all).
+DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
+                                               const storage::CollectionInfo& coll,
+                                               const query::Matcher& matcher,
+                                               const bson_t* sort, std::int64_t skip,
+                                               std::int64_t limit, Plan* plan_out = nullptr);
+
+// The key encoding of a document's _id. REQUIRES: doc has an _id.
+std::string IdKey(const bson_t* doc);
+
+}  // namespace tactus::docdb::commands

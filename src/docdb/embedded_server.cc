@@ -1,0 +1,87 @@
+#include "docdb/embedded_server.h"
+
+#include "docdb/commands/dispatcher.h"
+#include "docdb/server/server.h"
+#include "docdb/storage/storage.h"
+
+namespace tactus::docdb {
+namespace {
+
+// Connects the network server to the command dispatcher.
+class DispatchingHandler final : public server::RequestHandler {
+ public:
+  explicit DispatchingHandler(commands::Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+
+  BsonPtr Handle(const wire::Request& request, server::ConnectionContext& connection) override {
+    return dispatcher_.Run(request.db, request.command.get(), connection.id, connection.peer,
+                           connection.local);
+  }
+
+ private:
+  commands::Dispatcher& dispatcher_;
+};
+
+}  // namespace
+
+struct EmbeddedServer::Impl {
+  Options options;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<commands::Dispatcher> dispatcher;
+  std::unique_ptr<DispatchingHandler> handler;
+  std::unique_ptr<server::Server> server;
+};
+
+common::Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const Options& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  storage::Store::Options store_options;
+  store_options.durable = options.durable;
+  auto store = storage::Store::Open(options.dbpath, store_options);
+  if (!store.ok()) {
+    return common::Status::FailedPrecondition("cannot open the data directory '" +
+                                              options.dbpath + "': " + store.error().message);
+  }
+  impl->store = std::move(store).value();
+  commands::ServerInfo info;
+  info.dbpath = options.dbpath;
+  info.host = options.bind_ip + ":" + std::to_string(options.port);
+  impl->dispatcher = std::make_unique<commands::Dispatcher>(*impl->store, info);
+  impl->handler = std::make_unique<DispatchingHandler>(*impl->dispatcher);
+  server::Server::Options server_options;
+  server_options.bind_ip = options.bind_ip;
+  server_options.port = options.port;
+  server_options.unix_path = options.unix_path;
+  server_options.worker_threads = options.worker_threads;
+  impl->server = std::make_unique<server::Server>(server_options, *impl->handler);
+  auto started = impl->server->Start();
+  if (!started.ok()) return started;
+  return std::unique_ptr<EmbeddedServer>(new EmbeddedServer(std::move(impl)));
+}
+
+EmbeddedServer::EmbeddedServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+EmbeddedServer::~EmbeddedServer() { Stop(); }
+
+int EmbeddedServer::port() const { return impl_->server->port(); }
+
+std::string EmbeddedServer::uri() const {
+  if (!impl_->options.unix_path.empty()) {
+    std::string escaped;
+    for (char c : impl_->options.unix_path) {
+      if (c == '/') {
+        escaped += "%2F";
+      } else {
+        escaped += c;
+      }
+    }
+    return "mongodb://" + escaped;
+  }
+  return "mongodb://" + impl_->options.bind_ip + ":" + std::to_string(port()) +
+         "/?directConnection=true";
+}
+
+void EmbeddedServer::Stop() {
+  if (impl_->server) impl_->server->Stop();
+}
+
+}  // namespace tactus::docdb

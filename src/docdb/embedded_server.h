@@ -1,0 +1,44 @@
+// The embedded MongoDB-compatible store as one object: storage on DIR/docdb.sqlite, the
+// command dispatcher, and the network server (TCP and/or a Unix socket). `tactus store` runs
+// one; `tactus serve` starts one in-process on a Unix socket inside its data directory.
+//
+// Thread-safe. Destroying the server stops it (connections closed, in-flight commands finish).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace tactus::docdb {
+
+class EmbeddedServer {
+ public:
+  struct Options {
+    std::string dbpath;               // created if missing
+    std::string bind_ip = "127.0.0.1";
+    int port = 27017;                 // 0: an ephemeral port; -1: no TCP listener
+    std::string unix_path;            // empty: no Unix socket
+    bool durable = true;              // synchronous=FULL
+    int worker_threads = 4;
+  };
+
+  // Opens the store and starts listening. Fails when the data directory cannot be used (see
+  // storage::Store::Open) or a listener cannot bind.
+  static common::Result<std::unique_ptr<EmbeddedServer>> Start(const Options& options);
+  ~EmbeddedServer();
+
+  // The bound TCP port (useful with port 0); -1 without TCP.
+  int port() const;
+  // A connection string for drivers: the Unix socket when there is one, else TCP.
+  std::string uri() const;
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit EmbeddedServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tactus::docdb

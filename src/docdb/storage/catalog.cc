@@ -1,0 +1,206 @@
+// The catalog: databases and collections (rows of `collections`, with their _id index).
+#include "docdb/storage/store_internal.h"
+
+namespace tactus::docdb::storage {
+namespace {
+
+using internal::Stmt;
+
+CollectionInfo CollectionFromRow(const Stmt& stmt, std::string db, std::string name,
+                                 int options_column) {
+  CollectionInfo info;
+  info.id = stmt.ColumnInt(0);
+  info.db = std::move(db);
+  info.name = std::move(name);
+  std::string_view options = stmt.ColumnBlob(options_column);
+  info.options = options.empty()
+                     ? NewBson()
+                     : BsonPtr(bson_new_from_data(
+                           reinterpret_cast<const std::uint8_t*>(options.data()), options.size()));
+  if (!info.options) info.options = NewBson();
+  return info;
+}
+
+}  // namespace
+
+DbResult<bool> Txn::Impl::CollectionExists(std::int64_t coll_id) {
+  DbResult<Stmt> stmt = conn->Prepare("SELECT 1 FROM collections WHERE id = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindInt(1, coll_id);
+  return stmt.value().Step();
+}
+
+DbResult<Done> Txn::Impl::DropCollectionById(std::int64_t coll_id) {
+  static constexpr const char* kStatements[] = {
+      "DELETE FROM index_entries WHERE index_id IN (SELECT id FROM indexes WHERE coll_id = ?1)",
+      "DELETE FROM indexes WHERE coll_id = ?1",
+      "DELETE FROM documents WHERE coll_id = ?1",
+      "DELETE FROM collections WHERE id = ?1",
+  };
+  ForgetIndexes();
+  for (const char* sql : kStatements) {
+    DbResult<Stmt> stmt = conn->Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    stmt.value().BindInt(1, coll_id);
+    TACTUS_STORAGE_TRY(stmt.value().Run());
+  }
+  return Done{};
+}
+
+DbResult<std::optional<CollectionInfo>> Txn::FindCollection(const std::string& db,
+                                                            const std::string& name) {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<Stmt> stmt =
+      impl_->conn->Prepare("SELECT id, options FROM collections WHERE db = ?1 AND name = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindText(1, db);
+  stmt.value().BindText(2, name);
+  DbResult<bool> row = stmt.value().Step();
+  if (!row.ok()) return row.error();
+  if (!row.value()) return std::optional<CollectionInfo>();
+  return std::optional<CollectionInfo>(CollectionFromRow(stmt.value(), db, name, 1));
+}
+
+DbResult<CollectionInfo> Txn::CreateCollection(const std::string& db, const std::string& name,
+                                               const bson_t* options, bool must_not_exist) {
+  TACTUS_STORAGE_TRY(impl_->CheckWritable());
+  if (db.empty() || name.empty()) {
+    return MakeError(kInvalidNamespace, "Invalid namespace specified '" + db + "." + name + "'");
+  }
+  DbResult<std::optional<CollectionInfo>> existing = FindCollection(db, name);
+  if (!existing.ok()) return existing.error();
+  if (existing.value()) {
+    if (must_not_exist) {
+      return MakeError(kNamespaceExists, "Collection " + db + "." + name + " already exists.");
+    }
+    return std::move(*existing.value());
+  }
+  BsonPtr empty = NewBson();
+  const bson_t* stored = options != nullptr ? options : empty.get();
+  CollectionInfo info;
+  {
+    DbResult<Stmt> insert =
+        impl_->conn->Prepare("INSERT INTO collections (db, name, options) VALUES (?1, ?2, ?3)");
+    if (!insert.ok()) return insert.error();
+    insert.value().BindText(1, db);
+    insert.value().BindText(2, name);
+    insert.value().BindBlob(3, BsonBytes(stored));
+    TACTUS_STORAGE_TRY(insert.value().Run());
+    info.id = sqlite3_last_insert_rowid(impl_->conn->db());
+  }
+  BsonPtr id_spec = internal::IdIndexSpec();
+  DbResult<Stmt> index =
+      impl_->conn->Prepare("INSERT INTO indexes (coll_id, name, spec) VALUES (?1, ?2, ?3)");
+  if (!index.ok()) return index.error();
+  index.value().BindInt(1, info.id);
+  index.value().BindText(2, internal::kIdIndexName);
+  index.value().BindBlob(3, BsonBytes(id_spec.get()));
+  TACTUS_STORAGE_TRY(index.value().Run());
+  info.db = db;
+  info.name = name;
+  info.options = CopyBson(stored);
+  return info;
+}
+
+DbResult<Done> Txn::DropCollection(const CollectionInfo& coll) {
+  TACTUS_STORAGE_TRY(impl_->CheckWritable());
+  DbResult<bool> exists = impl_->CollectionExists(coll.id);
+  if (!exists.ok()) return exists.error();
+  if (!exists.value()) return MakeError(kNamespaceNotFound, "ns not found: " + Namespace(coll));
+  return impl_->DropCollectionById(coll.id);
+}
+
+DbResult<Done> Txn::DropDatabase(const std::string& db) {
+  TACTUS_STORAGE_TRY(impl_->CheckWritable());
+  std::vector<std::int64_t> ids;
+  {
+    DbResult<Stmt> stmt = impl_->conn->Prepare("SELECT id FROM collections WHERE db = ?1");
+    if (!stmt.ok()) return stmt.error();
+    stmt.value().BindText(1, db);
+    while (true) {
+      DbResult<bool> row = stmt.value().Step();
+      if (!row.ok()) return row.error();
+      if (!row.value()) break;
+      ids.push_back(stmt.value().ColumnInt(0));
+    }
+  }
+  for (std::int64_t id : ids) TACTUS_STORAGE_TRY(impl_->DropCollectionById(id));
+  return Done{};
+}
+
+DbResult<Done> Txn::RenameCollection(const CollectionInfo& coll, const std::string& to_db,
+                                     const std::string& to_name, bool drop_target) {
+  TACTUS_STORAGE_TRY(impl_->CheckWritable());
+  if (to_db.empty() || to_name.empty()) {
+    return MakeError(kInvalidNamespace,
+                     "Invalid target namespace: '" + to_db + "." + to_name + "'");
+  }
+  DbResult<bool> exists = impl_->CollectionExists(coll.id);
+  if (!exists.ok()) return exists.error();
+  if (!exists.value()) {
+    return MakeError(kNamespaceNotFound,
+                     "Source collection " + Namespace(coll) + " does not exist");
+  }
+  if (coll.db == to_db && coll.name == to_name) {
+    return MakeError(kIllegalOperation, "Can't rename a collection to itself");
+  }
+  DbResult<std::optional<CollectionInfo>> target = FindCollection(to_db, to_name);
+  if (!target.ok()) return target.error();
+  if (target.value()) {
+    if (!drop_target) return MakeError(kNamespaceExists, "target namespace exists");
+    TACTUS_STORAGE_TRY(impl_->DropCollectionById(target.value()->id));
+  }
+  // Documents, indexes and entries hang off the collection id, so moving the catalog row
+  // moves everything, also across databases.
+  DbResult<Stmt> update =
+      impl_->conn->Prepare("UPDATE collections SET db = ?1, name = ?2 WHERE id = ?3");
+  if (!update.ok()) return update.error();
+  update.value().BindText(1, to_db);
+  update.value().BindText(2, to_name);
+  update.value().BindInt(3, coll.id);
+  TACTUS_STORAGE_TRY(update.value().Run());
+  impl_->ForgetIndexes();
+  return Done{};
+}
+
+DbResult<std::vector<CollectionInfo>> Txn::ListCollections(const std::string& db) {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<Stmt> stmt =
+      impl_->conn->Prepare("SELECT id, name, options FROM collections WHERE db = ?1 ORDER BY name");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindText(1, db);
+  std::vector<CollectionInfo> out;
+  while (true) {
+    DbResult<bool> row = stmt.value().Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) break;
+    out.push_back(CollectionFromRow(stmt.value(), db, std::string(stmt.value().ColumnText(1)), 2));
+  }
+  return out;
+}
+
+DbResult<std::vector<std::string>> Txn::ListDatabases() {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<Stmt> stmt = impl_->conn->Prepare("SELECT DISTINCT db FROM collections ORDER BY db");
+  if (!stmt.ok()) return stmt.error();
+  std::vector<std::string> out;
+  while (true) {
+    DbResult<bool> row = stmt.value().Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) break;
+    out.emplace_back(stmt.value().ColumnText(0));
+  }
+  return out;
+}
+
+DbResult<std::pair<std::int64_t, std::int64_t>> Txn::CollectionSize(const CollectionInfo& coll) {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<Stmt> stmt = impl_->conn->Prepare(
+      "SELECT coalesce(sum(length(doc)), 0), count(*) FROM documents WHERE coll_id = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindInt(1, coll.id);
+  TACTUS_STORAGE_TRY(stmt.value().Step());
+  return std::make_pair(stmt.value().ColumnInt(0), stmt.value().ColumnInt(1));
+}
+
+}  // namespace tactus::docdb::storage

@@ -1,0 +1,211 @@
+// The storage engine of docdb: collections, documents and index entries in ONE SQLite database
+// per data directory (docs/docdb.md, "Storage", format version 1).
+//
+// Ownership and threading: a Store is shared by all connections (thread-safe). Each Txn owns one
+// SQLite connection taken from the Store's pool for its lifetime and is used by one thread at a
+// time. Documents are BSON; `_id` and index keys use query/key_encoding.h, so SQLite's BLOB order
+// is MongoDB's comparison order.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "docdb/bson_util.h"
+#include "docdb/error.h"
+
+namespace tactus::docdb::storage {
+
+inline constexpr int kFormatVersion = 1;
+
+struct CollectionInfo {
+  std::int64_t id = 0;
+  std::string db, name;
+  BsonPtr options;  // the create command's options (may be empty)
+};
+
+struct IndexInfo {
+  std::int64_t id = 0;
+  std::string name;
+  BsonPtr spec;  // {v: 2, key: {...}, name, unique?, sparse?, partialFilterExpression?}
+  // Whether keys are unique: true for the _id index, although its spec (like MongoDB's) omits
+  // `unique`.
+  bool unique = false;
+};
+
+// A key range over an index or over `_id`: encoded keys (query/key_encoding.h); an empty
+// optional is unbounded on that side. Bounds compare bytewise (memcmp, shorter-is-less).
+//
+// Building bounds: a key is the concatenation of its fields' encodings (each prefix-free), a
+// descending field complemented (query/index_keys.h). With E = query::EncodeKeyValue and an
+// index {a: 1, b: -1}:
+//   a == 5                PrefixRange(E(5))
+//   a == 5 and b == "x"   PrefixRange(E(5) + E("x", true))
+//   3 <= a < 7            lower E(3) inclusive, upper E(7) exclusive
+//   3 < a <= 7            lower PrefixRange(E(3)).upper inclusive (past every key that starts
+//                         with E(3)), upper PrefixRange(E(7)).upper exclusive
+//   a >= 3, numbers only  lower E(3) inclusive, upper std::string(1, kKeyClassNumber + 1)
+//                         exclusive (type bracketing: the class byte ends the numbers)
+// Longer keys follow their prefix, so on a compound index an inclusive upper bound on a field
+// is PrefixRange(prefix).upper, exclusive. A descending field's encoding is complemented, so
+// its bounds swap ends: a >= 3 on {a: -1} is upper PrefixRange(E(3, true)).upper, exclusive.
+struct KeyRange {
+  std::optional<std::string> lower, upper;
+  bool lower_inclusive = true, upper_inclusive = true;
+};
+
+// Every key that starts with `prefix`: [prefix, successor) where successor is the smallest byte
+// string greater than all of them (trailing 0xFF bytes dropped, the last byte incremented);
+// unbounded above when `prefix` is empty or all 0xFF.
+KeyRange PrefixRange(const std::string& prefix);
+
+// The encoded `_id` key of a document (query::EncodeKeyValue of its _id); nullopt without _id.
+std::optional<std::string> IdKeyOf(const bson_t* doc);
+
+enum class TxnMode {
+  kRead,   // a snapshot of the last committed state (SQLite read transaction in WAL mode)
+  kWrite,  // takes the write lock at Begin (BEGIN IMMEDIATE); waits up to busy_timeout_ms
+};
+
+class Txn;
+
+class Store {
+ public:
+  struct Options {
+    // SQLite synchronous=FULL: an acknowledged write survives power loss.
+    bool durable = true;
+    // How long a plain write waits for the write lock before failing with WriteConflict.
+    int busy_timeout_ms = 5000;
+  };
+
+  // Opens (creating DIR and DIR/docdb.sqlite if needed). Fails (InternalError 1) with a message
+  // that says what to do when DIR is not a writable directory, when DIR/docdb.sqlite holds an
+  // unknown format_version (the message names it and kFormatVersion), or is not a docdb
+  // database. Several Stores (even processes) may open one directory; SQLite's locks serialize
+  // their writers.
+  static DbResult<std::unique_ptr<Store>> Open(const std::string& dir, const Options& options);
+  // REQUIRES: every Txn of this Store has been destroyed.
+  ~Store();
+
+  // Starts a transaction on a pooled connection (opened lazily, reused after the Txn ends).
+  // kWrite with `fail_fast` returns WriteConflict (112, label TransientTransactionError) at once
+  // when another transaction holds the write lock (for multi-document transactions: first
+  // writer wins); otherwise it waits busy_timeout_ms, then returns WriteConflict. kRead pins its
+  // snapshot here: it never sees commits that happen after Begin returns.
+  // Thread-safe. The Txn must not outlive the Store.
+  DbResult<std::unique_ptr<Txn>> Begin(TxnMode mode, bool fail_fast = false);
+
+  // The database file, DIR/docdb.sqlite.
+  const std::string& path() const;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// One SQLite transaction. Destroying a Txn that was not committed rolls it back.
+//
+// Every mutating call of a kRead Txn fails with IllegalOperation (20); there is no implicit
+// upgrade. After Commit or Rollback every call fails with IllegalOperation. A failed mutating
+// call leaves the transaction usable and its effect absent (nothing half-written), except for
+// storage errors (InternalError), after which the caller must roll back. SQLite errors map to
+// InternalError naming the operation; SQLITE_BUSY maps to WriteConflict.
+// Not thread-safe: one thread at a time.
+class Txn {
+ public:
+  ~Txn();
+
+  // Makes the writes durable (one fsync when the Store is durable). On a kRead Txn it just ends
+  // the snapshot. On failure the transaction is rolled back.
+  DbResult<Done> Commit();
+  // Discards every write. Idempotent.
+  void Rollback();
+  TxnMode mode() const;
+
+  // ---- catalog ----
+  DbResult<std::optional<CollectionInfo>> FindCollection(const std::string& db,
+                                                         const std::string& name);
+  // Creates the collection and its _id index. NamespaceExists (48) when it exists and
+  // `must_not_exist`; otherwise returns the existing one. `options` may be nullptr.
+  DbResult<CollectionInfo> CreateCollection(const std::string& db, const std::string& name,
+                                            const bson_t* options, bool must_not_exist);
+  // Removes the collection with its documents, indexes and entries; NamespaceNotFound (26)
+  // when it no longer exists.
+  DbResult<Done> DropCollection(const CollectionInfo& coll);
+  // Drops every collection of `db`; succeeds when there are none.
+  DbResult<Done> DropDatabase(const std::string& db);
+  // NamespaceNotFound / NamespaceExists as MongoDB; drop_target drops an existing target first.
+  // Moves documents and indexes with the collection, also across databases (one SQL UPDATE).
+  // Renaming a collection to itself is IllegalOperation (20).
+  DbResult<Done> RenameCollection(const CollectionInfo& coll, const std::string& to_db,
+                                  const std::string& to_name, bool drop_target);
+  // In name order.
+  DbResult<std::vector<CollectionInfo>> ListCollections(const std::string& db);
+  // Databases with at least one collection, in name order.
+  DbResult<std::vector<std::string>> ListDatabases();
+  // Sum of document sizes and count, for dbStats/collStats.
+  DbResult<std::pair<std::int64_t, std::int64_t>> CollectionSize(const CollectionInfo& coll);
+
+  // ---- documents ----
+  // REQUIRES: doc has an _id. Maintains every index; DuplicateKey (11000) with keyPattern and
+  // keyValue on a unique violation (including _id), leaving nothing written.
+  DbResult<Done> Insert(const CollectionInfo& coll, const bson_t* doc);
+  // Replaces the document whose _id is `id_key` (`old_doc` is its current content, as read in
+  // this Txn, for index maintenance): only the index entries that change are written.
+  // DuplicateKey as Insert, leaving the old document in place; NoSuchKey (4) when no document
+  // has that _id. REQUIRES: new_doc has the same _id.
+  DbResult<Done> Replace(const CollectionInfo& coll, const std::string& id_key,
+                         const bson_t* old_doc, const bson_t* new_doc);
+  // Deletes the document and its index entries; NoSuchKey (4) when no document has that _id.
+  DbResult<Done> Delete(const CollectionInfo& coll, const std::string& id_key,
+                        const bson_t* old_doc);
+  // The document whose _id key is `id_key`; nullptr if none.
+  DbResult<BsonPtr> FindById(const CollectionInfo& coll, const std::string& id_key);
+
+  // Visits documents in _id order (or reverse), optionally within an _id key range. The
+  // visitor returns false to stop. Arguments are valid only during the call. The visitor may
+  // call other methods of this Txn, but writes to the scanned collection during a scan may or
+  // may not be visited (collect ids first to update or delete).
+  using Visitor = std::function<bool(const std::string& id_key, const bson_t* doc)>;
+  DbResult<Done> ScanCollection(const CollectionInfo& coll, const KeyRange& id_range, bool reverse,
+                                const Visitor& visit);
+  // Visits the documents of an index key range in (key, id_key) order, or the reverse. A
+  // multikey document may be visited more than once; callers deduplicate by id_key. The _id
+  // index ("_id_") scans the documents table (its keys are the id keys). Only documents with
+  // entries are visited: a sparse or partial index does not cover the whole collection.
+  DbResult<Done> ScanIndex(const CollectionInfo& coll, const IndexInfo& index,
+                           const KeyRange& range, bool reverse, const Visitor& visit);
+
+  // ---- indexes ----
+  // Every index, the _id index first, then in creation order. Specs are normalized (see
+  // CreateIndex). NamespaceNotFound (26) when the collection does not exist.
+  DbResult<std::vector<IndexInfo>> ListIndexes(const CollectionInfo& coll);
+  // Validates `spec` ({key, name?, unique?, sparse?, partialFilterExpression?,
+  // expireAfterSeconds?, hidden?, v?}; `ns` and `background` are ignored; any other field is
+  // InvalidIndexSpecificationOption 197; a bad key pattern is BadValue), stores it normalized
+  // ({v: 2, key, name, ...} with the name defaulted to MongoDB's "a_1_b_-1" and false flags
+  // dropped) and builds entries for existing documents. IndexKeySpecsConflict (86) for a
+  // same-name index with another key; IndexOptionsConflict (85) for a same-name index with
+  // other options, or a same-key (and same partialFilterExpression) index with another name;
+  // DuplicateKey when a unique index cannot be built (nothing is left behind); returns false
+  // when an identical index already exists, true when created.
+  DbResult<bool> CreateIndex(const CollectionInfo& coll, const bson_t* spec);
+  // IndexNotFound (27); the _id index cannot be dropped (InvalidOptions 72).
+  DbResult<Done> DropIndex(const CollectionInfo& coll, const std::string& name);
+
+  struct Impl;
+
+ private:
+  friend class Store;
+  explicit Txn(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tactus::docdb::storage

@@ -1,0 +1,248 @@
+// Store: opening the data directory, the schema and its format version, the connection pool,
+// and beginning transactions.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include "docdb/storage/store_internal.h"
+
+namespace tactus::docdb::storage {
+namespace {
+
+using internal::Connection;
+using internal::Stmt;
+
+// The schema of docs/docdb.md, "Storage", format version 1.
+constexpr const char* kSchemaSql = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE collections (
+  id INTEGER PRIMARY KEY, db TEXT NOT NULL, name TEXT NOT NULL,
+  options BLOB NOT NULL,
+  UNIQUE (db, name));
+CREATE TABLE documents (
+  coll_id INTEGER NOT NULL, id_key BLOB NOT NULL,
+  doc BLOB NOT NULL,
+  PRIMARY KEY (coll_id, id_key)) WITHOUT ROWID;
+CREATE TABLE indexes (
+  id INTEGER PRIMARY KEY, coll_id INTEGER NOT NULL, name TEXT NOT NULL,
+  spec BLOB NOT NULL,
+  UNIQUE (coll_id, name));
+CREATE TABLE index_entries (
+  index_id INTEGER NOT NULL, key BLOB NOT NULL, id_key BLOB NOT NULL,
+  PRIMARY KEY (index_id, key, id_key)) WITHOUT ROWID;
+)sql";
+
+constexpr std::size_t kMaxIdleConnections = 16;
+
+std::string NowIso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+DbError OpenError(const std::string& message) { return MakeError(kInternalError, message); }
+
+DbError NotDocdb(const std::string& path, const std::string& why) {
+  return OpenError(path + " is not a docdb database (" + why +
+                   "); point the data directory at an empty directory or a docdb one");
+}
+
+// Creates the schema in an empty file, or checks the format version of an existing one.
+DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
+  {
+    DbResult<Stmt> wal = conn->Prepare("PRAGMA journal_mode=WAL");
+    if (!wal.ok()) {
+      int rc = sqlite3_errcode(conn->db()) & 0xFF;
+      if (rc == SQLITE_NOTADB) return NotDocdb(path, "not an SQLite file");
+      return wal.error();
+    }
+    DbResult<bool> row = wal.value().Step();
+    if (!row.ok()) {
+      if ((sqlite3_errcode(conn->db()) & 0xFF) == SQLITE_NOTADB) {
+        return NotDocdb(path, "not an SQLite file");
+      }
+      return row.error();
+    }
+    if (!row.value() || wal.value().ColumnText(0) != "wal") {
+      return OpenError("cannot switch " + path +
+                       " to WAL journaling; is it on a local file system?");
+    }
+  }
+  TACTUS_STORAGE_TRY(conn->Exec("BEGIN IMMEDIATE"));
+  auto check = [&]() -> DbResult<Done> {
+    bool has_meta = false;
+    std::int64_t table_count = 0;
+    {
+      DbResult<Stmt> tables = conn->Prepare(
+          "SELECT sum(name = 'meta'), count(*) FROM sqlite_master WHERE type = 'table'");
+      if (!tables.ok()) return tables.error();
+      TACTUS_STORAGE_TRY(tables.value().Step());
+      has_meta = tables.value().ColumnInt(0) > 0;
+      table_count = tables.value().ColumnInt(1);
+    }
+    if (!has_meta) {
+      if (table_count > 0) return NotDocdb(path, "it has tables but no meta table");
+      TACTUS_STORAGE_TRY(conn->Exec(kSchemaSql));
+      std::string version = std::to_string(kFormatVersion), created = NowIso8601();
+      for (const auto& [key, value] :
+           {std::pair<const char*, const std::string&>{"format_version", version},
+            {"created_at", created}}) {
+        DbResult<Stmt> insert = conn->Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
+        if (!insert.ok()) return insert.error();
+        insert.value().BindText(1, key);
+        insert.value().BindText(2, value);
+        TACTUS_STORAGE_TRY(insert.value().Run());
+      }
+      return Done{};
+    }
+    DbResult<Stmt> read = conn->Prepare("SELECT value FROM meta WHERE key = 'format_version'");
+    if (!read.ok()) return read.error();
+    DbResult<bool> row = read.value().Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) return NotDocdb(path, "meta has no format_version");
+    std::string version(read.value().ColumnText(0));
+    if (version != std::to_string(kFormatVersion)) {
+      return OpenError(path + " has storage format_version " + version +
+                       ", but this build of Tactus supports format_version " +
+                       std::to_string(kFormatVersion) +
+                       "; open it with the Tactus release that wrote it, or export and re-import "
+                       "the data");
+    }
+    return Done{};
+  };
+  DbResult<Done> checked = check();
+  if (!checked.ok()) {
+    (void)conn->Exec("ROLLBACK");
+    return checked.error();
+  }
+  return conn->Exec("COMMIT");
+}
+
+}  // namespace
+
+DbResult<std::unique_ptr<Connection>> Store::Impl::Acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!idle.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle.back());
+      idle.pop_back();
+      return conn;
+    }
+  }
+  DbResult<std::unique_ptr<Connection>> conn = Connection::Open(path, /*create=*/false);
+  if (!conn.ok()) return conn.error();
+  // FULL syncs the WAL on every commit: an acknowledged write survives power loss. NORMAL
+  // syncs only at checkpoints: still consistent after a crash, may lose the last commits.
+  TACTUS_STORAGE_TRY(conn.value()->Exec(options.durable ? "PRAGMA synchronous=FULL"
+                                                        : "PRAGMA synchronous=NORMAL"));
+  conn.value()->SetBusyTimeout(options.busy_timeout_ms);
+  return conn;
+}
+
+void Store::Impl::Release(std::unique_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(conn));
+}
+
+DbResult<std::shared_ptr<const internal::CompiledIndex>> Store::Impl::Compile(
+    std::int64_t id, std::string_view spec_bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = compiled.find(id);
+    if (it != compiled.end() && it->second.spec_bytes == spec_bytes) return it->second.index;
+  }
+  bson_t spec;
+  if (!bson_init_static(&spec, reinterpret_cast<const std::uint8_t*>(spec_bytes.data()),
+                        spec_bytes.size())) {
+    return MakeError(kInternalError, "stored index spec " + std::to_string(id) + " is corrupt");
+  }
+  DbResult<std::shared_ptr<const internal::CompiledIndex>> index =
+      internal::CompileIndex(id, &spec);
+  if (!index.ok()) return index.error();
+  std::lock_guard<std::mutex> lock(mu);
+  compiled[id] = CachedIndex{std::string(spec_bytes), index.value()};
+  return index;
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+const std::string& Store::path() const { return impl_->path; }
+
+DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) {
+    return OpenError("data directory '" + dir + "' is not a directory and cannot be created" +
+                     (ec ? " (" + ec.message() + ")" : std::string()) +
+                     "; choose a path where Tactus may create a directory");
+  }
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    return OpenError("data directory '" + dir + "' is not writable (" + std::strerror(errno) +
+                     "); fix its permissions or choose another data directory");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->path = (fs::path(dir) / "docdb.sqlite").string();
+  impl->options = options;
+
+  DbResult<std::unique_ptr<Connection>> conn = Connection::Open(impl->path, /*create=*/true);
+  if (!conn.ok()) {
+    DbError error = conn.error();
+    error.message += "; check that '" + dir + "' is writable";
+    return error;
+  }
+  conn.value()->SetBusyTimeout(options.busy_timeout_ms);
+  DbResult<Done> schema = PrepareSchema(conn.value().get(), impl->path);
+  if (!schema.ok()) {
+    DbError error = schema.error();
+    if (error.code == kInternalError && error.message.find("readonly") != std::string::npos) {
+      error.message += "; the data directory or its files are not writable";
+    }
+    return error;
+  }
+  TACTUS_STORAGE_TRY(conn.value()->Exec(options.durable ? "PRAGMA synchronous=FULL"
+                                                        : "PRAGMA synchronous=NORMAL"));
+  impl->Release(std::move(conn).value());
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
+  DbResult<std::unique_ptr<Connection>> acquired = impl_->Acquire();
+  if (!acquired.ok()) return acquired.error();
+  std::unique_ptr<Connection> conn = std::move(acquired).value();
+  bool write = mode == TxnMode::kWrite;
+  conn->SetBusyTimeout(write && fail_fast ? 0 : impl_->options.busy_timeout_ms);
+  auto begin = [&]() -> DbResult<Done> {
+    DbResult<Stmt> stmt = conn->Prepare(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!stmt.ok()) return stmt.error();
+    TACTUS_STORAGE_TRY(stmt.value().Run());
+    if (write) return Done{};
+    // A deferred transaction takes its WAL snapshot at its first read.
+    DbResult<Stmt> pin = conn->Prepare("SELECT value FROM meta WHERE key = 'format_version'");
+    if (!pin.ok()) return pin.error();
+    TACTUS_STORAGE_TRY(pin.value().Step());
+    return Done{};
+  };
+  DbResult<Done> begun = begin();
+  if (!begun.ok()) {
+    if (!sqlite3_get_autocommit(conn->db())) (void)conn->Exec("ROLLBACK");
+    impl_->Release(std::move(conn));
+    return begun.error();
+  }
+  auto txn = std::make_unique<Txn::Impl>();
+  txn->store = impl_.get();
+  txn->conn = std::move(conn);
+  txn->mode = mode;
+  txn->active = true;
+  return std::unique_ptr<Txn>(new Txn(std::move(txn)));
+}
+
+}  // namespace tactus::docdb::storage

@@ -1,0 +1,78 @@
+// Private state of Store and Txn shared by the storage .cc files (store.cc, txn.cc, catalog.cc,
+// documents.cc, scan.cc, indexes.cc). Not part of the contract.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "docdb/storage/index_spec.h"
+#include "docdb/storage/sqlite_util.h"
+#include "docdb/storage/storage.h"
+
+namespace tactus::docdb::storage {
+
+struct Store::Impl {
+  std::string dir, path;
+  Options options;
+
+  std::mutex mu;
+  std::vector<std::unique_ptr<internal::Connection>> idle;  // guarded by mu
+
+  // Compiled indexes by id, shared across Txns so a partial filter is compiled once. An entry is
+  // valid only while its stored spec bytes are unchanged (ids are reused after a drop).
+  struct CachedIndex {
+    std::string spec_bytes;
+    std::shared_ptr<const internal::CompiledIndex> index;
+  };
+  std::unordered_map<std::int64_t, CachedIndex> compiled;  // guarded by mu
+
+  // A pooled connection, or a new one with the per-connection pragmas applied.
+  DbResult<std::unique_ptr<internal::Connection>> Acquire();
+  void Release(std::unique_ptr<internal::Connection> conn);
+  DbResult<std::shared_ptr<const internal::CompiledIndex>> Compile(std::int64_t id,
+                                                                   std::string_view spec_bytes);
+};
+
+using IndexList = std::vector<std::shared_ptr<const internal::CompiledIndex>>;
+
+struct Txn::Impl {
+  Store::Impl* store = nullptr;
+  std::unique_ptr<internal::Connection> conn;
+  TxnMode mode = TxnMode::kRead;
+  bool active = false;
+  // The indexes of each collection touched, as of this transaction's snapshot (write
+  // transactions hold the write lock, so only their own DDL can change them).
+  std::unordered_map<std::int64_t, IndexList> indexes;
+
+  DbResult<Done> CheckActive() const;
+  // IllegalOperation unless active and kWrite.
+  DbResult<Done> CheckWritable() const;
+  // The collection's indexes, the _id index first; NamespaceNotFound when the collection is
+  // gone. The pointer is valid until the next DDL (ForgetIndexes).
+  DbResult<const IndexList*> Indexes(const CollectionInfo& coll);
+  void ForgetIndexes() { indexes.clear(); }
+
+  // Whether a collection row with this id exists.
+  DbResult<bool> CollectionExists(std::int64_t coll_id);
+  // Deletes the collection's documents, index entries, indexes and catalog row.
+  DbResult<Done> DropCollectionById(std::int64_t coll_id);
+};
+
+inline std::string Namespace(const CollectionInfo& coll) { return coll.db + "." + coll.name; }
+
+inline std::string_view BsonBytes(const bson_t* doc) {
+  return std::string_view(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
+}
+
+}  // namespace tactus::docdb::storage
+
+// Returns the error of a failed DbResult expression from the enclosing function.
+#define TACTUS_STORAGE_TRY(expr)                                       \
+  do {                                                                 \
+    auto&& tactus_storage_try_ = (expr);                               \
+    if (!tactus_storage_try_.ok()) return tactus_storage_try_.error(); \
+  } while (0)

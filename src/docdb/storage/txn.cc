@@ -1,0 +1,82 @@
+// Txn: the lifetime of one SQLite transaction, and the per-transaction index cache.
+#include "docdb/storage/store_internal.h"
+
+namespace tactus::docdb::storage {
+
+using internal::Stmt;
+
+Txn::Txn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Txn::~Txn() {
+  Rollback();
+  // A connection still inside a transaction (a failed ROLLBACK) must not be reused.
+  if (sqlite3_get_autocommit(impl_->conn->db())) {
+    impl_->store->Release(std::move(impl_->conn));
+  }
+}
+
+TxnMode Txn::mode() const { return impl_->mode; }
+
+DbResult<Done> Txn::Commit() {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  impl_->active = false;
+  impl_->ForgetIndexes();
+  DbResult<Done> committed = [&]() -> DbResult<Done> {
+    DbResult<Stmt> stmt = impl_->conn->Prepare("COMMIT");
+    if (!stmt.ok()) return stmt.error();
+    return stmt.value().Run();
+  }();
+  if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
+    (void)impl_->conn->Exec("ROLLBACK");
+  }
+  return committed;
+}
+
+void Txn::Rollback() {
+  if (!impl_->active) return;
+  impl_->active = false;
+  impl_->ForgetIndexes();
+  // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
+  if (sqlite3_get_autocommit(impl_->conn->db())) return;
+  DbResult<Stmt> stmt = impl_->conn->Prepare("ROLLBACK");
+  if (stmt.ok()) (void)stmt.value().Run();
+}
+
+DbResult<Done> Txn::Impl::CheckActive() const {
+  if (!active) return MakeError(kIllegalOperation, "the storage transaction has already ended");
+  return Done{};
+}
+
+DbResult<Done> Txn::Impl::CheckWritable() const {
+  TACTUS_STORAGE_TRY(CheckActive());
+  if (mode != TxnMode::kWrite) {
+    return MakeError(kIllegalOperation, "cannot write in a read-only storage transaction");
+  }
+  return Done{};
+}
+
+DbResult<const IndexList*> Txn::Impl::Indexes(const CollectionInfo& coll) {
+  auto it = indexes.find(coll.id);
+  if (it != indexes.end()) return &it->second;
+  IndexList list;
+  DbResult<Stmt> stmt =
+      conn->Prepare("SELECT id, spec FROM indexes WHERE coll_id = ?1 ORDER BY id");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindInt(1, coll.id);
+  while (true) {
+    DbResult<bool> row = stmt.value().Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) break;
+    DbResult<std::shared_ptr<const internal::CompiledIndex>> index =
+        store->Compile(stmt.value().ColumnInt(0), stmt.value().ColumnBlob(1));
+    if (!index.ok()) return index.error();
+    list.push_back(std::move(index).value());
+  }
+  if (list.empty() || !list.front()->is_id) {
+    // Every collection has its _id index (created with it), so the collection is gone.
+    return MakeError(kNamespaceNotFound, "collection " + Namespace(coll) + " does not exist");
+  }
+  return &indexes.emplace(coll.id, std::move(list)).first->second;
+}
+
+}  // namespace tactus::docdb::storage

@@ -1,0 +1,164 @@
+"""docdb through a real driver: pymongo (Debian's python3-pymongo, run with /usr/bin/python3).
+
+Each test class starts its own `tactus store` on a free loopback port.
+"""
+import threading
+import unittest
+
+import pymongo
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from docdb_server import StoreProcess
+
+
+class PymongoTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.store = StoreProcess().start()
+        cls.client = pymongo.MongoClient(cls.store.uri, serverSelectionTimeoutMS=10000)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.store.cleanup()
+
+    def setUp(self):
+        self.db = self.client["shop_" + self._testMethodName]
+
+    def test_handshake_and_ping(self):
+        self.assertEqual(self.client.admin.command("ping")["ok"], 1.0)
+        info = self.client.server_info()
+        self.assertIn("version", info)
+        hello = self.client.admin.command("hello")
+        self.assertTrue(hello["isWritablePrimary"])
+        self.assertEqual(hello["maxWireVersion"], 17)
+
+    def test_insert_find_update_delete(self):
+        orders = self.db.orders
+        result = orders.insert_one({"sku": "KB-01", "qty": 1, "tags": ["new"]})
+        self.assertIsInstance(result.inserted_id, ObjectId)
+        orders.insert_many([{"_id": i, "sku": f"S{i}", "qty": i} for i in range(10)])
+        self.assertEqual(orders.find_one({"_id": 3})["sku"], "S3")
+        self.assertEqual(orders.find_one({"tags": "new"})["sku"], "KB-01")
+        self.assertEqual([d["_id"] for d in orders.find({"qty": {"$gte": 7}}).sort("qty", -1)],
+                         [9, 8, 7])
+        # qty 0, 1, 2 and the KB-01 order (qty 1).
+        r = orders.update_many({"qty": {"$lt": 3}}, {"$inc": {"qty": 100}, "$set": {"low": True}})
+        self.assertEqual((r.matched_count, r.modified_count), (4, 4))
+        self.assertEqual(orders.find_one({"_id": 0})["qty"], 100)
+        r = orders.update_one({"_id": "missing"}, {"$set": {"x": 1}}, upsert=True)
+        self.assertEqual(r.upserted_id, "missing")
+        r = orders.replace_one({"_id": 5}, {"sku": "replaced"})
+        self.assertEqual(orders.find_one({"_id": 5}), {"_id": 5, "sku": "replaced"})
+        self.assertEqual(orders.delete_many({"low": True}).deleted_count, 4)
+        self.assertEqual(orders.delete_one({"_id": 9}).deleted_count, 1)
+        self.assertEqual(orders.estimated_document_count(), 7)
+
+    def test_projection_skip_limit_and_distinct(self):
+        c = self.db.items
+        c.insert_many([{"_id": i, "k": i % 3, "name": f"n{i}", "secret": "x"} for i in range(20)])
+        docs = list(c.find({}, {"name": 1, "_id": 0}).sort("_id", 1).skip(5).limit(3))
+        self.assertEqual(docs, [{"name": "n5"}, {"name": "n6"}, {"name": "n7"}])
+        self.assertEqual(sorted(c.distinct("k")), [0, 1, 2])
+        self.assertEqual(sorted(c.distinct("_id", {"k": 2})), [2, 5, 8, 11, 14, 17])
+
+    def test_cursor_spans_many_batches(self):
+        c = self.db.big
+        c.insert_many([{"_id": i, "pad": "x" * 100} for i in range(1000)])
+        ids = [d["_id"] for d in c.find().sort("_id", 1).batch_size(37)]
+        self.assertEqual(ids, list(range(1000)))
+
+    def test_unique_index_violation(self):
+        c = self.db.users
+        c.create_index([("email", 1)], unique=True)
+        c.insert_one({"email": "a@example.com"})
+        with self.assertRaises(DuplicateKeyError) as ctx:
+            c.insert_one({"email": "a@example.com"})
+        self.assertEqual(ctx.exception.code, 11000)
+        names = [i["name"] for i in c.list_indexes()]
+        self.assertEqual(names, ["_id_", "email_1"])
+        plan = c.find({"email": "a@example.com"}).explain()
+        self.assertEqual(plan["queryPlanner"]["winningPlan"]["indexName"], "email_1")
+
+    def test_find_one_and_update_claims_each_job_once(self):
+        jobs = self.db.jobs
+        jobs.insert_many([{"_id": i, "state": "ready"} for i in range(40)])
+        claimed = []
+        lock = threading.Lock()
+
+        def worker(name):
+            client = pymongo.MongoClient(self.store.uri)
+            coll = client[self.db.name].jobs
+            while True:
+                job = coll.find_one_and_update({"state": "ready"},
+                                               {"$set": {"state": "taken", "by": name}},
+                                               sort=[("_id", 1)],
+                                               return_document=ReturnDocument.AFTER)
+                if job is None:
+                    break
+                with lock:
+                    claimed.append(job["_id"])
+            client.close()
+
+        threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(claimed), list(range(40)))
+
+    def test_transaction_commit_and_abort(self):
+        c = self.db.accounts
+        c.insert_many([{"_id": "a", "balance": 100}, {"_id": "b", "balance": 0}])
+        with self.client.start_session() as s:
+            with s.start_transaction():
+                c.update_one({"_id": "a"}, {"$inc": {"balance": -30}}, session=s)
+                c.update_one({"_id": "b"}, {"$inc": {"balance": 30}}, session=s)
+        self.assertEqual(c.find_one({"_id": "b"})["balance"], 30)
+        with self.client.start_session() as s:
+            s.start_transaction()
+            c.update_one({"_id": "a"}, {"$set": {"balance": -1}}, session=s)
+            s.abort_transaction()
+        self.assertEqual(c.find_one({"_id": "a"})["balance"], 70)
+
+    def test_errors_carry_mongodb_codes(self):
+        with self.assertRaises(OperationFailure) as ctx:
+            self.db.command("noSuchCommand")
+        self.assertEqual(ctx.exception.code, 59)
+        with self.assertRaises(OperationFailure) as ctx:
+            list(self.db.c.find({"a": {"$bogus": 1}}))
+        self.assertEqual(ctx.exception.code, 2)
+
+    def test_collections_and_databases(self):
+        self.db.create_collection("one")
+        self.db.two.insert_one({})
+        self.assertEqual(sorted(self.db.list_collection_names()), ["one", "two"])
+        self.db.two.rename("three")
+        self.assertEqual(sorted(self.db.list_collection_names()), ["one", "three"])
+        self.db.drop_collection("one")
+        self.assertEqual(self.db.list_collection_names(), ["three"])
+        self.assertIn(self.db.name, self.client.list_database_names())
+        self.client.drop_database(self.db.name)
+        self.assertNotIn(self.db.name, self.client.list_database_names())
+
+
+class DurabilityTest(unittest.TestCase):
+    def test_acknowledged_writes_survive_kill_9(self):
+        store = StoreProcess().start()
+        try:
+            client = pymongo.MongoClient(store.uri)
+            client.durable.c.insert_many([{"_id": i} for i in range(200)])
+            client.close()
+            store.kill9()
+            store.start()
+            client = pymongo.MongoClient(store.uri)
+            self.assertEqual(client.durable.c.estimated_document_count(), 200)
+            client.close()
+        finally:
+            store.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
