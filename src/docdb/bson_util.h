@@ -29,6 +29,10 @@ inline bool BsonView(const std::uint8_t* data, std::size_t len, bson_t* out) {
   return bson_init_static(out, data, len);
 }
 
+// MongoDB's alias of a BSON type, as $type and error messages spell it ("double", "string",
+// "objectId", ...); "missing" for anything else.
+const char* BsonTypeName(bson_type_t type);
+
 // Relaxed Extended JSON v2, for logs, messages and tests.
 std::string ToJson(const bson_t* b);
 

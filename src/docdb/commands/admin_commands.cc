@@ -46,6 +46,9 @@ DbResult<BsonPtr> BuildInfo(CommandContext& ctx) {
   return r.Finish();
 }
 
+// The parameters it knows: featureCompatibilityVersion, authenticationMechanisms and
+// logComponentVerbosity (mongosh's db.getLogComponents()). As in MongoDB, unknown names are
+// ignored, but a request that names none it knows fails ("no option found to get").
 DbResult<BsonPtr> GetParameter(CommandContext& ctx) {
   ReplyBuilder r;
   bson_iter_t it;
@@ -53,17 +56,73 @@ DbResult<BsonPtr> GetParameter(CommandContext& ctx) {
   if (bson_iter_init_find(&it, ctx.command, "getParameter")) {
     all = BSON_ITER_HOLDS_UTF8(&it) && std::string_view(bson_iter_utf8(&it, nullptr)) == "*";
   }
-  if (all || bson_has_field(ctx.command, "featureCompatibilityVersion")) {
+  bool found = false;
+  auto wanted = [&](const char* name) {
+    bool want = all || bson_has_field(ctx.command, name);
+    found |= want;
+    return want;
+  };
+  if (wanted("featureCompatibilityVersion")) {
     bson_t fcv;
     BSON_APPEND_DOCUMENT_BEGIN(r.body(), "featureCompatibilityVersion", &fcv);
     BSON_APPEND_UTF8(&fcv, "version", "7.0");
     bson_append_document_end(r.body(), &fcv);
   }
-  if (all || bson_has_field(ctx.command, "authenticationMechanisms")) {
+  if (wanted("authenticationMechanisms")) {
     bson_t arr;
     BSON_APPEND_ARRAY_BEGIN(r.body(), "authenticationMechanisms", &arr);
     bson_append_array_end(r.body(), &arr);
   }
+  if (wanted("logComponentVerbosity")) {
+    bson_t verbosity;
+    BSON_APPEND_DOCUMENT_BEGIN(r.body(), "logComponentVerbosity", &verbosity);
+    BSON_APPEND_INT32(&verbosity, "verbosity", 0);
+    bson_append_document_end(r.body(), &verbosity);
+  }
+  if (!found) return MakeError(kInvalidOptions, "no option found to get");
+  return r.Finish();
+}
+
+// {profile: -1} reads the profiling level (mongosh's db.getProfilingStatus()); {profile: 0}
+// keeps it off. The store has no profiler, so levels 1 and 2 are refused.
+DbResult<BsonPtr> Profile(CommandContext& ctx) {
+  bson_iter_t it;
+  std::int64_t level = -1;
+  if (bson_iter_init_find(&it, ctx.command, "profile")) {
+    if (!BSON_ITER_HOLDS_NUMBER(&it)) return TypeError("profile", "number");
+    level = bson_iter_as_int64(&it);
+  }
+  if (level != -1 && level != 0) {
+    return MakeError(kIllegalOperation, "profiling is not supported by the embedded store");
+  }
+  ReplyBuilder r;
+  BSON_APPEND_INT32(r.body(), "was", 0);
+  BSON_APPEND_INT32(r.body(), "slowms", 100);
+  BSON_APPEND_DOUBLE(r.body(), "sampleRate", 1.0);
+  return r.Finish();
+}
+
+// rs.status() for the one-member replica set that hello presents: this server, primary.
+DbResult<BsonPtr> ReplSetGetStatus(CommandContext& ctx) {
+  ReplyBuilder r;
+  std::string me = ctx.local.empty() ? ctx.server->host : ctx.local;
+  std::int64_t uptime = (ctx.now_ms - ctx.server->start_time_ms) / 1000;
+  BSON_APPEND_UTF8(r.body(), "set", ctx.server->set_name.c_str());
+  BSON_APPEND_DATE_TIME(r.body(), "date", ctx.now_ms);
+  BSON_APPEND_INT32(r.body(), "myState", 1);
+  BSON_APPEND_INT64(r.body(), "term", 1);
+  bson_t members, member;
+  BSON_APPEND_ARRAY_BEGIN(r.body(), "members", &members);
+  BSON_APPEND_DOCUMENT_BEGIN(&members, "0", &member);
+  BSON_APPEND_INT32(&member, "_id", 0);
+  BSON_APPEND_UTF8(&member, "name", me.c_str());
+  BSON_APPEND_DOUBLE(&member, "health", 1.0);
+  BSON_APPEND_INT32(&member, "state", 1);
+  BSON_APPEND_UTF8(&member, "stateStr", "PRIMARY");
+  BSON_APPEND_INT64(&member, "uptime", uptime);
+  BSON_APPEND_BOOL(&member, "self", true);
+  bson_append_document_end(&members, &member);
+  bson_append_array_end(r.body(), &members);
   return r.Finish();
 }
 
@@ -246,6 +305,8 @@ void RegisterAdminCommands(Registry& r) {
   r["buildInfo"] = {BuildInfo, true};
   r["buildinfo"] = {BuildInfo, true};
   r["getParameter"] = {GetParameter, false};
+  r["profile"] = {Profile, false};
+  r["replSetGetStatus"] = {ReplSetGetStatus, false};
   r["getCmdLineOpts"] = {GetCmdLineOpts, false};
   r["getLog"] = {GetLog, false};
   r["whatsmyuri"] = {WhatsMyUri, false};

@@ -50,55 +50,6 @@ Value MakeNull() {
   return out;
 }
 
-const char* TypeName(const bson_value_t& v) {
-  switch (v.value_type) {
-    case BSON_TYPE_DOUBLE:
-      return "double";
-    case BSON_TYPE_UTF8:
-      return "string";
-    case BSON_TYPE_DOCUMENT:
-      return "object";
-    case BSON_TYPE_ARRAY:
-      return "array";
-    case BSON_TYPE_BINARY:
-      return "binData";
-    case BSON_TYPE_UNDEFINED:
-      return "undefined";
-    case BSON_TYPE_OID:
-      return "objectId";
-    case BSON_TYPE_BOOL:
-      return "bool";
-    case BSON_TYPE_DATE_TIME:
-      return "date";
-    case BSON_TYPE_NULL:
-      return "null";
-    case BSON_TYPE_REGEX:
-      return "regex";
-    case BSON_TYPE_DBPOINTER:
-      return "dbPointer";
-    case BSON_TYPE_CODE:
-      return "javascript";
-    case BSON_TYPE_SYMBOL:
-      return "symbol";
-    case BSON_TYPE_CODEWSCOPE:
-      return "javascriptWithScope";
-    case BSON_TYPE_INT32:
-      return "int";
-    case BSON_TYPE_TIMESTAMP:
-      return "timestamp";
-    case BSON_TYPE_INT64:
-      return "long";
-    case BSON_TYPE_DECIMAL128:
-      return "decimal";
-    case BSON_TYPE_MINKEY:
-      return "minKey";
-    case BSON_TYPE_MAXKEY:
-      return "maxKey";
-    default:
-      return "missing";
-  }
-}
-
 // Aggregation field-path semantics: over an array, collect the path's values from every
 // element (recursively for nested arrays), skipping elements where it is missing.
 Value Lookup(const bson_value_t& cur, const std::vector<std::string>& parts, std::size_t i) {
@@ -326,7 +277,7 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
       if (!IsNumberType(t)) {
         return MakeError(add ? 16554 : 16555, name + " only supports numeric" +
                                                   (add ? " or date" : "") + " types, not " +
-                                                  TypeName(v.v));
+                                                  BsonTypeName(v.v.value_type));
       }
       acc.Combine(v.v, !add);
     }
@@ -367,8 +318,8 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
           DateFromDouble(static_cast<double>(a.v.value.v_datetime) - NumberAsDouble(b.v)));
     }
     if (!IsNumberType(ta) || !IsNumberType(tb)) {
-      return MakeError(
-          16556, std::string("cant $subtract a ") + TypeName(b.v) + " from a " + TypeName(a.v));
+      return MakeError(16556, std::string("cant $subtract a ") + BsonTypeName(b.v.value_type) +
+                                  " from a " + BsonTypeName(a.v.value_type));
     }
     Accumulator acc;
     acc.Start(a.v);
@@ -388,7 +339,8 @@ DbResult<Value> ExprNode::Arithmetic(const std::vector<Value>& values) const {
   // $divide
   if (!IsNumberType(ta) || !IsNumberType(tb)) {
     return MakeError(16609, std::string("$divide only supports numeric types, not ") +
-                                TypeName(a.v) + " and " + TypeName(b.v));
+                                BsonTypeName(a.v.value_type) + " and " +
+                                BsonTypeName(b.v.value_type));
   }
   double divisor = NumberAsDouble(b.v);
   if (divisor == 0) return MakeError(kBadValue, "can't $divide by zero");

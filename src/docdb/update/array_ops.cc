@@ -95,15 +95,16 @@ DbResult<Action> ApplyArrayOp(const LeafContext& ctx, const Node* current) {
         return MakeError(kTypeMismatch, "The field '" + ctx.path +
                                             "' must be an array but is of "
                                             "type " +
-                                            TypeName(current->type) + " in document " + ctx.doc_id);
+                                            BsonTypeName(current->type) + " in document " +
+                                            ctx.doc_id);
       case OpKind::kAddToSet:
         return MakeError(kTypeMismatch, "Cannot apply $addToSet to non-array field. Field named '" +
                                             name + "' has non-array type " +
-                                            TypeName(current->type));
+                                            BsonTypeName(current->type));
       case OpKind::kPop:
         return MakeError(kTypeMismatch, "Path '" + ctx.path +
                                             "' contains an element of non-array type '" +
-                                            TypeName(current->type) + "'");
+                                            BsonTypeName(current->type) + "'");
       default:
         return MakeError(kBadValue, "Cannot apply $pull to a non-array value");
     }

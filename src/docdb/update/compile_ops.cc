@@ -95,7 +95,7 @@ DbResult<Done> ParsePush(const Node& value, PushSpec* spec) {
       if (!clause.is_array()) {
         return MakeError(kBadValue, std::string("The argument to $each in $push must be an array "
                                                 "but it was of type: ") +
-                                        TypeName(clause.type));
+                                        BsonTypeName(clause.type));
       }
       spec->each = clause.kids;
     } else if (clause.name == "$slice") {
@@ -103,7 +103,7 @@ DbResult<Done> ParsePush(const Node& value, PushSpec* spec) {
       if (!AsInteger(clause, &n)) {
         return MakeError(kBadValue, std::string("The value for $slice must be an integer value "
                                                 "but was given type: ") +
-                                        TypeName(clause.type));
+                                        BsonTypeName(clause.type));
       }
       spec->slice = n;
     } else if (clause.name == "$position") {
@@ -111,7 +111,7 @@ DbResult<Done> ParsePush(const Node& value, PushSpec* spec) {
       if (!AsInteger(clause, &n)) {
         return MakeError(kBadValue, std::string("The value for $position must be an integer "
                                                 "value, not of type: ") +
-                                        TypeName(clause.type));
+                                        BsonTypeName(clause.type));
       }
       spec->position = n;
     } else if (clause.name == "$sort") {
@@ -133,7 +133,7 @@ DbResult<Done> ParseAddToSet(const Node& value, PushSpec* spec) {
   if (!each.is_array()) {
     return MakeError(kTypeMismatch, std::string("The argument to $each in $addToSet must be an "
                                                 "array but it was of type ") +
-                                        TypeName(each.type));
+                                        BsonTypeName(each.type));
   }
   if (value.kids.size() > 1) {
     return MakeError(kBadValue, "Found unexpected fields after $each in $addToSet: " +
@@ -234,7 +234,7 @@ DbResult<Done> ParseOperand(const Node& value, Op* op) {
       if (!value.is_array()) {
         return MakeError(kBadValue, std::string("$pullAll requires an array argument but was "
                                                 "given a ") +
-                                        TypeName(value.type));
+                                        BsonTypeName(value.type));
       }
       return Done{};
     case OpKind::kPull: {
@@ -273,7 +273,7 @@ DbResult<Done> CompileOperator(const Node& operator_doc, std::vector<Op>* out) {
   }
   if (!operator_doc.is_document()) {
     return MakeError(kFailedToParse, std::string("Modifiers operate on fields but we found type ") +
-                                         TypeName(operator_doc.type) +
+                                         BsonTypeName(operator_doc.type) +
                                          " instead. For example: {$mod: {<field>: ...}} not {" +
                                          Describe(operator_doc) + "}");
   }

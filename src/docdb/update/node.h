@@ -91,7 +91,5 @@ bool IdenticalValues(const Node& a, const Node& b);
 
 // The relaxed Extended JSON of a value for error messages: `{name: value}` style "a: 1".
 std::string Describe(const Node& node);
-// The type name MongoDB uses in messages ("int", "string", "object", ...).
-const char* TypeName(bson_type_t type);
 
 }  // namespace tactus::docdb::update

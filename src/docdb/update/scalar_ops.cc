@@ -121,7 +121,7 @@ DbResult<Action> ApplyScalarOp(const LeafContext& ctx, const Node* current) {
         return MakeError(kTypeMismatch, std::string("Cannot apply ") + op.op_name +
                                             " to a value of non-numeric type. " + ctx.doc_id +
                                             " has the field '" + name + "' of non-numeric type " +
-                                            TypeName(current->type));
+                                            BsonTypeName(current->type));
       }
       auto result = Arithmetic(ctx, *current, operand, name);
       if (!result.ok()) return result.error();

@@ -80,7 +80,7 @@ DbResult<Done> CompileArrayFilters(const bson_t* array_filters, CompiledUpdate* 
     if (!filter.is_document()) {
       return MakeError(kTypeMismatch, std::string("Expected arrayFilters to contain objects, "
                                                   "found ") +
-                                          TypeName(filter.type));
+                                          BsonTypeName(filter.type));
     }
     std::vector<std::string> ids;
     FilterIdentifiers(filter, &ids);
