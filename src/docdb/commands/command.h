@@ -82,18 +82,21 @@ bool GetDocument(const bson_t* doc, const char* key, bson_t* out);
 bool GetArray(const bson_t* doc, const char* key, bson_t* out);
 DbError TypeError(std::string_view field, std::string_view expected);
 
-// Runs `body(Txn&)` in the command's multi-document transaction when there is one, otherwise in
-// a write transaction of its own that commits when `body` succeeds.
+// Runs `body(Txn&)` in the command's multi-document transaction when there is one, otherwise
+// through the store's group commit: concurrent write commands share one fsync, and a body that
+// fails leaves nothing behind.
 template <typename Body>
 DbResult<BsonPtr> WithWriteTxn(CommandContext& ctx, Body&& body) {
   if (ctx.txn) return body(*ctx.txn);
-  auto txn = ctx.store->Begin(storage::TxnMode::kWrite);
-  if (!txn.ok()) return txn.error();
-  DbResult<BsonPtr> result = body(*txn.value());
-  if (!result.ok()) return result;
-  auto committed = txn.value()->Commit();
-  if (!committed.ok()) return committed.error();
-  return result;
+  BsonPtr reply;
+  auto done = ctx.store->GroupWrite([&](storage::Txn& txn) -> DbResult<Done> {
+    DbResult<BsonPtr> r = body(txn);
+    if (!r.ok()) return r.error();
+    reply = std::move(r).value();
+    return Done{};
+  });
+  if (!done.ok()) return done.error();
+  return reply;
 }
 
 // Runs `body(Txn&)` in the transaction, or in a read snapshot of its own.

@@ -103,6 +103,15 @@ class Store {
   // The database file, DIR/docdb.sqlite.
   const std::string& path() const;
 
+  // Group commit: runs `body` in a write transaction shared with the other callers waiting at
+  // the same moment, each body inside its own SAVEPOINT, and commits them all with one fsync.
+  // A body that fails is rolled back to its savepoint (leaving nothing behind) without
+  // affecting the others; a failed commit fails them all. Blocks until the commit. The body runs
+  // on whichever caller's thread leads the group, after the caller's own earlier statements;
+  // it must not start or commit transactions itself. Thread-safe.
+  using WriteBody = std::function<DbResult<Done>(Txn&)>;
+  DbResult<Done> GroupWrite(const WriteBody& body);
+
   struct Impl;
 
  private:

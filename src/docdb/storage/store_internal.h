@@ -1,9 +1,12 @@
 // Private state of Store and Txn shared by the storage .cc files (store.cc, txn.cc, catalog.cc,
-// documents.cc, scan.cc, indexes.cc). Not part of the contract.
+// documents.cc, scan.cc, indexes.cc, group_commit.cc). Not part of the contract.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -21,6 +24,16 @@ struct Store::Impl {
 
   std::mutex mu;
   std::vector<std::unique_ptr<internal::Connection>> idle;  // guarded by mu
+
+  // Group commit (group_commit.cc): callers queue their bodies; one leads a batch at a time.
+  struct PendingWrite {
+    const WriteBody* body = nullptr;
+    std::optional<DbResult<Done>> result;
+  };
+  std::mutex group_mu;
+  std::condition_variable group_cv;
+  std::deque<PendingWrite*> group_queue;  // guarded by group_mu
+  bool group_leader = false;              // guarded by group_mu
 
   // Compiled indexes by id, shared across Txns so a partial filter is compiled once. An entry is
   // valid only while its stored spec bytes are unchanged (ids are reused after a drop).

@@ -1,0 +1,73 @@
+// Group commit: concurrent writers share one SQLite transaction and one fsync (docs/docdb.md,
+// "Transactions and isolation"). The first caller to find no leader leads: it takes every queued
+// body, runs each in a SAVEPOINT of one write transaction, commits, and wakes the others.
+#include <vector>
+
+#include "docdb/storage/store_internal.h"
+
+namespace tactus::docdb::storage {
+namespace {
+
+// Bounds how long one batch holds the write lock when many writers queue.
+constexpr std::size_t kMaxGroupSize = 64;
+
+using Pending = Store::Impl::PendingWrite;
+
+}  // namespace
+
+DbResult<Done> Store::GroupWrite(const WriteBody& body) {
+  Pending me;
+  me.body = &body;
+  std::unique_lock lock(impl_->group_mu);
+  impl_->group_queue.push_back(&me);
+  while (!me.result) {
+    if (impl_->group_leader) {
+      impl_->group_cv.wait(lock);
+      continue;
+    }
+    impl_->group_leader = true;
+    std::vector<Pending*> batch;
+    while (!impl_->group_queue.empty() && batch.size() < kMaxGroupSize) {
+      batch.push_back(impl_->group_queue.front());
+      impl_->group_queue.pop_front();
+    }
+    lock.unlock();
+
+    // Results are published under the lock: waiters read them only while holding it.
+    std::vector<std::optional<DbResult<Done>>> results(batch.size());
+    auto txn = Begin(TxnMode::kWrite);
+    if (!txn.ok()) {
+      for (auto& r : results) r = txn.error();
+    } else {
+      Txn::Impl& t = *txn.value()->impl_;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        DbResult<Done> savepoint = t.conn->Exec("SAVEPOINT group_write");
+        if (!savepoint.ok()) {
+          results[i] = savepoint.error();
+          continue;
+        }
+        DbResult<Done> r = (*batch[i]->body)(*txn.value());
+        if (!r.ok()) {
+          (void)t.conn->Exec("ROLLBACK TO group_write");
+          t.ForgetIndexes();  // the body's DDL, if any, is gone again
+        }
+        (void)t.conn->Exec("RELEASE group_write");
+        results[i] = std::move(r);
+      }
+      DbResult<Done> committed = txn.value()->Commit();
+      if (!committed.ok()) {
+        for (auto& r : results) {
+          if (r->ok()) r = committed.error();
+        }
+      }
+    }
+
+    lock.lock();
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
+    impl_->group_leader = false;
+    impl_->group_cv.notify_all();
+  }
+  return std::move(*me.result);
+}
+
+}  // namespace tactus::docdb::storage
