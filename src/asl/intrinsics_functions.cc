@@ -47,26 +47,6 @@ constexpr std::size_t kMaxBase64Input = 10000;
 constexpr std::int64_t kMinMathValue = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t kMaxMathValue = std::numeric_limits<std::int32_t>::max();
 
-std::string KindName(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
-}
-
 // Collects the failure texts of one call so that each says which function and argument failed.
 class Checker {
  public:
@@ -81,7 +61,7 @@ class Checker {
   Failure WrongType(int index, std::string_view role, std::string_view expected,
                     const json::value& got) const {
     return Fail("argument " + std::to_string(index + 1) + " (" + std::string(role) + ") must be " +
-                std::string(expected) + ", got " + KindName(got));
+                std::string(expected) + ", got " + std::string(common::JsonKindName(got)));
   }
 
  private:
@@ -191,7 +171,8 @@ Eval<json::value> Format(const Checker& check, const std::vector<json::value>& a
     if (v.is_string()) {
       out += v.get_string();
     } else if (v.is_array() || v.is_object()) {
-      return check.Fail("argument " + std::to_string(i + 1) + " is " + KindName(v) +
+      return check.Fail("argument " + std::to_string(i + 1) + " is " +
+                        std::string(common::JsonKindName(v)) +
                         "; only strings, numbers, booleans and null can be formatted (use "
                         "States.JsonToString to embed JSON)");
     } else {

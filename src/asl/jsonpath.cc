@@ -35,26 +35,6 @@ using jsonpath_internal::SegmentKind;
 using jsonpath_internal::Selector;
 using jsonpath_internal::SimpleChild;
 
-const char* TypeName(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
-}
-
 void AppendNormalized(const Segment& seg, std::string* out) {
   if (seg.deep) *out += "..";
   switch (seg.kind) {
@@ -216,10 +196,10 @@ Status JsonPath::Assign(json::value* root, json::value v) const {
                               : node->is_array() && static_cast<std::uint64_t>(seg.indices[0]) <
                                                         node->get_array().size();
     if (!fits) {
-      std::string why = by_name ? std::string(TypeName(*node)) + ", not an object"
+      std::string why = by_name ? std::string(common::JsonKindName(*node)) + ", not an object"
                         : node->is_array()
                             ? "an array without index " + std::to_string(seg.indices[0])
-                            : std::string(TypeName(*node)) + ", not an array";
+                            : std::string(common::JsonKindName(*node)) + ", not an array";
       return Status::InvalidArgument("cannot assign to path '" + impl_->text + "': '" + prefix +
                                      "' is " + why);
     }

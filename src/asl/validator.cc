@@ -160,7 +160,7 @@ void CheckMachine(Diagnostics& out, const json::value& v, const std::string& loc
     Report(out, kSchema, loc,
            std::string(kind == MachineKind::kTop ? "The definition" : "A sub-state machine") +
                " must be a JSON object with 'StartAt' and 'States', but it is " +
-               std::string(KindOf(v)) + ".");
+               std::string(common::JsonKindName(v)) + ".");
     return;
   }
   const json::object& machine = v.get_object();

@@ -25,26 +25,6 @@ std::string Child(std::string_view pointer, std::size_t index) {
   return Child(pointer, std::to_string(index));
 }
 
-std::string_view KindOf(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "an unknown value";
-}
-
 namespace {
 
 bool ExpectKind(Diagnostics& out, bool ok, const json::value& v, const std::string& loc,
@@ -52,7 +32,7 @@ bool ExpectKind(Diagnostics& out, bool ok, const json::value& v, const std::stri
   if (!ok) {
     Report(out, kSchema, loc,
            "'" + std::string(field) + "' must be " + std::string(wanted) + ", but it is " +
-               std::string(KindOf(v)) + ".");
+               std::string(common::JsonKindName(v)) + ".");
   }
   return ok;
 }
@@ -107,7 +87,8 @@ void CheckTemplateAt(Diagnostics& out, const json::value& v, const std::string& 
       Report(out, kSchema, child,
              "The value of '" + std::string(key) + "' in " + std::string(field) +
                  " must be a string holding a JSONPath or an intrinsic function, but it is " +
-                 std::string(KindOf(value)) + "; drop the '.$' suffix for a literal value.");
+                 std::string(common::JsonKindName(value)) +
+                 "; drop the '.$' suffix for a literal value.");
       continue;
     }
     CheckPathOrIntrinsic(out, *text, child, field);

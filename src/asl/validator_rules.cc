@@ -76,7 +76,7 @@ void CheckOperand(Diagnostics& out, const Operator& op, const json::value& v,
       if (!common::IsNumber(v)) {
         Report(out, kSchema, loc,
                "'" + std::string(op.name) + "' must be a number, but it is " +
-                   std::string(KindOf(v)) + ".");
+                   std::string(common::JsonKindName(v)) + ".");
       }
       break;
     case Operand::kBoolean:
@@ -100,8 +100,9 @@ void CheckRule(Diagnostics& out, const json::value& v, const std::string& loc, b
     return;
   }
   if (!v.is_object()) {
-    Report(out, kSchema, loc,
-           "A Choice rule must be an object, but it is " + std::string(KindOf(v)) + ".");
+    Report(
+        out, kSchema, loc,
+        "A Choice rule must be an object, but it is " + std::string(common::JsonKindName(v)) + ".");
     return;
   }
   const json::object& rule = v.get_object();
@@ -197,7 +198,7 @@ void CheckErrorEquals(Diagnostics& out, const json::object& entry, const std::st
     if (!names[i].is_string()) {
       Report(out, kSchema, Child(errors_loc, i),
              "Error names in ErrorEquals must be strings, but this is " +
-                 std::string(KindOf(names[i])) + ".");
+                 std::string(common::JsonKindName(names[i])) + ".");
     } else if (names[i].get_string() == "States.ALL") {
       has_all = true;
     }

@@ -286,7 +286,7 @@ void CheckState(Diagnostics& out, std::string_view name, const json::value& v,
   if (!v.is_object()) {
     Report(out, kSchema, loc,
            "State '" + std::string(name) + "' must be an object, but it is " +
-               std::string(KindOf(v)) + ".");
+               std::string(common::JsonKindName(v)) + ".");
     return;
   }
   const json::object& state = v.get_object();

@@ -82,15 +82,20 @@ std::size_t EscapedLength(std::string_view s) {
 // The length SerializeJson would produce, without building the string.
 std::size_t CompactLength(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return 4;
-    case json::kind::bool_: return v.get_bool() ? 4 : 5;
-    case json::kind::int64: return IntegerLength(v.get_int64());
-    case json::kind::uint64: return IntegerLength(v.get_uint64());
+    case json::kind::null:
+      return 4;
+    case json::kind::bool_:
+      return v.get_bool() ? 4 : 5;
+    case json::kind::int64:
+      return IntegerLength(v.get_int64());
+    case json::kind::uint64:
+      return IntegerLength(v.get_uint64());
     case json::kind::double_: {
       char buf[64];
       return FormatDouble(v.get_double(), buf);
     }
-    case json::kind::string: return EscapedLength(v.get_string());
+    case json::kind::string:
+      return EscapedLength(v.get_string());
     case json::kind::array: {
       const auto& a = v.get_array();
       std::size_t n = 2 + (a.empty() ? 0 : a.size() - 1);
@@ -118,13 +123,27 @@ void AppendString(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -142,12 +161,24 @@ void Serialize(std::string& out, const json::value& v, int indent, int depth) {
     out.append(static_cast<std::size_t>(d * indent), ' ');
   };
   switch (v.kind()) {
-    case json::kind::null: out += "null"; break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: out += std::to_string(v.get_int64()); break;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
-    case json::kind::double_: AppendDouble(out, v.get_double()); break;
-    case json::kind::string: AppendString(out, v.get_string()); break;
+    case json::kind::null:
+      out += "null";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case json::kind::double_:
+      AppendDouble(out, v.get_double());
+      break;
+    case json::kind::string:
+      AppendString(out, v.get_string());
+      break;
     case json::kind::array: {
       const auto& a = v.get_array();
       out += '[';
@@ -211,9 +242,27 @@ std::string JsonPointerEscape(std::string_view token) {
   return out;
 }
 
-bool IsNumber(const json::value& v) {
-  return v.is_int64() || v.is_uint64() || v.is_double();
+std::string_view JsonKindName(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
+  }
+  return "a value";
 }
+
+bool IsNumber(const json::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
 
 double ToDouble(const json::value& v) {
   assert(IsNumber(v));

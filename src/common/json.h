@@ -37,6 +37,10 @@ std::size_t JsonSize(const json::value& v);
 // A JSON Pointer (RFC 6901) token: '~' -> "~0", '/' -> "~1".
 std::string JsonPointerEscape(std::string_view token);
 
+// How messages name a value's kind: "null", "a boolean", "a number", "a string", "an array",
+// "an object".
+std::string_view JsonKindName(const json::value& v);
+
 // Numeric helpers. IsNumber is true for int64, uint64 and double.
 bool IsNumber(const json::value& v);
 // REQUIRES: IsNumber(v)
