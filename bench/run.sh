@@ -6,6 +6,8 @@
 #   BENCH_MIN_TIME     seconds of timed executions per workflow for the peers (default 1)
 #   BENCH_REPETITIONS  asl_bench repetitions; the median is reported (default 3)
 #   BENCH_WALL_RUNS    timed `tactus run` processes for the wall-time test (default 20)
+#   BENCH_DOCDB_OPS    operations per docdb_bench figure (default 2000; quick: 500)
+#   BENCH_DOCDB_IDLE   idle connections docdb_bench holds (default 10000; 0 skips that test)
 #   BENCH_QUICK=1      shorter runs; skips moto's map1000 (over a minute per execution)
 #   PYTHON, NODE, NPM  interpreters/clients (default python3, node, npm)
 set -uo pipefail
@@ -20,12 +22,15 @@ NPM="${NPM:-npm}"
 MIN_TIME="${BENCH_MIN_TIME:-1}"
 REPETITIONS="${BENCH_REPETITIONS:-3}"
 WALL_RUNS="${BENCH_WALL_RUNS:-20}"
+DOCDB_OPS="${BENCH_DOCDB_OPS:-2000}"
+DOCDB_IDLE="${BENCH_DOCDB_IDLE:-10000}"
 MOTO_ONLY=""
 GB_MIN_TIME=0.5
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   MIN_TIME="${BENCH_MIN_TIME:-0.3}"
   REPETITIONS="${BENCH_REPETITIONS:-1}"
   GB_MIN_TIME=0.2
+  DOCDB_OPS="${BENCH_DOCDB_OPS:-500}"
   MOTO_ONLY="$("$PYTHON" -c 'import json,sys; print(",".join(w["name"] for w in json.load(open(sys.argv[1]))["workflows"] if w["name"] != "map1000"))' "$WORKFLOWS/manifest.json")"
 fi
 
@@ -36,12 +41,17 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 command -v "$PYTHON" >/dev/null || die "$PYTHON is needed (report and timers)"
 
 # ---- 1. build (release preset only: optimized, no sanitizers) ----
-log "building tactus and asl_bench in build/release"
+log "building tactus, asl_bench and docdb_bench in build/release"
 cd "$ROOT" || exit 1
 if [[ ! -f "$BUILD/build.ninja" ]]; then
   cmake --preset release >/dev/null || die "cmake --preset release failed"
 fi
 cmake --build "$BUILD" -j "$(nproc)" --target tactus asl_bench || die "build failed"
+DOCDB_BENCH="$BUILD/bench/docdb_bench"
+if ! cmake --build "$BUILD" -j "$(nproc)" --target docdb_bench; then
+  echo "warning: docdb_bench did not build (TACTUS_DOCDB off?); its table is skipped" >&2
+  DOCDB_BENCH=""
+fi
 TACTUS="$BUILD/src/cli/tactus"
 ASL_BENCH="$BUILD/bench/asl_bench"
 mkdir -p "$OUT/tactus-outputs"
@@ -103,3 +113,10 @@ log "results (also in ${OUT#$ROOT/}/summary.json)"
 "$PYTHON" "$BENCH/report.py" --workflows "$WORKFLOWS" --tactus-bench "$OUT/tactus-bench.json" \
   --tactus-outputs "$OUT/tactus-outputs" --local-sfn "$OUT/local-sfn.json" --moto "$OUT/moto.json" \
   --wall "$OUT/wall.json" --json-out "$OUT/summary.json"
+
+# ---- 8. the embedded store: libmongoc vs direct SQLite, and idle connections ----
+if [[ -n "$DOCDB_BENCH" && -x "$DOCDB_BENCH" ]]; then
+  log "docdb_bench: the embedded store through libmongoc vs the same work on SQLite directly"
+  "$DOCDB_BENCH" --ops="$DOCDB_OPS" --idle="$DOCDB_IDLE" | tee "$OUT/docdb.txt" \
+    || echo "warning: docdb_bench failed" >&2
+fi

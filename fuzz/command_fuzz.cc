@@ -13,6 +13,8 @@
 #include "docdb/bson_util.h"
 #include "docdb/commands/dispatcher.h"
 #include "docdb/storage/storage.h"
+#include "docdb/wire/bson_check.h"
+#include "docdb/wire/limits.h"
 
 namespace {
 
@@ -42,6 +44,8 @@ Fixture& Shared() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tactus::docdb;
+  // The same admission check the server applies to every document it receives.
+  if (!wire::CheckWireBson(data, size, wire::kMaxWireNestingDepth).empty()) return 0;
   BsonPtr command = BsonFromBytes(data, size);
   if (!command) return 0;
   Fixture& f = Shared();

@@ -8,6 +8,7 @@ const char* CodeName(std::int32_t code) {
     case kBadValue: return "BadValue";
     case kNoSuchKey: return "NoSuchKey";
     case kFailedToParse: return "FailedToParse";
+    case kInvalidBSON: return "InvalidBSON";
     case kUnauthorized: return "Unauthorized";
     case kTypeMismatch: return "TypeMismatch";
     case kIllegalOperation: return "IllegalOperation";

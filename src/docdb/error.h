@@ -19,6 +19,7 @@ enum ErrorCode : std::int32_t {
   kBadValue = 2,
   kNoSuchKey = 4,
   kFailedToParse = 9,
+  kInvalidBSON = 22,
   kUnauthorized = 13,
   kTypeMismatch = 14,
   kIllegalOperation = 20,

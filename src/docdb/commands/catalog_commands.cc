@@ -169,7 +169,9 @@ DbResult<BsonPtr> CreateIndexes(CommandContext& ctx) {
       std::uint32_t len;
       bson_iter_document(&it, &len, &data);
       bson_t spec;
-      bson_init_static(&spec, data, len);
+      if (!bson_init_static(&spec, data, len)) {
+        return MakeError(kInvalidBSON, "indexes contains an invalid BSON document");
+      }
       auto created = txn.CreateIndex(*coll.value(), &spec);
       if (!created.ok()) return created.error();
     }

@@ -146,6 +146,14 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
     }
     return error;
   }
+  bson_t write_errors;
+  if (GetArray(result.value().get(), "writeErrors", &write_errors) && !bson_empty(&write_errors)) {
+    // A write error (e.g. a duplicate key) also aborts the transaction, as in MongoDB: the reply
+    // still reports it in writeErrors, and a later commit fails with NoSuchTransaction rather
+    // than committing the statements that came before it.
+    session->txn.reset();
+    session->txn_state = State::kAborted;
+  }
   return result;
 }
 

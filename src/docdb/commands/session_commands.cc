@@ -13,14 +13,15 @@ DbResult<BsonPtr> EndSessions(CommandContext& ctx) {
     const std::uint8_t* data;
     std::uint32_t len;
     bson_iter_array(&it, &len, &data);
-    bson_init_static(&ids, data, len);
     bson_iter_t e;
-    bson_iter_init(&e, &ids);
+    if (!bson_init_static(&ids, data, len) || !bson_iter_init(&e, &ids)) {
+      return MakeError(kInvalidBSON, "endSessions needs an array of session ids");
+    }
     while (bson_iter_next(&e)) {
       if (!BSON_ITER_HOLDS_DOCUMENT(&e)) continue;
       bson_iter_document(&e, &len, &data);
       bson_t lsid_holder = BSON_INITIALIZER, lsid;
-      bson_init_static(&lsid, data, len);
+      if (!bson_init_static(&lsid, data, len)) continue;
       BSON_APPEND_DOCUMENT(&lsid_holder, "lsid", &lsid);
       ctx.sessions->End(SessionKey(&lsid_holder));
       bson_destroy(&lsid_holder);

@@ -47,6 +47,7 @@ void AppendWriteErrors(bson_t* reply, const std::vector<WriteError>& errors) {
 struct Statement {
   const std::uint8_t* data = nullptr;
   std::uint32_t len = 0;
+  // REQUIRES: the bytes were checked by Statements().
   void View(bson_t* out) const { bson_init_static(out, data, len); }
 };
 
@@ -61,6 +62,11 @@ DbResult<std::vector<Statement>> Statements(const bson_t* command, const char* f
     if (!BSON_ITER_HOLDS_DOCUMENT(&it)) return TypeError(std::string(field) + ".item", "object");
     Statement st;
     bson_iter_document(&it, &st.len, &st.data);
+    bson_t probe;
+    if (!bson_init_static(&probe, st.data, st.len)) {
+      return MakeError(kInvalidBSON, std::string(field) + "." + bson_iter_key(&it) +
+                                         " is not a valid BSON document");
+    }
     out.push_back(st);
   }
   if (out.size() > kMaxWriteBatch) {
@@ -165,14 +171,15 @@ DbResult<UpdateOutcome> RunUpdate(CommandContext& ctx, storage::Txn& txn,
   if (!matcher.ok()) return matcher.error();
   DbResult<update::Update> compiled = MakeError(kFailedToParse, "");
   bson_t u_doc;
+  bool container = u.value_type == BSON_TYPE_ARRAY || u.value_type == BSON_TYPE_DOCUMENT;
+  if (!container) return TypeError("u", "object");
+  if (!bson_init_static(&u_doc, u.value.v_doc.data, u.value.v_doc.data_len)) {
+    return MakeError(kInvalidBSON, "u is not a valid BSON document");
+  }
   if (u.value_type == BSON_TYPE_ARRAY) {
-    bson_init_static(&u_doc, u.value.v_doc.data, u.value.v_doc.data_len);
     compiled = update::Update::CompilePipeline(&u_doc);
-  } else if (u.value_type == BSON_TYPE_DOCUMENT) {
-    bson_init_static(&u_doc, u.value.v_doc.data, u.value.v_doc.data_len);
-    compiled = update::Update::Compile(&u_doc, array_filters);
   } else {
-    return TypeError("u", "object");
+    compiled = update::Update::Compile(&u_doc, array_filters);
   }
   if (!compiled.ok()) return compiled.error();
   if (multi && compiled.value().is_replacement()) {
