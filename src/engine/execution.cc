@@ -101,7 +101,13 @@ Frame& Execution::Impl::NewFrame(std::int64_t parent, std::size_t slot, const as
   f.vars = std::move(vars);
   if (parent) {
     const Frame& p = frames.at(parent);
-    f.silent = p.silent || (p.state && p.state->type == StateType::kMap && p.state->distributed);
+    bool child_execution = p.state && p.state->type == StateType::kMap && p.state->distributed;
+    f.silent = p.silent || child_execution;
+    if (child_execution) {
+      f.child_root = id;
+    } else if (p.silent) {
+      f.child_root = p.child_root;
+    }
   }
   return f;
 }
@@ -136,12 +142,28 @@ void Execution::Impl::Drain() {
     auto it = frames.find(id);
     if (it == frames.end()) continue;
     Frame& f = it->second;
+    if (f.silent && child_events[f.child_root] >= static_cast<std::int64_t>(kMaxHistoryEvents)) {
+      FailChildExecution(f.child_root);
+      continue;
+    }
     if (f.phase == Frame::Phase::kEnter) {
       EnterState(f);
     } else if (f.phase == Frame::Phase::kExecute) {
       ExecuteState(f);
     }
   }
+}
+
+void Execution::Impl::FailChildExecution(std::int64_t root_id) {
+  Frame& root = frames.at(root_id);
+  AbortChildren(root);
+  if (root.task_id) {
+    actions.push_back(CancelTask{root.task_id});
+    EndTaskWait(root);
+  }
+  CancelTimerIfAny(root.timer_id);
+  child_events.erase(root_id);
+  FrameFailed(root, HistoryLimit());
 }
 
 Frame* Execution::Impl::TaskFrame(std::int64_t task_id) {
@@ -220,10 +242,11 @@ void Execution::Impl::HandleError(Frame& f, Failure failure,
       const auto& retrier = s.retry[i];
       if (!Matches(retrier.error_equals, failure.error)) continue;
       if (f.attempts[i] >= retrier.max_attempts) break;  // exhausted: go to Catch
+      // In double, clamped before converting: IntervalSeconds × BackoffRate^n overflows any
+      // integer type after a few dozen attempts.
       double delay = retrier.interval_seconds * std::pow(retrier.backoff_rate, f.attempts[i]);
-      if (retrier.max_delay_seconds) {
-        delay = std::min(delay, static_cast<double>(*retrier.max_delay_seconds));
-      }
+      double cap = static_cast<double>(retrier.max_delay_seconds.value_or(kMaxRetryDelaySeconds));
+      delay = std::min(delay, std::min(cap, static_cast<double>(kMaxRetryDelaySeconds)));
       if (retrier.jitter == asl::Jitter::kFull) delay *= random.NextDouble();
       ++f.attempts[i];
       ++f.retry_count;
@@ -268,7 +291,8 @@ void Execution::Impl::FrameFailed(Frame& f, Failure failure) {
   f.phase = Frame::Phase::kDone;
   if (f.parent == 0) {
     status = ExecutionStatus::kFailed;
-    Emit(&f, "ExecutionFailed", [&] { return ErrorDetails(failure.error, failure.cause, history_sp); });
+    Emit(&f, "ExecutionFailed",
+         [&] { return ErrorDetails(failure.error, failure.cause, history_sp); });
     error = std::move(failure.error);
     cause = std::move(failure.cause);
     return Finish();
@@ -290,7 +314,8 @@ void Execution::Impl::Finish() {
 // Ends the whole execution at once, whatever its branches are doing.
 void Execution::Impl::FailExecution(Failure failure) {
   status = ExecutionStatus::kFailed;
-  Emit(nullptr, "ExecutionFailed", [&] { return ErrorDetails(failure.error, failure.cause, history_sp); });
+  Emit(nullptr, "ExecutionFailed",
+       [&] { return ErrorDetails(failure.error, failure.cause, history_sp); });
   error = std::move(failure.error);
   cause = std::move(failure.cause);
   Finish();
@@ -306,7 +331,8 @@ std::vector<Action> Execution::Start(common::TimeMs now) {
   Impl& x = *impl_;
   x.now = now;
   x.InitContext();
-  x.Emit(nullptr, "ExecutionStarted", [&] { return ExecutionStartedDetails(x.info.input, x.info.role_arn, x.history_sp); });
+  x.Emit(nullptr, "ExecutionStarted",
+         [&] { return ExecutionStartedDetails(x.info.input, x.info.role_arn, x.history_sp); });
   Frame& root = x.NewFrame(0, 0, x.machine.get(), {});
   root.last_event_id = 1;
   if (x.machine->timeout_seconds) {
@@ -353,7 +379,8 @@ std::vector<Action> Execution::Handle(const Event& event, common::TimeMs now) {
     x.status = ExecutionStatus::kAborted;
     x.error = stop->error;
     x.cause = stop->cause;
-    x.Emit(nullptr, "ExecutionAborted", [&] { return ErrorDetails(stop->error, stop->cause, x.history_sp); });
+    x.Emit(nullptr, "ExecutionAborted",
+           [&] { return ErrorDetails(stop->error, stop->cause, x.history_sp); });
     x.Finish();
   }
   x.Drain();

@@ -12,7 +12,8 @@
 // seconds, `type`, `id`, `previousEventId`, `<type>EventDetails`) and AWS's numbering.
 //
 // Limits: state input/output and task results above kMaxPayloadBytes fail with
-// States.DataLimitExceeded; more than kMaxHistoryEvents history events fail the execution.
+// States.DataLimitExceeded; an execution that reaches kMaxHistoryEvents history events fails
+// at its next step (so does each child execution of a distributed Map, with its own count).
 //
 // Not thread-safe: one thread drives an Execution at a time.
 #pragma once
@@ -32,6 +33,12 @@ inline constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
 // AWS's limit on one execution's history; an execution that reaches it fails with
 // States.Runtime, which also bounds a definition that loops forever.
 inline constexpr std::size_t kMaxHistoryEvents = 25000;
+// The longest wait, task timeout or heartbeat a value read at run time (SecondsPath,
+// TimeoutSecondsPath, HeartbeatSecondsPath) may ask for: AWS's bound on the literal fields.
+inline constexpr std::int64_t kMaxSeconds = 99999999;
+// The longest retry delay, however IntervalSeconds and BackoffRate compound (one year, AWS's
+// bound on MaxDelaySeconds).
+inline constexpr std::int64_t kMaxRetryDelaySeconds = 31622400;
 
 struct ExecutionOptions {
   // Keep history events. Without them event ids are still counted (AWS's error causes cite

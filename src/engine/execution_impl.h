@@ -30,9 +30,10 @@ struct Frame {
   enum class Phase { kEnter, kExecute, kWaitTask, kWaitTimer, kWaitRetry, kWaitChildren, kDone };
 
   std::int64_t id = 0;
-  std::int64_t parent = 0;  // 0: the root
-  bool silent = false;      // inside a distributed Map: events belong to a child execution
-  std::size_t slot = 0;     // branch or item index within the parent
+  std::int64_t parent = 0;      // 0: the root
+  bool silent = false;          // inside a distributed Map: events belong to a child execution
+  std::int64_t child_root = 0;  // silent frames: the root frame of their child execution
+  std::size_t slot = 0;         // branch or item index within the parent
   const asl::StateMachine* machine = nullptr;
   json::object vars;
 
@@ -104,6 +105,8 @@ struct Execution::Impl {
   std::string error, cause;
   bool record_history = true;
   std::int64_t event_count = 0;  // events emitted, recorded or not
+  // Events of each child execution of a distributed Map, by the id of its root frame.
+  std::map<std::int64_t, std::int64_t> child_events;
   std::vector<json::value> history;
   // One arena for the whole history; events keep it alive after they are moved out.
   json::storage_ptr history_sp = json::make_shared_resource<json::monotonic_resource>();
@@ -124,7 +127,10 @@ struct Execution::Impl {
   // event's details object, so nothing is built when history is not recorded.
   template <typename Details>
   std::int64_t Emit(Frame* f, std::string_view type, Details&& details) {
-    if (f && f->silent) return f->last_event_id;
+    if (f && f->silent) {
+      ++child_events[f->child_root];  // each child execution has its own history limit
+      return f->last_event_id;
+    }
     std::int64_t id = ++event_count;
     std::int64_t prev = f ? f->last_event_id : id - 1;
     if (record_history) {
@@ -143,6 +149,8 @@ struct Execution::Impl {
   std::int64_t StartTimer(Frame& f, TimerKind kind, common::TimeMs due);
   void CancelTimerIfAny(std::int64_t& id);
   void Drain();
+  // Ends a distributed Map's child execution that reached its history limit.
+  void FailChildExecution(std::int64_t root_id);
   Frame* TaskFrame(std::int64_t task_id);
   void OnTimer(std::int64_t timer_id);
 
@@ -168,8 +176,8 @@ struct Execution::Impl {
     const asl::FilterPath& ip = f.state->input_path;
     return ip.path || ip.null ? f.effective : f.input;
   }
-  asl::Eval<json::value> ApplyResultPath(Frame& f, const asl::ResultPathSpec& rp,
-                                         json::value input, json::value result);
+  asl::Eval<json::value> ApplyResultPath(Frame& f, const asl::ResultPathSpec& rp, json::value input,
+                                         json::value result);
   asl::Eval<json::object> EvaluateAssign(Frame& f, const std::optional<asl::PayloadTemplate>& t,
                                          const json::value& doc);
   asl::Failure DataLimit(Frame& f);
@@ -190,6 +198,7 @@ struct Execution::Impl {
 
   // Task and its outcomes (states.cc).
   std::optional<std::int64_t> ResolveSeconds(Frame& f, const asl::NumberOrPath& n,
+                                             std::string_view field,
                                              std::optional<asl::Failure>* error);
   void ExecuteTask(Frame& f);
   void EndTaskWait(Frame& f);
@@ -198,7 +207,7 @@ struct Execution::Impl {
 
   // Parallel and Map (fanout.cc).
   void ExecuteParallel(Frame& f);
-  std::optional<asl::Failure> ResolveMapSettings(Frame& f);
+  std::optional<asl::Failure> ResolveMapSettings(Frame& f, bool* before_start);
   void ExecuteMap(Frame& f);
   void PumpMap(Frame& f);
   bool ExceedsTolerance(const Frame& f) const;

@@ -1,3 +1,5 @@
+#include "engine/execution.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "asl/model.h"
 #include "common/random.h"
-#include "engine/execution.h"
 #include "engine/test_util.h"
 
 namespace tactus::engine {
@@ -20,7 +21,8 @@ using namespace testing;  // NOLINT: test helpers
 // One execution driven by hand: the test is the runtime.
 class Driven {
  public:
-  explicit Driven(std::string_view definition, std::string_view input = "{}", std::uint64_t seed = 1)
+  explicit Driven(std::string_view definition, std::string_view input = "{}",
+                  std::uint64_t seed = 1)
       : random_(seed), execution_(Machine(definition), Info(J(input)), random_) {}
 
   std::vector<Action> Start(TimeMs at = kT0) { return execution_.Start(at); }
@@ -106,11 +108,10 @@ TEST(ExecutionTest, TaskSucceededContinuesToTheNextStateAndEnds) {
   EXPECT_TRUE(actions.empty());
   EXPECT_EQ(run.status(), ExecutionStatus::kSucceeded);
   EXPECT_EQ(run.output(), R"({"got":42})");
-  EXPECT_EQ(run.Types(),
-            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled",
-                                      "TaskStarted", "TaskSucceeded", "TaskStateExited",
-                                      "PassStateEntered", "PassStateExited",
-                                      "ExecutionSucceeded"}));
+  EXPECT_EQ(run.Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                                   "TaskScheduled", "TaskStarted", "TaskSucceeded",
+                                                   "TaskStateExited", "PassStateEntered",
+                                                   "PassStateExited", "ExecutionSucceeded"}));
 }
 
 TEST(ExecutionTest, AnswersForUnknownOrFinishedTasksAreIgnored) {
@@ -137,7 +138,7 @@ TEST(ExecutionTest, ResultSelectorThenResultPathThenOutputPath) {
           "ResultSelector": {"v.$": "$.Payload.value"}, "ResultPath": "$.r",
           "OutputPath": "$.r", "Next": "Check"},
     "Check": {"Type": "Pass", "End": true}}})",
-          R"({"keep": 1})");
+             R"({"keep": 1})");
   auto tasks = All<RunTask>(run.Start());
   ASSERT_EQ(tasks.size(), 1u);
   (void)run.Succeed(tasks[0].task_id, R"({"Payload": {"value": 7}, "StatusCode": 200})", kT0);
@@ -156,7 +157,7 @@ TEST(ExecutionTest, ResultPathMergesWithoutOutputPath) {
   Driven run(R"({"StartAt": "T", "States": {
     "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
           "InputPath": "$.in", "ResultPath": "$.out.result", "End": true}}})",
-          R"({"in": {"x": 1}, "other": true})");
+             R"({"in": {"x": 1}, "other": true})");
   auto tasks = All<RunTask>(run.Start());
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(S(tasks[0].parameters), R"({"x":1})");
@@ -259,7 +260,7 @@ TEST(ExecutionTest, CatchWithoutResultPathReplacesTheInput) {
     "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
           "Catch": [{"ErrorEquals": ["Mine"], "Next": "Done"}]},
     "Done": {"Type": "Succeed"}}})",
-          R"({"order": 7})");
+             R"({"order": 7})");
   auto tasks = All<RunTask>(run.Start());
   (void)run.Fail(tasks[0].task_id, "Mine", "", kT0);
   ASSERT_EQ(run.status(), ExecutionStatus::kSucceeded);
@@ -440,7 +441,7 @@ TEST(ExecutionTest, ParallelOutputIsInBranchOrderWhateverTheCompletionOrder) {
                                       "End": true}}},
     {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                                       "End": true}}}]}}})",
-          R"({"x": 1})");
+             R"({"x": 1})");
   auto tasks = All<RunTask>(run.Start());
   ASSERT_EQ(tasks.size(), 2u);
   EXPECT_EQ(tasks[0].state_name, "A");
@@ -530,10 +531,11 @@ TEST(ExecutionTest, MapItemSelectorSeesTheItemAndItsIndex) {
                      "tag.$": "$.tag"},
     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
     "End": true}}})",
-          R"({"items": ["x", "y"], "tag": "t"})");
+             R"({"items": ["x", "y"], "tag": "t"})");
   (void)run.Start();
   ASSERT_EQ(run.status(), ExecutionStatus::kSucceeded);
-  EXPECT_EQ(run.output(), R"([{"index":0,"value":"x","tag":"t"},{"index":1,"value":"y","tag":"t"}])");
+  EXPECT_EQ(run.output(),
+            R"([{"index":0,"value":"x","tag":"t"},{"index":1,"value":"y","tag":"t"}])");
 }
 
 TEST(ExecutionTest, MapToleratedFailureCountKeepsGoingWithinTheTolerance) {
@@ -622,7 +624,7 @@ TEST(ExecutionTest, DataLimitExceededCanBeCaught) {
           "Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": null,
                      "Next": "Done"}]},
     "Done": {"Type": "Succeed"}}})",
-          R"({"small": true})");
+             R"({"small": true})");
   auto task = All<RunTask>(run.Start()).at(0);
   (void)run.Handle(TaskSucceeded{task.task_id, json::value(std::string(300 * 1024, 'x'))}, kT0);
   EXPECT_EQ(run.status(), ExecutionStatus::kSucceeded);
@@ -634,8 +636,8 @@ TEST(ExecutionTest, DataLimitExceededCanBeCaught) {
 // Starts a one-Wait machine and returns its timer's due time (or -1 when it set none).
 TimeMs WaitDue(std::string_view wait_fields, std::string_view input = "{}") {
   Driven run(R"({"StartAt": "W", "States": {"W": {"Type": "Wait", )" + std::string(wait_fields) +
-              R"(, "End": true}}})",
-          input);
+                 R"(, "End": true}}})",
+             input);
   auto timers = All<StartTimer>(run.Start());
   return timers.size() == 1 ? timers[0].due : -1;
 }
@@ -653,7 +655,7 @@ TEST(ExecutionTest, WaitTimerDueTimes) {
 
 TEST(ExecutionTest, WaitExitsWhenItsTimerFires) {
   Driven run(R"({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": true}}})",
-          R"({"a": 1})");
+             R"({"a": 1})");
   auto timer = All<StartTimer>(run.Start()).at(0);
   EXPECT_EQ(run.status(), ExecutionStatus::kRunning);
   (void)run.Fire(timer.timer_id, timer.due);
@@ -665,8 +667,8 @@ TEST(ExecutionTest, WaitExitsWhenItsTimerFires) {
 // Runs a one-Wait machine that must fail at once; returns its cause.
 std::string WaitFailure(std::string_view wait_fields, std::string_view input) {
   Driven run(R"({"StartAt": "W", "States": {"W": {"Type": "Wait", )" + std::string(wait_fields) +
-              R"(, "End": true}}})",
-          input);
+                 R"(, "End": true}}})",
+             input);
   EXPECT_TRUE(run.Start().empty());
   EXPECT_EQ(run.status(), ExecutionStatus::kFailed);
   EXPECT_EQ(run.execution().error(), "States.Runtime");
@@ -701,7 +703,7 @@ TEST(ExecutionTest, AssignedVariablesAreVisibleInLaterStates) {
           "Parameters": {"c.$": "$count", "l.$": "$label", "next.$": "States.MathAdd($count, 1)"},
           "Assign": {"count.$": "States.MathAdd($count, 10)"}, "Next": "C"},
     "C": {"Type": "Pass", "Parameters": {"before.$": "$.c", "now.$": "$count"}, "End": true}}})j",
-          R"({"n": 5})");
+             R"({"n": 5})");
   (void)run.Start();
   ASSERT_EQ(run.status(), ExecutionStatus::kSucceeded);
   EXPECT_EQ(run.output(), R"({"before":5,"now":15})");
@@ -795,11 +797,10 @@ TEST(ExecutionTest, LambdaFunctionArnRecordsLambdaFunctionEvents) {
           "End": true}}})");
   auto task = All<RunTask>(run.Start()).at(0);
   (void)run.Succeed(task.task_id, "1", kT0);
-  EXPECT_EQ(run.Types(),
-            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                      "LambdaFunctionScheduled", "LambdaFunctionStarted",
-                                      "LambdaFunctionSucceeded", "TaskStateExited",
-                                      "ExecutionSucceeded"}));
+  EXPECT_EQ(run.Types(), (std::vector<std::string>{
+                             "ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                             "LambdaFunctionStarted", "LambdaFunctionSucceeded", "TaskStateExited",
+                             "ExecutionSucceeded"}));
 }
 
 TEST(ExecutionTest, CallbackTaskGetsATokenVisibleAsContextTaskToken) {
@@ -826,7 +827,7 @@ TEST(ExecutionTest, ContextObjectShowsExecutionAndStateFacts) {
     "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
     "start.$": "$$.Execution.StartTime", "state.$": "$$.State.Name",
     "entered.$": "$$.State.EnteredTime", "machine.$": "$$.StateMachine.Name"}, "End": true}}})",
-          R"({"k": 1})");
+             R"({"k": 1})");
   (void)run.Start(kT0 + 5);
   ASSERT_EQ(run.status(), ExecutionStatus::kSucceeded);
   EXPECT_EQ(run.output(),

@@ -29,11 +29,13 @@ json::value NumberFromText(const json::value& v) {
 
 void Execution::Impl::ExecuteParallel(Frame& f) {
   const State& s = *f.state;
-  json::value input = Effective(f);
+  json::value input;
   if (s.parameters) {
     auto r = ApplyTemplate(f, *s.parameters, Effective(f));
     if (!r.ok()) return HandleError(f, r.failure());
     input = std::move(r).value();
+  } else {
+    input = Effective(f);
   }
   Emit(&f, "ParallelStateStarted", [] { return json::object(); });
   f.children.clear();
@@ -54,7 +56,10 @@ void Execution::Impl::ExecuteParallel(Frame& f) {
 }
 
 // Resolves MaxConcurrency(Path), ToleratedFailureCount(Path), ToleratedFailurePercentage(Path).
-std::optional<Failure> Execution::Impl::ResolveMapSettings(Frame& f) {
+// *before_start tells whether a failure concerns MaxConcurrency, which AWS reports before the
+// Map starts (the tolerated-failure settings fail after MapStateStarted).
+std::optional<Failure> Execution::Impl::ResolveMapSettings(Frame& f, bool* before_start) {
+  *before_start = true;
   const State& s = *f.state;
   auto resolve = [&](const asl::NumberOrPath& n, const char* field, bool is_float,
                      json::value* out) -> std::optional<Failure> {
@@ -78,15 +83,16 @@ std::optional<Failure> Execution::Impl::ResolveMapSettings(Frame& f) {
   };
   json::value mc, count, pct;
   if (auto e = resolve(s.max_concurrency, "MaxConcurrency", false, &mc)) return e;
+  std::int64_t n = 0;
+  f.max_concurrency = common::AsInt64(mc, &n) ? n : 0;
+  if (f.max_concurrency < 0) return RuntimeError(f, "MaxConcurrency cannot be negative.");
+  *before_start = false;
   if (auto e = resolve(s.tolerated_failure_count, "ToleratedFailureCount", false, &count)) {
     return e;
   }
   if (auto e = resolve(s.tolerated_failure_percentage, "ToleratedFailurePercentage", true, &pct)) {
     return e;
   }
-  std::int64_t n = 0;
-  f.max_concurrency = common::AsInt64(mc, &n) ? n : 0;
-  if (f.max_concurrency < 0) return RuntimeError(f, "MaxConcurrency cannot be negative.");
   f.tolerated_count.reset();
   f.tolerated_percentage.reset();
   if (!count.is_null()) {
@@ -106,23 +112,23 @@ std::optional<Failure> Execution::Impl::ResolveMapSettings(Frame& f) {
 
 void Execution::Impl::ExecuteMap(Frame& f) {
   const State& s = *f.state;
-  json::value items_value = Effective(f);
+  json::value items_value;
   if (s.items_path) {
     auto v = s.items_path->Evaluate(Scope(f, Effective(f)));
     if (!v) return HandleError(f, NoResults(f, *s.items_path));
     items_value = std::move(*v);
+  } else {
+    items_value = Effective(f);
   }
   if (!items_value.is_array()) {
     return HandleError(f, RuntimeError(f, "Map state input must be an array, but was: " +
                                               common::SerializeJson(items_value)));
   }
-  auto settings_error = ResolveMapSettings(f);
-  // AWS has started the Map (and records so) before it reads the tolerated-failure settings,
-  // but not before MaxConcurrency.
-  if (settings_error && settings_error->cause.find("MaxConcurrency") != std::string::npos) {
-    return HandleError(f, *settings_error);
-  }
-  Emit(&f, "MapStateStarted", [&] { return MapStateStartedDetails(items_value.as_array().size(), history_sp); });
+  bool before_start = false;
+  auto settings_error = ResolveMapSettings(f, &before_start);
+  if (settings_error && before_start) return HandleError(f, *settings_error);
+  Emit(&f, "MapStateStarted",
+       [&] { return MapStateStartedDetails(items_value.as_array().size(), history_sp); });
   if (settings_error) return HandleError(f, *settings_error);
   if (s.distributed) Emit(&f, "MapRunStarted", [] { return json::object(); });
   f.items = std::move(items_value.as_array());
@@ -160,7 +166,8 @@ void Execution::Impl::PumpMap(Frame& f) {
     Frame& child = NewFrame(f.id, index, s.iterator.get(), f.vars);
     ++f.running;
     child.last_event_id = f.last_event_id;
-    Emit(&child, "MapIterationStarted", [&] { return MapIterationDetails(s.name, index, history_sp); });
+    Emit(&child, "MapIterationStarted",
+         [&] { return MapIterationDetails(s.name, index, history_sp); });
     child.pending_state = s.iterator->start_at;
     child.pending_input = std::move(input);
     f.children.push_back(child.id);
@@ -186,7 +193,8 @@ void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::val
   if (failure) {
     if (is_map) {
       if (!parent.state->distributed) {
-        Emit(&parent, "MapIterationFailed", [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
+        Emit(&parent, "MapIterationFailed",
+             [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
       }
       ++parent.failures;
       if (failure->error != asl::kStatesRuntime && !ExceedsTolerance(parent)) {
@@ -208,7 +216,8 @@ void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::val
     }
   } else {
     if (is_map && !parent.state->distributed) {
-      Emit(&parent, "MapIterationSucceeded", [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
+      Emit(&parent, "MapIterationSucceeded",
+           [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
     }
     parent.results[slot] = *output;
   }

@@ -33,8 +33,7 @@ void AddResource(json::object& d, const std::string& resource) {
 }  // namespace
 
 json::value MakeHistoryEvent(std::string_view type, std::int64_t id, std::int64_t previous_id,
-                             common::TimeMs at, json::object details,
-                             const json::storage_ptr& sp) {
+                             common::TimeMs at, json::object details, const json::storage_ptr& sp) {
   json::object e(sp);
   e.reserve(5);
   e["timestamp"] = static_cast<double>(at) / 1000.0;

@@ -19,9 +19,12 @@ std::vector<std::string_view> SplitColons(std::string_view s) {
 
 std::string Prefix(ResourceKind kind) {
   switch (kind) {
-    case ResourceKind::kLambda: return "LambdaFunction";
-    case ResourceKind::kActivity: return "Activity";
-    case ResourceKind::kService: break;
+    case ResourceKind::kLambda:
+      return "LambdaFunction";
+    case ResourceKind::kActivity:
+      return "Activity";
+    case ResourceKind::kService:
+      break;
   }
   return "Task";
 }

@@ -105,7 +105,9 @@ void Execution::Impl::EnterState(Frame& f) {
   std::size_t input_size = 0;
   std::string input_text = PayloadText(f.input, &input_size);
   bool too_large = input_size > kMaxPayloadBytes;
-  f.entered_event_id = Emit(&f, EventType(f.state->type, true), [&] { return StateEnteredDetails(f.state->name, std::move(input_text), history_sp); });
+  f.entered_event_id = Emit(&f, EventType(f.state->type, true), [&] {
+    return StateEnteredDetails(f.state->name, std::move(input_text), history_sp);
+  });
   if (too_large) return FrameFailed(f, DataLimit(f));
   ExecuteState(f);
 }
@@ -162,9 +164,8 @@ void Execution::Impl::FinishState(Frame& f, json::value result) {
   if (!assigned.ok()) return HandleError(f, assigned.failure());
   // Without Retry or Catch nothing reads the raw input again: move it instead of copying.
   bool input_needed_later = !s.retry.empty() || !s.catchers.empty();
-  auto with_result =
-      ApplyResultPath(f, s.result_path, input_needed_later ? f.input : std::move(f.input),
-                      std::move(result));
+  auto with_result = ApplyResultPath(
+      f, s.result_path, input_needed_later ? f.input : std::move(f.input), std::move(result));
   if (!with_result.ok()) return HandleError(f, with_result.failure());
   auto out = Filter(f, s.output_path, std::move(with_result).value());
   if (!out.ok()) return HandleError(f, out.failure());
@@ -179,7 +180,9 @@ void Execution::Impl::ExitState(Frame& f, json::value out, json::object assigned
   if (output_size > kMaxPayloadBytes) {
     return caught ? FrameFailed(f, DataLimit(f)) : HandleError(f, DataLimit(f));
   }
-  Emit(&f, EventType(f.state->type, false), [&] { return StateExitedDetails(f.state->name, std::move(output_text), assigned, history_sp); });
+  Emit(&f, EventType(f.state->type, false), [&] {
+    return StateExitedDetails(f.state->name, std::move(output_text), assigned, history_sp);
+  });
   CommitAssign(f, std::move(assigned));
   if (next.empty()) return FrameSucceeded(f, std::move(out));
   Schedule(f, next, std::move(out));
@@ -219,8 +222,9 @@ void Execution::Impl::ExecuteWait(Frame& f) {
   common::TimeMs due = now;
   std::int64_t seconds = 0;
   if (s.seconds) {
+    // The validator bounds the literal to [0, kMaxSeconds].
     if (!common::AsInt64(*s.seconds, &seconds)) seconds = 0;
-    due = now + seconds * 1000;
+    due = now + std::clamp<std::int64_t>(seconds, 0, kMaxSeconds) * 1000;
   } else if (s.seconds_path) {
     auto v = s.seconds_path->Evaluate(Scope(f, Effective(f)));
     if (!v) {
@@ -235,11 +239,12 @@ void Execution::Impl::ExecuteWait(Frame& f) {
                                          "long value: " +
                                              s.seconds_path->text() + " == " + Display(*v)));
     }
-    if (seconds < 0) {
-      return HandleError(f, RuntimeError(f,
-                                         "The SecondsPath parameter references a negative "
-                                         "value: " +
-                                             s.seconds_path->text() + " == " + Display(*v)));
+    if (seconds < 0 || seconds > kMaxSeconds) {
+      return HandleError(
+          f, RuntimeError(f, std::string("The SecondsPath parameter references ") +
+                                 (seconds < 0 ? "a negative value"
+                                              : "a value above " + std::to_string(kMaxSeconds)) +
+                                 ": " + s.seconds_path->text() + " == " + Display(*v)));
     }
     due = now + seconds * 1000;
   } else if (s.timestamp) {
@@ -308,6 +313,7 @@ void Execution::Impl::ExecuteFail(Frame& f) {
 
 // ---- Task ----
 std::optional<std::int64_t> Execution::Impl::ResolveSeconds(Frame& f, const asl::NumberOrPath& n,
+                                                            std::string_view field,
                                                             std::optional<Failure>* error) {
   if (n.literal) {
     std::int64_t v;
@@ -321,9 +327,10 @@ std::optional<std::int64_t> Execution::Impl::ResolveSeconds(Frame& f, const asl:
     return std::nullopt;
   }
   std::int64_t seconds;
-  if (!common::AsInt64(*v, &seconds) || seconds <= 0) {
-    *error = RuntimeError(f, "The value of the field '" + n.path->text() +
-                                 "' must be a positive integer: " + Display(*v));
+  if (!common::AsInt64(*v, &seconds) || seconds <= 0 || seconds > kMaxSeconds) {
+    *error = RuntimeError(f, "The " + std::string(field) + "Path field refers to value \"" +
+                                 Display(*v) + "\" which is not an integer between 1 and " +
+                                 std::to_string(kMaxSeconds) + ": " + n.path->text());
     return std::nullopt;
   }
   return seconds;
@@ -334,16 +341,18 @@ void Execution::Impl::ExecuteTask(Frame& f) {
   f.resource_kind = ClassifyResource(s.resource);
   f.task_token.reset();
   if (IsCallbackResource(s.resource)) f.task_token = random.Uuid4() + random.Uuid4();
-  json::value params = Effective(f);
+  json::value params;
   if (s.parameters) {
     auto r = ApplyTemplate(f, *s.parameters, Effective(f));
     if (!r.ok()) return HandleError(f, r.failure());
     params = std::move(r).value();
+  } else {
+    params = Effective(f);
   }
   std::optional<Failure> error;
-  auto timeout = ResolveSeconds(f, s.timeout_seconds, &error);
+  auto timeout = ResolveSeconds(f, s.timeout_seconds, "TimeoutSeconds", &error);
   if (error) return HandleError(f, *error);
-  auto heartbeat = ResolveSeconds(f, s.heartbeat_seconds, &error);
+  auto heartbeat = ResolveSeconds(f, s.heartbeat_seconds, "HeartbeatSeconds", &error);
   if (error) return HandleError(f, *error);
   json::value credentials;
   if (s.credentials) {
@@ -352,8 +361,10 @@ void Execution::Impl::ExecuteTask(Frame& f) {
     credentials = std::move(r).value();
   }
 
-  Emit(&f, ScheduledEventType(f.resource_kind), [&] { return TaskScheduledDetails(s.resource, params, timeout, heartbeat, history_sp); });
-  Emit(&f, StartedEventType(f.resource_kind), [&] { return TaskStartedDetails(s.resource, history_sp); });
+  Emit(&f, ScheduledEventType(f.resource_kind),
+       [&] { return TaskScheduledDetails(s.resource, params, timeout, heartbeat, history_sp); });
+  Emit(&f, StartedEventType(f.resource_kind),
+       [&] { return TaskStartedDetails(s.resource, history_sp); });
   // The request was delivered; the result comes later (a callback or a job's completion).
   if (f.task_token || s.resource.ends_with(".sync") ||
       s.resource.find(".sync:") != std::string::npos) {
@@ -385,10 +396,12 @@ void Execution::Impl::OnTaskSucceeded(Frame& f, json::value result) {
   std::string result_text = PayloadText(result, &result_size);
   if (result_size > kMaxPayloadBytes) {
     Failure failure = DataLimit(f);
-    Emit(&f, FailedEventType(f.resource_kind), [&] { return TaskFailedDetails(s.resource, failure.error, failure.cause, history_sp); });
+    Emit(&f, FailedEventType(f.resource_kind),
+         [&] { return TaskFailedDetails(s.resource, failure.error, failure.cause, history_sp); });
     return HandleError(f, failure);
   }
-  Emit(&f, SucceededEventType(f.resource_kind), [&] { return TaskSucceededDetails(s.resource, std::move(result_text), history_sp); });
+  Emit(&f, SucceededEventType(f.resource_kind),
+       [&] { return TaskSucceededDetails(s.resource, std::move(result_text), history_sp); });
   if (s.result_selector) {
     auto r = ApplyTemplate(f, *s.result_selector, result);
     if (!r.ok()) return HandleError(f, r.failure());
@@ -402,7 +415,9 @@ void Execution::Impl::OnTaskFailed(Frame& f, Failure failure) {
   if (failure.error == asl::kStatesRuntime) failure = RuntimeError(f, failure.cause);
   bool timed_out =
       failure.error == asl::kStatesTimeout || failure.error == asl::kStatesHeartbeatTimeout;
-  Emit(&f, timed_out ? TimedOutEventType(f.resource_kind) : FailedEventType(f.resource_kind), [&] { return TaskFailedDetails(f.state->resource, failure.error, failure.cause, history_sp); });
+  Emit(&f, timed_out ? TimedOutEventType(f.resource_kind) : FailedEventType(f.resource_kind), [&] {
+    return TaskFailedDetails(f.state->resource, failure.error, failure.cause, history_sp);
+  });
   HandleError(f, std::move(failure));
 }
 

@@ -63,7 +63,7 @@ struct RunTask {
   std::optional<std::string> task_token;  // for .waitForTaskToken integrations
   std::optional<std::int64_t> timeout_seconds;
   std::optional<std::int64_t> heartbeat_seconds;
-  json::value credentials;                // the evaluated Credentials field, or null
+  json::value credentials;  // the evaluated Credentials field, or null
 };
 // Deliver TimerFired{timer_id} at or after `due`.
 struct StartTimer {

@@ -168,6 +168,55 @@ class RunTest(unittest.TestCase):
         waited = events[-1]["timestamp"] - events[0]["timestamp"]
         self.assertAlmostEqual(waited, 86400, delta=1)
 
+    def test_loop_inside_a_distributed_map_ends_at_the_history_limit(self):
+        loop = {"StartAt": "Spin", "States": {
+            "Spin": {"Type": "Pass", "Next": "Again"},
+            "Again": {"Type": "Choice", "Choices": [
+                {"Variable": "$", "IsPresent": True, "Next": "Spin"}], "Default": "Done"},
+            "Done": {"Type": "Succeed"}}}
+        path = self.w.write("dmap.json", machine({"M": {
+            "Type": "Map", "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **loop},
+            "End": True}}, start="M"))
+        r = tactus("run", path, "--input", "[1]", timeout=60)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["status"], "FAILED")
+        self.assertEqual(out["error"], "States.Runtime")
+        self.assertIn("25000 history events", out["cause"])
+
+    def test_run_time_durations_are_bounded(self):
+        wait = self.w.write("wait.json", machine({
+            "W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}, start="W"))
+        r = tactus("run", wait, "--input", json.dumps({"s": 9223372036854775807}))
+        out = json.loads(r.stdout)
+        self.assertEqual(out["error"], "States.Runtime")
+        self.assertIn("SecondsPath parameter references a value above 99999999", out["cause"])
+        task = self.w.write("task.json", machine({"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "TimeoutSecondsPath": "$.t", "End": True}}, start="T"))
+        r = tactus("run", task, "--input", json.dumps({"t": 10**15}))
+        out = json.loads(r.stdout)
+        self.assertEqual(out["error"], "States.Runtime")
+        self.assertIn("TimeoutSecondsPath field refers to value", out["cause"])
+
+    def test_compounding_backoff_is_capped_at_one_year(self):
+        path = self.w.write("retry.json", machine({"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 99999999,
+                       "BackoffRate": 1e300, "MaxAttempts": 3}],
+            "End": True}}, start="T"))
+        mocks = self.w.write("mocks.json", {
+            "StateMachines": {"retry": {"TestCases": {"Fails": {"T": "AlwaysFails"}}}},
+            "MockedResponses": {"AlwaysFails": {"0-3": {"Throw": {"Error": "E", "Cause": "c"}}}}})
+        r = tactus("run", path, "--mock-config", mocks, "--test-case", "Fails",
+                   "--fast-timers", "--history")
+        events = json.loads(r.stdout)["history"]["events"]
+        scheduled = [e["timestamp"] for e in events if e["type"] == "TaskScheduled"]
+        self.assertEqual(len(scheduled), 4)
+        gaps = [b - a for a, b in zip(scheduled, scheduled[1:])]
+        for gap in gaps:
+            self.assertAlmostEqual(gap, 31622400, delta=1)
+
     def test_oversized_input_fails_with_data_limit(self):
         path = self.w.write("pass.json", machine({"A": {"Type": "Pass", "End": True}}))
         big = self.w.write("big.json", json.dumps({"blob": "x" * (256 * 1024)}))
