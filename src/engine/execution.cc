@@ -284,6 +284,7 @@ void Execution::Impl::FrameSucceeded(Frame& f, json::value output) {
   }
   Frame& parent = frames.at(f.parent);
   parent.last_event_id = std::max(parent.last_event_id, f.last_event_id);
+  ReleasePayloads(f);
   ChildDone(parent, f.slot, &output, nullptr);
 }
 
@@ -299,7 +300,17 @@ void Execution::Impl::FrameFailed(Frame& f, Failure failure) {
   }
   Frame& parent = frames.at(f.parent);
   parent.last_event_id = std::max(parent.last_event_id, f.last_event_id);
+  ReleasePayloads(f);
   ChildDone(parent, f.slot, nullptr, &failure);
+}
+
+// A finished branch or iteration stays in `frames` until its Map or Parallel completes (callers
+// up the stack still refer to it); its documents are not needed any more.
+void Execution::Impl::ReleasePayloads(Frame& f) {
+  f.vars = json::object();
+  f.input = nullptr;
+  f.effective = nullptr;
+  f.pending_input = nullptr;
 }
 
 // The execution ended: cancel whatever is still outstanding.

@@ -164,6 +164,7 @@ struct Execution::Impl {
   // Frame and execution ends (execution.cc).
   void FrameSucceeded(Frame& f, json::value output);
   void FrameFailed(Frame& f, asl::Failure failure);
+  void ReleasePayloads(Frame& f);
   void Finish();
   void FailExecution(asl::Failure failure);
 
