@@ -17,6 +17,10 @@ class DispatchingHandler final : public server::RequestHandler {
                            connection.local);
   }
 
+  void OnDisconnect(server::ConnectionContext& connection) override {
+    dispatcher_.OnDisconnect(connection.id);
+  }
+
  private:
   commands::Dispatcher& dispatcher_;
 };
@@ -38,8 +42,8 @@ common::Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const Opti
   store_options.durable = options.durable;
   auto store = storage::Store::Open(options.dbpath, store_options);
   if (!store.ok()) {
-    return common::Status::FailedPrecondition("cannot open the data directory '" +
-                                              options.dbpath + "': " + store.error().message);
+    return common::Status::FailedPrecondition("cannot open the data directory '" + options.dbpath +
+                                              "': " + store.error().message);
   }
   impl->store = std::move(store).value();
   commands::ServerInfo info;

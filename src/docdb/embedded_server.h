@@ -20,7 +20,9 @@ class EmbeddedServer {
     int port = 27017;                 // 0: an ephemeral port; -1: no TCP listener
     std::string unix_path;            // empty: no Unix socket
     bool durable = true;              // synchronous=FULL
-    int worker_threads = 4;
+    // Writers waiting for SQLite's write lock hold a worker each; enough workers keep reads
+    // and pings answering meanwhile.
+    int worker_threads = 16;
   };
 
   // Opens the store and starts listening. Fails when the data directory cannot be used (see

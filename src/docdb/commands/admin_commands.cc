@@ -260,8 +260,8 @@ DbResult<BsonPtr> Stats(CommandContext& ctx, bool collection) {
     auto c = txn.value()->FindCollection(ctx.db, name.value());
     if (!c.ok()) return c.error();
     if (!c.value()) {
-      return MakeError(kNamespaceNotFound, "Collection [" + ctx.db + "." + name.value() +
-                                               "] not found.");
+      return MakeError(kNamespaceNotFound,
+                       "Collection [" + ctx.db + "." + name.value() + "] not found.");
     }
     colls.push_back(std::move(*c.value()));
   } else {

@@ -85,8 +85,8 @@ DbResult<BsonPtr> RenameCollection(CommandContext& ctx) {
     auto coll = txn.FindCollection(from.value().first, from.value().second);
     if (!coll.ok()) return coll.error();
     if (!coll.value()) return MakeError(kNamespaceNotFound, "source namespace does not exist");
-    auto renamed = txn.RenameCollection(*coll.value(), to.value().first, to.value().second,
-                                        drop_target);
+    auto renamed =
+        txn.RenameCollection(*coll.value(), to.value().first, to.value().second, drop_target);
     if (!renamed.ok()) return renamed.error();
     return ReplyBuilder().Finish();
   });
@@ -194,7 +194,8 @@ DbResult<BsonPtr> DropIndexes(CommandContext& ctx) {
   return WithWriteTxn(ctx, [&](storage::Txn& txn) -> DbResult<BsonPtr> {
     auto coll = txn.FindCollection(ctx.db, name.value());
     if (!coll.ok()) return coll.error();
-    if (!coll.value()) return MakeError(kNamespaceNotFound, "ns not found " + ctx.db + "." + name.value());
+    if (!coll.value())
+      return MakeError(kNamespaceNotFound, "ns not found " + ctx.db + "." + name.value());
     auto indexes = txn.ListIndexes(*coll.value());
     if (!indexes.ok()) return indexes.error();
     std::vector<std::string> to_drop;

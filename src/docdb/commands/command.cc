@@ -47,7 +47,8 @@ DbResult<std::string> TargetCollection(const CommandContext& ctx) {
   std::string name = bson_iter_utf8(&it, nullptr);
   if (name.empty() || name.find('\0') != std::string::npos || name[0] == '.' ||
       name.find('$') != std::string::npos) {
-    return MakeError(kInvalidNamespace, "Invalid namespace specified '" + ctx.db + "." + name + "'");
+    return MakeError(kInvalidNamespace,
+                     "Invalid namespace specified '" + ctx.db + "." + name + "'");
   }
   return name;
 }

@@ -32,7 +32,7 @@ struct ServerInfo {
 };
 
 struct CommandContext {
-  std::string db;                 // the request's $db
+  std::string db;  // the request's $db
   const bson_t* command = nullptr;
   std::int64_t connection_id = 0;
   std::string peer;   // the client's address

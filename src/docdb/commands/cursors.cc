@@ -5,7 +5,8 @@ namespace tactus::docdb::commands {
 void CursorManager::TakeBatch(std::deque<BsonPtr>& docs, std::int64_t batch_size,
                               std::vector<BsonPtr>* batch) {
   std::size_t bytes = 0;
-  while (!docs.empty() && (batch_size <= 0 || static_cast<std::int64_t>(batch->size()) < batch_size)) {
+  while (!docs.empty() &&
+         (batch_size <= 0 || static_cast<std::int64_t>(batch->size()) < batch_size)) {
     std::size_t len = docs.front()->len;
     if (!batch->empty() && bytes + len > kMaxBatchBytes) break;
     bytes += len;
@@ -26,9 +27,9 @@ std::int64_t CursorManager::Open(const std::string& ns, std::deque<BsonPtr> docs
   return id;
 }
 
-DbResult<Done> CursorManager::Next(std::int64_t id, const std::string& ns,
-                                   std::int64_t batch_size, std::vector<BsonPtr>* batch,
-                                   std::int64_t* id_out, std::int64_t now_ms) {
+DbResult<Done> CursorManager::Next(std::int64_t id, const std::string& ns, std::int64_t batch_size,
+                                   std::vector<BsonPtr>* batch, std::int64_t* id_out,
+                                   std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   ExpireLocked(now_ms);
   auto it = cursors_.find(id);
@@ -36,9 +37,8 @@ DbResult<Done> CursorManager::Next(std::int64_t id, const std::string& ns,
     return MakeError(kCursorNotFound, "cursor id " + std::to_string(id) + " not found");
   }
   if (it->second.ns != ns) {
-    return MakeError(kCursorNotFound, "cursor id " + std::to_string(id) +
-                                          " belongs to namespace " + it->second.ns +
-                                          ", not " + ns);
+    return MakeError(kCursorNotFound, "cursor id " + std::to_string(id) + " belongs to namespace " +
+                                          it->second.ns + ", not " + ns);
   }
   TakeBatch(it->second.docs, batch_size, batch);
   it->second.last_used_ms = now_ms;
@@ -57,6 +57,9 @@ bool CursorManager::Kill(std::int64_t id) {
 }
 
 void CursorManager::ExpireLocked(std::int64_t now_ms) {
+  // A sweep per second at most: cursors are many, requests more.
+  if (now_ms - last_sweep_ms_ < 1000) return;
+  last_sweep_ms_ = now_ms;
   std::erase_if(cursors_, [now_ms](const auto& kv) {
     return now_ms - kv.second.last_used_ms > kCursorTimeoutMs;
   });

@@ -52,6 +52,7 @@ class CursorManager {
 
   std::mutex mu_;
   std::map<std::int64_t, Cursor> cursors_;
+  std::int64_t last_sweep_ms_ = 0;
   std::int64_t next_id_ = 0x5A17000000000000;
 };
 

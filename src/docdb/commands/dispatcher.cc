@@ -14,6 +14,9 @@ std::int64_t NowMs() {
 }
 
 DbError WithLabel(DbError e, const char* label) {
+  for (const auto& l : e.labels) {
+    if (l == label) return e;
+  }
   e.labels.emplace_back(label);
   return e;
 }
@@ -51,8 +54,8 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   sessions_.ExpireIdle(ctx.now_ms);
 
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
-  bool in_transaction = bson_has_field(command, "autocommit") &&
-                        !GetBool(command, "autocommit", true);
+  bool in_transaction =
+      bson_has_field(command, "autocommit") && !GetBool(command, "autocommit", true);
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
@@ -81,20 +84,22 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
     }
     if (txn_number != session->txn_number || session->txn_state != State::kActive) {
       if (!commit && txn_number == session->txn_number) {
-        return MakeError(kNoSuchTransaction, "Transaction " + std::to_string(txn_number) +
-                                                 " has been aborted.");
+        return MakeError(kNoSuchTransaction,
+                         "Transaction " + std::to_string(txn_number) + " has been aborted.");
       }
-      return WithLabel(MakeError(kNoSuchTransaction,
-                                 "Transaction with txnNumber " + std::to_string(txn_number) +
-                                     " has not been started"),
-                       "TransientTransactionError");
+      return WithLabel(
+          MakeError(kNoSuchTransaction, "Transaction with txnNumber " + std::to_string(txn_number) +
+                                            " has not been started"),
+          "TransientTransactionError");
     }
     if (commit) {
       auto committed = session->txn->Commit();
       session->txn.reset();
       if (!committed.ok()) {
         session->txn_state = State::kAborted;
-        return WithLabel(committed.error(), "TransientTransactionError");
+        // A failed COMMIT may or may not have reached the disk: the driver must not assume
+        // either (it retries the commit, not the whole transaction).
+        return WithLabel(committed.error(), "UnknownTransactionCommitResult");
       }
       session->txn_state = State::kCommitted;
     } else {
@@ -126,11 +131,12 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
     session->txn_number = txn_number;
     session->txn_state = State::kActive;
   } else if (txn_number != session->txn_number || session->txn_state != State::kActive) {
-    return WithLabel(MakeError(kNoSuchTransaction,
-                               "Transaction with txnNumber " + std::to_string(txn_number) +
-                                   " has been aborted or was never started"),
-                     "TransientTransactionError");
+    return WithLabel(
+        MakeError(kNoSuchTransaction, "Transaction with txnNumber " + std::to_string(txn_number) +
+                                          " has been aborted or was never started"),
+        "TransientTransactionError");
   }
+  session->connection_id = ctx.connection_id;
   ctx.txn = session->txn.get();
   ctx.session = session.get();
   auto result = spec.run(ctx);

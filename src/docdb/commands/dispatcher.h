@@ -25,6 +25,9 @@ class Dispatcher {
   BsonPtr Run(const std::string& db, const bson_t* command, std::int64_t connection_id,
               const std::string& peer, const std::string& local);
 
+  // A client connection closed: its transactions roll back (see SessionManager).
+  void OnDisconnect(std::int64_t connection_id) { sessions_.AbortTransactionsOf(connection_id); }
+
   const ServerInfo& info() const { return info_; }
 
  private:

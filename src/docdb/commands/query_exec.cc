@@ -115,9 +115,12 @@ std::string IdKey(const bson_t* doc) {
 
 std::string Plan::Describe() const {
   switch (kind) {
-    case Kind::kCollectionScan: return "COLLSCAN";
-    case Kind::kIdScan: return "IDHACK";
-    case Kind::kIndexScan: return "IXSCAN";
+    case Kind::kCollectionScan:
+      return "COLLSCAN";
+    case Kind::kIdScan:
+      return "IDHACK";
+    case Kind::kIndexScan:
+      return "IXSCAN";
   }
   return "COLLSCAN";
 }
@@ -162,7 +165,9 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
     if (!FirstKeyField(index.spec.get(), &field, &descending)) continue;
     storage::KeyRange r;
     bool eq = false;
-    if (filter && BoundsFor(filter, field, &r, &eq)) {
+    // Range bounds on a descending field would need the class-range complemented exactly;
+    // such an index answers equalities only (the matcher keeps results right either way).
+    if (filter && BoundsFor(filter, field, &r, &eq) && (eq || !descending)) {
       Plan p;
       p.kind = Plan::Kind::kIndexScan;
       p.range = WidenToPrefix(r, descending);
@@ -192,9 +197,9 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
 
 DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
                                                const storage::CollectionInfo& coll,
-                                               const query::Matcher& matcher,
-                                               const bson_t* sort, std::int64_t skip,
-                                               std::int64_t limit, Plan* plan_out) {
+                                               const query::Matcher& matcher, const bson_t* sort,
+                                               std::int64_t skip, std::int64_t limit,
+                                               Plan* plan_out) {
   std::optional<query::SortSpec> sort_spec;
   if (sort && !bson_empty(sort)) {
     auto s = query::SortSpec::Compile(sort);
@@ -240,7 +245,8 @@ DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
   if (!in_order) {
     std::vector<std::pair<std::string, std::size_t>> keys;
     keys.reserve(out.size());
-    for (std::size_t i = 0; i < out.size(); ++i) keys.emplace_back(sort_spec->KeyFor(out[i].doc.get()), i);
+    for (std::size_t i = 0; i < out.size(); ++i)
+      keys.emplace_back(sort_spec->KeyFor(out[i].doc.get()), i);
     std::stable_sort(keys.begin(), keys.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<MatchedDoc> sorted;

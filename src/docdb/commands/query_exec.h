@@ -24,7 +24,7 @@ namespace tactus::docdb::commands {
 struct Plan {
   enum class Kind { kCollectionScan, kIdScan, kIndexScan } kind = Kind::kCollectionScan;
   std::shared_ptr<const storage::IndexInfo> index;  // kIndexScan
-  storage::KeyRange range;                  // kIdScan, kIndexScan
+  storage::KeyRange range;                          // kIdScan, kIndexScan
   bool reverse = false;
   bool provides_sort = false;  // candidates come out in the requested sort order
   // For explain: "COLLSCAN", "IXSCAN { a: 1 }", ...
@@ -43,9 +43,9 @@ struct MatchedDoc {
 // Matching documents in sort order (or natural order), after `skip`, at most `limit` (0 = all).
 DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
                                                const storage::CollectionInfo& coll,
-                                               const query::Matcher& matcher,
-                                               const bson_t* sort, std::int64_t skip,
-                                               std::int64_t limit, Plan* plan_out = nullptr);
+                                               const query::Matcher& matcher, const bson_t* sort,
+                                               std::int64_t skip, std::int64_t limit,
+                                               Plan* plan_out = nullptr);
 
 // The key encoding of a document's _id. REQUIRES: doc has an _id.
 std::string IdKey(const bson_t* doc);

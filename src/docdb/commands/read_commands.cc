@@ -1,10 +1,11 @@
 // find, getMore, killCursors, count, distinct, explain.
 #include <deque>
+#include <map>
 
 #include "docdb/commands/cursors.h"
 #include "docdb/commands/query_exec.h"
 #include "docdb/commands/registry.h"
-#include "docdb/query/compare.h"
+#include "docdb/query/key_encoding.h"
 #include "docdb/query/path.h"
 #include "docdb/query/projection.h"
 
@@ -22,14 +23,23 @@ DbResult<Done> DocumentOption(const bson_t* command, const char* field, bson_t* 
   return Done{};
 }
 
+// Counts (skip, limit, batchSize) stay far from int64 overflow when added together.
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
+
 DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, command, field)) return std::int64_t{0};
   if (!BSON_ITER_HOLDS_NUMBER(&it)) return TypeError(field, "long");
   std::int64_t v = bson_iter_as_int64(&it);
+  if (v > kMaxCount) {
+    return MakeError(kBadValue, std::string("BSON field '") + field +
+                                    "' value must be <= " + std::to_string(kMaxCount));
+  }
   if (v < 0) {
-    return MakeError(kBadValue, std::string("BSON field '") + field + "' value must be >= 0, "
-                                "actual value '" + std::to_string(v) + "'");
+    return MakeError(kBadValue, std::string("BSON field '") + field +
+                                    "' value must be >= 0, "
+                                    "actual value '" +
+                                    std::to_string(v) + "'");
   }
   return v;
 }
@@ -42,10 +52,14 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
   bson_t sort;
   if (auto r = DocumentOption(ctx.command, "sort", &sort); !r.ok()) return r.error();
   bson_t projection_doc;
-  if (auto r = DocumentOption(ctx.command, "projection", &projection_doc); !r.ok()) return r.error();
+  if (auto r = DocumentOption(ctx.command, "projection", &projection_doc); !r.ok())
+    return r.error();
   auto skip = NonNegative(ctx.command, "skip");
   if (!skip.ok()) return skip.error();
   auto limit_raw = GetInt64(ctx.command, "limit", 0);
+  if (limit_raw > kMaxCount || limit_raw < -kMaxCount) {
+    return MakeError(kBadValue, "BSON field 'limit' is out of range");
+  }
   bool single_batch = GetBool(ctx.command, "singleBatch", false) || limit_raw < 0;
   std::int64_t limit = limit_raw < 0 ? -limit_raw : limit_raw;
   auto batch_size = NonNegative(ctx.command, "batchSize");
@@ -65,8 +79,7 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
     auto coll = txn.FindCollection(ctx.db, name.value());
     if (!coll.ok()) return coll.error();
     if (coll.value()) {
-      auto matched = FindMatching(txn, *coll.value(), matcher.value(), &sort,
-                                  skip.value(), limit);
+      auto matched = FindMatching(txn, *coll.value(), matcher.value(), &sort, skip.value(), limit);
       if (!matched.ok()) return matched.error();
       for (auto& m : matched.value()) {
         if (projection) {
@@ -78,8 +91,8 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
         }
       }
     }
-    std::int64_t first = bson_has_field(ctx.command, "batchSize") ? batch_size.value()
-                                                                   : kDefaultFirstBatch;
+    std::int64_t first =
+        bson_has_field(ctx.command, "batchSize") ? batch_size.value() : kDefaultFirstBatch;
     std::vector<BsonPtr> batch;
     std::int64_t id = 0;
     if (single_batch) {
@@ -150,6 +163,9 @@ DbResult<BsonPtr> Count(CommandContext& ctx) {
   auto skip = NonNegative(ctx.command, "skip");
   if (!skip.ok()) return skip.error();
   std::int64_t limit = GetInt64(ctx.command, "limit", 0);
+  if (limit > kMaxCount || limit < -kMaxCount) {
+    return MakeError(kBadValue, "BSON field 'limit' is out of range");
+  }
   if (limit < 0) limit = -limit;
   auto matcher = query::Matcher::Compile(&filter);
   if (!matcher.ok()) return matcher.error();
@@ -158,8 +174,8 @@ DbResult<BsonPtr> Count(CommandContext& ctx) {
     auto coll = txn.FindCollection(ctx.db, name.value());
     if (!coll.ok()) return coll.error();
     if (coll.value()) {
-      auto matched = FindMatching(txn, *coll.value(), matcher.value(), nullptr, skip.value(),
-                                  limit);
+      auto matched =
+          FindMatching(txn, *coll.value(), matcher.value(), nullptr, skip.value(), limit);
       if (!matched.ok()) return matched.error();
       n = static_cast<std::int64_t>(matched.value().size());
     }
@@ -182,14 +198,11 @@ DbResult<BsonPtr> Distinct(CommandContext& ctx) {
   auto matcher = query::Matcher::Compile(&filter);
   if (!matcher.ok()) return matcher.error();
   return WithReadTxn(ctx, [&](storage::Txn& txn) -> DbResult<BsonPtr> {
-    std::vector<bson_value_t> values;  // owned copies
+    // Deduplicated by key encoding, whose byte order is MongoDB's comparison order (1 == 1.0).
+    std::map<std::string, bson_value_t> values;  // owned copies
     auto add = [&](const bson_value_t& v) {
-      for (const auto& existing : values) {
-        if (query::CompareValues(existing, v) == 0) return;
-      }
-      bson_value_t copy;
-      bson_value_copy(&v, &copy);
-      values.push_back(copy);
+      auto [it, inserted] = values.try_emplace(query::EncodeKeyValue(v));
+      if (inserted) bson_value_copy(&v, &it->second);
     };
     auto coll = txn.FindCollection(ctx.db, name.value());
     if (!coll.ok()) return coll.error();
@@ -209,9 +222,10 @@ DbResult<BsonPtr> Distinct(CommandContext& ctx) {
     ReplyBuilder r;
     bson_t arr;
     BSON_APPEND_ARRAY_BEGIN(r.body(), "values", &arr);
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      bson_append_value(&arr, std::to_string(i).c_str(), -1, &values[i]);
-      bson_value_destroy(&values[i]);
+    std::size_t i = 0;
+    for (auto& [key, value] : values) {
+      bson_append_value(&arr, std::to_string(i++).c_str(), -1, &value);
+      bson_value_destroy(&value);
     }
     bson_append_array_end(r.body(), &arr);
     return r.Finish();

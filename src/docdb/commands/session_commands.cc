@@ -53,8 +53,9 @@ DbResult<BsonPtr> Ok(CommandContext&) { return ReplyBuilder().Finish(); }
 // commitTransaction and abortTransaction reach the dispatcher's transaction handling, which
 // performs them; here they only need to exist in the table.
 DbResult<BsonPtr> NoTransaction(CommandContext&) {
-  DbError e = MakeError(kNoSuchTransaction, "Given transaction number does not match any "
-                                            "in-progress transactions.");
+  DbError e = MakeError(kNoSuchTransaction,
+                        "Given transaction number does not match any "
+                        "in-progress transactions.");
   e.labels.push_back("TransientTransactionError");
   return e;
 }

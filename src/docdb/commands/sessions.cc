@@ -43,8 +43,16 @@ void SessionManager::ExpireIdle(std::int64_t now_ms) {
   std::vector<std::shared_ptr<SessionState>> idle;
   {
     std::lock_guard lock(mu_);
-    for (auto& [key, s] : sessions_) {
-      if (now_ms - s->last_used_ms > kTransactionLifetimeMs) idle.push_back(s);
+    if (now_ms - last_sweep_ms_ < kSweepIntervalMs) return;
+    last_sweep_ms_ = now_ms;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      std::int64_t idle_ms = now_ms - it->second->last_used_ms;
+      if (idle_ms > kTransactionLifetimeMs) idle.push_back(it->second);
+      if (idle_ms > kSessionTimeoutMs) {
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
   for (auto& s : idle) {
@@ -52,6 +60,21 @@ void SessionManager::ExpireIdle(std::int64_t now_ms) {
     if (!session_lock.owns_lock()) continue;  // in use right now
     if (s->txn_state == SessionState::Txn::kActive) {
       s->txn.reset();
+      s->txn_state = SessionState::Txn::kAborted;
+    }
+  }
+}
+
+void SessionManager::AbortTransactionsOf(std::int64_t connection_id) {
+  std::vector<std::shared_ptr<SessionState>> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [key, s] : sessions_) all.push_back(s);
+  }
+  for (auto& s : all) {
+    std::lock_guard session_lock(s->mu);
+    if (s->txn_state == SessionState::Txn::kActive && s->connection_id == connection_id) {
+      s->txn.reset();  // rolls back
       s->txn_state = SessionState::Txn::kAborted;
     }
   }

@@ -5,7 +5,8 @@
 // taken when the transaction starts with fail-fast: a second transaction that starts while one
 // is open fails at once with WriteConflict + TransientTransactionError, which drivers retry
 // (docs/docdb.md, "Transactions and isolation"). Idle transactions are aborted after
-// kTransactionLifetimeMs so a vanished client cannot hold the lock. Thread-safe.
+// kTransactionLifetimeMs, and at once when the connection that ran their last statement closes,
+// so a vanished client cannot hold the lock. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,7 @@ struct SessionState {
   enum class Txn { kNone, kActive, kCommitted, kAborted } txn_state = Txn::kNone;
   std::unique_ptr<storage::Txn> txn;
   std::int64_t last_used_ms = 0;
+  std::int64_t connection_id = 0;  // the connection of the transaction's last statement
 };
 
 class SessionManager {
@@ -36,11 +38,20 @@ class SessionManager {
   std::shared_ptr<SessionState> Get(const std::string& lsid, std::int64_t now_ms);
   // Ends sessions: their open transactions roll back.
   void End(const std::string& lsid);
-  // Aborts transactions idle longer than kTransactionLifetimeMs.
+  // Aborts transactions idle longer than kTransactionLifetimeMs and forgets sessions idle longer
+  // than kSessionTimeoutMs. Sweeps at most once per kSweepIntervalMs, so calling it on every
+  // command is cheap.
   void ExpireIdle(std::int64_t now_ms);
+  // A client connection closed: transactions it was running roll back at once (the store's
+  // write lock must not wait for their expiry).
+  void AbortTransactionsOf(std::int64_t connection_id);
 
  private:
+  static constexpr std::int64_t kSweepIntervalMs = 1000;
+  static constexpr std::int64_t kSessionTimeoutMs = 30 * 60 * 1000;  // logicalSessionTimeout
+
   std::mutex mu_;
+  std::int64_t last_sweep_ms_ = 0;  // guarded by mu_
   std::map<std::string, std::shared_ptr<SessionState>> sessions_;
 };
 

@@ -5,12 +5,21 @@
 #include "docdb/commands/registry.h"
 #include "docdb/query/projection.h"
 #include "docdb/update/update.h"
+#include "docdb/wire/bson_check.h"
 
 namespace tactus::docdb::commands {
 namespace {
 
 inline constexpr std::size_t kMaxWriteBatch = 100000;
 inline constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
+// MongoDB's limit on stored documents (commands may nest deeper, up to the wire's limit).
+inline constexpr int kMaxStoredDepth = 100;
+
+// A user-level error of one statement (reported in writeErrors while the others proceed), as
+// opposed to a conflict or a storage failure, after which the whole command must roll back.
+bool IsStatementError(const DbError& e) {
+  return e.code != kWriteConflict && e.code != kInternalError;
+}
 
 struct WriteError {
   std::size_t index;
@@ -82,6 +91,10 @@ DbResult<BsonPtr> PrepareForInsert(const bson_t* doc) {
     return MakeError(kLocation10334, "object to insert too large. size in bytes: " +
                                          std::to_string(doc->len) + ", max size: 16777216");
   }
+  if (!wire::CheckWireBson(bson_get_data(doc), doc->len, kMaxStoredDepth).empty()) {
+    return MakeError(kBadValue, "Document exceeds the maximum nesting depth of " +
+                                    std::to_string(kMaxStoredDepth));
+  }
   BsonPtr out = NewBson();
   bson_iter_t it;
   if (bson_iter_init_find(&it, doc, "_id")) {
@@ -133,14 +146,13 @@ DbResult<BsonPtr> Insert(CommandContext& ctx) {
       bson_t doc;
       docs.value()[i].View(&doc);
       auto prepared = PrepareForInsert(&doc);
-      DbResult<Done> inserted =
-          prepared.ok() ? txn.Insert(coll.value(), prepared.value().get())
-                        : DbResult<Done>(prepared.error());
+      DbResult<Done> inserted = prepared.ok() ? txn.Insert(coll.value(), prepared.value().get())
+                                              : DbResult<Done>(prepared.error());
       if (inserted.ok()) {
         ++n;
         continue;
       }
-      if (inserted.error().code == kWriteConflict) return inserted.error();
+      if (!IsStatementError(inserted.error())) return inserted.error();
       errors.push_back({i, inserted.error()});
       if (ordered) break;
     }
@@ -192,9 +204,9 @@ DbResult<UpdateOutcome> RunUpdate(CommandContext& ctx, storage::Txn& txn,
     auto updated = compiled.value().Apply(m.doc.get(), Positional(m.details), false, ctx.now_ms);
     if (!updated.ok()) return updated.error();
     ++out.matched;
-    bool changed = updated.value()->len != m.doc->len ||
-                   memcmp(bson_get_data(updated.value().get()), bson_get_data(m.doc.get()),
-                          m.doc->len) != 0;
+    bool changed =
+        updated.value()->len != m.doc->len ||
+        memcmp(bson_get_data(updated.value().get()), bson_get_data(m.doc.get()), m.doc->len) != 0;
     if (changed) {
       if (updated.value()->len > kMaxDocumentBytes) {
         return MakeError(kLocation10334, "Resulting document after update is larger than 16777216");
@@ -209,8 +221,8 @@ DbResult<UpdateOutcome> RunUpdate(CommandContext& ctx, storage::Txn& txn,
   if (out.matched == 0 && upsert) {
     auto seed = update::UpsertSeed(q);
     if (!seed.ok()) return seed.error();
-    DbResult<BsonPtr> doc = compiled.value().Apply(seed.value().get(), std::nullopt, true,
-                                                   ctx.now_ms);
+    DbResult<BsonPtr> doc =
+        compiled.value().Apply(seed.value().get(), std::nullopt, true, ctx.now_ms);
     if (!doc.ok()) return doc.error();
     if (compiled.value().is_replacement()) {
       // The replacement keeps the query's _id when it has none of its own.
@@ -258,8 +270,9 @@ DbResult<BsonPtr> Update(CommandContext& ctx) {
       if (!GetDocument(&st, "q", &q)) {
         outcome = TypeError("q", "object");
       } else if (!bson_iter_init_find(&u, &st, "u")) {
-        outcome = MakeError(kFailedToParse, "BSON field 'update.updates.u' is missing but a "
-                                            "required field");
+        outcome = MakeError(kFailedToParse,
+                            "BSON field 'update.updates.u' is missing but a "
+                            "required field");
       } else {
         bool has_filters = GetArray(&st, "arrayFilters", &filters);
         outcome = RunUpdate(ctx, txn, coll.value(), &q, *bson_iter_value(&u),
@@ -267,7 +280,7 @@ DbResult<BsonPtr> Update(CommandContext& ctx) {
                             GetBool(&st, "upsert", false), nullptr);
       }
       if (!outcome.ok()) {
-        if (outcome.error().code == kWriteConflict) return outcome.error();
+        if (!IsStatementError(outcome.error())) return outcome.error();
         errors.push_back({i, outcome.error()});
         if (ordered) break;
         continue;
@@ -326,8 +339,8 @@ DbResult<BsonPtr> Delete(CommandContext& ctx) {
         if (ordered) break;
         continue;
       }
-      auto matched = FindMatching(txn, *coll.value(), matcher.value(), nullptr, 0,
-                                  limit == 1 ? 1 : 0);
+      auto matched =
+          FindMatching(txn, *coll.value(), matcher.value(), nullptr, 0, limit == 1 ? 1 : 0);
       if (!matched.ok()) return matched.error();
       for (const auto& m : matched.value()) {
         auto deleted = txn.Delete(*coll.value(), m.id_key, m.doc.get());

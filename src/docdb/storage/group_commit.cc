@@ -1,6 +1,9 @@
 // Group commit: concurrent writers share one SQLite transaction and one fsync (docs/docdb.md,
 // "Transactions and isolation"). The first caller to find no leader leads: it takes every queued
 // body, runs each in a SAVEPOINT of one write transaction, commits, and wakes the others.
+#include <sqlite3.h>
+
+#include <exception>
 #include <vector>
 
 #include "docdb/storage/store_internal.h"
@@ -41,17 +44,34 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
     } else {
       Txn::Impl& t = *txn.value()->impl_;
       for (std::size_t i = 0; i < batch.size(); ++i) {
+        // SQLite may have rolled the whole transaction back under a body (a full disk, an I/O
+        // error): then no later savepoint may silently open and commit a new one.
+        if (sqlite3_get_autocommit(t.conn->db())) {
+          for (std::size_t j = i; j < batch.size(); ++j) {
+            results[j] = MakeError(kInternalError,
+                                   "the write transaction was rolled back by "
+                                   "SQLite after a storage error; retry");
+          }
+          break;
+        }
         DbResult<Done> savepoint = t.conn->Exec("SAVEPOINT group_write");
         if (!savepoint.ok()) {
           results[i] = savepoint.error();
           continue;
         }
-        DbResult<Done> r = (*batch[i]->body)(*txn.value());
+        DbResult<Done> r = MakeError(kInternalError, "");
+        try {
+          r = (*batch[i]->body)(*txn.value());
+        } catch (const std::exception& e) {
+          // A body that throws is a bug there; the other writers and the leader role must
+          // not be lost with it.
+          r = MakeError(kInternalError, std::string("a write failed: ") + e.what());
+        }
         if (!r.ok()) {
           (void)t.conn->Exec("ROLLBACK TO group_write");
           t.ForgetIndexes();  // the body's DDL, if any, is gone again
         }
-        (void)t.conn->Exec("RELEASE group_write");
+        if (!sqlite3_get_autocommit(t.conn->db())) (void)t.conn->Exec("RELEASE group_write");
         results[i] = std::move(r);
       }
       DbResult<Done> committed = txn.value()->Commit();
