@@ -3,6 +3,7 @@
 Each test class starts its own `tactus store` on a free loopback port.
 """
 import threading
+import time
 import unittest
 
 import pymongo
@@ -130,6 +131,41 @@ class PymongoTest(unittest.TestCase):
         with self.assertRaises(OperationFailure) as ctx:
             list(self.db.c.find({"a": {"$bogus": 1}}))
         self.assertEqual(ctx.exception.code, 2)
+
+    def test_hostile_counts_are_refused_and_the_server_stays_up(self):
+        self.db.c.insert_one({"a": 1})
+        with self.assertRaises(OperationFailure) as ctx:
+            list(self.db.c.find().skip(2**63 - 1).limit(1))
+        self.assertEqual(ctx.exception.code, 2)
+        self.assertEqual(self.client.admin.command("ping")["ok"], 1.0)
+
+    def test_descending_index_answers_ranges_like_a_scan(self):
+        c = self.db.names
+        c.insert_many([{"a": ""}, {"a": "b"}, {"a": "z"}, {"a": 5}])
+        c.create_index([("a", -1)])
+        self.assertEqual(sorted(d["a"] for d in c.find({"a": {"$lt": "m"}})), ["", "b"])
+        self.assertEqual([d["a"] for d in c.find({"a": "z"})], ["z"])
+
+    def test_documents_nested_deeper_than_100_are_refused(self):
+        doc = {}
+        inner = doc
+        for _ in range(120):
+            inner["x"] = {}
+            inner = inner["x"]
+        with self.assertRaises(OperationFailure):
+            self.db.deep.insert_one(doc)
+        self.assertEqual(self.db.deep.estimated_document_count(), 0)
+
+    def test_a_vanished_transaction_releases_the_write_lock(self):
+        other = pymongo.MongoClient(self.store.uri)
+        s = other.start_session()
+        s.start_transaction()
+        other[self.db.name].t.insert_one({"_id": "in-flight"}, session=s)
+        other.close()  # the client goes away mid-transaction
+        start = time.time()
+        self.db.t.insert_one({"_id": "after"})
+        self.assertLess(time.time() - start, 3.0)
+        self.assertIsNone(self.db.t.find_one({"_id": "in-flight"}))
 
     def test_collections_and_databases(self):
         self.db.create_collection("one")
