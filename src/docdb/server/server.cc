@@ -37,6 +37,8 @@ namespace {
 
 // Buffers larger than this are released after each request, so idle connections stay small.
 constexpr std::size_t kKeepBufferBytes = 64 * 1024;
+// Message bodies are read in chunks of at most this size (see Connection::ReadBody).
+constexpr std::size_t kReadChunkBytes = 1024 * 1024;
 // A failed accept (EMFILE, ...) is retried after this pause instead of spinning.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 // The soft RLIMIT_NOFILE when the hard limit is unlimited.
@@ -155,14 +157,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto header = wire::ParseHeader(header_.data());
     if (!header.ok()) return Finish();  // unreadable length: nothing sensible to answer
     const auto length = static_cast<std::size_t>(header.value().message_length);
-    message_.resize(length);
+    message_.resize(wire::kHeaderBytes);
     std::memcpy(message_.data(), header_.data(), wire::kHeaderBytes);
-    if (length == wire::kHeaderBytes) return Dispatch();
+    ReadBody(length);
+  }
+
+  // Reads the rest of a message of `length` bytes in chunks, growing the buffer only as bytes
+  // arrive: a header that announces 48 MB and sends nothing costs nothing.
+  void ReadBody(std::size_t length) {
+    const std::size_t have = message_.size();
+    if (have == length) return Dispatch();
+    const std::size_t chunk = std::min(kReadChunkBytes, length - have);
+    message_.resize(have + chunk);
     asio::async_read(
-        socket_, asio::buffer(message_.data() + wire::kHeaderBytes, length - wire::kHeaderBytes),
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+        socket_, asio::buffer(message_.data() + have, chunk),
+        [self = shared_from_this(), length](boost::system::error_code ec, std::size_t) {
           if (ec || self->impl_.stopping_) return self->Finish();
-          self->Dispatch();
+          self->ReadBody(length);
         });
   }
 
