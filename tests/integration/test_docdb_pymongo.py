@@ -5,9 +5,10 @@ Each test class starts its own `tactus store` on a free loopback port.
 import threading
 import time
 import unittest
+import uuid
 
 import pymongo
-from bson import ObjectId
+from bson import Binary, Int64, ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -166,6 +167,21 @@ class PymongoTest(unittest.TestCase):
         self.db.t.insert_one({"_id": "after"})
         self.assertLess(time.time() - start, 3.0)
         self.assertIsNone(self.db.t.find_one({"_id": "in-flight"}))
+
+    def test_a_retried_write_is_applied_once(self):
+        # What a driver sends when it retries a write whose reply it lost: the same lsid and
+        # txnNumber. The store answers with the first reply instead of applying it again.
+        self.db.c.insert_one({"_id": 1, "n": 0})
+        lsid = {"id": Binary(uuid.uuid4().bytes, 4)}
+        cmd = {"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$inc": {"n": 1}}}],
+               "lsid": lsid, "txnNumber": Int64(7)}
+        first = self.db.command(cmd)
+        retry = self.db.command(cmd)
+        self.assertEqual((first["n"], retry["n"]), (1, 1))
+        self.assertEqual(self.db.c.find_one({"_id": 1})["n"], 1)
+        cmd["txnNumber"] = Int64(8)  # the session's next write runs
+        self.db.command(cmd)
+        self.assertEqual(self.db.c.find_one({"_id": 1})["n"], 2)
 
     def test_collections_and_databases(self):
         self.db.create_collection("one")

@@ -46,6 +46,11 @@ struct CommandContext {
   // (commands must not commit it) and its session.
   storage::Txn* txn = nullptr;
   SessionState* session = nullptr;
+  // Set for a retryable write (a write with lsid + txnNumber outside a transaction): the
+  // session key and the write's number. Its reply is recorded with the write, and a retry of
+  // the same write gets that reply without running again.
+  std::string retry_lsid;
+  std::int64_t retry_txn_number = -1;
 };
 
 // Appends `ok: 1.0` last. Commands add their fields to body().
@@ -90,9 +95,22 @@ DbResult<BsonPtr> WithWriteTxn(CommandContext& ctx, Body&& body) {
   if (ctx.txn) return body(*ctx.txn);
   BsonPtr reply;
   auto done = ctx.store->GroupWrite([&](storage::Txn& txn) -> DbResult<Done> {
+    bool retryable = !ctx.retry_lsid.empty();
+    if (retryable) {
+      auto prior = txn.FindRetryableWrite(ctx.retry_lsid, ctx.retry_txn_number);
+      if (!prior.ok()) return prior.error();
+      if (prior.value()) {  // a retry of a write that already happened
+        reply = std::move(prior).value();
+        return Done{};
+      }
+    }
     DbResult<BsonPtr> r = body(txn);
     if (!r.ok()) return r.error();
     reply = std::move(r).value();
+    if (retryable) {
+      auto recorded = txn.RecordRetryableWrite(ctx.retry_lsid, ctx.retry_txn_number, reply.get());
+      if (!recorded.ok()) return recorded.error();
+    }
     return Done{};
   });
   if (!done.ok()) return done.error();

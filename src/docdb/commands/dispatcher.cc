@@ -1,6 +1,7 @@
 #include "docdb/commands/dispatcher.h"
 
 #include <chrono>
+#include <set>
 
 #include "docdb/commands/registry.h"
 
@@ -59,6 +60,13 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
+    static const std::set<std::string, std::less<>> kRetryable = {"insert", "update", "delete",
+                                                                  "findAndModify", "findandmodify"};
+    if (kRetryable.count(name) && bson_has_field(command, "txnNumber")) {
+      ctx.retry_lsid = SessionKey(command);
+      ctx.retry_txn_number = GetInt64(command, "txnNumber", -1);
+      if (ctx.retry_lsid.empty()) ctx.retry_txn_number = -1;
+    }
     result = found->second.run(ctx);
   }
   if (!result.ok()) return ErrorReply(result.error());

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "docdb/bson_util.h"
@@ -191,6 +192,15 @@ class Txn {
   // entries are visited: a sparse or partial index does not cover the whole collection.
   DbResult<Done> ScanIndex(const CollectionInfo& coll, const IndexInfo& index,
                            const KeyRange& range, bool reverse, const Visitor& visit);
+
+  // ---- retryable writes ----
+  // The reply recorded for write `txn_number` of session `lsid`, or nullptr when that is not the
+  // session's last recorded write (drivers only ever retry their latest write).
+  DbResult<BsonPtr> FindRetryableWrite(std::string_view lsid, std::int64_t txn_number);
+  // Records `reply` as the outcome of write `txn_number` of session `lsid`, replacing the
+  // session's previous record. REQUIRES: a write transaction (the write's own).
+  DbResult<Done> RecordRetryableWrite(std::string_view lsid, std::int64_t txn_number,
+                                      const bson_t* reply);
 
   // ---- indexes ----
   // Every index, the _id index first, then in creation order. Specs are normalized (see

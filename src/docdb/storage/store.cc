@@ -35,6 +35,13 @@ CREATE TABLE index_entries (
   PRIMARY KEY (index_id, key, id_key)) WITHOUT ROWID;
 )sql";
 
+// Added to format version 1 after its first data directories were written; created on open
+// when missing, so those directories keep working.
+constexpr const char* kRetryableWritesSql = R"sql(
+CREATE TABLE IF NOT EXISTS retryable_writes (
+  lsid BLOB PRIMARY KEY, txn_number INTEGER NOT NULL, reply BLOB NOT NULL) WITHOUT ROWID;
+)sql";
+
 constexpr std::size_t kMaxIdleConnections = 16;
 
 std::string NowIso8601() {
@@ -99,7 +106,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
         insert.value().BindText(2, value);
         TACTUS_STORAGE_TRY(insert.value().Run());
       }
-      return Done{};
+      return conn->Exec(kRetryableWritesSql);
     }
     DbResult<Stmt> read = conn->Prepare("SELECT value FROM meta WHERE key = 'format_version'");
     if (!read.ok()) return read.error();
@@ -114,7 +121,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
                        "; open it with the Tactus release that wrote it, or export and re-import "
                        "the data");
     }
-    return Done{};
+    return conn->Exec(kRetryableWritesSql);
   };
   DbResult<Done> checked = check();
   if (!checked.ok()) {
