@@ -87,8 +87,10 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
 
   if (name == "commitTransaction" || name == "abortTransaction") {
     bool commit = name == "commitTransaction";
-    if (txn_number == session->txn_number && session->txn_state == State::kCommitted && commit) {
-      return ReplyBuilder().Finish();  // a retried commit
+    if (txn_number == session->txn_number && session->txn_state == State::kCommitted) {
+      if (commit) return ReplyBuilder().Finish();  // a retried commit
+      return MakeError(kTransactionCommitted,
+                       "Transaction " + std::to_string(txn_number) + " has been committed.");
     }
     if (txn_number != session->txn_number || session->txn_state != State::kActive) {
       if (!commit && txn_number == session->txn_number) {

@@ -1,4 +1,5 @@
 // find, getMore, killCursors, count, distinct, explain.
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -173,7 +174,13 @@ DbResult<BsonPtr> Count(CommandContext& ctx) {
     std::int64_t n = 0;
     auto coll = txn.FindCollection(ctx.db, name.value());
     if (!coll.ok()) return coll.error();
-    if (coll.value()) {
+    if (coll.value() && bson_empty(&filter)) {
+      // Counting a whole collection (estimatedDocumentCount) needs no document at all.
+      auto size = txn.CollectionSize(*coll.value());
+      if (!size.ok()) return size.error();
+      n = std::max<std::int64_t>(0, size.value().second - skip.value());
+      if (limit > 0) n = std::min(n, limit);
+    } else if (coll.value()) {
       auto matched =
           FindMatching(txn, *coll.value(), matcher.value(), nullptr, skip.value(), limit);
       if (!matched.ok()) return matched.error();

@@ -333,6 +333,14 @@ DbResult<BsonPtr> Delete(CommandContext& ctx) {
         continue;
       }
       std::int64_t limit = GetInt64(&st, "limit", 0);
+      if (limit != 0 && limit != 1) {
+        errors.push_back({i, MakeError(kFailedToParse,
+                                       "The limit field in delete objects must "
+                                       "be 0 or 1. Got " +
+                                           std::to_string(limit))});
+        if (ordered) break;
+        continue;
+      }
       auto matcher = query::Matcher::Compile(&q);
       if (!matcher.ok()) {
         errors.push_back({i, matcher.error()});

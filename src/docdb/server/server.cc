@@ -366,7 +366,11 @@ void ServerCore::Accept(Acceptor& acceptor) {
     if constexpr (std::is_same_v<Acceptor, tcp::acceptor>) {
       socket.set_option(tcp::no_delay(true), peer_ec);
       peer = remote.address().to_string() + ":" + std::to_string(remote.port());
-      local = tcp_local_;
+      // The address this client actually reached (not a wildcard bind address such as
+      // 0.0.0.0): hello reports it, and drivers that discover the set reconnect to it.
+      const auto reached = socket.local_endpoint(peer_ec);
+      local = peer_ec ? tcp_local_
+                      : reached.address().to_string() + ":" + std::to_string(reached.port());
     } else {
       peer = "unix:" + options_.unix_path;
       local = options_.unix_path;

@@ -159,6 +159,13 @@ DbResult<Request> ParseMsg(const std::uint8_t* data, std::size_t len, Request re
             CheckDocument(data + p, section_end - p,
                           "document in sequence " + Quote(sequence.identifier), &doc_len, &code);
         if (!error.empty()) return MakeError(code, std::move(error));
+        if (sequence.documents.size() == static_cast<std::size_t>(kMaxWriteBatchSize)) {
+          // Refused here, before a 48 MB message of tiny documents becomes millions of views.
+          return MakeError(kInvalidOptions, "OP_MSG document sequence " +
+                                                Quote(sequence.identifier) + " has more than " +
+                                                std::to_string(kMaxWriteBatchSize) +
+                                                " documents (the maximum write batch size)");
+        }
         sequence.documents.push_back({data + p, doc_len});
         p += doc_len;
       }
