@@ -299,21 +299,7 @@ class Parser {
 };
 
 Failure PathNotFound(const JsonPath& path, const PathScope& scope) {
-  const json::value* root = nullptr;
-  switch (path.root()) {
-    case PathRoot::kInput:
-      root = scope.input;
-      break;
-    case PathRoot::kContext:
-      root = scope.context;
-      break;
-    case PathRoot::kVariable:
-      if (scope.variables != nullptr) {
-        auto it = scope.variables->find(path.variable());
-        if (it != scope.variables->end()) root = &it->value();
-      }
-      break;
-  }
+  const json::value* root = path.ResolveRoot(scope);
   return Failure{kStatesRuntime, "The JsonPath argument for the field '" + path.text() +
                                      "' could not be found in the input '" +
                                      (root != nullptr ? common::SerializeJson(*root) : "null") +

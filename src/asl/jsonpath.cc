@@ -155,19 +155,20 @@ std::optional<json::value> JsonPath::Evaluate(const json::value& root) const {
   return json::value(std::move(result));
 }
 
-std::optional<json::value> JsonPath::Evaluate(const PathScope& scope) const {
-  const json::value* root = nullptr;
+const json::value* JsonPath::ResolveRoot(const PathScope& scope) const {
   switch (impl_->root) {
     case PathRoot::kInput:
-      root = scope.input;
-      break;
+      return scope.input;
     case PathRoot::kContext:
-      root = scope.context;
-      break;
+      return scope.context;
     case PathRoot::kVariable:
-      if (scope.variables) root = scope.variables->if_contains(impl_->variable);
-      break;
+      return scope.variables ? scope.variables->if_contains(impl_->variable) : nullptr;
   }
+  return nullptr;
+}
+
+std::optional<json::value> JsonPath::Evaluate(const PathScope& scope) const {
+  const json::value* root = ResolveRoot(scope);
   if (!root) return std::nullopt;
   return Evaluate(*root);
 }

@@ -72,6 +72,10 @@ class JsonPath {
   // Indefinite path: an array of all matches (possibly empty); never nullopt.
   std::optional<json::value> Evaluate(const json::value& root) const;
 
+  // The node "$", "$$" or "$name" stands for in `scope`; nullptr when it is missing (an
+  // undefined variable, a null pointer in the scope).
+  const json::value* ResolveRoot(const PathScope& scope) const;
+
   // Resolves the root through `scope` (input, context or the named variable) and evaluates.
   // nullopt when the root is missing (e.g. an undefined variable) or nothing matched.
   std::optional<json::value> Evaluate(const PathScope& scope) const;
