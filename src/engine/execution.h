@@ -6,7 +6,7 @@
 // history events, and return the actions the runtime must perform. It never reads a clock, never
 // sleeps and never performs I/O; randomness (retry jitter, task tokens, States.UUID) comes from the
 // injected Random. Hence the same definition, info, seed and event sequence always produce the
-// same history and the same result (engine/execution_test.cc replays a recorded run to prove it).
+// same history and the same result (engine/determinism_test.cc replays a recorded run to prove it).
 //
 // History events have exactly the shape of AWS's GetExecutionHistory (`timestamp` in epoch
 // seconds, `type`, `id`, `previousEventId`, `<type>EventDetails`) and AWS's numbering.
@@ -18,8 +18,7 @@
 // Not thread-safe: one thread drives an Execution at a time.
 #pragma once
 
-#include <deque>
-#include <map>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
