@@ -132,8 +132,8 @@ Workflow Load(const std::string& dir, const json::object& entry) {
   }
   std::int64_t entered = CountStatesEntered(check.history);
   if (entered != w.transitions) {
-    Die(w.name + ": manifest says " + std::to_string(w.transitions) +
-        " transitions, history has " + std::to_string(entered) + " StateEntered events");
+    Die(w.name + ": manifest says " + std::to_string(w.transitions) + " transitions, history has " +
+        std::to_string(entered) + " StateEntered events");
   }
   return w;
 }

@@ -36,7 +36,8 @@ std::vector<std::string> HostileInputs() {
   inputs.push_back("\"\xC3\x28\"");
   inputs.push_back("{\"StartAt\":\"\xFF\xFE\",\"States\":{}}");
   inputs.push_back("$.\xC3\x28");
-  inputs.push_back("{\"StartAt\":\"A\",\"StartAt\":\"B\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}");
+  inputs.push_back(
+      "{\"StartAt\":\"A\",\"StartAt\":\"B\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}");
   inputs.push_back("{\"StartAt\":\"A\",\"TimeoutSeconds\":NaN,\"States\":{}}");
   inputs.push_back("[Infinity, -Infinity, NaN]");
   inputs.push_back("States.MathAdd(1e999, -1e999)");

@@ -105,7 +105,8 @@ std::optional<common::TimeMs> AsTimestamp(const json::value& v) {
 }
 
 bool IsOp(ChoiceOp op, ChoiceOp lo, ChoiceOp hi) {
-  return static_cast<int>(op) >= static_cast<int>(lo) && static_cast<int>(op) <= static_cast<int>(hi);
+  return static_cast<int>(op) >= static_cast<int>(lo) &&
+         static_cast<int>(op) <= static_cast<int>(hi);
 }
 
 bool Compare(ChoiceOp op, const json::value& value, const json::value& operand) {
@@ -137,17 +138,29 @@ bool Compare(ChoiceOp op, const json::value& value, const json::value& operand) 
   bool want = operand.is_bool() && operand.get_bool();
   bool is = false;
   switch (op) {
-    case ChoiceOp::kIsNull: is = value.is_null(); break;
-    case ChoiceOp::kIsNumeric: is = common::IsNumber(value); break;
-    case ChoiceOp::kIsString: is = value.is_string(); break;
-    case ChoiceOp::kIsBoolean: is = value.is_bool(); break;
-    case ChoiceOp::kIsTimestamp: is = AsTimestamp(value).has_value(); break;
-    default: break;
+    case ChoiceOp::kIsNull:
+      is = value.is_null();
+      break;
+    case ChoiceOp::kIsNumeric:
+      is = common::IsNumber(value);
+      break;
+    case ChoiceOp::kIsString:
+      is = value.is_string();
+      break;
+    case ChoiceOp::kIsBoolean:
+      is = value.is_bool();
+      break;
+    case ChoiceOp::kIsTimestamp:
+      is = AsTimestamp(value).has_value();
+      break;
+    default:
+      break;
   }
   return is == want;
 }
 
-common::Status ParsePath(const json::value& v, std::string_view field, std::optional<JsonPath>* out) {
+common::Status ParsePath(const json::value& v, std::string_view field,
+                         std::optional<JsonPath>* out) {
   if (!v.is_string()) {
     return common::Status::InvalidArgument("choice field '" + std::string(field) +
                                            "' must be a JSONPath string");

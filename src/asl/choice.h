@@ -24,24 +24,39 @@
 namespace tactus::asl {
 
 enum class ChoiceOp {
-  kStringEquals, kStringLessThan, kStringGreaterThan, kStringLessThanEquals,
-  kStringGreaterThanEquals, kStringMatches,
-  kNumericEquals, kNumericLessThan, kNumericGreaterThan, kNumericLessThanEquals,
+  kStringEquals,
+  kStringLessThan,
+  kStringGreaterThan,
+  kStringLessThanEquals,
+  kStringGreaterThanEquals,
+  kStringMatches,
+  kNumericEquals,
+  kNumericLessThan,
+  kNumericGreaterThan,
+  kNumericLessThanEquals,
   kNumericGreaterThanEquals,
   kBooleanEquals,
-  kTimestampEquals, kTimestampLessThan, kTimestampGreaterThan, kTimestampLessThanEquals,
+  kTimestampEquals,
+  kTimestampLessThan,
+  kTimestampGreaterThan,
+  kTimestampLessThanEquals,
   kTimestampGreaterThanEquals,
-  kIsNull, kIsPresent, kIsNumeric, kIsString, kIsBoolean, kIsTimestamp,
+  kIsNull,
+  kIsPresent,
+  kIsNumeric,
+  kIsString,
+  kIsBoolean,
+  kIsTimestamp,
 };
 
 struct ChoiceRule {
   enum class Kind { kComparison, kAnd, kOr, kNot } kind = Kind::kComparison;
-  std::vector<ChoiceRule> children;   // And/Or: operands; Not: exactly one
+  std::vector<ChoiceRule> children;  // And/Or: operands; Not: exactly one
 
   // kComparison
   std::optional<JsonPath> variable;
   ChoiceOp op = ChoiceOp::kStringEquals;
-  json::value operand;                 // literal operand, when operand_path is empty
+  json::value operand;                   // literal operand, when operand_path is empty
   std::optional<JsonPath> operand_path;  // the *Path forms
 
   // Top-level rules only.

@@ -35,7 +35,7 @@ struct Failure {
 template <typename T>
 class [[nodiscard]] Eval {
  public:
-  Eval(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Eval(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
   Eval(Failure failure) : v_(std::move(failure)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }

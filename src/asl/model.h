@@ -77,10 +77,10 @@ struct State {
 
   FilterPath input_path, output_path;
   ResultPathSpec result_path;
-  std::optional<PayloadTemplate> parameters;       // Parameters (Map: ItemSelector/Parameters)
+  std::optional<PayloadTemplate> parameters;  // Parameters (Map: ItemSelector/Parameters)
   std::optional<PayloadTemplate> result_selector;
   std::optional<PayloadTemplate> assign;
-  std::optional<json::value> result;               // Pass
+  std::optional<json::value> result;  // Pass
 
   // Task
   std::string resource;
@@ -128,7 +128,8 @@ struct StateMachine {
 
 // Validates and compiles a definition. On failure returns InvalidArgument whose message lists
 // the diagnostics ("<code> at <pointer>: <message>", one per line).
-common::Result<std::shared_ptr<const StateMachine>> BuildStateMachine(const json::value& definition);
+common::Result<std::shared_ptr<const StateMachine>> BuildStateMachine(
+    const json::value& definition);
 
 // Parses JSON text, then BuildStateMachine.
 common::Result<std::shared_ptr<const StateMachine>> ParseStateMachine(std::string_view text);

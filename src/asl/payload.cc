@@ -29,7 +29,7 @@ const std::string& DynamicValue::text() const { return impl_->text; }
 bool DynamicValue::IsPath() const { return std::holds_alternative<JsonPath>(impl_->expr); }
 
 Eval<std::optional<json::value>> DynamicValue::Evaluate(const PathScope& scope,
-                                                       common::Random& random) const {
+                                                        common::Random& random) const {
   if (const auto* path = std::get_if<JsonPath>(&impl_->expr)) {
     return std::optional<json::value>(path->Evaluate(scope));
   }
@@ -41,15 +41,15 @@ Eval<std::optional<json::value>> DynamicValue::Evaluate(const PathScope& scope,
 // A compiled template node: a literal, a dynamic value, or an object/array of nodes.
 struct PayloadTemplate::Node {
   struct Field {
-    std::string key;        // output key (".$" stripped for dynamic fields)
-    std::string field;      // the key as written, for error messages
+    std::string key;    // output key (".$" stripped for dynamic fields)
+    std::string field;  // the key as written, for error messages
     std::shared_ptr<const Node> node;
   };
   enum class Kind { kLiteral, kDynamic, kObject, kArray } kind = Kind::kLiteral;
   json::value literal;
   std::optional<DynamicValue> dynamic;
-  std::vector<Field> fields;                         // kObject
-  std::vector<std::shared_ptr<const Node>> items;    // kArray
+  std::vector<Field> fields;                       // kObject
+  std::vector<std::shared_ptr<const Node>> items;  // kArray
 };
 
 namespace {
@@ -90,7 +90,8 @@ common::Result<std::shared_ptr<const Node>> CompileNode(const json::value& v) {
     auto child = std::make_shared<Node>();
     if (key.ends_with(".$")) {
       if (!kv.value().is_string()) {
-        return common::Status::InvalidArgument("field '" + key + "': the value of a field ending in "
+        return common::Status::InvalidArgument("field '" + key +
+                                               "': the value of a field ending in "
                                                "'.$' must be a string holding a JSONPath or an "
                                                "intrinsic function");
       }

@@ -38,7 +38,6 @@ void Report(Diagnostics& out, std::string_view code, std::string location, std::
 std::string Child(std::string_view pointer, std::string_view token);
 std::string Child(std::string_view pointer, std::size_t index);
 
-
 // Reports "<field> must be <wanted>" unless the type matches; returns whether it does.
 bool ExpectString(Diagnostics& out, const json::value& v, const std::string& loc,
                   std::string_view field);

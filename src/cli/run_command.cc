@@ -36,8 +36,8 @@ int Run(const RunArgs& args) {
     return 2;
   }
 
-  std::string name = args.name.empty() ? std::filesystem::path(args.file).stem().string()
-                                       : args.name;
+  std::string name =
+      args.name.empty() ? std::filesystem::path(args.file).stem().string() : args.name;
   common::SystemClock clock;
   common::SystemRandom random;
   std::string execution_name = args.execution_name.empty() ? random.Uuid4() : args.execution_name;
@@ -59,8 +59,8 @@ int Run(const RunArgs& args) {
       std::cerr << "tactus: " << responses.status().message() << "\n";
       return 2;
     }
-    dispatcher = std::make_unique<tasks::MockDispatcher>(name, args.test_case,
-                                                         std::move(responses).value(), unconfigured);
+    dispatcher = std::make_unique<tasks::MockDispatcher>(
+        name, args.test_case, std::move(responses).value(), unconfigured);
   }
   tasks::TaskDispatcher& tasks = dispatcher ? *dispatcher : unconfigured;
 
@@ -97,8 +97,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   static RunArgs args;
   cmd->add_option("FILE", args.file, "Definition file (JSON)")->required();
   cmd->add_option("--input", args.input, "Execution input: JSON text, or @FILE");
-  cmd->add_option("--name", args.name,
-                  "State machine name (default: FILE without extension)");
+  cmd->add_option("--name", args.name, "State machine name (default: FILE without extension)");
   cmd->add_option("--execution-name", args.execution_name, "Execution name (default: a UUID)");
   cmd->add_option("--mock-config", args.mock_config,
                   "AWS Step Functions Local MockConfigFile with task responses");

@@ -71,8 +71,8 @@ std::string FormatIso8601(TimeMs t) {
     char buf[48];
     std::snprintf(buf, sizeof(buf), "%lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
                   static_cast<long long>(y), m, d, static_cast<int>(ms_of_day / 3600000),
-                  static_cast<int>(ms_of_day / 60000 % 60),
-                  static_cast<int>(ms_of_day / 1000 % 60), static_cast<int>(ms_of_day % 1000));
+                  static_cast<int>(ms_of_day / 60000 % 60), static_cast<int>(ms_of_day / 1000 % 60),
+                  static_cast<int>(ms_of_day % 1000));
     return buf;
   }
   // Written digit by digit: this runs for every state an execution enters.

@@ -17,14 +17,14 @@ namespace tactus::common {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is malformed or out of range
-  kNotFound,           // a named thing does not exist
-  kAlreadyExists,      // a named thing exists already
-  kFailedPrecondition, // the system is not in a state that allows the operation
-  kResourceExhausted,  // a named limit was exceeded
-  kUnimplemented,      // valid input asking for something Tactus does not do (yet)
-  kIoError,            // the filesystem or the network failed
-  kInternal,           // a bug; carries the details needed to report it
+  kInvalidArgument,     // the caller's input is malformed or out of range
+  kNotFound,            // a named thing does not exist
+  kAlreadyExists,       // a named thing exists already
+  kFailedPrecondition,  // the system is not in a state that allows the operation
+  kResourceExhausted,   // a named limit was exceeded
+  kUnimplemented,       // valid input asking for something Tactus does not do (yet)
+  kIoError,             // the filesystem or the network failed
+  kInternal,            // a bug; carries the details needed to report it
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -35,7 +35,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {StatusCode::kFailedPrecondition, std::move(m)};
@@ -62,7 +64,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }

@@ -15,11 +15,11 @@ namespace tactus::docdb {
 class EmbeddedServer {
  public:
   struct Options {
-    std::string dbpath;               // created if missing
+    std::string dbpath;  // created if missing
     std::string bind_ip = "127.0.0.1";
-    int port = 27017;                 // 0: an ephemeral port; -1: no TCP listener
-    std::string unix_path;            // empty: no Unix socket
-    bool durable = true;              // synchronous=FULL
+    int port = 27017;       // 0: an ephemeral port; -1: no TCP listener
+    std::string unix_path;  // empty: no Unix socket
+    bool durable = true;    // synchronous=FULL
     // Writers waiting for SQLite's write lock hold a worker each; enough workers keep reads
     // and pings answering meanwhile.
     int worker_threads = 16;

@@ -37,9 +37,9 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
   auto perform = [&](std::vector<engine::Action> actions) {
     for (auto& action : actions) {
       if (auto* task = std::get_if<engine::RunTask>(&action)) {
-        tasks::TaskRequest request{task->state_name, task->resource, std::move(task->parameters),
-                                   task->task_token,  task->timeout_seconds,
-                                   task->heartbeat_seconds};
+        tasks::TaskRequest request{
+            task->state_name, task->resource,        std::move(task->parameters),
+            task->task_token, task->timeout_seconds, task->heartbeat_seconds};
         tasks::TaskOutcome outcome = dispatcher_.Invoke(request);
         if (outcome.ok) {
           events.push_back(engine::TaskSucceeded{task->task_id, std::move(outcome.result)});

@@ -113,8 +113,8 @@ Result<std::map<std::string, std::vector<MockResponse>>> MockConfig::TestCase(
   if (!m) {
     std::string names;
     for (const auto& kv : machines) names += (names.empty() ? "" : ", ") + std::string(kv.key());
-    return Status::NotFound("mock config has no state machine '" + machine + "' (it has: " +
-                            names + "); pass --name to choose one");
+    return Status::NotFound("mock config has no state machine '" + machine + "' (it has: " + names +
+                            "); pass --name to choose one");
   }
   const auto& cases = m->as_object().at("TestCases").as_object();
   const auto* tc = cases.if_contains(test_case);
@@ -152,11 +152,11 @@ TaskOutcome MockDispatcher::Invoke(const TaskRequest& request) {
     if (r.is_throw) return TaskOutcome::Failure(r.error, r.cause);
     return TaskOutcome::Success(r.value);
   }
-  return TaskOutcome::Failure(
-      "States.Runtime", "No mocked response for state '" + request.state_name + "' (invocation " +
-                            std::to_string(n) + ") in test case '" + test_case_ +
-                            "' of state machine '" + machine_ +
-                            "'; add one to the mock config file");
+  return TaskOutcome::Failure("States.Runtime", "No mocked response for state '" +
+                                                    request.state_name + "' (invocation " +
+                                                    std::to_string(n) + ") in test case '" +
+                                                    test_case_ + "' of state machine '" + machine_ +
+                                                    "'; add one to the mock config file");
 }
 
 }  // namespace tactus::tasks

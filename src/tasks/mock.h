@@ -25,8 +25,8 @@ namespace tactus::tasks {
 struct MockResponse {
   std::int64_t first = 0, last = 0;  // inclusive invocation range
   bool is_throw = false;
-  json::value value;                 // Return value
-  std::string error, cause;          // Throw
+  json::value value;         // Return value
+  std::string error, cause;  // Throw
 };
 
 class MockConfig {

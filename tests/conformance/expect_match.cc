@@ -27,8 +27,8 @@ bool ExpectMatcher::TokenAccepts(const std::string& token, const std::string& te
   return true;
 }
 
-bool ExpectMatcher::MatchFrom(const std::vector<std::pair<bool, std::string>>& parts,
-                              std::size_t i, const std::string& actual, std::size_t pos) {
+bool ExpectMatcher::MatchFrom(const std::vector<std::pair<bool, std::string>>& parts, std::size_t i,
+                              const std::string& actual, std::size_t pos) {
   if (i == parts.size()) return pos == actual.size();
   const auto& [is_token, text] = parts[i];
   if (!is_token) {
@@ -78,8 +78,8 @@ bool ExpectMatcher::MatchString(const std::string& expected, const std::string& 
 bool ExpectMatcher::MatchValue(const json::value& e, const json::value& a, const std::string& at,
                                std::string* why) {
   auto fail = [&]() {
-    *why = "at " + (at.empty() ? std::string("/") : at) + ": expected " +
-           common::SerializeJson(e) + ", got " + common::SerializeJson(a);
+    *why = "at " + (at.empty() ? std::string("/") : at) + ": expected " + common::SerializeJson(e) +
+           ", got " + common::SerializeJson(a);
     return false;
   };
   if (e.is_string()) {
@@ -122,8 +122,8 @@ bool ExpectMatcher::Match(const json::value& expected, const json::value& actual
 
 bool ExpectMatcher::MatchError(const json::value& expected, const json::value* actual,
                                std::string* why) {
-  bool actual_empty = !actual || actual->is_null() ||
-                      (actual->is_string() && actual->get_string().empty());
+  bool actual_empty =
+      !actual || actual->is_null() || (actual->is_string() && actual->get_string().empty());
   if (expected.is_null()) {
     if (actual_empty) return true;
     *why = "expected none, got " + common::SerializeJson(*actual);
