@@ -5,6 +5,7 @@
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= jsonpath intrinsics definition wire bson_filter command
 
 all: build
 
@@ -51,10 +52,11 @@ bench: deps
 
 fuzz: deps
 	cmake --preset fuzz
-	cmake --build --preset fuzz -j $(JOBS) --target jsonpath_fuzz intrinsics_fuzz definition_fuzz
-	for t in jsonpath intrinsics definition; do \
+	cmake --build --preset fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t && \
 	  build/fuzz/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    -artifact_prefix=build/fuzz/$${t}- \
 	    build/fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
 	done
 
