@@ -186,8 +186,8 @@ TEST(ChoiceRuleTest, WrongTypeIsFalseNeverAnError) {
 }
 
 TEST(ChoiceRuleTest, TimestampWithoutOffsetIsNotATimestamp) {
-  auto is = Evaluate(R"({"Variable": "$.x", "IsTimestamp": true})",
-                     R"({"x": "2024-05-01T10:00:00"})");
+  auto is =
+      Evaluate(R"({"Variable": "$.x", "IsTimestamp": true})", R"({"x": "2024-05-01T10:00:00"})");
   ASSERT_TRUE(is.ok());
   EXPECT_FALSE(is.value());
   auto r = Evaluate(R"({"Variable": "$.x", "TimestampEquals": "2024-05-01T10:00:00Z"})",
@@ -225,7 +225,7 @@ TEST(ChoiceRuleTest, StringMatchesWildcardsAndEscapes) {
       {"abc", "ab", false},
       {"abc", "a*b*c", true},
       {"aXbYc", "a*b*c", true},
-      {"a*c", R"(a\*c)", true},     // "\*" is a literal star
+      {"a*c", R"(a\*c)", true},  // "\*" is a literal star
       {"abc", R"(a\*c)", false},
       {R"(a\c)", R"(a\\c)", true},  // "\\" is a literal backslash
       {R"(a\bc)", R"(a\\*)", true},
@@ -246,13 +246,17 @@ TEST(ChoiceRuleTest, StringMatchesWildcardsAndEscapes) {
 TEST(ChoiceRuleTest, AndOrNotCombine) {
   ExpectCases({
       {R"({"And": [{"Variable": "$.n", "NumericEquals": 5},
-                   {"Variable": "$.s", "StringEquals": "banana"}]})", true},
+                   {"Variable": "$.s", "StringEquals": "banana"}]})",
+       true},
       {R"({"And": [{"Variable": "$.n", "NumericEquals": 5},
-                   {"Variable": "$.s", "StringEquals": "kiwi"}]})", false},
+                   {"Variable": "$.s", "StringEquals": "kiwi"}]})",
+       false},
       {R"({"Or": [{"Variable": "$.n", "NumericEquals": 0},
-                  {"Variable": "$.s", "StringEquals": "banana"}]})", true},
+                  {"Variable": "$.s", "StringEquals": "banana"}]})",
+       true},
       {R"({"Or": [{"Variable": "$.n", "NumericEquals": 0},
-                  {"Variable": "$.s", "StringEquals": "kiwi"}]})", false},
+                  {"Variable": "$.s", "StringEquals": "kiwi"}]})",
+       false},
       {R"({"Not": {"Variable": "$.n", "NumericEquals": 0}})", true},
       {R"({"Not": {"Variable": "$.n", "NumericEquals": 5}})", false},
       {R"({"Not": {"And": [{"Variable": "$.b", "BooleanEquals": true},
@@ -265,9 +269,11 @@ TEST(ChoiceRuleTest, AndOrNotCombine) {
 TEST(ChoiceRuleTest, AndOrShortCircuitBeforeAMissingVariable) {
   ExpectCases({
       {R"({"And": [{"Variable": "$.absent", "IsPresent": true},
-                   {"Variable": "$.absent", "StringEquals": "x"}]})", false},
+                   {"Variable": "$.absent", "StringEquals": "x"}]})",
+       false},
       {R"({"Or": [{"Variable": "$.s", "IsPresent": true},
-                  {"Variable": "$.absent", "StringEquals": "x"}]})", true},
+                  {"Variable": "$.absent", "StringEquals": "x"}]})",
+       true},
   });
 }
 

@@ -60,8 +60,7 @@ TEST_F(PayloadTemplateTest, DollarKeysSelectFromInput) {
 }
 
 TEST_F(PayloadTemplateTest, DollarAloneSelectsTheWholeInput) {
-  EXPECT_EQ(Apply(R"({"in.$": "$"})"),
-            "{\"in\":" + common::SerializeJson(input_) + "}");
+  EXPECT_EQ(Apply(R"({"in.$": "$"})"), "{\"in\":" + common::SerializeJson(input_) + "}");
 }
 
 TEST_F(PayloadTemplateTest, DoubleDollarSelectsFromContext) {
@@ -70,8 +69,7 @@ TEST_F(PayloadTemplateTest, DoubleDollarSelectsFromContext) {
 }
 
 TEST_F(PayloadTemplateTest, VariableReferencesSelectFromVariables) {
-  EXPECT_EQ(Apply(R"({"g.$": "$greeting", "limit.$": "$cfg.limit"})"),
-            R"({"g":"hi","limit":5})");
+  EXPECT_EQ(Apply(R"({"g.$": "$greeting", "limit.$": "$cfg.limit"})"), R"({"g":"hi","limit":5})");
 }
 
 TEST_F(PayloadTemplateTest, IntrinsicValuesAreEvaluated) {
@@ -103,8 +101,7 @@ TEST_F(PayloadTemplateTest, MissingPathFailureNamesTheNestedField) {
 
 TEST_F(PayloadTemplateTest, UndefinedVariableFails) {
   std::string out = Apply(R"({"v.$": "$nope"})");
-  EXPECT_EQ(out.rfind("FAIL States.Runtime: The JSONPath '$nope' specified for the field 'v.$'",
-                      0),
+  EXPECT_EQ(out.rfind("FAIL States.Runtime: The JSONPath '$nope' specified for the field 'v.$'", 0),
             0u)
       << out;
 }

@@ -17,11 +17,11 @@ TEST(Iso8601, ParsesOffsetsAndFractions) {
 }
 
 TEST(Iso8601, RejectsWhatAwsRejects) {
-  EXPECT_FALSE(ParseIso8601("2016-12-05 21:29:29Z"));      // no 'T'
-  EXPECT_FALSE(ParseIso8601("2016-12-05T21:29:29"));       // no offset
-  EXPECT_FALSE(ParseIso8601("2016-13-05T21:29:29Z"));      // month 13
+  EXPECT_FALSE(ParseIso8601("2016-12-05 21:29:29Z"));        // no 'T'
+  EXPECT_FALSE(ParseIso8601("2016-12-05T21:29:29"));         // no offset
+  EXPECT_FALSE(ParseIso8601("2016-13-05T21:29:29Z"));        // month 13
   EXPECT_FALSE(ParseIso8601("2026-11-26T22:05:01.000000"));  // no offset
-  EXPECT_FALSE(ParseIso8601("2023-02-29T00:00:00Z"));      // not a leap year
+  EXPECT_FALSE(ParseIso8601("2023-02-29T00:00:00Z"));        // not a leap year
 }
 
 }  // namespace

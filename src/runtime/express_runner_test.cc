@@ -68,7 +68,8 @@ TEST(ExpressRunnerTest, VirtualTimeJumpsOverAnHourLongWait) {
   common::SystemClock clock;
   ExpressRunner runner(dispatcher, clock);
   auto wall_start = std::chrono::steady_clock::now();
-  RunResult result = runner.Run(Machine(kWaitAnHour), Info("{}"), {.virtual_time = true, .seed = 1});
+  RunResult result =
+      runner.Run(Machine(kWaitAnHour), Info("{}"), {.virtual_time = true, .seed = 1});
   auto wall = std::chrono::steady_clock::now() - wall_start;
 
   EXPECT_LT(wall, std::chrono::seconds(5));
@@ -129,8 +130,7 @@ RunResult RunOrders(const std::string& test_case, tasks::TaskDispatcher& fallbac
   tasks::MockDispatcher mocks("Orders", test_case, responses.value(), fallback);
   common::SystemClock clock;
   ExpressRunner runner(mocks, clock);
-  return runner.Run(Machine(kOrders), Info(R"({"order": 1})"),
-                    {.virtual_time = true, .seed = 3});
+  return runner.Run(Machine(kOrders), Info(R"({"order": 1})"), {.virtual_time = true, .seed = 3});
 }
 
 TEST(ExpressRunnerTest, MockedFailuresDriveRetryUntilTheMockedSuccess) {
@@ -177,12 +177,11 @@ TEST(ExpressRunnerTest, UnmockedStateFailsWithStatesRuntime) {
   tasks::MockDispatcher mocks("Orders", "Declined", responses.value(), fallback);
   common::SystemClock clock;
   ExpressRunner runner(mocks, clock);
-  RunResult result = runner.Run(
-      Machine(R"({"StartAt": "Ship", "States": {"Ship": {"Type": "Task",
+  RunResult result = runner.Run(Machine(R"({"StartAt": "Ship", "States": {"Ship": {"Type": "Task",
           "Resource": "arn:aws:states:::lambda:invoke", "End": true,
           "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
           "Caught": {"Type": "Succeed"}}})"),
-      Info("{}"), {.virtual_time = true, .seed = 1});
+                                Info("{}"), {.virtual_time = true, .seed = 1});
   EXPECT_EQ(result.status, engine::ExecutionStatus::kFailed) << "States.Runtime is not caught";
   EXPECT_EQ(result.error, "States.Runtime");
   EXPECT_NE(result.cause.find("no integration is configured"), std::string::npos) << result.cause;
@@ -206,7 +205,8 @@ TEST(ExpressRunnerTest, ResultToJsonShapes) {
   failed.status = engine::ExecutionStatus::kFailed;
   failed.error = "Payment.Declined";
   failed.cause = "no";
-  EXPECT_EQ(S(ResultToJson(failed)), R"({"status":"FAILED","error":"Payment.Declined","cause":"no"})");
+  EXPECT_EQ(S(ResultToJson(failed)),
+            R"({"status":"FAILED","error":"Payment.Declined","cause":"no"})");
 
   RunResult timed_out;
   timed_out.status = engine::ExecutionStatus::kTimedOut;

@@ -153,9 +153,9 @@ TEST(MockConfigTest, MalformedFilesNameTheJsonPointerAtFault) {
 TEST(MockConfigTest, BadResponseKeysAreRefused) {
   for (const char* key : {"x", "-1", "1-", "-", "3-2", "1-2-3", "", "1.5"}) {
     SCOPED_TRACE(key);
-    json::object file{{"StateMachines", json::object()},
-                      {"MockedResponses",
-                       json::object{{"R", json::object{{key, json::object{{"Return", 1}}}}}}}};
+    json::object file{
+        {"StateMachines", json::object()},
+        {"MockedResponses", json::object{{"R", json::object{{key, json::object{{"Return", 1}}}}}}}};
     std::string error = ParseError(common::SerializeJson(file));
     EXPECT_EQ(error, "mock config /MockedResponses/R/" + common::JsonPointerEscape(key) +
                          ": key must be an invocation number or a range 'a-b'");
@@ -170,8 +170,9 @@ TEST(MockConfigTest, PointerTokensAreEscaped) {
 }
 
 TEST(MockConfigTest, LoadReadsAFileAndReportsMissingOrInvalidFiles) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("tactus_mock_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  auto dir =
+      std::filesystem::temp_directory_path() /
+      ("tactus_mock_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   std::filesystem::create_directories(dir);
   auto good = (dir / "good.json").string();
   auto bad = (dir / "bad.json").string();
