@@ -72,6 +72,13 @@ class PymongoTest(unittest.TestCase):
         ids = [d["_id"] for d in c.find().sort("_id", 1).batch_size(37)]
         self.assertEqual(ids, list(range(1000)))
 
+    def test_batch_size_zero_opens_a_cursor_without_documents(self):
+        self.db.z.insert_many([{"_id": i} for i in range(5)])
+        reply = self.db.command("find", "z", batchSize=0)
+        self.assertEqual(reply["cursor"]["firstBatch"], [])
+        self.assertNotEqual(reply["cursor"]["id"], 0)
+        self.assertEqual(len(list(self.db.z.find().batch_size(0))), 5)
+
     def test_unique_index_violation(self):
         c = self.db.users
         c.create_index([("email", 1)], unique=True)

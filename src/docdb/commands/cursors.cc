@@ -17,8 +17,8 @@ void CursorManager::TakeBatch(std::deque<BsonPtr>& docs, std::int64_t batch_size
 
 std::int64_t CursorManager::Open(const std::string& ns, std::deque<BsonPtr> docs,
                                  std::int64_t batch_size, std::vector<BsonPtr>* batch,
-                                 std::int64_t now_ms) {
-  TakeBatch(docs, batch_size, batch);
+                                 std::int64_t now_ms, bool empty_first_batch) {
+  if (!empty_first_batch) TakeBatch(docs, batch_size, batch);
   if (docs.empty()) return 0;
   std::lock_guard lock(mu_);
   ExpireLocked(now_ms);

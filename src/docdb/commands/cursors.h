@@ -25,10 +25,11 @@ inline constexpr std::size_t kMaxBatchBytes = 16 * 1024 * 1024 - 64 * 1024;
 class CursorManager {
  public:
   // Moves up to `batch_size` documents (0 = no count limit; always within kMaxBatchBytes) from
-  // `docs` into `batch`. If documents remain, registers a cursor over them and returns its id;
-  // otherwise 0.
+  // `docs` into `batch`; with `empty_first_batch` (find's batchSize: 0) it moves none. If
+  // documents remain, registers a cursor over them and returns its id; otherwise 0.
   std::int64_t Open(const std::string& ns, std::deque<BsonPtr> docs, std::int64_t batch_size,
-                    std::vector<BsonPtr>* batch, std::int64_t now_ms);
+                    std::vector<BsonPtr>* batch, std::int64_t now_ms,
+                    bool empty_first_batch = false);
 
   // The next batch of cursor `id` over `ns`. CursorNotFound (43) for an unknown, expired or
   // killed cursor, or one of another namespace. *id_out is 0 when the cursor is exhausted.

@@ -92,14 +92,16 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
         }
       }
     }
-    std::int64_t first =
-        bson_has_field(ctx.command, "batchSize") ? batch_size.value() : kDefaultFirstBatch;
+    bool has_batch_size = bson_has_field(ctx.command, "batchSize");
+    std::int64_t first = has_batch_size ? batch_size.value() : kDefaultFirstBatch;
     std::vector<BsonPtr> batch;
     std::int64_t id = 0;
     if (single_batch) {
       CursorManager::TakeBatch(docs, first, &batch);
     } else {
-      id = ctx.cursors->Open(ns, std::move(docs), first, &batch, ctx.now_ms);
+      // batchSize: 0 asks for a cursor and no documents yet (MongoDB's semantics).
+      id = ctx.cursors->Open(ns, std::move(docs), first, &batch, ctx.now_ms,
+                             has_batch_size && first == 0);
     }
     ReplyBuilder r;
     AppendCursorReply(r.body(), ns, "firstBatch", batch, id);
