@@ -66,6 +66,14 @@ class PymongoTest(unittest.TestCase):
         self.assertEqual(sorted(c.distinct("k")), [0, 1, 2])
         self.assertEqual(sorted(c.distinct("_id", {"k": 2})), [2, 5, 8, 11, 14, 17])
 
+    def test_count_command_with_query_skip_and_limit(self):
+        self.db.n.insert_many([{"_id": i, "even": i % 2 == 0} for i in range(10)])
+        self.assertEqual(self.db.command("count", "n", query={"even": True})["n"], 5)
+        self.assertEqual(self.db.command("count", "n", query={"even": True}, skip=2)["n"], 3)
+        self.assertEqual(
+            self.db.command("count", "n", query={"even": True}, skip=1, limit=2)["n"], 2)
+        self.assertEqual(self.db.command("count", "n", skip=8, limit=5)["n"], 2)
+
     def test_cursor_spans_many_batches(self):
         c = self.db.big
         c.insert_many([{"_id": i, "pad": "x" * 100} for i in range(1000)])

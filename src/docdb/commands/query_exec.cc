@@ -195,6 +195,44 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
   return plan;
 }
 
+namespace {
+
+// Runs `plan` and calls `on_match(id_key, doc, details)` for each document the matcher accepts,
+// each document once, until it returns false.
+template <typename OnMatch>
+DbResult<Done> ScanMatching(storage::Txn& txn, const storage::CollectionInfo& coll,
+                            const query::Matcher& matcher, const Plan& plan, OnMatch&& on_match) {
+  std::set<std::string> seen;  // an index scan can meet a multikey document twice
+  std::optional<DbError> error;
+  auto visit = [&](const std::string& id_key, const bson_t* doc) {
+    if (plan.kind == Plan::Kind::kIndexScan && !seen.insert(id_key).second) return true;
+    query::MatchDetails details;
+    auto m = matcher.Matches(doc, &details);
+    if (!m.ok()) {
+      error = m.error();
+      return false;
+    }
+    return !m.value() || on_match(id_key, doc, details);
+  };
+  DbResult<Done> scanned = Done{};
+  switch (plan.kind) {
+    case Plan::Kind::kCollectionScan:
+      scanned = txn.ScanCollection(coll, {}, false, visit);
+      break;
+    case Plan::Kind::kIdScan:
+      scanned = txn.ScanCollection(coll, plan.range, plan.reverse, visit);
+      break;
+    case Plan::Kind::kIndexScan:
+      scanned = txn.ScanIndex(coll, *plan.index, plan.range, plan.reverse, visit);
+      break;
+  }
+  if (!scanned.ok()) return scanned.error();
+  if (error) return *error;
+  return Done{};
+}
+
+}  // namespace
+
 DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
                                                const storage::CollectionInfo& coll,
                                                const query::Matcher& matcher, const bson_t* sort,
@@ -213,40 +251,20 @@ DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
   std::size_t wanted = in_order && limit > 0 ? static_cast<std::size_t>(skip + limit) : 0;
 
   std::vector<MatchedDoc> out;
-  std::set<std::string> seen;  // an index scan can meet a multikey document twice
-  std::optional<DbError> error;
-  auto visit = [&](const std::string& id_key, const bson_t* doc) {
-    if (plan.kind == Plan::Kind::kIndexScan && !seen.insert(id_key).second) return true;
-    query::MatchDetails details;
-    auto m = matcher.Matches(doc, &details);
-    if (!m.ok()) {
-      error = m.error();
-      return false;
-    }
-    if (!m.value()) return true;
-    out.push_back(MatchedDoc{id_key, CopyBson(doc), details});
-    return wanted == 0 || out.size() < wanted;
-  };
-  DbResult<Done> scanned = Done{};
-  switch (plan.kind) {
-    case Plan::Kind::kCollectionScan:
-      scanned = txn.ScanCollection(coll, {}, false, visit);
-      break;
-    case Plan::Kind::kIdScan:
-      scanned = txn.ScanCollection(coll, plan.range, plan.reverse, visit);
-      break;
-    case Plan::Kind::kIndexScan:
-      scanned = txn.ScanIndex(coll, *plan.index, plan.range, plan.reverse, visit);
-      break;
-  }
+  auto scanned = ScanMatching(
+      txn, coll, matcher, plan,
+      [&](const std::string& id_key, const bson_t* doc, const query::MatchDetails& details) {
+        out.push_back(MatchedDoc{id_key, CopyBson(doc), details});
+        return wanted == 0 || out.size() < wanted;
+      });
   if (!scanned.ok()) return scanned.error();
-  if (error) return *error;
 
   if (!in_order) {
     std::vector<std::pair<std::string, std::size_t>> keys;
     keys.reserve(out.size());
-    for (std::size_t i = 0; i < out.size(); ++i)
+    for (std::size_t i = 0; i < out.size(); ++i) {
       keys.emplace_back(sort_spec->KeyFor(out[i].doc.get()), i);
+    }
     std::stable_sort(keys.begin(), keys.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<MatchedDoc> sorted;
@@ -259,6 +277,21 @@ DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
   }
   if (limit > 0 && out.size() > static_cast<std::size_t>(limit)) out.resize(limit);
   return out;
+}
+
+DbResult<std::int64_t> CountMatching(storage::Txn& txn, const storage::CollectionInfo& coll,
+                                     const query::Matcher& matcher, std::int64_t skip,
+                                     std::int64_t limit) {
+  Plan plan = ChoosePlan(txn, coll, matcher.filter(), nullptr);
+  std::int64_t matched = 0;
+  auto scanned = ScanMatching(txn, coll, matcher, plan,
+                              [&](const std::string&, const bson_t*, const query::MatchDetails&) {
+                                ++matched;
+                                return limit == 0 || matched < skip + limit;
+                              });
+  if (!scanned.ok()) return scanned.error();
+  std::int64_t n = std::max<std::int64_t>(0, matched - skip);
+  return limit > 0 ? std::min(n, limit) : n;
 }
 
 }  // namespace tactus::docdb::commands

@@ -47,6 +47,11 @@ DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
                                                std::int64_t skip, std::int64_t limit,
                                                Plan* plan_out = nullptr);
 
+// How many documents match, after `skip`, at most `limit` (0 = all), without copying any.
+DbResult<std::int64_t> CountMatching(storage::Txn& txn, const storage::CollectionInfo& coll,
+                                     const query::Matcher& matcher, std::int64_t skip,
+                                     std::int64_t limit);
+
 // The key encoding of a document's _id. REQUIRES: doc has an _id.
 std::string IdKey(const bson_t* doc);
 

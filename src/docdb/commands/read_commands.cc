@@ -183,10 +183,9 @@ DbResult<BsonPtr> Count(CommandContext& ctx) {
       n = std::max<std::int64_t>(0, size.value().second - skip.value());
       if (limit > 0) n = std::min(n, limit);
     } else if (coll.value()) {
-      auto matched =
-          FindMatching(txn, *coll.value(), matcher.value(), nullptr, skip.value(), limit);
-      if (!matched.ok()) return matched.error();
-      n = static_cast<std::int64_t>(matched.value().size());
+      auto counted = CountMatching(txn, *coll.value(), matcher.value(), skip.value(), limit);
+      if (!counted.ok()) return counted.error();
+      n = counted.value();
     }
     ReplyBuilder r;
     BSON_APPEND_INT64(r.body(), "n", n);
