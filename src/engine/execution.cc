@@ -211,9 +211,19 @@ void Execution::Impl::OnTimer(std::int64_t timer_id) {
 
 // ---- errors ----
 Failure Execution::Impl::RuntimeError(Frame& f, const std::string& what) {
-  return Failure{asl::kStatesRuntime, "An error occurred while executing the state '" +
-                                          f.state->name + "' (entered at the event id #" +
-                                          std::to_string(f.entered_event_id) + "). " + what};
+  std::string cause = "An error occurred while executing the state '" + f.state->name +
+                      "' (entered at the event id #" + std::to_string(f.entered_event_id) + "). " +
+                      what;
+  // Causes quote inputs, which may be 256 KiB: keep them within AWS's cause limit.
+  if (cause.size() > kMaxCauseBytes) {
+    cause.resize(kMaxCauseBytes - 3);
+    while (!cause.empty() && (static_cast<unsigned char>(cause.back()) & 0xC0) == 0x80) {
+      cause.pop_back();  // never cut a UTF-8 sequence in half
+    }
+    if (!cause.empty() && static_cast<unsigned char>(cause.back()) >= 0xC0) cause.pop_back();
+    cause += "...";
+  }
+  return Failure{asl::kStatesRuntime, std::move(cause)};
 }
 
 Failure Execution::Impl::NoResults(Frame& f, const asl::JsonPath& path) {

@@ -32,6 +32,8 @@ inline constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
 // AWS's limit on one execution's history; an execution that reaches it fails with
 // States.Runtime, which also bounds a definition that loops forever.
 inline constexpr std::size_t kMaxHistoryEvents = 25000;
+// AWS's limit on an error cause; longer causes (quoting a large input) are cut with "...".
+inline constexpr std::size_t kMaxCauseBytes = 32768;
 // The longest wait, task timeout or heartbeat a value read at run time (SecondsPath,
 // TimeoutSecondsPath, HeartbeatSecondsPath) may ask for: AWS's bound on the literal fields.
 inline constexpr std::int64_t kMaxSeconds = 99999999;

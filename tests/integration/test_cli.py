@@ -217,6 +217,16 @@ class RunTest(unittest.TestCase):
         for gap in gaps:
             self.assertAlmostEqual(gap, 31622400, delta=1)
 
+    def test_causes_quoting_large_inputs_stay_within_awss_limit(self):
+        path = self.w.write("missing.json", machine({"P": {
+            "Type": "Pass", "Parameters": {"x.$": "$.missing"}, "End": True}}, start="P"))
+        big = self.w.write("big.json", json.dumps({"blob": "\u00e9" * 100000}))
+        out = json.loads(tactus("run", path, "--input", "@" + big).stdout)
+        self.assertEqual(out["error"], "States.Runtime")
+        self.assertLessEqual(len(out["cause"].encode()), 32768)
+        self.assertTrue(out["cause"].endswith("..."))
+        self.assertIn("'$.missing'", out["cause"])
+
     def test_oversized_input_fails_with_data_limit(self):
         path = self.w.write("pass.json", machine({"A": {"Type": "Pass", "End": True}}))
         big = self.w.write("big.json", json.dumps({"blob": "x" * (256 * 1024)}))
