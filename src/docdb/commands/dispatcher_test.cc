@@ -1,0 +1,164 @@
+// The dispatcher on a real store, without a network: command lookup, error replies, cursors,
+// transactions' state machine and retryable writes, as a driver would observe them.
+#include "docdb/commands/dispatcher.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+
+namespace tactus::docdb::commands {
+namespace {
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (std::filesystem::temp_directory_path() / "docdb-dispatch-XXXXXX").string();
+    ASSERT_NE(mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+    storage::Store::Options options;
+    options.durable = false;
+    store_ = std::move(storage::Store::Open(dir_, options)).value();
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, ServerInfo{});
+  }
+  void TearDown() override {
+    dispatcher_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Runs a command given as relaxed Extended JSON and returns the reply.
+  BsonPtr Run(const std::string& json, std::int64_t connection = 1) {
+    bson_error_t error;
+    BsonPtr command(bson_new_from_json(reinterpret_cast<const std::uint8_t*>(json.data()),
+                                       static_cast<ssize_t>(json.size()), &error));
+    EXPECT_TRUE(command) << error.message << " in " << json;
+    return dispatcher_->Run("db", command.get(), connection, "peer", "local");
+  }
+
+  static double Ok(const BsonPtr& reply) {
+    bson_iter_t it;
+    return bson_iter_init_find(&it, reply.get(), "ok") ? bson_iter_as_double(&it) : -1;
+  }
+  static std::int64_t Int(const BsonPtr& reply, const char* dotted) {
+    bson_iter_t it, found;
+    if (!bson_iter_init(&it, reply.get()) || !bson_iter_find_descendant(&it, dotted, &found)) {
+      return -1;
+    }
+    return bson_iter_as_int64(&found);
+  }
+  static std::string Str(const BsonPtr& reply, const char* dotted) {
+    bson_iter_t it, found;
+    if (!bson_iter_init(&it, reply.get()) || !bson_iter_find_descendant(&it, dotted, &found) ||
+        !BSON_ITER_HOLDS_UTF8(&found)) {
+      return "";
+    }
+    return bson_iter_utf8(&found, nullptr);
+  }
+
+  std::string dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+constexpr const char* kLsid =
+    R"("lsid": {"id": {"$binary": {"base64": "AAAAAAAAAAAAAAAAAAAAAA==", "subType": "04"}}})";
+
+TEST_F(DispatcherTest, UnknownCommandIsCommandNotFound) {
+  auto reply = Run(R"({"frobnicate": 1})");
+  EXPECT_EQ(Ok(reply), 0.0);
+  EXPECT_EQ(Int(reply, "code"), 59);
+  EXPECT_EQ(Str(reply, "codeName"), "CommandNotFound");
+}
+
+TEST_F(DispatcherTest, InsertThenFindAcrossBatches) {
+  std::string docs;
+  for (int i = 0; i < 250; ++i)
+    docs += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(i) + "}";
+  EXPECT_EQ(Int(Run(R"({"insert": "c", "documents": [)" + docs + "]}"), "n"), 250);
+  auto first = Run(R"({"find": "c", "sort": {"_id": 1}})");
+  EXPECT_EQ(Ok(first), 1.0);
+  std::int64_t id = Int(first, "cursor.id");
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(Int(first, "cursor.firstBatch.100._id"), 100);  // 101 documents: MongoDB's default
+  EXPECT_EQ(Int(first, "cursor.firstBatch.101._id"), -1);
+  auto more =
+      Run(R"({"getMore": {"$numberLong": ")" + std::to_string(id) + R"("}, "collection": "c"})");
+  EXPECT_EQ(Int(more, "cursor.id"), 0);
+  EXPECT_EQ(Int(more, "cursor.nextBatch.148._id"), 249);
+  auto gone =
+      Run(R"({"getMore": {"$numberLong": ")" + std::to_string(id) + R"("}, "collection": "c"})");
+  EXPECT_EQ(Int(gone, "code"), 43);  // CursorNotFound
+}
+
+TEST_F(DispatcherTest, DuplicateKeyIsAWriteErrorWithKeyPatternAndValue) {
+  Run(R"({"insert": "c", "documents": [{"_id": 1}]})");
+  auto reply = Run(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 2}], "ordered": false})");
+  EXPECT_EQ(Ok(reply), 1.0);
+  EXPECT_EQ(Int(reply, "n"), 1);
+  EXPECT_EQ(Int(reply, "writeErrors.0.code"), 11000);
+  EXPECT_EQ(Int(reply, "writeErrors.0.keyValue._id"), 1);
+}
+
+TEST_F(DispatcherTest, TransactionCommitIsVisibleAndARetriedCommitAnswersOk) {
+  std::string lsid(kLsid);
+  Run(R"({"insert": "c", "documents": [{"_id": 1}], )" + lsid +
+      R"(, "txnNumber": 1, "startTransaction": true, "autocommit": false})");
+  EXPECT_EQ(Int(Run(R"({"count": "c"})"), "n"), 0);  // not visible before the commit
+  auto commit =
+      Run(R"({"commitTransaction": 1, )" + lsid + R"(, "txnNumber": 1, "autocommit": false})");
+  EXPECT_EQ(Ok(commit), 1.0);
+  EXPECT_EQ(Int(Run(R"({"count": "c"})"), "n"), 1);
+  EXPECT_EQ(
+      Ok(Run(R"({"commitTransaction": 1, )" + lsid + R"(, "txnNumber": 1, "autocommit": false})")),
+      1.0);
+  auto abort =
+      Run(R"({"abortTransaction": 1, )" + lsid + R"(, "txnNumber": 1, "autocommit": false})");
+  EXPECT_EQ(Int(abort, "code"), 256);  // TransactionCommitted
+}
+
+TEST_F(DispatcherTest, AbortDiscardsAndUnknownTransactionsAreTransient) {
+  std::string lsid(kLsid);
+  Run(R"({"insert": "c", "documents": [{"_id": 1}], )" + lsid +
+      R"(, "txnNumber": 5, "startTransaction": true, "autocommit": false})");
+  EXPECT_EQ(
+      Ok(Run(R"({"abortTransaction": 1, )" + lsid + R"(, "txnNumber": 5, "autocommit": false})")),
+      1.0);
+  EXPECT_EQ(Int(Run(R"({"count": "c"})"), "n"), 0);
+  auto stray = Run(R"({"insert": "c", "documents": [{"_id": 2}], )" + lsid +
+                   R"(, "txnNumber": 6, "autocommit": false})");
+  EXPECT_EQ(Int(stray, "code"), 251);  // NoSuchTransaction
+  EXPECT_EQ(Str(stray, "errorLabels.0"), "TransientTransactionError");
+  EXPECT_EQ(Str(stray, "errorLabels.1"), "");  // labelled once
+}
+
+TEST_F(DispatcherTest, ATransactionOfAClosedConnectionRollsBack) {
+  std::string lsid(kLsid);
+  Run(R"({"insert": "c", "documents": [{"_id": 1}], )" + lsid +
+          R"(, "txnNumber": 1, "startTransaction": true, "autocommit": false})",
+      /*connection=*/7);
+  dispatcher_->OnDisconnect(7);
+  auto after = Run(R"({"insert": "c", "documents": [{"_id": 2}]})", /*connection=*/8);
+  EXPECT_EQ(Int(after, "n"), 1);  // the write lock was released at once
+  EXPECT_EQ(Int(Run(R"({"count": "c"})"), "n"), 1);
+}
+
+TEST_F(DispatcherTest, ARetriedWriteIsAnsweredNotAppliedAgain) {
+  Run(R"({"insert": "c", "documents": [{"_id": 1, "n": 0}]})");
+  std::string update =
+      R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$inc": {"n": 1}}}], )" +
+      std::string(kLsid) + R"(, "txnNumber": {"$numberLong": "3"}})";
+  EXPECT_EQ(Int(Run(update), "nModified"), 1);
+  EXPECT_EQ(Int(Run(update), "nModified"), 1);  // the recorded reply
+  auto doc = Run(R"({"find": "c", "filter": {"_id": 1}})");
+  EXPECT_EQ(Int(doc, "cursor.firstBatch.0.n"), 1);
+}
+
+TEST_F(DispatcherTest, HostileCountsAreBadValue) {
+  auto reply = Run(R"({"find": "c", "skip": {"$numberLong": "9223372036854775807"}, "limit": 1})");
+  EXPECT_EQ(Int(reply, "code"), 2);
+}
+
+}  // namespace
+}  // namespace tactus::docdb::commands
