@@ -131,7 +131,7 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
                            " on session because a newer transaction has started");
     }
     session->txn.reset();  // an abandoned earlier transaction rolls back
-    auto txn = store_.Begin(storage::TxnMode::kWrite, /*fail_fast=*/true);
+    auto txn = store_.Begin(storage::TxnMode::kSnapshot);
     if (!txn.ok()) {
       session->txn_state = State::kAborted;
       session->txn_number = txn_number;

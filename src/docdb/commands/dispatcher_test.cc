@@ -144,6 +144,21 @@ TEST_F(DispatcherTest, ATransactionOfAClosedConnectionRollsBack) {
   EXPECT_EQ(Int(Run(R"({"count": "c"})"), "n"), 1);
 }
 
+TEST_F(DispatcherTest, ATransactionReadsItsSnapshotAndLosesToAnEarlierCommitter) {
+  std::string lsid(kLsid);
+  Run(R"({"insert": "c", "documents": [{"_id": 1}]})");
+  auto read = Run(R"({"find": "c", )" + lsid +
+                  R"(, "txnNumber": 1, "startTransaction": true, "autocommit": false})");
+  EXPECT_EQ(Int(read, "cursor.firstBatch.0._id"), 1);
+  // Until it writes, the transaction blocks no one.
+  EXPECT_EQ(Int(Run(R"({"insert": "c", "documents": [{"_id": 2}]})", 2), "n"), 1);
+  auto conflict = Run(R"({"insert": "c", "documents": [{"_id": 3}], )" + lsid +
+                      R"(, "txnNumber": 1, "autocommit": false})");
+  EXPECT_EQ(Int(conflict, "code"), 112);  // WriteConflict: _id 2 was committed after its snapshot
+  EXPECT_EQ(Str(conflict, "errorLabels.0"), "TransientTransactionError");
+  EXPECT_EQ(Int(Run(R"({"count": "c"})"), "n"), 2);
+}
+
 TEST_F(DispatcherTest, ARetriedWriteIsAnsweredNotAppliedAgain) {
   Run(R"({"insert": "c", "documents": [{"_id": 1, "n": 0}]})");
   std::string update =

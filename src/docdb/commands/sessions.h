@@ -1,12 +1,12 @@
 // Logical sessions and multi-document transactions (lsid + txnNumber + autocommit: false).
 //
 // A transaction owns one storage Txn from its first statement (startTransaction: true) until
-// commitTransaction or abortTransaction. Transactions write under SQLite's single write lock,
-// taken when the transaction starts with fail-fast: a second transaction that starts while one
-// is open fails at once with WriteConflict + TransientTransactionError, which drivers retry
-// (docs/docdb.md, "Transactions and isolation"). Idle transactions are aborted after
-// kTransactionLifetimeMs, and at once when the connection that ran their last statement closes,
-// so a vanished client cannot hold the lock. Thread-safe.
+// commitTransaction or abortTransaction: a snapshot as of its start (storage::TxnMode::kSnapshot).
+// Its first write takes SQLite's single write lock without waiting; a write that finds the lock
+// held, or data committed since the snapshot, fails with WriteConflict +
+// TransientTransactionError, which drivers retry (docs/docdb.md, "Transactions and isolation").
+// Idle transactions are aborted after kTransactionLifetimeMs, and at once when the connection that
+// ran their last statement closes, so a vanished client cannot hold the lock. Thread-safe.
 #pragma once
 
 #include <cstdint>

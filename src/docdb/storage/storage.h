@@ -71,6 +71,10 @@ std::optional<std::string> IdKeyOf(const bson_t* doc);
 enum class TxnMode {
   kRead,   // a snapshot of the last committed state (SQLite read transaction in WAL mode)
   kWrite,  // takes the write lock at Begin (BEGIN IMMEDIATE); waits up to busy_timeout_ms
+  // A snapshot that may write (multi-document transactions): reads see the state as of Begin;
+  // the first write takes the write lock without waiting, and fails with WriteConflict when
+  // another writer holds it or has committed since the snapshot (first committer wins).
+  kSnapshot,
 };
 
 class Txn;

@@ -226,7 +226,8 @@ DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
   if (!acquired.ok()) return acquired.error();
   std::unique_ptr<Connection> conn = std::move(acquired).value();
   bool write = mode == TxnMode::kWrite;
-  conn->SetBusyTimeout(write && fail_fast ? 0 : impl_->options.busy_timeout_ms);
+  bool wait = mode == TxnMode::kRead || (write && !fail_fast);
+  conn->SetBusyTimeout(wait ? impl_->options.busy_timeout_ms : 0);
   auto begin = [&]() -> DbResult<Done> {
     DbResult<Stmt> stmt = conn->Prepare(write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (!stmt.ok()) return stmt.error();

@@ -49,7 +49,7 @@ DbResult<Done> Txn::Impl::CheckActive() const {
 
 DbResult<Done> Txn::Impl::CheckWritable() const {
   TACTUS_STORAGE_TRY(CheckActive());
-  if (mode != TxnMode::kWrite) {
+  if (mode == TxnMode::kRead) {
     return MakeError(kIllegalOperation, "cannot write in a read-only storage transaction");
   }
   return Done{};

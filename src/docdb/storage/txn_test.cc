@@ -103,6 +103,38 @@ TEST(TxnTest, PlainWritersWaitForTheLockThenGiveUp) {
   EXPECT_TRUE(waiter.get());
 }
 
+TEST(TxnTest, SnapshotWriterLosesToAnEarlierCommitter) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+  auto snapshot = Ok(store->Begin(TxnMode::kSnapshot));
+  EXPECT_EQ(Ok(snapshot->CollectionSize(coll)).second, 0);  // the snapshot is taken
+  {
+    auto plain = Ok(store->Begin(TxnMode::kWrite));
+    Ok(plain->Insert(coll, J(R"({"_id": 1})").get()));
+    Ok(plain->Commit());
+  }
+  auto late = snapshot->Insert(coll, J(R"({"_id": 2})").get());
+  ASSERT_FALSE(late.ok());
+  ExpectWriteConflict(late.error());
+}
+
+TEST(TxnTest, SnapshotTransactionsReadTogetherAndTheFirstWriterWins) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+  auto a = Ok(store->Begin(TxnMode::kSnapshot));
+  auto b = Ok(store->Begin(TxnMode::kSnapshot));
+  EXPECT_EQ(Ok(b->CollectionSize(coll)).second, 0);
+  Ok(a->Insert(coll, J(R"({"_id": 1})").get()));
+  EXPECT_EQ(Ok(b->CollectionSize(coll)).second, 0);  // b still reads its snapshot
+  auto second = b->Insert(coll, J(R"({"_id": 2})").get());
+  ASSERT_FALSE(second.ok());
+  ExpectWriteConflict(second.error());
+  Ok(a->Commit());
+  EXPECT_EQ(Count(store.get(), coll), 1);
+}
+
 TEST(TxnTest, ReadSnapshotIgnoresLaterCommits) {
   TempDir dir;
   auto store = OpenStore(dir.path());
