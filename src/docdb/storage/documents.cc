@@ -71,10 +71,7 @@ DbResult<Done> WriteEntries(Connection* conn, std::int64_t index_id,
   if (!stmt.ok()) return stmt.error();
   Stmt& s = stmt.value();
   for (const std::string& key : keys) {
-    s.Reset();
-    s.BindInt(1, index_id);
-    s.BindBlob(2, key);
-    s.BindBlob(3, id_key);
+    BindEntry(s, index_id, key, id_key);
     TACTUS_STORAGE_TRY(s.Run());
   }
   return Done{};

@@ -88,19 +88,13 @@ DbResult<Done> BuildIndex(Txn* txn, Connection* conn, const CollectionInfo& coll
     for (const std::string& key : keys.value()) {
       if (index.unique) {
         Stmt& s = check.value();
-        s.Reset();
-        s.BindInt(1, index_id);
-        s.BindBlob(2, key);
-        s.BindBlob(3, id_key);
+        BindEntry(s, index_id, key, id_key);
         DbResult<bool> row = s.Step();
         if (!row.ok()) return row.error();
         if (row.value()) return internal::DuplicateKeyError(Namespace(coll), index, doc, key);
       }
       Stmt& s = insert.value();
-      s.Reset();
-      s.BindInt(1, index_id);
-      s.BindBlob(2, key);
-      s.BindBlob(3, id_key);
+      BindEntry(s, index_id, key, id_key);
       TACTUS_STORAGE_TRY(s.Run());
     }
     return Done{};

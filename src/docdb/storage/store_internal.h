@@ -77,6 +77,15 @@ struct Txn::Impl {
 
 inline std::string Namespace(const CollectionInfo& coll) { return coll.db + "." + coll.name; }
 
+// Resets a statement over index_entries and binds (index_id, key, id_key) to ?1, ?2, ?3.
+inline void BindEntry(internal::Stmt& s, std::int64_t index_id, const std::string& key,
+                      const std::string& id_key) {
+  s.Reset();
+  s.BindInt(1, index_id);
+  s.BindBlob(2, key);
+  s.BindBlob(3, id_key);
+}
+
 inline std::string_view BsonBytes(const bson_t* doc) {
   return std::string_view(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
 }
