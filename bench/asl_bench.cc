@@ -16,16 +16,15 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "asl/model.h"
 #include "common/clock.h"
+#include "common/file.h"
 #include "common/json.h"
 #include "engine/types.h"
 #include "runtime/express_runner.h"
@@ -62,11 +61,9 @@ struct Workflow {
 };
 
 bool ReadText(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *out = buffer.str();
+  auto content = common::ReadFile(path);
+  if (!content.ok()) return false;
+  *out = std::move(content).value();
   return true;
 }
 

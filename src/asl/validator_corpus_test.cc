@@ -2,13 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "asl/validator.h"
 #include "asl/validator_test_util.h"
+#include "common/file.h"
 #include "common/json.h"
 
 namespace tactus::asl {
@@ -25,10 +24,9 @@ TEST(ValidatorTest, AcceptsEveryAwsAcceptedDefinition) {
   std::string failures;
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    auto parsed = common::ParseJson(buffer.str());
+    auto text = common::ReadFile(entry.path().string());
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    auto parsed = common::ParseJson(*text);
     ASSERT_TRUE(parsed.ok()) << entry.path() << ": " << parsed.status().ToString();
     const boost::json::object* test_case = parsed->if_object();
     ASSERT_NE(test_case, nullptr) << entry.path();

@@ -1,22 +1,20 @@
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <utility>
 
 #include "asl/validator.h"
 #include "cli/commands.h"
+#include "common/file.h"
 #include "common/json.h"
 
 namespace tactus::cli {
 
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "tactus: cannot read " << path << "\n";
+  auto content = common::ReadFile(path);
+  if (!content.ok()) {
+    std::cerr << "tactus: " << content.status().message() << "\n";
     return false;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
+  *out = std::move(content).value();
   return true;
 }
 

@@ -1,8 +1,8 @@
 #include "tasks/mock.h"
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
+
+#include "common/file.h"
 
 namespace tactus::tasks {
 namespace {
@@ -95,11 +95,9 @@ Result<MockConfig> MockConfig::Parse(const json::value& config) {
 }
 
 Result<MockConfig> MockConfig::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError("cannot read mock config '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto json = common::ParseJson(ss.str());
+  auto text = common::ReadFile(path);
+  if (!text.ok()) return Status::IoError("mock config: " + text.status().message());
+  auto json = common::ParseJson(*text);
   if (!json.ok()) {
     return Status::InvalidArgument("mock config '" + path + "': " + json.status().message());
   }

@@ -13,6 +13,7 @@
 
 #include "asl/model.h"
 #include "common/clock.h"
+#include "common/file.h"
 #include "runtime/express_runner.h"
 #include "tasks/mock.h"
 #include "tasks/unconfigured.h"
@@ -26,13 +27,6 @@ namespace {
 
 // The exit code CTest reads as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
 constexpr int kSkipped = 77;
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The case's mocks (state -> list of responses) in Step Functions Local's MockConfigFile format.
 json::value ToMockConfig(const std::string& machine, const json::object& mocks) {
@@ -214,7 +208,8 @@ int main(int argc, char** argv) {
   int passed = 0, failed = 0, history_compared = 0, history_matched = 0;
   std::vector<std::string> regressions, fixed;
   for (const auto& file : files) {
-    auto parsed = common::ParseJson(ReadAll(file));
+    auto text = common::ReadFile(file.string());
+    auto parsed = text.ok() ? common::ParseJson(*text) : text.status();
     if (!parsed.ok() || !parsed->is_object()) {
       std::cerr << file << ": unreadable case\n";
       regressions.push_back(file.string());
