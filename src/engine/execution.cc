@@ -415,6 +415,11 @@ const std::string& Execution::cause() const { return impl_->cause; }
 const ExecutionInfo& Execution::info() const { return impl_->info; }
 const std::vector<json::value>& Execution::history() const { return impl_->history; }
 
+json::value Execution::ReleaseOutput() {
+  assert(impl_->status != ExecutionStatus::kRunning);
+  return std::move(impl_->output);
+}
+
 std::vector<json::value> Execution::ReleaseHistory() {
   assert(impl_->status != ExecutionStatus::kRunning);
   return std::move(impl_->history);

@@ -77,6 +77,8 @@ class Execution {
   const std::vector<json::value>& history() const;
   // Moves the history out (it is left empty). REQUIRES: status() != kRunning.
   std::vector<json::value> ReleaseHistory();
+  // Moves the output out (output() is null afterwards). REQUIRES: status() != kRunning.
+  json::value ReleaseOutput();
 
   struct Impl;
 

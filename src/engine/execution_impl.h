@@ -212,8 +212,7 @@ struct Execution::Impl {
   void ExecuteMap(Frame& f);
   void PumpMap(Frame& f);
   bool ExceedsTolerance(const Frame& f) const;
-  void ChildDone(Frame& parent, std::size_t slot, const json::value* output,
-                 const asl::Failure* failure);
+  void ChildDone(Frame& parent, std::size_t slot, json::value* output, const asl::Failure* failure);
   void CompleteChildren(Frame& f);
   void AbortChildren(Frame& f);
   std::vector<std::string> EndOfChildren(const Frame& f, bool succeeded);

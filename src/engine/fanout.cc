@@ -185,7 +185,7 @@ bool Execution::Impl::ExceedsTolerance(const Frame& f) const {
   return f.tolerated_percentage && 100.0 * f.failures / f.items.size() > *f.tolerated_percentage;
 }
 
-void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::value* output,
+void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, json::value* output,
                                 const Failure* failure) {
   bool is_map = parent.state->type == StateType::kMap;
   ++parent.finished;
@@ -219,7 +219,7 @@ void Execution::Impl::ChildDone(Frame& parent, std::size_t slot, const json::val
       Emit(&parent, "MapIterationSucceeded",
            [&] { return MapIterationDetails(parent.state->name, slot, history_sp); });
     }
-    parent.results[slot] = *output;
+    parent.results[slot] = std::move(*output);
   }
   std::size_t total = is_map ? parent.items.size() : parent.state->branches.size();
   if (parent.finished == total) return CompleteChildren(parent);

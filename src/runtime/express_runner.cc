@@ -92,7 +92,7 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
 
   RunResult result;
   result.status = execution.status();
-  result.output = execution.output();
+  result.output = execution.ReleaseOutput();
   result.error = execution.error();
   result.cause = execution.cause();
   result.history = execution.ReleaseHistory();
