@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "docdb/server/fake_handler.h"
 #include "docdb/server/server.h"
+#include "docdb/server/server_fixture.h"
 
 namespace tactus::docdb::server {
 namespace {
@@ -28,24 +28,11 @@ std::string EscapeSlashes(const std::string& path) {
   return out;
 }
 
-class MongocTest : public ::testing::Test {
+class MongocTest : public testing::ServerFixture {
  protected:
-  void SetUp() override {
-    char dir_template[] = "/tmp/docdb-mongoc-XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-    socket_path_ = dir_ + "/docdb.sock";
-    Server::Options options;
-    options.port = 0;
-    options.unix_path = socket_path_;
-    server_ = std::make_unique<Server>(options, handler_);
-    auto status = server_->Start();
-    ASSERT_TRUE(status.ok()) << status.ToString();
-  }
   void TearDown() override {
     bson_free(last_reply_);
-    server_.reset();
-    std::filesystem::remove_all(dir_);
+    ServerFixture::TearDown();
   }
 
   // Runs {ping: 1} on admin through a fresh client for `uri`; returns the error message, or ""
@@ -75,9 +62,6 @@ class MongocTest : public ::testing::Test {
     return out;
   }
 
-  testing::FakeHandler handler_;
-  std::string dir_, socket_path_;
-  std::unique_ptr<Server> server_;
   char* last_reply_ = nullptr;
 };
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "docdb/server/fake_handler.h"
+#include "docdb/server/server_fixture.h"
 #include "docdb/server/test_client.h"
 #include "docdb/wire/byte_order.h"
 
@@ -48,26 +49,9 @@ bool Eventually(Pred pred, int timeout_ms = 5000) {
   return pred();
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ServerFixture {
  protected:
-  void SetUp() override {
-    char dir_template[] = "/tmp/docdb-server-XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-    socket_path_ = dir_ + "/docdb.sock";
-    Server::Options options;
-    options.port = 0;
-    options.unix_path = socket_path_;
-    options.worker_threads = 2;
-    server_ = std::make_unique<Server>(options, handler_);
-    auto status = server_->Start();
-    ASSERT_TRUE(status.ok()) << status.ToString();
-    ASSERT_GT(server_->port(), 0);
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  ServerTest() : ServerFixture(/*worker_threads=*/2) {}
 
   // Sends {<name>: 1, $db: "test"} and returns the parsed reply.
   testing::ParsedReply Roundtrip(RawClient& client, const char* name, std::int32_t id,
@@ -78,10 +62,6 @@ class ServerTest : public ::testing::Test {
     EXPECT_TRUE(bytes.has_value());
     return bytes ? ParseReply(*bytes) : testing::ParsedReply{};
   }
-
-  FakeHandler handler_;
-  std::string dir_, socket_path_;
-  std::unique_ptr<Server> server_;
 };
 
 TEST_F(ServerTest, AnswersOpMsgOverTcp) {
