@@ -6,6 +6,22 @@ const char* CodeName(std::int32_t code) {
   switch (code) {
     case kInternalError:
       return "InternalError";
+    case kUserNotFound:
+      return "UserNotFound";
+    case kProtocolError:
+      return "ProtocolError";
+    case kAuthenticationFailed:
+      return "AuthenticationFailed";
+    case kRoleNotFound:
+      return "RoleNotFound";
+    case kCannotCreateIndex:
+      return "CannotCreateIndex";
+    case kRoleAlreadyExists:
+      return "Location51002";
+    case kUserAlreadyExists:
+      return "Location51003";
+    case kMechanismUnavailable:
+      return "MechanismUnavailable";
     case kBadValue:
       return "BadValue";
     case kNoSuchKey:

@@ -18,12 +18,16 @@ enum ErrorCode : std::int32_t {
   kInternalError = 1,
   kBadValue = 2,
   kNoSuchKey = 4,
+  kUserNotFound = 11,
   kFailedToParse = 9,
   kInvalidBSON = 22,
   kUnauthorized = 13,
   kTypeMismatch = 14,
+  kProtocolError = 17,
+  kAuthenticationFailed = 18,
   kIllegalOperation = 20,
   kNamespaceNotFound = 26,
+  kRoleNotFound = 31,
   kIndexNotFound = 27,
   kPathNotViable = 28,
   kConflictingUpdateOperators = 40,
@@ -36,6 +40,7 @@ enum ErrorCode : std::int32_t {
   kDottedFieldName = 57,
   kCommandNotFound = 59,
   kImmutableField = 66,
+  kCannotCreateIndex = 67,
   kInvalidOptions = 72,
   kInvalidNamespace = 73,
   kIndexOptionsConflict = 85,
@@ -49,6 +54,9 @@ enum ErrorCode : std::int32_t {
   kExceededMemoryLimit = 146,
   kLocation10334 = 10334,  // BSONObjectTooLarge
   kDuplicateKey = 11000,
+  kRoleAlreadyExists = 51002,  // MongoDB's Location51002
+  kUserAlreadyExists = 51003,  // MongoDB's Location51003
+  kMechanismUnavailable = 334,
   kRegexMatchLimit = 51091,
 };
 
