@@ -1,5 +1,5 @@
 // The storage engine of docdb: collections, documents and index entries in ONE SQLite database
-// per data directory (docs/docdb.md, "Storage", format version 1).
+// per data directory (docs/docdb.md, "Storage", format version 2).
 //
 // Ownership and threading: a Store is shared by all connections (thread-safe). Each Txn owns one
 // SQLite connection taken from the Store's pool for its lifetime and is used by one thread at a
@@ -22,7 +22,8 @@
 
 namespace tactus::docdb::storage {
 
-inline constexpr int kFormatVersion = 1;
+// Version 2 added the users and roles tables; a version-1 directory is migrated on open.
+inline constexpr int kFormatVersion = 2;
 
 struct CollectionInfo {
   std::int64_t id = 0;
@@ -78,6 +79,9 @@ enum class TxnMode {
 };
 
 class Txn;
+
+// The two tables of authentication records (docs/docdb.md, "Users and authentication").
+enum class AuthTable { kUsers, kRoles };
 
 class Store {
  public:
@@ -205,6 +209,22 @@ class Txn {
   // session's previous record. REQUIRES: a write transaction (the write's own).
   DbResult<Done> RecordRetryableWrite(std::string_view lsid, std::int64_t txn_number,
                                       const bson_t* reply);
+
+  // ---- users and roles (BSON records keyed by (db, name); their shape is commands/'s) ----
+  // The record, or nullptr when there is none.
+  DbResult<BsonPtr> FindAuthRecord(AuthTable table, const std::string& db,
+                                   const std::string& name);
+  // Inserts or replaces the record of (db, name).
+  DbResult<Done> PutAuthRecord(AuthTable table, const std::string& db, const std::string& name,
+                               const bson_t* record);
+  // True when a record was deleted.
+  DbResult<bool> DeleteAuthRecord(AuthTable table, const std::string& db,
+                                  const std::string& name);
+  // Records of `db` (every database when nullopt) in (db, name) order.
+  DbResult<std::vector<BsonPtr>> ListAuthRecords(AuthTable table,
+                                                 const std::optional<std::string>& db);
+  // How many records the table holds (the localhost exception applies while users has none).
+  DbResult<std::int64_t> CountAuthRecords(AuthTable table);
 
   // ---- indexes ----
   // Every index, the _id index first, then in creation order. Specs are normalized (see

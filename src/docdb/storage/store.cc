@@ -15,7 +15,7 @@ namespace {
 using internal::Connection;
 using internal::Stmt;
 
-// The schema of docs/docdb.md, "Storage", format version 1.
+// The schema of docs/docdb.md, "Storage", format version 2 (kUsersAndRolesSql included).
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections (
@@ -40,6 +40,17 @@ CREATE TABLE index_entries (
 constexpr const char* kRetryableWritesSql = R"sql(
 CREATE TABLE IF NOT EXISTS retryable_writes (
   lsid BLOB PRIMARY KEY, txn_number INTEGER NOT NULL, reply BLOB NOT NULL) WITHOUT ROWID;
+)sql";
+
+// Added in format version 2: users and roles, one BSON record per (db, name). Credentials are
+// SCRAM keys only (auth/scram.h); no password is ever stored.
+constexpr const char* kUsersAndRolesSql = R"sql(
+CREATE TABLE users (
+  db TEXT NOT NULL, name TEXT NOT NULL, record BLOB NOT NULL,
+  PRIMARY KEY (db, name)) WITHOUT ROWID;
+CREATE TABLE roles (
+  db TEXT NOT NULL, name TEXT NOT NULL, record BLOB NOT NULL,
+  PRIMARY KEY (db, name)) WITHOUT ROWID;
 )sql";
 
 constexpr std::size_t kMaxIdleConnections = 16;
@@ -96,6 +107,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
     if (!has_meta) {
       if (table_count > 0) return NotDocdb(path, "it has tables but no meta table");
       TACTUS_STORAGE_TRY(conn->Exec(kSchemaSql));
+      TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
       std::string version = std::to_string(kFormatVersion), created = NowIso8601();
       for (const auto& [key, value] :
            {std::pair<const char*, const std::string&>{"format_version", version},
@@ -114,6 +126,13 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
     if (!row.ok()) return row.error();
     if (!row.value()) return NotDocdb(path, "meta has no format_version");
     std::string version(read.value().ColumnText(0));
+    if (version == "1") {
+      // Migration 1 -> 2, in this same transaction: add the users and roles tables. A crash
+      // before COMMIT leaves the file at version 1, and the next open migrates again.
+      TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
+      TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '2' WHERE key = 'format_version'"));
+      version = "2";
+    }
     if (version != std::to_string(kFormatVersion)) {
       return OpenError(path + " has storage format_version " + version +
                        ", but this build of Tactus supports format_version " +
