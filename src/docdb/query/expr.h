@@ -1,27 +1,86 @@
-// The aggregation-expression subset $expr accepts in filters:
-//   comparisons  $eq $ne $gt $gte $lt $lte $cmp  ([a, b]; full BSON order, no type brackets;
-//                a missing value sorts below null and does not equal it)
-//   logic        $and $or (arrays of expressions) $not ([e] or e)
-//   arithmetic   $add $subtract $multiply $divide (int32 widens to int64 and then to double on
-//                overflow; $divide returns a double; date + number and date - date/number as
-//                MongoDB; null or missing operands give null)
-//   values       "$a.b" field paths (over arrays they collect the values, as MongoDB's
-//                aggregation does), "$$ROOT"/"$$CURRENT", $literal, literals, and objects and
-//                arrays of expressions.
+// MongoDB's aggregation expression language, compiled once into a tree and evaluated over
+// libbson values (docs/docdb.md, "Aggregation expressions", lists every operator).
+//
+//   values     literals, "$a.b" field paths (over arrays they collect the values of every
+//              element, as MongoDB's aggregation does), "$$ROOT", "$$CURRENT", "$$NOW" (one
+//              value per command: the ExprScope's now_ms), "$$REMOVE" (a missing value),
+//              "$$var.path" for variables of $let/$map/$filter/$reduce and of aggregate's `let`,
+//              $literal, and objects and arrays of expressions.
+//   families   arithmetic, comparison, boolean, conditional, string, array, set, date (with
+//              Olson time zones, tz.h), type conversion, object; one file each (expr_*.cc).
 // Truthiness: false, null, missing, undefined and numeric zero are false; all else is true.
-// Thread safety: immutable after Parse; Evaluate may run concurrently.
+// Errors carry MongoDB's codes: 168 InvalidPipelineOperator "Unrecognized expression '$foo'",
+// 16020 wrong argument count, 17276 undefined variable, 16554 bad $add operand, ... Parsing
+// deeper than kMaxExprDepth levels is BadValue (2), so evaluation recursion is bounded too.
+// Thread safety: a parsed Expression is immutable; Evaluate may run concurrently with distinct
+// EvalContexts.
 #pragma once
 
 #include <bson/bson.h>
 
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "docdb/error.h"
+#include "docdb/query/value.h"
 
 namespace tactus::docdb::query {
 
 inline constexpr std::int32_t kInvalidPipelineOperator = 168;
 inline constexpr std::int32_t kExpressionArgumentCount = 16020;
+inline constexpr std::int32_t kUndefinedVariable = 17276;
+// Nesting limit of expressions (and of the documents they are written in).
+inline constexpr int kMaxExprDepth = 100;
+
+// Variable slots every scope has.
+inline constexpr int kRootSlot = 0;
+inline constexpr int kCurrentSlot = 1;
+inline constexpr int kNowSlot = 2;
+inline constexpr int kFirstUserSlot = 3;
+
+// Parse-time variables of one command: names in scope and the slot each occupies. Every
+// expression of a command (a whole pipeline, sub-pipelines included) shares one scope, so one
+// EvalContext of slot_count() slots evaluates all of them. Not thread-safe.
+class ExprScope {
+ public:
+  explicit ExprScope(std::int64_t now_ms) : now_ms_(now_ms) {}
+  // Brings `name` into scope in a new slot (shadowing an outer one) and returns the slot.
+  int Define(std::string_view name);
+  // The innermost slot named `name`; -1 when not in scope.
+  int Find(std::string_view name) const;
+  // Removes the `count` most recent definitions from scope (their slots stay allocated).
+  void Pop(int count);
+  int slot_count() const { return next_slot_; }
+  std::int64_t now_ms() const { return now_ms_; }
+
+ private:
+  std::int64_t now_ms_;
+  std::vector<std::pair<std::string, int>> visible_;
+  int next_slot_ = kFirstUserSlot;
+};
+
+// The run-time variables. Cheap to reuse across documents: SetRoot for each.
+class EvalContext {
+ public:
+  EvalContext(int slot_count, std::int64_t now_ms);
+  // Sets $$ROOT and $$CURRENT to `doc` (a view: keep it alive while evaluating).
+  void SetRoot(const bson_value_t& doc);
+  void SetRoot(const bson_t* doc);
+  Value& slot(int i) { return vars_[static_cast<std::size_t>(i)]; }
+  std::int64_t now_ms() const { return now_ms_; }
+
+ private:
+  std::vector<Value> vars_;
+  std::int64_t now_ms_;
+};
+
+// Validates a user variable name as MongoDB does: a lowercase letter or non-ASCII first
+// character, then letters, digits and '_'. FailedToParse (9) naming it otherwise.
+DbResult<Done> ValidateVariableName(std::string_view name);
 
 namespace internal {
 class ExprNode;
@@ -29,20 +88,29 @@ class ExprNode;
 
 class Expression {
  public:
-  // Parses an expression. InvalidPipelineOperator (168) "Unrecognized expression '$foo'",
-  // 16020 "Expression $eq takes exactly 2 arguments. 1 were passed in.", BadValue (2) for
-  // nesting deeper than 100 levels. REQUIRES: `spec` outlives the Expression (it keeps views).
+  // Parses `spec` in `scope`. REQUIRES: `spec` outlives the Expression (literals are views).
+  static DbResult<Expression> Parse(const bson_value_t& spec, ExprScope& scope, int depth = 0);
+  // Parses with a scope of its own whose $$NOW is the current time (filters' $expr).
   static DbResult<Expression> Parse(const bson_value_t& spec, int depth = 0);
 
-  // Evaluates against the document `root` and returns the result's truthiness. Errors: 16554
-  // "$add only supports numeric or date types, not string", 16555 / 16556 / 16609 for
-  // $multiply / $subtract / $divide, BadValue (2) "can't $divide by zero" and for decimal128
-  // arithmetic (not supported).
+  // Evaluates against the variables in `ctx` (SetRoot first). Missing results are
+  // BSON_TYPE_EOD values.
+  DbResult<Value> Evaluate(EvalContext& ctx) const;
+
+  // For a standalone-parsed expression: evaluates against the document `root` and returns the
+  // result's truthiness.
   DbResult<bool> EvaluateTruthy(const bson_value_t& root) const;
 
+  // The path when the expression is a plain "$a.b" field path of $$CURRENT, else nullptr.
+  const std::vector<std::string>* FieldPath() const;
+  // True when the expression is a constant (a literal).
+  bool IsLiteral() const;
+
  private:
-  explicit Expression(std::shared_ptr<const internal::ExprNode> node);
+  Expression(std::shared_ptr<const internal::ExprNode> node, int slots, std::int64_t now_ms);
   std::shared_ptr<const internal::ExprNode> node_;
+  int slots_ = kFirstUserSlot;
+  std::int64_t now_ms_ = 0;
 };
 
 }  // namespace tactus::docdb::query

@@ -53,11 +53,18 @@ TEST(ExprTest, FieldPathsOverArraysCollectValues) {
       M(R"({"$expr": {"$eq": ["$a.b", [1, 2]]}})", R"({"a": [{"b": 1}, {"c": 0}, {"b": 2}]})"));
 }
 
+TEST(ExprTest, NowIsTheTimeOfCompilation) {
+  // A filter's $$NOW is fixed when the filter is compiled (once per command).
+  EXPECT_TRUE(M(R"({"$expr": {"$lt": ["$d", "$$NOW"]}})", R"({"d": {"$date": "2001-01-01T00:00:00Z"}})"));
+  EXPECT_FALSE(M(R"({"$expr": {"$lt": ["$d", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}})",
+                 R"({"d": {"$date": "2999-01-01T00:00:00Z"}})"));
+}
+
 TEST(ExprTest, Errors) {
   EXPECT_EQ(CompileError(R"({"$expr": {"$foo": 1}})").code, kInvalidPipelineOperator);
   EXPECT_EQ(CompileError(R"({"$expr": {"$eq": [1]}})").message,
             "Expression $eq takes exactly 2 arguments. 1 were passed in.");
-  EXPECT_EQ(CompileError(R"({"$expr": "$$NOW"})").code, 17276);
+  EXPECT_EQ(CompileError(R"({"$expr": "$$nope"})").code, 17276);
   EXPECT_EQ(MatchError(R"({"$expr": {"$add": ["$a", 1]}})", R"({"a": "x"})").code, 16554);
   EXPECT_EQ(MatchError(R"({"$expr": {"$divide": [1, "$a"]}})", R"({"a": 0})").message,
             "can't $divide by zero");

@@ -80,6 +80,48 @@ DbResult<Regex> Regex::Compile(std::string_view pattern, std::string_view option
   return Regex(std::move(compiled), std::string(pattern), std::string(options));
 }
 
+namespace {
+DbError MatchFailure(int rc, const std::string& pattern) {
+  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
+    return MakeError(kBadValue,
+                     "Regular expression match exceeded its limits (catastrophic backtracking?); "
+                     "simplify the pattern /" +
+                         pattern + "/");
+  }
+  PCRE2_UCHAR message[256];
+  pcre2_get_error_message(rc, message, sizeof message);
+  return MakeError(kBadValue, std::string("Regular expression match failed: ") +
+                                  reinterpret_cast<const char*>(message));
+}
+}  // namespace
+
+DbResult<std::optional<Regex::Found>> Regex::Find(std::string_view subject,
+                                                  std::size_t start) const {
+  std::unique_ptr<pcre2_match_data, MatchDataDeleter> data(
+      pcre2_match_data_create_from_pattern(compiled_->code.get(), nullptr));
+  int rc = pcre2_match(compiled_->code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()),
+                       subject.size(), start, 0, data.get(), compiled_->context.get());
+  if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL ||
+      (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)) {
+    return std::optional<Found>();
+  }
+  if (rc < 0) return MatchFailure(rc, pattern_);
+  PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.get());
+  std::uint32_t groups = 0;
+  pcre2_pattern_info(compiled_->code.get(), PCRE2_INFO_CAPTURECOUNT, &groups);
+  Found found;
+  found.offset = ov[0];
+  found.length = ov[1] - ov[0];
+  for (std::uint32_t g = 1; g <= groups; ++g) {
+    if (static_cast<int>(g) < rc && ov[2 * g] != PCRE2_UNSET) {
+      found.captures.emplace_back(std::make_pair(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
+    } else {
+      found.captures.emplace_back(std::nullopt);
+    }
+  }
+  return std::optional<Found>(std::move(found));
+}
+
 DbResult<bool> Regex::Match(std::string_view subject) const {
   std::unique_ptr<pcre2_match_data, MatchDataDeleter> data(
       pcre2_match_data_create_from_pattern(compiled_->code.get(), nullptr));

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "docdb/error.h"
 
@@ -29,6 +31,14 @@ class Regex {
   // exceeded its limits ..." when PCRE2's match or depth limit is hit. Invalid UTF-8 in the
   // subject never matches where it is invalid (PCRE2_MATCH_INVALID_UTF).
   DbResult<bool> Match(std::string_view subject) const;
+
+  // One match: byte offsets into the subject; captures that did not participate are nullopt.
+  struct Found {
+    std::size_t offset = 0, length = 0;
+    std::vector<std::optional<std::pair<std::size_t, std::size_t>>> captures;  // offset, length
+  };
+  // The first match at or after byte `start`; nullopt when none. Errors as Match.
+  DbResult<std::optional<Found>> Find(std::string_view subject, std::size_t start) const;
 
   const std::string& pattern() const { return pattern_; }
   const std::string& options() const { return options_; }
