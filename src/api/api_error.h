@@ -58,19 +58,20 @@ inline constexpr std::string_view kTaskTimedOut = "TaskTimedOut";
 inline constexpr std::string_view kTooManyTags = "TooManyTags";
 inline constexpr std::string_view kValidationException = "ValidationException";
 // Common to AWS JSON services.
-inline constexpr std::string_view kAccessDenied = "AccessDeniedException";             // 400
-inline constexpr std::string_view kExpiredToken = "ExpiredTokenException";             // 400
-inline constexpr std::string_view kIncompleteSignature = "IncompleteSignature";        // 400
-inline constexpr std::string_view kInternalFailure = "InternalFailure";                // 500
-inline constexpr std::string_view kInvalidClientTokenId = "InvalidClientTokenId";      // 403
-inline constexpr std::string_view kInvalidSignature = "InvalidSignatureException";     // 400
-inline constexpr std::string_view kMissingAuthenticationToken = "MissingAuthenticationToken";  // 403
-inline constexpr std::string_view kRequestExpired = "RequestExpired";                  // 400
-inline constexpr std::string_view kSerializationException = "SerializationException";  // 400
-inline constexpr std::string_view kServiceUnavailable = "ServiceUnavailable";          // 503
-inline constexpr std::string_view kThrottlingException = "ThrottlingException";        // 400
-inline constexpr std::string_view kUnknownOperation = "UnknownOperationException";     // 400
-inline constexpr std::string_view kUnrecognizedClient = "UnrecognizedClientException"; // 400
+inline constexpr std::string_view kAccessDenied = "AccessDeniedException";          // 400
+inline constexpr std::string_view kExpiredToken = "ExpiredTokenException";          // 400
+inline constexpr std::string_view kIncompleteSignature = "IncompleteSignature";     // 400
+inline constexpr std::string_view kInternalFailure = "InternalFailure";             // 500
+inline constexpr std::string_view kInvalidClientTokenId = "InvalidClientTokenId";   // 403
+inline constexpr std::string_view kInvalidSignature = "InvalidSignatureException";  // 400
+inline constexpr std::string_view kMissingAuthenticationToken =
+    "MissingAuthenticationToken";                                                       // 403
+inline constexpr std::string_view kRequestExpired = "RequestExpired";                   // 400
+inline constexpr std::string_view kSerializationException = "SerializationException";   // 400
+inline constexpr std::string_view kServiceUnavailable = "ServiceUnavailable";           // 503
+inline constexpr std::string_view kThrottlingException = "ThrottlingException";         // 400
+inline constexpr std::string_view kUnknownOperation = "UnknownOperationException";      // 400
+inline constexpr std::string_view kUnrecognizedClient = "UnrecognizedClientException";  // 400
 }  // namespace error_code
 
 // The HTTP status AWS gives `code`: 500 for InternalFailure, 503 for ServiceUnavailable, 403 for
@@ -100,7 +101,7 @@ ApiError ArnOrNameError(const common::Status& status);
 template <typename T>
 class [[nodiscard]] ApiResult {
  public:
-  ApiResult(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
+  ApiResult(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   ApiResult(ApiError error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }

@@ -12,17 +12,28 @@ TEST(ApiErrorTest, StatusesFollowAws) {
   EXPECT_EQ(HttpStatusForCode("ServiceUnavailable"), 503);
   EXPECT_EQ(HttpStatusForCode("MissingAuthenticationToken"), 403);
   EXPECT_EQ(HttpStatusForCode("InvalidClientTokenId"), 403);
-  for (std::string_view code :
-       {error_code::kValidationException, error_code::kInvalidArn,
-        error_code::kStateMachineDoesNotExist, error_code::kExecutionDoesNotExist,
-        error_code::kExecutionAlreadyExists, error_code::kExecutionLimitExceeded,
-        error_code::kInvalidDefinition, error_code::kInvalidName, error_code::kInvalidToken,
-        error_code::kTaskDoesNotExist, error_code::kTaskTimedOut, error_code::kActivityDoesNotExist,
-        error_code::kStateMachineAlreadyExists, error_code::kStateMachineDeleting,
-        error_code::kInvalidExecutionInput, error_code::kInvalidOutput,
-        error_code::kResourceNotFound, error_code::kConflictException,
-        error_code::kUnknownOperation, error_code::kSerializationException,
-        error_code::kAccessDenied, error_code::kThrottlingException}) {
+  for (std::string_view code : {error_code::kValidationException,
+                                error_code::kInvalidArn,
+                                error_code::kStateMachineDoesNotExist,
+                                error_code::kExecutionDoesNotExist,
+                                error_code::kExecutionAlreadyExists,
+                                error_code::kExecutionLimitExceeded,
+                                error_code::kInvalidDefinition,
+                                error_code::kInvalidName,
+                                error_code::kInvalidToken,
+                                error_code::kTaskDoesNotExist,
+                                error_code::kTaskTimedOut,
+                                error_code::kActivityDoesNotExist,
+                                error_code::kStateMachineAlreadyExists,
+                                error_code::kStateMachineDeleting,
+                                error_code::kInvalidExecutionInput,
+                                error_code::kInvalidOutput,
+                                error_code::kResourceNotFound,
+                                error_code::kConflictException,
+                                error_code::kUnknownOperation,
+                                error_code::kSerializationException,
+                                error_code::kAccessDenied,
+                                error_code::kThrottlingException}) {
     EXPECT_EQ(HttpStatusForCode(code), 400) << code;
   }
   EXPECT_EQ(HttpStatusForCode("SomethingNew"), 400);

@@ -43,7 +43,8 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
 }  // namespace
 
 ApiResult<AwsJsonRequest> ParseAwsJsonRequest(const HttpRequest& request) {
-  const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  const std::string_view path =
+      std::string_view(request.target).substr(0, request.target.find('?'));
   if (request.method != "POST" || path != "/") {
     return MakeApiError(error_code::kUnknownOperation,
                         "AWS JSON requests are 'POST /' with an X-Amz-Target header; got '" +
@@ -58,9 +59,9 @@ ApiResult<AwsJsonRequest> ParseAwsJsonRequest(const HttpRequest& request) {
   std::string_view action(*target);
   if (action.substr(0, kStepFunctionsTargetPrefix.size()) != kStepFunctionsTargetPrefix ||
       !IsActionName(action.substr(kStepFunctionsTargetPrefix.size()))) {
-    return MakeApiError(error_code::kUnknownOperation,
-                        "X-Amz-Target '" + *target +
-                            "' is not 'AWSStepFunctions.<Action>' with an action name.");
+    return MakeApiError(
+        error_code::kUnknownOperation,
+        "X-Amz-Target '" + *target + "' is not 'AWSStepFunctions.<Action>' with an action name.");
   }
   action.remove_prefix(kStepFunctionsTargetPrefix.size());
 

@@ -19,8 +19,8 @@ HttpRequest Request(std::string body, std::string target = "AWSStepFunctions.Lis
 }
 
 TEST(AwsJsonTest, ParsesActionAndParams) {
-  auto parsed = ParseAwsJsonRequest(
-      Request(R"({"stateMachineArn":"arn:x","maxResults":5})", "AWSStepFunctions.DescribeStateMachine"));
+  auto parsed = ParseAwsJsonRequest(Request(R"({"stateMachineArn":"arn:x","maxResults":5})",
+                                            "AWSStepFunctions.DescribeStateMachine"));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->action, "DescribeStateMachine");
   EXPECT_EQ(parsed->params.at("stateMachineArn"), "arn:x");
@@ -34,9 +34,9 @@ TEST(AwsJsonTest, EmptyBodyIsAnEmptyObject) {
 }
 
 TEST(AwsJsonTest, AcceptsJsonContentTypesAndHeaderCase) {
-  for (const char* type : {"application/x-amz-json-1.0", "application/json",
-                           "Application/X-Amz-Json-1.0; charset=UTF-8", "application/x-amz-json-1.1",
-                           ""}) {
+  for (const char* type :
+       {"application/x-amz-json-1.0", "application/json",
+        "Application/X-Amz-Json-1.0; charset=UTF-8", "application/x-amz-json-1.1", ""}) {
     EXPECT_TRUE(ParseAwsJsonRequest(Request("{}", "AWSStepFunctions.ListActivities", type)).ok())
         << type;
   }
@@ -54,9 +54,9 @@ TEST(AwsJsonTest, QueryStringIsIgnored) {
 }
 
 TEST(AwsJsonTest, BadTargetsAreUnknownOperations) {
-  for (const char* target : {"", "DynamoDB_20120810.ListTables", "AWSStepFunctions.",
-                             "AWSStepFunctions.List-It", "awsstepfunctions.ListActivities",
-                             "AWSStepFunctionsListActivities"}) {
+  for (const char* target :
+       {"", "DynamoDB_20120810.ListTables", "AWSStepFunctions.", "AWSStepFunctions.List-It",
+        "awsstepfunctions.ListActivities", "AWSStepFunctionsListActivities"}) {
     auto parsed = ParseAwsJsonRequest(Request("{}", target));
     ASSERT_FALSE(parsed.ok()) << target;
     EXPECT_EQ(parsed.error().code, "UnknownOperationException") << target;

@@ -189,10 +189,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     parser_->body_limit(server_.options_.max_body_bytes);
     stream_.expires_after(server_.options_.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -368,7 +367,8 @@ void Connection::Dispatch() {
     std::lock_guard<std::mutex> lock(server_.inflight_mu_);
     ++server_.inflight_;
   }
-  server_.Dispatch(std::move(request), std::make_shared<ResponseSlot>(server_.gate_, weak_from_this()));
+  server_.Dispatch(std::move(request),
+                   std::make_shared<ResponseSlot>(server_.gate_, weak_from_this()));
 }
 
 Status ServerCore::Listen() {

@@ -134,8 +134,9 @@ TEST(HttpServerTest, KeepAliveServesManyRequestsInOrderOnOneConnection) {
 TEST(HttpServerTest, ChunkedBodyIsDechunked) {
   auto server = StartServer(Echo);
   TestHttpConnection client(server->port());
-  ASSERT_TRUE(client.Send(
-      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                  "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
   auto response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "POST / abcde");
@@ -309,8 +310,9 @@ TEST(HttpServerTest, ExpectContinue) {
 
 TEST(HttpServerTest, MalformedRequestGets400AndClose) {
   auto server = StartServer(Echo);
-  for (const char* garbage : {"NOT HTTP AT ALL\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-                              "POST / HTTP/1.1\r\nBad Header\r\n\r\n"}) {
+  for (const char* garbage :
+       {"NOT HTTP AT ALL\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        "POST / HTTP/1.1\r\nBad Header\r\n\r\n"}) {
     TestHttpConnection client(server->port());
     ASSERT_TRUE(client.Send(garbage));
     auto response = client.Read();

@@ -4,12 +4,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
-#include <strings.h>
 
 namespace tactus::api {
 
@@ -116,7 +116,8 @@ std::optional<TestHttpResponse> TestHttpConnection::Read(std::chrono::millisecon
     pos = next + 2;
   }
   const std::string length_text = response.Header("Content-Length");
-  const std::size_t length = length_text.empty() ? 0 : std::strtoull(length_text.c_str(), nullptr, 10);
+  const std::size_t length =
+      length_text.empty() ? 0 : std::strtoull(length_text.c_str(), nullptr, 10);
   while (buffer_.size() < length) {
     if (!Fill(deadline)) return std::nullopt;
   }

@@ -36,7 +36,8 @@ class TestHttpConnection {
   bool ok() const { return fd_ >= 0; }
   bool Send(std::string_view bytes);
   // Reads one response; nullopt when the peer closed, on a malformed response or on timeout.
-  std::optional<TestHttpResponse> Read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<TestHttpResponse> Read(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Reads a raw line-terminated block ending in "\r\n\r\n" (for "100 Continue").
   std::optional<std::string> ReadHead(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the peer closes the connection (read returns 0 or a reset) within `timeout`

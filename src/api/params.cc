@@ -25,9 +25,8 @@ const json::value* Find(const json::object& params, std::string_view name) {
 }
 
 ApiError WrongType(std::string_view name, std::string_view expected, const json::value& value) {
-  return SerializationError("Member '" + std::string(name) + "' must be " +
-                            std::string(expected) + ", got " +
-                            std::string(common::JsonKindName(value)) + ".");
+  return SerializationError("Member '" + std::string(name) + "' must be " + std::string(expected) +
+                            ", got " + std::string(common::JsonKindName(value)) + ".");
 }
 
 ApiResult<std::optional<std::string>> ReadString(const json::object& params, std::string_view name,
@@ -38,14 +37,12 @@ ApiResult<std::optional<std::string>> ReadString(const json::object& params, std
   const json::string& text = value->get_string();
   const std::size_t length = CodePoints(text);
   if (length < min_len) {
-    return ConstraintViolation(name, value,
-                               "Member must have length greater than or equal to " +
-                                   std::to_string(min_len));
+    return ConstraintViolation(
+        name, value, "Member must have length greater than or equal to " + std::to_string(min_len));
   }
   if (length > max_len) {
-    return ConstraintViolation(name, value,
-                               "Member must have length less than or equal to " +
-                                   std::to_string(max_len));
+    return ConstraintViolation(
+        name, value, "Member must have length less than or equal to " + std::to_string(max_len));
   }
   return std::optional<std::string>(std::string(text));
 }
@@ -58,8 +55,8 @@ ApiError ConstraintViolation(std::string_view member, const json::value* value,
   if (value == nullptr || value->is_null()) {
     message += "null ";
   } else {
-    std::string text = value->is_string() ? std::string(value->get_string())
-                                          : common::SerializeJson(*value);
+    std::string text =
+        value->is_string() ? std::string(value->get_string()) : common::SerializeJson(*value);
     if (text.size() <= kMaxEchoedValueBytes) message += "'" + text + "' ";
   }
   message += "at '" + std::string(member) + "' failed to satisfy constraint: ";
@@ -98,14 +95,12 @@ ApiResult<std::optional<std::int64_t>> OptionalInt(const json::object& params,
               : "Member must have value greater than or equal to " + std::to_string(min));
   }
   if (number < min) {
-    return ConstraintViolation(name, value,
-                               "Member must have value greater than or equal to " +
-                                   std::to_string(min));
+    return ConstraintViolation(
+        name, value, "Member must have value greater than or equal to " + std::to_string(min));
   }
   if (number > max) {
-    return ConstraintViolation(name, value,
-                               "Member must have value less than or equal to " +
-                                   std::to_string(max));
+    return ConstraintViolation(
+        name, value, "Member must have value less than or equal to " + std::to_string(max));
   }
   return std::optional<std::int64_t>(number);
 }

@@ -39,16 +39,15 @@ api::ApiResult<boost::json::object> Answer(const HttpRequest& http,
     return out;
   }
   if (request.action == "DescribeStateMachine") {
-    auto arn = api::RequireArn(request.params, "stateMachineArn",
-                               common::ArnResourceType::kStateMachine);
+    auto arn =
+        api::RequireArn(request.params, "stateMachineArn", common::ArnResourceType::kStateMachine);
     if (!arn.ok()) return std::move(arn).error();
-    return api::MakeApiError(
-        api::error_code::kStateMachineDoesNotExist,
-        "State Machine Does Not Exist: '" + common::FormatArn(*arn) + "'");
+    return api::MakeApiError(api::error_code::kStateMachineDoesNotExist,
+                             "State Machine Does Not Exist: '" + common::FormatArn(*arn) + "'");
   }
   if (request.action == "StartSyncExecution") {
-    auto arn = api::RequireArn(request.params, "stateMachineArn",
-                               common::ArnResourceType::kStateMachine);
+    auto arn =
+        api::RequireArn(request.params, "stateMachineArn", common::ArnResourceType::kStateMachine);
     if (!arn.ok()) return std::move(arn).error();
     boost::json::object output;
     output["host"] = http.Header("Host");
