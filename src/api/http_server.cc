@@ -149,6 +149,9 @@ class ServerCore {
   std::mutex inflight_mu_;
   std::condition_variable inflight_cv_;
   std::size_t inflight_ = 0;
+  // Connections Stop has asked to close if idle that have not looked yet (guarded as inflight_):
+  // Stop waits for them too, so a request that completes just as the stop begins is answered.
+  std::size_t unchecked_ = 0;
 };
 
 // One client connection. Every member function runs on the connection's strand, except
@@ -170,6 +173,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void PostStopIfIdle() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       if (self->phase_ == Phase::kReading) self->Finish();
+      std::lock_guard<std::mutex> lock(self->server_.inflight_mu_);
+      if (--self->server_.unchecked_ == 0) self->server_.inflight_cv_.notify_all();
     });
   }
   // REQUIRES: no thread runs the I/O context (Stop, after joining them).
@@ -460,7 +465,7 @@ void ServerCore::Dispatch(HttpRequest request, std::shared_ptr<ResponseSlot> slo
 
 void ServerCore::RequestDone() {
   std::lock_guard<std::mutex> lock(inflight_mu_);
-  if (--inflight_ == 0) inflight_cv_.notify_all();
+  if (--inflight_ == 0 && unchecked_ == 0) inflight_cv_.notify_all();
 }
 
 void ServerCore::Stop(std::chrono::milliseconds grace) {
@@ -477,9 +482,14 @@ void ServerCore::Stop(std::chrono::milliseconds grace) {
       acceptor_.close(ec);
       retry_timer_.cancel();
     });
-    for (const auto& connection : Snapshot()) connection->PostStopIfIdle();
+    const auto connections = Snapshot();
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      unchecked_ = connections.size();
+    }
+    for (const auto& connection : connections) connection->PostStopIfIdle();
     std::unique_lock<std::mutex> lock(inflight_mu_);
-    inflight_cv_.wait_until(lock, deadline, [this] { return inflight_ == 0; });
+    inflight_cv_.wait_until(lock, deadline, [this] { return inflight_ == 0 && unchecked_ == 0; });
   }
   {
     std::unique_lock<std::shared_mutex> lock(gate_->mu);

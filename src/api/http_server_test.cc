@@ -412,5 +412,33 @@ TEST(HttpServerTest, StopClosesEverythingAfterTheGraceAndLateAnswersAreHarmless)
   for (auto& respond : parking.TakeAll()) respond(Text("late"));
 }
 
+TEST(HttpServerTest, StopUnderLoadEndsEveryConnection) {
+  auto server = StartServer(Echo);
+  const int port = server->port();
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&] {
+      while (!done) {
+        TestHttpConnection client(port);
+        if (!client.ok()) return;  // the server stopped accepting
+        while (client.Send(MakeRawRequest("POST", "/", "x"))) {
+          auto response = client.Read();
+          if (!response) break;
+          ++answered;
+          // Every answer is complete; the last one on a connection may say "close".
+          if (response->body != "POST / x") ADD_FAILURE() << response->body;
+        }
+      }
+    });
+  }
+  while (answered < 200) std::this_thread::sleep_for(1ms);
+  server->Stop(1s);
+  done = true;
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(server->connection_count(), 0u);
+}
+
 }  // namespace
 }  // namespace tactus::api
