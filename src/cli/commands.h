@@ -9,6 +9,7 @@ namespace tactus::cli {
 void RegisterValidate(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterStore(CLI::App& app, int* exit_code);
+void RegisterServe(CLI::App& app, int* exit_code);
 
 // Reads a whole file. Returns false and prints "tactus: cannot read FILE" to stderr on failure.
 bool ReadFile(const std::string& path, std::string* out);

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterValidate(app, &exit_code);
   tactus::cli::RegisterRun(app, &exit_code);
   tactus::cli::RegisterStore(app, &exit_code);
+  tactus::cli::RegisterServe(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

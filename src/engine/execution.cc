@@ -425,4 +425,17 @@ std::vector<json::value> Execution::ReleaseHistory() {
   return std::move(impl_->history);
 }
 
+std::vector<json::value> Execution::TakeHistory() {
+  std::vector<json::value> taken = std::move(impl_->history);
+  impl_->history.clear();
+  // The events taken keep the old arena alive; new ones start a fresh one, so memory held by a
+  // long-running execution does not grow with its history.
+  impl_->history_sp = json::make_shared_resource<json::monotonic_resource>();
+  return taken;
+}
+
+void Execution::set_record_history(bool record) { impl_->record_history = record; }
+
+std::int64_t Execution::event_count() const { return impl_->event_count; }
+
 }  // namespace tactus::engine

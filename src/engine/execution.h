@@ -77,6 +77,14 @@ class Execution {
   const std::vector<json::value>& history() const;
   // Moves the history out (it is left empty). REQUIRES: status() != kRunning.
   std::vector<json::value> ReleaseHistory();
+  // Moves out the events recorded since the last call, at any time: a durable runtime persists
+  // each step's events and keeps none in memory.
+  std::vector<json::value> TakeHistory();
+  // Turns recording on or off from the next event on. A runtime that rebuilds an execution by
+  // replaying its journal turns it off (those events are persisted already) and back on after.
+  void set_record_history(bool record);
+  // Events emitted so far, recorded or not: the id of the latest one.
+  std::int64_t event_count() const;
   // Moves the output out (output() is null afterwards). REQUIRES: status() != kRunning.
   json::value ReleaseOutput();
 

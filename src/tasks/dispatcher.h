@@ -23,6 +23,9 @@ struct TaskRequest {
   std::optional<std::string> task_token;
   std::optional<std::int64_t> timeout_seconds;
   std::optional<std::int64_t> heartbeat_seconds;
+  // The how-manieth invocation of this state within its execution (from 0), when the runtime
+  // keeps count durably; mocks then answer by it instead of counting in memory.
+  std::optional<std::int64_t> invocation;
 };
 
 struct TaskOutcome {

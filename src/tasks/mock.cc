@@ -141,7 +141,9 @@ TaskOutcome MockDispatcher::Invoke(const TaskRequest& request) {
   auto it = responses_.find(request.state_name);
   if (it == responses_.end()) return unmocked_.Invoke(request);
   std::int64_t n;
-  {
+  if (request.invocation) {
+    n = *request.invocation;
+  } else {
     std::lock_guard lock(mu_);
     n = invocations_[request.state_name]++;
   }

@@ -1,0 +1,120 @@
+// The Step Functions API's insides, shared by its action files.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "api/params.h"
+#include "api/sfn_api.h"
+#include "asl/model.h"
+#include "runtime/express_runner.h"
+
+namespace tactus::api {
+
+using Params = json::object;
+using Reply = ApiResult<json::object>;
+
+// Collection names: the runtime's schema (docs/serve.md).
+inline constexpr const char* kStateMachines = "state_machines";
+inline constexpr const char* kRevisions = "state_machine_revisions";
+inline constexpr const char* kExecutions = "executions";
+inline constexpr const char* kHistory = "history";
+inline constexpr const char* kActivities = "activities";
+
+// How often waiting activity workers recheck the store for tasks queued by other processes.
+inline constexpr int kActivityRecheckMs = 200;
+
+// One worker's GetActivityTask waiting for a task.
+struct ActivityPoll {
+  std::string activity, worker;
+  common::TimeMs deadline = 0;
+  StepFunctionsApi::ActionCallback respond;
+};
+
+struct StepFunctionsApi::Impl {
+  Impl(mongo::Pool& p, runtime::DurableRunner& r, runtime::DispatcherFor d,
+       const common::Clock& c, SfnOptions o)
+      : pool(p), runner(r), dispatchers(std::move(d)), clock(c), options(std::move(o)) {}
+  ~Impl();
+
+  mongo::Pool& pool;
+  runtime::DurableRunner& runner;
+  runtime::DispatcherFor dispatchers;
+  const common::Clock& clock;
+  SfnOptions options;
+
+  // Asynchronous EXPRESS executions run here, in memory.
+  std::mutex express_mu;
+  std::condition_variable express_cv;
+  std::deque<std::function<void()>> express_queue;
+  std::vector<std::thread> express_threads;
+  bool express_stop = false;
+  // Parsed EXPRESS definitions by "<arn>#<revision>" (guarded by express_mu).
+  std::map<std::string, std::shared_ptr<const asl::StateMachine>> express_machines;
+  void RunExpressAsync(std::function<void()> job);
+
+  // Waiting activity workers, rechecked by `poll_thread`.
+  std::mutex polls_mu;
+  std::condition_variable polls_cv;
+  std::vector<std::shared_ptr<ActivityPoll>> polls;
+  bool polls_stop = false;
+  std::thread poll_thread;
+  void PollLoop();
+  // Answers the poll if a task is there or its time is up.
+  bool TryAnswer(ActivityPoll& poll);
+
+  mongoc_collection_t* Coll(mongo::Client& c, const char* name) {
+    return c.Collection(options.database, name);
+  }
+
+  // State machines (sfn_state_machines.cc).
+  Reply CreateStateMachine(const Params& p);
+  Reply DescribeStateMachine(const Params& p);
+  Reply UpdateStateMachine(const Params& p);
+  Reply DeleteStateMachine(const Params& p);
+  Reply ListStateMachines(const Params& p);
+  Reply ValidateStateMachineDefinition(const Params& p);
+  Reply DescribeStateMachineForExecution(const Params& p);
+  Reply TagResource(const Params& p);
+  Reply UntagResource(const Params& p);
+  Reply ListTagsForResource(const Params& p);
+  // The state machine document, or StateMachineDoesNotExist.
+  ApiResult<mongo::BsonPtr> FindStateMachine(mongo::Client& c, const std::string& arn);
+
+  // Executions (sfn_executions.cc).
+  Reply StartExecution(const Params& p);
+  Reply StartSyncExecution(const Params& p);
+  Reply StopExecution(const Params& p);
+  Reply DescribeExecution(const Params& p);
+  Reply ListExecutions(const Params& p);
+  Reply GetExecutionHistory(const Params& p);
+
+  // Activities and tasks (sfn_activities.cc).
+  Reply CreateActivity(const Params& p);
+  Reply DescribeActivity(const Params& p);
+  Reply ListActivities(const Params& p);
+  Reply DeleteActivity(const Params& p);
+  void GetActivityTask(const Params& p, ActionCallback respond);
+  Reply SendTaskSuccess(const Params& p);
+  Reply SendTaskFailure(const Params& p);
+  Reply SendTaskHeartbeat(const Params& p);
+};
+
+// Epoch seconds, as AWS's JSON protocol writes timestamps.
+inline double Seconds(common::TimeMs ms) { return static_cast<double>(ms) / 1000.0; }
+// A runner error as the API reports it.
+ApiError FromRunner(const runtime::RunnerError& e);
+// An opaque pagination token for a resume key, and back (InvalidToken when malformed).
+std::string EncodePageToken(const std::string& key);
+ApiResult<std::string> DecodePageToken(const std::string& token);
+// maxResults (0 or absent: the default).
+ApiResult<std::int64_t> PageSize(const Params& p);
+// A JSON text member's size and syntax check: `what` names the error (InvalidExecutionInput,
+// InvalidOutput).
+ApiResult<std::string> JsonTextMember(const Params& p, std::string_view name,
+                                      std::string_view error_code, std::string fallback);
+
+}  // namespace tactus::api

@@ -1,0 +1,192 @@
+// `tactus serve`: the AWS Step Functions API over durable executions (docs/serve.md,
+// docs/api.md), on the embedded store or any MongoDB.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+
+#include "api/http_server.h"
+#include "api/sfn_api.h"
+#include "cli/commands.h"
+#include "docdb/embedded_server.h"
+#include "mongo/mongo.h"
+#include "runtime/durable_runner.h"
+#include "tasks/mock.h"
+#include "tasks/unconfigured.h"
+
+namespace tactus::cli {
+namespace {
+
+struct ServeArgs {
+  std::string data = "./tactus-data";
+  std::string mongo_uri;
+  std::string listen = "127.0.0.1:8083";
+  std::string database = "tactus";
+  std::string mock_config;
+  std::string region = "us-east-1", account = "123456789012";
+  double lease_seconds = 30;
+  int shards = 4;
+  int poll_ms = 200;
+};
+
+// The integrations of this issue: mocks by test case; anything else is not configured.
+class Dispatchers {
+ public:
+  explicit Dispatchers(std::optional<tasks::MockConfig> config) : config_(std::move(config)) {}
+
+  tasks::TaskDispatcher& For(const std::string& machine, const std::string& test_case) {
+    if (!config_ || test_case.empty()) return unconfigured_;
+    std::lock_guard lock(mu_);
+    auto key = machine + "#" + test_case;
+    auto it = mocks_.find(key);
+    if (it != mocks_.end()) return *it->second;
+    auto responses = config_->TestCase(machine, test_case);
+    if (!responses.ok()) return unconfigured_;
+    auto mock = std::make_unique<tasks::MockDispatcher>(machine, test_case, std::move(*responses),
+                                                        unconfigured_);
+    return *mocks_.emplace(key, std::move(mock)).first->second;
+  }
+
+ private:
+  std::optional<tasks::MockConfig> config_;
+  tasks::UnconfiguredDispatcher unconfigured_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<tasks::MockDispatcher>> mocks_;
+};
+
+std::string WithDirectConnection(std::string uri) {
+  return uri + (uri.find('?') == std::string::npos ? "/?" : "&") +
+         "directConnection=true&serverSelectionTimeoutMS=10000";
+}
+
+int RunServe(const ServeArgs& args) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto colon = args.listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "tactus serve: --listen must be HOST:PORT, got '" << args.listen << "'\n";
+    return 2;
+  }
+  api::HttpServerOptions http;
+  http.address = args.listen.substr(0, colon);
+  try {
+    http.port = std::stoi(args.listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    std::cerr << "tactus serve: --listen port is not a number: '" << args.listen << "'\n";
+    return 2;
+  }
+
+  std::optional<tasks::MockConfig> mocks;
+  if (!args.mock_config.empty()) {
+    auto loaded = tasks::MockConfig::Load(args.mock_config);
+    if (!loaded.ok()) {
+      std::cerr << "tactus serve: --mock-config: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    mocks = std::move(*loaded);
+  }
+
+  std::unique_ptr<docdb::EmbeddedServer> store;
+  std::string uri = args.mongo_uri;
+  if (uri.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.data, ec);
+    std::string dir = std::filesystem::absolute(args.data).lexically_normal().string();
+    docdb::EmbeddedServer::Options options;
+    options.dbpath = dir + "/store";
+    options.port = -1;
+    options.unix_path = dir + "/store.sock";
+    auto started = docdb::EmbeddedServer::Start(options);
+    if (!started.ok()) {
+      std::cerr << "tactus serve: cannot start the embedded store: "
+                << started.status().message() << "\n";
+      return 1;
+    }
+    store = std::move(*started);
+    uri = WithDirectConnection(store->uri());
+  }
+  auto pool = mongo::Pool::Open(uri);
+  if (!pool.ok()) {
+    std::cerr << "tactus serve: " << pool.status().message() << "\n";
+    return 2;
+  }
+  if (auto st = (*pool)->WaitReady(15000); !st.ok()) {
+    std::cerr << "tactus serve: " << st.message() << "\n";
+    return 1;
+  }
+
+  Dispatchers dispatchers(std::move(mocks));
+  auto dispatcher_for = [&dispatchers](const std::string& m, const std::string& t) -> auto& {
+    return dispatchers.For(m, t);
+  };
+  common::SystemClock clock;
+  runtime::DurableOptions options;
+  options.database = args.database;
+  options.shards = args.shards;
+  options.lease_ms = static_cast<common::TimeMs>(args.lease_seconds * 1000);
+  options.poll_ms = args.poll_ms;
+  runtime::DurableRunner runner(**pool, dispatcher_for, clock, options);
+  if (auto st = runner.Open(); !st.ok()) {
+    std::cerr << "tactus serve: " << st.message() << "\n";
+    return 1;
+  }
+  api::SfnOptions sfn;
+  sfn.arns.region = args.region;
+  sfn.arns.account = args.account;
+  sfn.database = args.database;
+  api::StepFunctionsApi sfn_api(**pool, runner, dispatcher_for, clock, sfn);
+  auto server = api::HttpServer::Start(http, [&sfn_api](api::HttpRequest r, api::Responder w) {
+    sfn_api.Handle(std::move(r), std::move(w));
+  });
+  if (!server.ok()) {
+    std::cerr << "tactus serve: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "tactus serve: listening on http://" << http.address << ":" << (*server)->port()
+            << " (store: " << (store ? args.data : "MongoDB") << ", owner "
+            << runner.options().owner << ")" << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::cout << "tactus serve: stopping" << std::endl;
+  sfn_api.SetDraining();
+  (*server)->Stop(std::chrono::milliseconds(5000));
+  runner.Shutdown();
+  if (store) store->Stop();
+  std::cout << "tactus serve: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServe(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "serve", "Run the AWS Step Functions API with durable executions on MongoDB");
+  static ServeArgs args;
+  cmd->add_option("--data", args.data, "Data directory of the embedded store")
+      ->capture_default_str();
+  cmd->add_option("--mongo-uri", args.mongo_uri,
+                  "Use this MongoDB (replica set) instead of the embedded store");
+  cmd->add_option("--listen", args.listen, "HOST:PORT of the HTTP API (port 0: any)")
+      ->capture_default_str();
+  cmd->add_option("--database", args.database, "Database holding Tactus's state")
+      ->capture_default_str();
+  cmd->add_option("--mock-config", args.mock_config,
+                  "Step Functions Local mock file; start executions of ARN#TestCase to use it");
+  cmd->add_option("--lease-seconds", args.lease_seconds,
+                  "How long a claim on work lasts if its process dies")
+      ->capture_default_str();
+  cmd->add_option("--shards", args.shards, "Runner threads")->capture_default_str();
+  cmd->add_option("--poll-ms", args.poll_ms, "How often unclaimed due work is looked for")
+      ->capture_default_str();
+  cmd->add_option("--region", args.region, "Region in ARNs")->capture_default_str();
+  cmd->add_option("--account", args.account, "Account id in ARNs")->capture_default_str();
+  cmd->callback([exit_code]() { *exit_code = RunServe(args); });
+}
+
+}  // namespace tactus::cli

@@ -1,0 +1,397 @@
+// Calls into the durable runner: starting, stopping and answering executions, activity
+// claims, tasks and nested executions.
+#include <chrono>
+#include <thread>
+
+#include "runtime/runner_internal.h"
+
+namespace tactus::runtime {
+
+using mongo::BsonPtr;
+using mongo::DbStatus;
+
+namespace {
+
+RunnerError Internal(const std::string& what) { return {"InternalFailure", what}; }
+
+// A version-4 UUID from the CSPRNG (child execution names).
+std::string RandomUuid() {
+  std::string hex = NewToken(16);
+  hex[12] = '4';
+  hex[16] = "89ab"[hex[16] % 4];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+}  // namespace
+
+BsonPtr DurableRunner::Impl::ExecutionDoc(const NewExecution& e, common::TimeMs now,
+                                          const RandomKey& key,
+                                          const std::optional<ParentLink>& parent) {
+  BsonPtr doc(BCON_NEW("_id", BCON_UTF8(e.execution_arn.c_str()), "name", BCON_UTF8(e.name.c_str()),
+                       "sm", BCON_UTF8(e.state_machine_arn.c_str()), "smName",
+                       BCON_UTF8(e.state_machine_name.c_str()), "revision",
+                       BCON_INT64(e.revision), "roleArn", BCON_UTF8(e.role_arn.c_str()), "type",
+                       BCON_UTF8("STANDARD"), "input", BCON_UTF8(e.input.c_str()), "startDate",
+                       BCON_DATE_TIME(now), "testCase", BCON_UTF8(e.test_case.c_str()),
+                       "redriveCount", BCON_INT32(0)));
+  bson_append_binary(doc.get(), "key", -1, BSON_SUBTYPE_BINARY, key.data(), key.size());
+  if (parent) {
+    bson_t p;
+    BSON_APPEND_DOCUMENT_BEGIN(doc.get(), "parent", &p);
+    BSON_APPEND_UTF8(&p, "arn", parent->arn.c_str());
+    BSON_APPEND_INT64(&p, "task", parent->task);
+    BSON_APPEND_UTF8(&p, "mode", parent->mode.c_str());
+    bson_append_document_end(doc.get(), &p);
+  }
+  return doc;
+}
+
+RunnerResult<StartOutcome> DurableRunner::StartExecution(const NewExecution& request) {
+  Impl& r = *impl_;
+  mongo::Client client = r.pool.Acquire();
+  auto machine = r.Machine(client, request.state_machine_arn, request.revision);
+  if (!machine.ok()) return Internal(machine.status().message());
+  auto input = common::ParseJson(request.input);
+  if (!input.ok()) return RunnerError{"InvalidExecutionInput", input.status().message()};
+  RandomKey key = NewRandomKey();
+  auto* executions = client.Collection(r.options.database, kExecutions);
+  for (int attempt = 0; attempt < kMaxStepAttempts; ++attempt) {
+    common::TimeMs now = r.clock.Now();
+    auto x = std::make_unique<Loaded>();
+    x->arn = request.execution_arn;
+    x->name = request.name;
+    x->sm_arn = request.state_machine_arn;
+    x->sm_name = request.state_machine_name;
+    x->test_case = request.test_case;
+    x->input_text = request.input;
+    x->revision = request.revision;
+    x->start_date = now;
+    x->machine = *machine;
+    x->random = std::make_unique<KeyedRandom>(key);
+    engine::ExecutionInfo info;
+    info.execution_arn = x->arn;
+    info.execution_name = x->name;
+    info.state_machine_arn = x->sm_arn;
+    info.state_machine_name = x->sm_name;
+    info.role_arn = request.role_arn;
+    info.start_time = now;
+    info.input = *input;
+    x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random);
+
+    auto session = client.StartSession();
+    if (!session.ok()) return Internal(session.status().message());
+    if (auto st = (*session)->Begin(); !st.ok()) return Internal(st.message());
+    std::vector<engine::Action> actions = Apply(*x, StartEvent{}, now);
+    BsonPtr doc = r.ExecutionDoc(request, now, key, std::nullopt);
+    BsonPtr state = r.ExecutionUpdate(*x, now);
+    bson_concat(doc.get(), state.get());
+    DbStatus st = mongo::InsertOne(executions, doc.get(), session->get());
+    if (st.duplicate_key()) {
+      (*session)->Abort();
+      BsonPtr filter(BCON_NEW("_id", BCON_UTF8(request.execution_arn.c_str())));
+      auto existing = mongo::FindOne(executions, filter.get(), nullptr, nullptr);
+      if (!existing.ok() || !existing->has_value()) continue;
+      const bson_t* e = existing->value().get();
+      if (mongo::GetString(e, "status") == "RUNNING" &&
+          mongo::GetString(e, "input") == request.input &&
+          mongo::GetString(e, "sm") == request.state_machine_arn) {
+        return StartOutcome{mongo::GetDateMs(e, "startDate"), true};
+      }
+      return RunnerError{"ExecutionAlreadyExists",
+                         "Execution Already Exists: '" + request.execution_arn + "'"};
+    }
+    AfterCommit after;
+    if (st.ok()) st = r.WriteStep(client, **session, *x, StartEvent{}, actions, now, &after);
+    if (st.ok()) st = (*session)->Commit();
+    if (!st.ok()) {
+      if (st.transient()) continue;
+      return Internal(st.message());
+    }
+    x->v = 1;
+    if (x->exec->status() == engine::ExecutionStatus::kRunning) {
+      Shard& shard = r.ShardFor(x->arn);
+      {
+        std::lock_guard lock(shard.mu);
+        shard.queue.emplace_back(std::move(x));
+      }
+      shard.cv.notify_one();
+    }
+    r.Schedule(std::move(after));
+    return StartOutcome{now, false};
+  }
+  return RunnerError{"ServiceUnavailable", "too many conflicting writers; try again"};
+}
+
+DbStatus DurableRunner::Impl::DeliverEvent(mongo::Client& client, mongo::Session* session,
+                                           const std::string& arn, const std::string& work_id,
+                                           const std::string& body, AfterCommit* after) {
+  common::TimeMs now = clock.Now();
+  WorkItem item{work_id, arn, "event", now, body};
+  BsonPtr doc = WorkDoc(item, now, true);
+  DbStatus st = mongo::InsertOne(client.Collection(options.database, kWork), doc.get(), session);
+  if (st.ok()) after->local.push_back(std::move(item));
+  return st;
+}
+
+RunnerResult<common::TimeMs> DurableRunner::StopExecution(const std::string& arn,
+                                                          const std::string& error,
+                                                          const std::string& cause) {
+  Impl& r = *impl_;
+  mongo::Client client = r.pool.Acquire();
+  auto* executions = client.Collection(r.options.database, kExecutions);
+  BsonPtr filter(BCON_NEW("_id", BCON_UTF8(arn.c_str())));
+  auto doc = mongo::FindOne(executions, filter.get(), nullptr, nullptr);
+  if (!doc.ok()) return Internal(doc.status().message());
+  if (!doc->has_value()) {
+    return RunnerError{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'"};
+  }
+  if (mongo::GetString(doc->value().get(), "status") == "RUNNING") {
+    json::object body{{"k", "stop"}, {"error", error}, {"cause", cause}};
+    AfterCommit after;
+    DbStatus st = r.DeliverEvent(client, nullptr, arn, arn + "#event#stop",
+                                 common::SerializeJson(body), &after);
+    if (!st.ok() && !st.duplicate_key()) return Internal(st.message());
+    r.Schedule(std::move(after));
+  }
+  // StopExecution answers once the execution has ended (its step is committed).
+  for (int i = 0; i < 1000; ++i) {
+    doc = mongo::FindOne(executions, filter.get(), nullptr, nullptr);
+    if (doc.ok() && doc->has_value() &&
+        mongo::GetString(doc->value().get(), "status") != "RUNNING") {
+      return mongo::GetDateMs(doc->value().get(), "stopDate");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return RunnerError{"ServiceUnavailable", "the execution did not stop in time; try again"};
+}
+
+namespace {
+constexpr std::size_t kMaxTokenLength = 1024;  // AWS's limit on taskToken
+}
+
+// Consumes (or, for heartbeats, checks) a token and delivers `body` to its execution.
+static RunnerResult<bool> DeliverToToken(DurableRunner::Impl& r, const std::string& token,
+                                         const std::string& kind, json::object body) {
+  if (token.empty() || token.size() > kMaxTokenLength) {
+    return RunnerError{"InvalidToken", "Invalid Token: the task token is empty or too long"};
+  }
+  mongo::Client client = r.pool.Acquire();
+  auto* tokens = client.Collection(r.options.database, kTokens);
+  for (int attempt = 0; attempt < kMaxStepAttempts; ++attempt) {
+    auto session = client.StartSession();
+    if (!session.ok()) return Internal(session.status().message());
+    if (auto st = (*session)->Begin(); !st.ok()) return Internal(st.message());
+    BsonPtr filter(BCON_NEW("_id", BCON_UTF8(token.c_str())));
+    auto doc = mongo::FindOne(tokens, filter.get(), nullptr, session->get());
+    if (!doc.ok()) continue;
+    if (!doc->has_value()) {
+      return RunnerError{"TaskDoesNotExist",
+                         "Task Does Not Exist: the token is unknown, was used already, or its "
+                         "task has ended"};
+    }
+    std::string arn = mongo::GetString(doc->value().get(), "e");
+    std::int64_t task = mongo::GetInt(doc->value().get(), "task");
+    body["task"] = task;
+    DbStatus st;
+    std::string work_id;
+    if (kind == "beat") {
+      work_id = arn + "#event#beat-" + std::to_string(task) + "-" + NewToken(8);
+    } else {
+      work_id = arn + "#event#task-" + std::to_string(task);
+      st = mongo::DeleteOne(tokens, filter.get(), session->get());
+      if (st.ok()) {
+        st = mongo::DeleteOne(client.Collection(r.options.database, kActivityTasks), filter.get(),
+                              session->get());
+      }
+    }
+    AfterCommit after;
+    if (st.ok()) {
+      st = r.DeliverEvent(client, session->get(), arn, work_id, common::SerializeJson(body),
+                          &after);
+    }
+    if (st.ok()) st = (*session)->Commit();
+    if (st.ok()) {
+      r.Schedule(std::move(after));
+      return true;
+    }
+    if (!st.transient()) return Internal(st.message());
+  }
+  return RunnerError{"ServiceUnavailable", "too many conflicting writers; try again"};
+}
+
+RunnerResult<bool> DurableRunner::SendTaskSuccess(const std::string& token, json::value output) {
+  return DeliverToToken(*impl_, token, "ok", {{"k", "ok"}, {"out", std::move(output)}});
+}
+
+RunnerResult<bool> DurableRunner::SendTaskFailure(const std::string& token,
+                                                  const std::string& error,
+                                                  const std::string& cause) {
+  return DeliverToToken(*impl_, token, "fail", {{"k", "fail"}, {"error", error}, {"cause", cause}});
+}
+
+RunnerResult<bool> DurableRunner::SendTaskHeartbeat(const std::string& token) {
+  return DeliverToToken(*impl_, token, "beat", {{"k", "beat"}});
+}
+
+RunnerResult<std::optional<std::pair<std::string, std::string>>>
+DurableRunner::ClaimActivityTask(const std::string& activity_arn, const std::string& worker) {
+  Impl& r = *impl_;
+  mongo::Client client = r.pool.Acquire();
+  auto* tasks = client.Collection(r.options.database, kActivityTasks);
+  for (int attempt = 0; attempt < kMaxStepAttempts; ++attempt) {
+    BsonPtr filter(BCON_NEW("activity", BCON_UTF8(activity_arn.c_str()), "claimed",
+                            BCON_BOOL(false)));
+    BsonPtr opts(BCON_NEW("sort", "{", "created", BCON_INT32(1), "}"));
+    auto doc = mongo::FindOne(tasks, filter.get(), opts.get(), nullptr);
+    if (!doc.ok()) return Internal(doc.status().message());
+    if (!doc->has_value()) return std::optional<std::pair<std::string, std::string>>();
+    std::string token = mongo::GetString(doc->value().get(), "_id");
+    BsonPtr claim(BCON_NEW("_id", BCON_UTF8(token.c_str()), "claimed", BCON_BOOL(false)));
+    BsonPtr set(BCON_NEW("$set", "{", "claimed", BCON_BOOL(true), "worker",
+                         BCON_UTF8(worker.c_str()), "}"));
+    std::int64_t matched = 0;
+    DbStatus st = mongo::UpdateOne(tasks, claim.get(), set.get(), nullptr, &matched);
+    if (!st.ok()) return Internal(st.message());
+    if (matched) {
+      return std::optional<std::pair<std::string, std::string>>(
+          std::make_pair(token, mongo::GetString(doc->value().get(), "input")));
+    }
+  }
+  return std::optional<std::pair<std::string, std::string>>();
+}
+
+void DurableRunner::OnActivityTask(const std::string& activity_arn, std::function<void()> wake) {
+  std::lock_guard lock(impl_->mu);
+  impl_->activity_waiters.emplace(activity_arn, std::move(wake));
+}
+
+engine::Event DurableRunner::Impl::RunTask(Loaded& x, const WorkItem& item) {
+  auto body = common::ParseJson(item.body);
+  if (!body.ok() || !body->is_object()) {
+    return engine::TaskFailed{0, "States.Runtime", "malformed task work item " + item.id};
+  }
+  const json::object& b = body->as_object();
+  auto num = [&](const char* k) -> std::optional<std::int64_t> {
+    std::int64_t n;
+    if (auto* v = b.if_contains(k); v && common::AsInt64(*v, &n)) return n;
+    return std::nullopt;
+  };
+  auto str = [&](const char* k) {
+    auto* v = b.if_contains(k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  std::int64_t task = num("task").value_or(0);
+  tasks::TaskRequest request;
+  request.state_name = str("state");
+  request.resource = str("resource");
+  if (auto* p = b.if_contains("params")) request.parameters = *p;
+  if (b.contains("token")) request.task_token = str("token");
+  request.timeout_seconds = num("timeout");
+  request.heartbeat_seconds = num("heartbeat");
+  request.invocation = num("invocation");
+  tasks::TaskOutcome outcome = dispatchers(x.sm_name, x.test_case).Invoke(request);
+  if (outcome.ok) return engine::TaskSucceeded{task, std::move(outcome.result)};
+  return engine::TaskFailed{task, std::move(outcome.error), std::move(outcome.cause)};
+}
+
+std::optional<DurableRunner::Impl::ChildStart> DurableRunner::Impl::StartChild(
+    mongo::Client& client, Loaded& parent, const WorkItem& item) {
+  auto body = common::ParseJson(item.body);
+  if (!body.ok() || !body->is_object()) return ChildStart::kDone;
+  const json::object& b = body->as_object();
+  std::int64_t task = 0;
+  common::AsInt64(b.at("task"), &task);
+  std::string mode(b.at("mode").as_string());
+  json::value params = b.contains("params") ? b.at("params") : json::value(json::object());
+  common::TimeMs now = clock.Now();
+
+  auto fail = [&](const std::string& error, const std::string& cause) {
+    return json::object{{"k", "fail"}, {"task", task}, {"error", error}, {"cause", cause}};
+  };
+  std::optional<json::object> parent_event;
+  std::string sm_arn, name, input = "{}";
+  if (auto* p = params.if_object()) {
+    if (auto* v = p->if_contains("StateMachineArn"); v && v->is_string()) {
+      sm_arn = std::string(v->as_string());
+    }
+    if (auto* v = p->if_contains("Name"); v && v->is_string()) name = std::string(v->as_string());
+    if (auto* v = p->if_contains("Input")) {
+      input = v->is_string() ? std::string(v->as_string()) : common::SerializeJson(*v);
+    }
+  }
+  if (name.empty()) name = RandomUuid();
+  if (sm_arn.empty()) {
+    parent_event = fail("States.Runtime", "states:startExecution needs a StateMachineArn string");
+  }
+
+  auto session = client.StartSession();
+  if (!session.ok() || !(*session)->Begin().ok()) return std::nullopt;
+  BsonPtr item_filter(BCON_NEW("_id", BCON_UTF8(item.id.c_str())));
+  std::int64_t deleted = 0;
+  DbStatus st = mongo::DeleteOne(client.Collection(options.database, kWork), item_filter.get(),
+                                 session->get(), &deleted);
+  if (!st.ok()) return std::nullopt;
+  if (!deleted) return ChildStart::kDone;
+  AfterCommit after;
+  if (!parent_event) {
+    BsonPtr filter(BCON_NEW("_id", BCON_UTF8(sm_arn.c_str())));
+    auto sm = mongo::FindOne(client.Collection(options.database, kStateMachines), filter.get(),
+                             nullptr, session->get());
+    if (!sm.ok()) return std::nullopt;
+    if (!sm->has_value()) {
+      parent_event = fail("StepFunctions.StateMachineDoesNotExistException",
+                          "State Machine Does Not Exist: '" + sm_arn + "'");
+    } else {
+      const bson_t* s = sm->value().get();
+      NewExecution child;
+      std::string prefix = ":stateMachine:";
+      std::string arn = sm_arn;
+      auto at = arn.find(prefix);
+      child.execution_arn = arn.replace(at, prefix.size(), ":execution:") + ":" + name;
+      child.name = name;
+      child.state_machine_arn = sm_arn;
+      child.state_machine_name = mongo::GetString(s, "name");
+      child.revision = mongo::GetInt(s, "revision");
+      child.role_arn = mongo::GetString(s, "roleArn");
+      child.input = input;
+      child.test_case = parent.test_case;
+      std::optional<ParentLink> link;
+      if (mode == ".sync" || mode == ".sync:2") link = ParentLink{parent.arn, task, mode};
+      BsonPtr doc = ExecutionDoc(child, now, NewRandomKey(), link);
+      BSON_APPEND_INT64(doc.get(), "v", 0);
+      BSON_APPEND_INT64(doc.get(), "events", 0);
+      BSON_APPEND_UTF8(doc.get(), "status", "RUNNING");
+      st = mongo::InsertOne(client.Collection(options.database, kExecutions), doc.get(),
+                            session->get());
+      if (st.duplicate_key()) {
+        parent_event = fail("StepFunctions.ExecutionAlreadyExistsException",
+                            "Execution Already Exists: '" + child.execution_arn + "'");
+        st = DbStatus::Ok();
+      } else if (st.ok()) {
+        WorkItem start{child.execution_arn + "#start#0", child.execution_arn, "start", now, ""};
+        BsonPtr w = WorkDoc(start, now, true);
+        st = mongo::InsertOne(client.Collection(options.database, kWork), w.get(),
+                              session->get());
+        after.local.push_back(std::move(start));
+        if (mode.empty()) {
+          parent_event = json::object{
+              {"k", "ok"},
+              {"task", task},
+              {"out", json::object{{"ExecutionArn", child.execution_arn}, {"StartDate", now}}}};
+        }
+      }
+    }
+  }
+  if (st.ok() && parent_event) {
+    st = DeliverEvent(client, session->get(), parent.arn,
+                      parent.arn + "#event#child-" + std::to_string(task),
+                      common::SerializeJson(*parent_event), &after);
+  }
+  if (st.ok()) st = (*session)->Commit();
+  if (!st.ok()) return std::nullopt;
+  Schedule(std::move(after));
+  return ChildStart::kDone;
+}
+
+}  // namespace tactus::runtime

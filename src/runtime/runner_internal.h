@@ -1,0 +1,168 @@
+// The durable runner's insides (durable_runner.cc, runner_step.cc, runner_load.cc).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "asl/model.h"
+#include "engine/execution.h"
+#include "runtime/durable_runner.h"
+#include "runtime/journal.h"
+#include "runtime/keyed_random.h"
+
+namespace tactus::runtime {
+
+// Collection names (docs/serve.md).
+inline constexpr const char* kStateMachines = "state_machines";
+inline constexpr const char* kRevisions = "state_machine_revisions";
+inline constexpr const char* kExecutions = "executions";
+inline constexpr const char* kJournal = "journal";
+inline constexpr const char* kHistory = "history";
+inline constexpr const char* kWork = "work";
+inline constexpr const char* kTokens = "task_tokens";
+inline constexpr const char* kActivities = "activities";
+inline constexpr const char* kActivityTasks = "activity_tasks";
+inline constexpr const char* kMeta = "meta";
+inline constexpr std::int64_t kSchemaVersion = 1;
+// Attempts at one step before its work item is left for a later claim.
+inline constexpr int kMaxStepAttempts = 8;
+
+struct WorkItem {
+  std::string id;
+  std::string execution;
+  std::string kind;  // start, timer, task, event
+  common::TimeMs due = 0;
+  std::string body;  // JSON text
+};
+
+struct ParentLink {
+  std::string arn;
+  std::int64_t task = 0;
+  std::string mode;  // ".sync" or ".sync:2"
+};
+
+// One execution in memory.
+struct Loaded {
+  std::string arn;
+  std::string name, sm_arn, sm_name, test_case, input_text;
+  std::int64_t revision = 0;
+  common::TimeMs start_date = 0;
+  std::shared_ptr<const asl::StateMachine> machine;
+  std::unique_ptr<KeyedRandom> random;
+  std::unique_ptr<engine::Execution> exec;
+  std::int64_t v = 0;  // journal entries committed
+  common::TimeMs last_time = 0;
+  std::map<std::string, std::int64_t> mock_counts;
+  std::optional<ParentLink> parent;
+};
+
+// A unit of follow-up work created by a step, performed after its commit.
+struct AfterCommit {
+  std::vector<WorkItem> local;  // due now, claimed by this process
+  std::vector<WorkItem> timers;
+  std::set<std::string> activities;  // activities that got a task
+};
+
+struct Shard;
+
+struct DurableRunner::Impl {
+  Impl(mongo::Pool& p, DispatcherFor d, const common::Clock& c, DurableOptions o)
+      : pool(p), dispatchers(std::move(d)), clock(c), options(std::move(o)) {}
+
+  mongo::Pool& pool;
+  DispatcherFor dispatchers;
+  const common::Clock& clock;
+  DurableOptions options;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::thread poller;
+
+  std::mutex mu;  // guards everything below
+  std::condition_variable poller_cv;
+  bool stopping = false;
+  std::unordered_set<std::string> queued;  // work ids queued or running here
+  std::multimap<common::TimeMs, WorkItem> timers;
+  std::multimap<std::string, std::function<void()>> activity_waiters;
+
+  // State machine definitions by "<arn>#<revision>".
+  std::mutex machines_mu;
+  std::unordered_map<std::string, std::shared_ptr<const asl::StateMachine>> machines;
+
+  Shard& ShardFor(const std::string& execution_arn);
+  // Queues `item` on its shard unless it is queued already. Returns false if it was.
+  bool Enqueue(WorkItem item);
+  void Done(const std::string& work_id);
+  void Schedule(AfterCommit after);
+  void PollLoop();
+  // Claims due, unheld work items from the store; returns how many were claimed.
+  int ClaimDue(mongo::Client& client);
+  common::Status EnsureSchema();
+
+  common::Result<std::shared_ptr<const asl::StateMachine>> Machine(mongo::Client& client,
+                                                                   const std::string& sm_arn,
+                                                                   std::int64_t revision);
+  // Rebuilds an execution from the store (nullopt: it does not exist).
+  common::Result<std::optional<std::unique_ptr<Loaded>>> Load(mongo::Client& client,
+                                                              const std::string& arn);
+  // Writes the follow-ups of `actions` (and of the execution's end) into the open transaction.
+  mongo::DbStatus WriteFollowUps(mongo::Client& client, mongo::Session& session, Loaded& x,
+                                 std::vector<engine::Action>& actions, common::TimeMs now,
+                                 AfterCommit* after);
+  // Journal + history + follow-ups of one applied event, in the open transaction.
+  mongo::DbStatus WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
+                            const JournalEvent& event, std::vector<engine::Action>& actions,
+                            common::TimeMs now, AfterCommit* after);
+  // The execution document's $set for its state after a step.
+  mongo::BsonPtr ExecutionUpdate(Loaded& x, common::TimeMs now);
+  mongo::BsonPtr WorkDoc(const WorkItem& item, common::TimeMs now, bool mine);
+  // A new execution's document before its first step (v = 0).
+  mongo::BsonPtr ExecutionDoc(const NewExecution& e, common::TimeMs now, const RandomKey& key,
+                              const std::optional<ParentLink>& parent);
+  // Performs a task work item through the dispatcher: the event that answers it.
+  engine::Event RunTask(Loaded& x, const WorkItem& item);
+  // Starts the child execution a `child` work item asks for; nullopt on a transient failure.
+  enum class ChildStart { kDone };
+  std::optional<ChildStart> StartChild(mongo::Client& client, Loaded& parent,
+                                       const WorkItem& item);
+  // Inserts an event for an execution, claimed by this process, and queues it after commit.
+  mongo::DbStatus DeliverEvent(mongo::Client& client, mongo::Session* session,
+                               const std::string& arn, const std::string& work_id,
+                               const std::string& body, AfterCommit* after);
+};
+
+// One runner thread and the executions it owns.
+struct Shard {
+  explicit Shard(DurableRunner::Impl& r) : runner(r) {}
+  DurableRunner::Impl& runner;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::variant<WorkItem, std::unique_ptr<Loaded>>> queue;
+  bool stop = false;
+
+  // Executions in memory, least recently used first.
+  std::list<std::string> lru;
+  std::unordered_map<std::string, std::pair<std::unique_ptr<Loaded>, std::list<std::string>::iterator>>
+      cache;
+
+  void Run();
+  void Process(mongo::Client& client, WorkItem& item);
+  // Applies one event; true when committed.
+  enum class StepResult { kCommitted, kRetry, kGone };
+  StepResult Step(mongo::Client& client, Loaded& x, const JournalEvent& event,
+                  const WorkItem& consumed);
+  Loaded* Cached(const std::string& arn);
+  void Keep(std::unique_ptr<Loaded> x);
+  void Evict(const std::string& arn);
+};
+
+// Applies an event to the in-memory execution at `now`.
+std::vector<engine::Action> Apply(Loaded& x, const JournalEvent& event, common::TimeMs now);
+
+}  // namespace tactus::runtime

@@ -1,0 +1,322 @@
+// Steps: a runner thread applies events to executions and commits each step in one
+// transaction (docs/serve.md).
+#include <cstdio>
+
+#include "common/clock.h"
+#include "engine/resource.h"
+#include "runtime/runner_internal.h"
+
+namespace tactus::runtime {
+
+using mongo::BsonPtr;
+using mongo::DbStatus;
+
+namespace {
+
+constexpr std::string_view kStartExecution = "arn:aws:states:::states:startExecution";
+
+bool IsActivity(const std::string& resource) {
+  return resource.rfind("arn:", 0) == 0 && resource.find(":activity:") != std::string::npos;
+}
+
+std::string Text(const json::value& v) { return common::SerializeJson(v); }
+
+// The DescribeExecution-shaped output a `.sync` parent receives (`.sync:2`: JSON, not text).
+json::object ChildOutput(const Loaded& x, common::TimeMs now, bool json_payloads) {
+  json::object o;
+  o["ExecutionArn"] = x.arn;
+  o["StateMachineArn"] = x.sm_arn;
+  o["Name"] = x.name;
+  o["Status"] = engine::ExecutionStatusName(x.exec->status());
+  o["StartDate"] = x.start_date;
+  o["StopDate"] = now;
+  auto input = common::ParseJson(x.input_text);
+  if (json_payloads && input.ok()) {
+    o["Input"] = *input;
+  } else {
+    o["Input"] = x.input_text;
+  }
+  o["InputDetails"] = json::object{{"Included", true}};
+  if (x.exec->status() == engine::ExecutionStatus::kSucceeded) {
+    if (json_payloads) {
+      o["Output"] = x.exec->output();
+    } else {
+      o["Output"] = Text(x.exec->output());
+    }
+    o["OutputDetails"] = json::object{{"Included", true}};
+  } else {
+    if (!x.exec->error().empty()) o["Error"] = x.exec->error();
+    if (!x.exec->cause().empty()) o["Cause"] = x.exec->cause();
+  }
+  return o;
+}
+
+}  // namespace
+
+BsonPtr DurableRunner::Impl::ExecutionUpdate(Loaded& x, common::TimeMs now) {
+  BsonPtr set(bson_new());
+  BSON_APPEND_INT64(set.get(), "v", x.v + 1);
+  BSON_APPEND_INT64(set.get(), "events", x.exec->event_count());
+  engine::ExecutionStatus status = x.exec->status();
+  BSON_APPEND_UTF8(set.get(), "status", engine::ExecutionStatusName(status));
+  if (!x.mock_counts.empty()) {
+    json::object mocks;
+    for (const auto& [state, n] : x.mock_counts) mocks[state] = n;
+    BSON_APPEND_UTF8(set.get(), "mocks", Text(mocks).c_str());
+  }
+  if (status != engine::ExecutionStatus::kRunning) {
+    BSON_APPEND_DATE_TIME(set.get(), "stopDate", now);
+    if (status == engine::ExecutionStatus::kSucceeded) {
+      BSON_APPEND_UTF8(set.get(), "output", Text(x.exec->output()).c_str());
+    } else {
+      BSON_APPEND_UTF8(set.get(), "error", x.exec->error().c_str());
+      BSON_APPEND_UTF8(set.get(), "cause", x.exec->cause().c_str());
+    }
+  }
+  return set;
+}
+
+DbStatus DurableRunner::Impl::WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
+                                        const JournalEvent& event,
+                                        std::vector<engine::Action>& actions, common::TimeMs now,
+                                        AfterCommit* after) {
+  std::string key = SeqKey(x.arn, x.v);
+  std::string ev = EncodeEvent(event);
+  BsonPtr entry(BCON_NEW("_id", BCON_UTF8(key.c_str()), "t", BCON_DATE_TIME(now), "ev",
+                         BCON_UTF8(ev.c_str())));
+  DbStatus st = mongo::InsertOne(client.Collection(options.database, kJournal), entry.get(),
+                                 &session);
+  if (!st.ok()) return st;
+  std::vector<json::value> history = x.exec->TakeHistory();
+  if (!history.empty()) {
+    std::vector<BsonPtr> docs;
+    std::vector<const bson_t*> raw;
+    docs.reserve(history.size());
+    for (const auto& h : history) {
+      std::int64_t id = 0;
+      common::AsInt64(h.as_object().at("id"), &id);
+      std::string hkey = SeqKey(x.arn, id);
+      std::string text = Text(h);
+      docs.push_back(BsonPtr(BCON_NEW("_id", BCON_UTF8(hkey.c_str()), "j",
+                                      BCON_UTF8(text.c_str()))));
+      raw.push_back(docs.back().get());
+    }
+    st = mongo::InsertMany(client.Collection(options.database, kHistory), raw, &session);
+    if (!st.ok()) return st;
+  }
+  return WriteFollowUps(client, session, x, actions, now, after);
+}
+
+DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Session& session,
+                                             Loaded& x, std::vector<engine::Action>& actions,
+                                             common::TimeMs now, AfterCommit* after) {
+  auto* work = client.Collection(options.database, kWork);
+  auto* tokens = client.Collection(options.database, kTokens);
+  auto* activity_tasks = client.Collection(options.database, kActivityTasks);
+  auto add_work = [&](WorkItem item, bool local) -> DbStatus {
+    BsonPtr doc = WorkDoc(item, now, true);
+    DbStatus st = mongo::InsertOne(work, doc.get(), &session);
+    if (!st.ok()) return st;
+    if (local && item.due <= now) {
+      after->local.push_back(std::move(item));
+    } else {
+      after->timers.push_back(std::move(item));
+    }
+    return DbStatus::Ok();
+  };
+  auto add_token = [&](const std::string& token, std::int64_t task, const std::string& activity) {
+    BsonPtr doc(BCON_NEW("_id", BCON_UTF8(token.c_str()), "e", BCON_UTF8(x.arn.c_str()), "task",
+                         BCON_INT64(task), "activity", BCON_UTF8(activity.c_str())));
+    return mongo::InsertOne(tokens, doc.get(), &session);
+  };
+  auto id_of = [&](const char* kind, std::int64_t n) {
+    return x.arn + "#" + kind + "#" + std::to_string(n);
+  };
+
+  for (auto& action : actions) {
+    DbStatus st;
+    if (auto* timer = std::get_if<engine::StartTimer>(&action)) {
+      st = add_work({id_of("timer", timer->timer_id), x.arn, "timer", timer->due,
+                     std::to_string(timer->timer_id)},
+                    true);
+    } else if (auto* cancel = std::get_if<engine::CancelTimer>(&action)) {
+      std::string id = id_of("timer", cancel->timer_id);
+      BsonPtr filter(BCON_NEW("_id", BCON_UTF8(id.c_str())));
+      st = mongo::DeleteOne(work, filter.get(), &session);
+    } else if (auto* cancel_task = std::get_if<engine::CancelTask>(&action)) {
+      std::string id = id_of("task", cancel_task->task_id);
+      BsonPtr filter(BCON_NEW("_id", BCON_UTF8(id.c_str())));
+      st = mongo::DeleteOne(work, filter.get(), &session);
+      BsonPtr of_task(BCON_NEW("e", BCON_UTF8(x.arn.c_str()), "task",
+                               BCON_INT64(cancel_task->task_id)));
+      if (st.ok()) st = mongo::DeleteMany(tokens, of_task.get(), &session);
+      if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_task.get(), &session);
+    } else if (auto* task = std::get_if<engine::RunTask>(&action)) {
+      if (task->task_token) st = add_token(*task->task_token, task->task_id, "");
+      if (!st.ok()) return st;
+      if (IsActivity(task->resource)) {
+        std::string token = NewToken();
+        std::string input = Text(task->parameters);
+        BsonPtr doc(BCON_NEW("_id", BCON_UTF8(token.c_str()), "activity",
+                             BCON_UTF8(task->resource.c_str()), "e", BCON_UTF8(x.arn.c_str()),
+                             "task", BCON_INT64(task->task_id), "input", BCON_UTF8(input.c_str()),
+                             "created", BCON_DATE_TIME(now), "claimed", BCON_BOOL(false)));
+        st = mongo::InsertOne(activity_tasks, doc.get(), &session);
+        if (st.ok()) st = add_token(token, task->task_id, task->resource);
+        after->activities.insert(task->resource);
+      } else if (task->resource.rfind(kStartExecution, 0) == 0) {
+        // A nested execution: started by its own work item; the parent hears back at once
+        // (fire and forget), when the child ends (.sync), or through the task token.
+        std::string mode = task->resource.substr(kStartExecution.size());
+        json::object body{{"task", task->task_id}, {"mode", mode}, {"params", task->parameters}};
+        st = add_work({id_of("child", task->task_id), x.arn, "child", now, Text(body)}, true);
+      } else {
+        json::object body{{"task", task->task_id},
+                          {"state", task->state_name},
+                          {"resource", task->resource},
+                          {"params", task->parameters},
+                          {"invocation", x.mock_counts[task->state_name]++}};
+        if (task->task_token) body["token"] = *task->task_token;
+        if (task->timeout_seconds) body["timeout"] = *task->timeout_seconds;
+        if (task->heartbeat_seconds) body["heartbeat"] = *task->heartbeat_seconds;
+        st = add_work({id_of("task", task->task_id), x.arn, "task", now, Text(body)}, true);
+      }
+    }
+    if (!st.ok()) return st;
+  }
+
+  if (x.exec->status() == engine::ExecutionStatus::kRunning) return DbStatus::Ok();
+  // The end: nothing of this execution is pending any more.
+  BsonPtr of_execution(BCON_NEW("e", BCON_UTF8(x.arn.c_str())));
+  DbStatus st = mongo::DeleteMany(work, of_execution.get(), &session);
+  if (st.ok()) st = mongo::DeleteMany(tokens, of_execution.get(), &session);
+  if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_execution.get(), &session);
+  if (!st.ok() || !x.parent) return st;
+  json::object child = ChildOutput(x, now, x.parent->mode == ".sync:2");
+  json::object event;
+  if (x.exec->status() == engine::ExecutionStatus::kSucceeded) {
+    event = {{"k", "ok"}, {"task", x.parent->task}, {"out", child}};
+  } else {
+    event = {{"k", "fail"},
+             {"task", x.parent->task},
+             {"error", "States.TaskFailed"},
+             {"cause", Text(child)}};
+  }
+  WorkItem item{x.parent->arn + "#event#child-" + std::to_string(x.parent->task), x.parent->arn,
+                "event", now, Text(event)};
+  BsonPtr doc = WorkDoc(item, now, true);
+  st = mongo::InsertOne(work, doc.get(), &session);
+  if (st.ok()) after->local.push_back(std::move(item));
+  return st;
+}
+
+Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEvent& event,
+                              const WorkItem& consumed) {
+  DurableRunner::Impl& r = runner;
+  auto session = client.StartSession();
+  if (!session.ok()) return StepResult::kRetry;
+  if (!(*session)->Begin().ok()) return StepResult::kRetry;
+  BsonPtr item_filter(BCON_NEW("_id", BCON_UTF8(consumed.id.c_str())));
+  std::int64_t deleted = 0;
+  DbStatus st = mongo::DeleteOne(client.Collection(r.options.database, kWork), item_filter.get(),
+                                 session->get(), &deleted);
+  if (!st.ok()) return StepResult::kRetry;
+  if (deleted == 0) return StepResult::kGone;  // consumed already, here or elsewhere
+
+  common::TimeMs now = std::max(r.clock.Now(), x.last_time);
+  std::vector<engine::Action> actions = Apply(x, event, now);
+  AfterCommit after;
+  BsonPtr filter(BCON_NEW("_id", BCON_UTF8(x.arn.c_str()), "v", BCON_INT64(x.v)));
+  BsonPtr set = r.ExecutionUpdate(x, now);
+  BsonPtr update(bson_new());
+  BSON_APPEND_DOCUMENT(update.get(), "$set", set.get());
+  std::int64_t matched = 0;
+  st = mongo::UpdateOne(client.Collection(r.options.database, kExecutions), filter.get(),
+                        update.get(), session->get(), &matched);
+  if (st.ok() && matched == 0) return StepResult::kRetry;  // another step won: reload
+  if (st.ok()) st = r.WriteStep(client, **session, x, event, actions, now, &after);
+  if (st.ok()) st = (*session)->Commit();
+  if (!st.ok()) {
+    if (!st.transient()) {
+      std::fprintf(stderr, "tactus: step of %s failed: %s\n", x.arn.c_str(),
+                   st.message().c_str());
+    }
+    return StepResult::kRetry;
+  }
+  ++x.v;
+  r.Schedule(std::move(after));
+  return StepResult::kCommitted;
+}
+
+void Shard::Process(mongo::Client& client, WorkItem& item) {
+  std::optional<engine::Event> task_outcome;
+  for (int attempt = 0; attempt < kMaxStepAttempts; ++attempt) {
+    Loaded* x = Cached(item.execution);
+    if (!x) {
+      auto loaded = runner.Load(client, item.execution);
+      if (!loaded.ok()) {
+        std::fprintf(stderr, "tactus: cannot load %s: %s\n", item.execution.c_str(),
+                     loaded.status().ToString().c_str());
+        return;  // the item stays; its lease expires and it is tried again later
+      }
+      if (!loaded->has_value()) {
+        BsonPtr filter(BCON_NEW("_id", BCON_UTF8(item.id.c_str())));
+        (void)mongo::DeleteOne(client.Collection(runner.options.database, kWork), filter.get(),
+                               nullptr);
+        return;  // an orphan: its execution is gone
+      }
+      Keep(std::move(**loaded));
+      x = Cached(item.execution);
+      if (!x) return;  // finished already
+    }
+    JournalEvent event{StartEvent{}};
+    if (item.kind == "timer") {
+      event = engine::Event(engine::TimerFired{std::stoll(item.body)});
+    } else if (item.kind == "event") {
+      auto decoded = DecodeEvent(item.body);
+      if (!decoded.ok()) return;
+      event = std::move(*decoded);
+    } else if (item.kind == "task") {
+      if (!task_outcome) task_outcome = runner.RunTask(*x, item);
+      event = *task_outcome;
+    } else if (item.kind == "child") {
+      auto outcome = runner.StartChild(client, *x, item);
+      if (!outcome) continue;  // transient failure: try again
+      if (*outcome == DurableRunner::Impl::ChildStart::kDone) return;
+      continue;
+    } else if (item.kind != "start") {
+      return;
+    }
+    StepResult result = Step(client, *x, event, item);
+    if (result == StepResult::kCommitted) {
+      if (x->exec->status() != engine::ExecutionStatus::kRunning) Evict(item.execution);
+      return;
+    }
+    // The in-memory execution may have moved past what the store holds: rebuild it.
+    Evict(item.execution);
+    if (result == StepResult::kGone) return;
+  }
+}
+
+void Shard::Run() {
+  mongo::Client client = runner.pool.Acquire();
+  while (true) {
+    std::variant<WorkItem, std::unique_ptr<Loaded>> job;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return stop || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and everything in hand is done
+      job = std::move(queue.front());
+      queue.pop_front();
+    }
+    if (auto* adopt = std::get_if<std::unique_ptr<Loaded>>(&job)) {
+      Keep(std::move(*adopt));
+      continue;
+    }
+    WorkItem& item = std::get<WorkItem>(job);
+    Process(client, item);
+    runner.Done(item.id);
+  }
+}
+
+}  // namespace tactus::runtime
