@@ -82,6 +82,11 @@ class EvalContext {
 // character, then letters, digits and '_'. FailedToParse (9) naming it otherwise.
 DbResult<Done> ValidateVariableName(std::string_view name);
 
+// Aggregation truthiness (see above).
+bool IsTruthy(const Value& v);
+// A value as relaxed Extended JSON, for error messages ("missing" for a missing value).
+std::string RenderValue(const Value& v);
+
 namespace internal {
 class ExprNode;
 }

@@ -191,4 +191,8 @@ std::string Render(const Value& v) {
 }
 
 }  // namespace internal
+
+bool IsTruthy(const Value& v) { return internal::Truthy(v); }
+std::string RenderValue(const Value& v) { return internal::Render(v); }
+
 }  // namespace tactus::docdb::query
