@@ -10,6 +10,7 @@ namespace {
 struct StoreArgs {
   std::string dbpath = "./tactus-data", bind = "127.0.0.1", unix_path;
   int port = 27017;
+  bool auth = false;
 };
 
 int RunStore(const StoreArgs& args) {
@@ -25,6 +26,7 @@ int RunStore(const StoreArgs& args) {
   options.bind_ip = args.bind;
   options.port = args.port;
   options.unix_path = args.unix_path;
+  options.auth = args.auth;
   auto server = docdb::EmbeddedServer::Start(options);
   if (!server.ok()) {
     std::cerr << "tactus store: " << server.status().message() << "\n";
@@ -55,6 +57,9 @@ void RegisterStore(CLI::App& app, int* exit_code) {
   cmd->add_option("--bind", args.bind, "Address to listen on");
   cmd->add_option("--port", args.port, "TCP port (0: any free port; -1: no TCP)");
   cmd->add_option("--unix", args.unix_path, "Also listen on this Unix socket");
+  cmd->add_flag("--auth", args.auth,
+                "Require authentication (SCRAM-SHA-256) and enforce roles; with no user yet, "
+                "a localhost client may create the first user in admin");
   cmd->callback([exit_code]() { *exit_code = RunStore(args); });
 }
 

@@ -48,6 +48,7 @@ common::Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const Opti
   impl->store = std::move(store).value();
   commands::ServerInfo info;
   info.dbpath = options.dbpath;
+  info.auth = options.auth;
   info.host = options.bind_ip + ":" + std::to_string(options.port);
   impl->dispatcher = std::make_unique<commands::Dispatcher>(*impl->store, info);
   impl->handler = std::make_unique<DispatchingHandler>(*impl->dispatcher);

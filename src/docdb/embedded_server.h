@@ -23,6 +23,10 @@ class EmbeddedServer {
     // Writers waiting for SQLite's write lock hold a worker each; enough workers keep reads
     // and pings answering meanwhile.
     int worker_threads = 16;
+    // Require authentication (SCRAM) and enforce roles on every command (docs/docdb.md,
+    // "Users and authentication"). With no user yet, a localhost client may create the first
+    // user in admin (the localhost exception).
+    bool auth = false;
   };
 
   // Opens the store and starts listening. Fails when the data directory cannot be used (see

@@ -71,6 +71,8 @@ DbResult<BsonPtr> GetParameter(CommandContext& ctx) {
   if (wanted("authenticationMechanisms")) {
     bson_t arr;
     BSON_APPEND_ARRAY_BEGIN(r.body(), "authenticationMechanisms", &arr);
+    BSON_APPEND_UTF8(&arr, "0", "SCRAM-SHA-1");
+    BSON_APPEND_UTF8(&arr, "1", "SCRAM-SHA-256");
     bson_append_array_end(r.body(), &arr);
   }
   if (wanted("logComponentVerbosity")) {
@@ -202,18 +204,6 @@ DbResult<BsonPtr> ServerStatus(CommandContext& ctx) {
   return r.Finish();
 }
 
-DbResult<BsonPtr> ConnectionStatus(CommandContext&) {
-  ReplyBuilder r;
-  bson_t info, users, roles;
-  BSON_APPEND_DOCUMENT_BEGIN(r.body(), "authInfo", &info);
-  BSON_APPEND_ARRAY_BEGIN(&info, "authenticatedUsers", &users);
-  bson_append_array_end(&info, &users);
-  BSON_APPEND_ARRAY_BEGIN(&info, "authenticatedUserRoles", &roles);
-  bson_append_array_end(&info, &roles);
-  bson_append_document_end(r.body(), &info);
-  return r.Finish();
-}
-
 DbResult<BsonPtr> ListDatabases(CommandContext& ctx) {
   auto txn = ctx.store->Begin(storage::TxnMode::kRead);
   if (!txn.ok()) return txn.error();
@@ -312,7 +302,6 @@ void RegisterAdminCommands(Registry& r) {
   r["whatsmyuri"] = {WhatsMyUri, false};
   r["hostInfo"] = {HostInfo, false};
   r["serverStatus"] = {ServerStatus, false};
-  r["connectionStatus"] = {ConnectionStatus, true};
   r["listDatabases"] = {ListDatabases, false};
   r["dbStats"] = {[](CommandContext& c) { return Stats(c, false); }, false};
   r["collStats"] = {[](CommandContext& c) { return Stats(c, true); }, false};

@@ -102,6 +102,9 @@ const Registry& AllCommands() {
     RegisterReadCommands(*r);
     RegisterWriteCommands(*r);
     RegisterSessionCommands(*r);
+    RegisterSaslCommands(*r);
+    RegisterUserCommands(*r);
+    RegisterRoleCommands(*r);
     return r;
   }();
   return *registry;

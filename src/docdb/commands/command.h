@@ -18,9 +18,12 @@
 
 namespace tactus::docdb::commands {
 
+class AuthGuard;
 class CursorManager;
 class SessionManager;
+struct ConnectionAuth;
 struct SessionState;
+struct TtlMetrics;
 
 // Facts about the server that commands report (hello, buildInfo, serverStatus, ...).
 struct ServerInfo {
@@ -29,6 +32,10 @@ struct ServerInfo {
   std::int64_t start_time_ms = 0;
   std::string version = "7.0.0";
   std::string dbpath;
+  // Whether commands require an authenticated, authorized user (--auth).
+  bool auth = false;
+  // The TTL monitor's counters for serverStatus (owned by the Dispatcher).
+  const TtlMetrics* ttl = nullptr;
 };
 
 struct CommandContext {
@@ -41,6 +48,9 @@ struct CommandContext {
   CursorManager* cursors = nullptr;
   SessionManager* sessions = nullptr;
   const ServerInfo* server = nullptr;
+  // Authentication: the dispatcher's guard and this connection's state (who it is).
+  AuthGuard* auth = nullptr;
+  ConnectionAuth* connection_auth = nullptr;
   std::int64_t now_ms = 0;
   // Set when the command runs inside a multi-document transaction: the transaction's Txn
   // (commands must not commit it) and its session.

@@ -25,7 +25,7 @@ DbError WithLabel(DbError e, const char* label) {
 }  // namespace
 
 Dispatcher::Dispatcher(storage::Store& store, ServerInfo info)
-    : store_(store), info_(std::move(info)) {
+    : store_(store), info_(std::move(info)), auth_(store, info_.auth) {
   if (info_.start_time_ms == 0) info_.start_time_ms = NowMs();
 }
 
@@ -51,8 +51,14 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   ctx.cursors = &cursors_;
   ctx.sessions = &sessions_;
   ctx.server = &info_;
+  std::shared_ptr<ConnectionAuth> connection_auth = auth_.Connection(connection_id);
+  ctx.auth = &auth_;
+  ctx.connection_auth = connection_auth.get();
   ctx.now_ms = NowMs();
   sessions_.ExpireIdle(ctx.now_ms);
+  if (auto allowed = auth_.Authorize(ctx, name); !allowed.ok()) {
+    return ErrorReply(allowed.error());
+  }
 
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
   bool in_transaction =
@@ -70,7 +76,9 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
     result = found->second.run(ctx);
   }
   if (!result.ok()) return ErrorReply(result.error());
-  return std::move(result).value();
+  BsonPtr reply = std::move(result).value();
+  auth_.AfterCommand(ctx, name, reply.get());
+  return reply;
 }
 
 DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::string& name,

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "docdb/bson_util.h"
+#include "docdb/commands/auth_guard.h"
 #include "docdb/commands/command.h"
 #include "docdb/commands/cursors.h"
 #include "docdb/commands/sessions.h"
@@ -25,8 +26,12 @@ class Dispatcher {
   BsonPtr Run(const std::string& db, const bson_t* command, std::int64_t connection_id,
               const std::string& peer, const std::string& local);
 
-  // A client connection closed: its transactions roll back (see SessionManager).
-  void OnDisconnect(std::int64_t connection_id) { sessions_.AbortTransactionsOf(connection_id); }
+  // A client connection closed: its transactions roll back (see SessionManager) and its
+  // authentication ends.
+  void OnDisconnect(std::int64_t connection_id) {
+    sessions_.AbortTransactionsOf(connection_id);
+    auth_.OnDisconnect(connection_id);
+  }
 
   const ServerInfo& info() const { return info_; }
 
@@ -38,6 +43,7 @@ class Dispatcher {
   ServerInfo info_;
   CursorManager cursors_;
   SessionManager sessions_;
+  AuthGuard auth_;  // enforces ServerInfo::auth on every command
 };
 
 }  // namespace tactus::docdb::commands

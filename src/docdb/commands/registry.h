@@ -15,6 +15,9 @@ void RegisterCatalogCommands(Registry& registry);
 void RegisterReadCommands(Registry& registry);
 void RegisterWriteCommands(Registry& registry);
 void RegisterSessionCommands(Registry& registry);
+void RegisterSaslCommands(Registry& registry);
+void RegisterUserCommands(Registry& registry);
+void RegisterRoleCommands(Registry& registry);
 
 // Every command, built once.
 const Registry& AllCommands();
