@@ -1,0 +1,186 @@
+"""Helpers for the integration tests of `tactus serve` through real AWS clients.
+
+`Server` starts `tactus serve` on a temporary data directory with port 0, reads the port from
+the one line it prints, hands out boto3 Step Functions clients pointed at it, and stops it with
+SIGTERM, checking that it exits cleanly (exit code 0). `ServeTestCase` runs one server per test
+class. The binary is $TACTUS_BIN.
+"""
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import uuid
+
+import boto3
+import botocore.config
+
+TACTUS = os.environ.get("TACTUS_BIN", "build/debug/src/cli/tactus")
+LISTENING = re.compile(r"^tactus serve: listening on (http://127\.0\.0\.1:(\d+)) ")
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/tactus-test"
+# GetActivityTask long-polls up to 60 s: the read timeout must be longer.
+READ_TIMEOUT = 90
+
+
+class Server:
+    def __init__(self, mock_config=None, lease_seconds=None, extra_args=()):
+        self.tmp = tempfile.TemporaryDirectory(prefix="tactus-serve-")
+        self.data = os.path.join(self.tmp.name, "data")
+        self.stderr_path = os.path.join(self.tmp.name, "stderr.log")
+        args = [TACTUS, "serve", "--data", self.data, "--listen", "127.0.0.1:0"]
+        if mock_config is not None:
+            path = mock_config
+            if not isinstance(mock_config, str):
+                path = os.path.join(self.tmp.name, "mocks.json")
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(mock_config, f)
+            args += ["--mock-config", path]
+        if lease_seconds is not None:
+            args += ["--lease-seconds", str(lease_seconds)]
+        args += list(extra_args)
+        self.stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr)
+        self.endpoint = self._read_endpoint(timeout=60)
+
+    def _read_endpoint(self, timeout):
+        deadline = time.monotonic() + timeout
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError(f"tactus serve did not start: {line!r}\n{self.log()}")
+            ready, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.5))
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 1)
+                if not chunk:
+                    continue
+                line += chunk
+        m = LISTENING.match(line.decode())
+        if not m:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"unexpected first line of tactus serve: {line!r}")
+        return m.group(1)
+
+    def log(self):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                return f.read().decode(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def client(self, read_timeout=READ_TIMEOUT):
+        return boto3.client(
+            "stepfunctions", endpoint_url=self.endpoint, region_name=REGION,
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=botocore.config.Config(inject_host_prefix=False,
+                                          retries={"max_attempts": 0},
+                                          connect_timeout=10, read_timeout=read_timeout))
+
+    def stop(self, timeout=60):
+        """SIGTERM, then waits; returns the exit code (None if it had to be killed)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self._close()
+                return None
+        code = self.proc.returncode
+        self._close()
+        return code
+
+    def _close(self):
+        self.proc.stdout.close()
+        self.stderr.close()
+        self.tmp.cleanup()
+
+
+class ServeTestCase(unittest.TestCase):
+    """One `tactus serve` per test class; `self.sfn` is a boto3 client for it."""
+    mock_config = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(mock_config=cls.mock_config)
+        cls.sfn = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        log = cls.server.log()
+        code = cls.server.stop()
+        if code != 0:
+            raise AssertionError(f"tactus serve exited with {code} after SIGTERM\n{log}")
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def unique(prefix):
+        return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+    def create_machine(self, definition, name=None, type="STANDARD", **extra):
+        response = self.sfn.create_state_machine(
+            name=name or self.unique("sm"), roleArn=ROLE, type=type,
+            definition=definition if isinstance(definition, str) else json.dumps(definition),
+            **extra)
+        return response["stateMachineArn"]
+
+    def create_activity(self, name=None):
+        return self.sfn.create_activity(name=name or self.unique("act"))["activityArn"]
+
+    def start(self, arn, input=None, name=None):
+        kwargs = {"stateMachineArn": arn}
+        if input is not None:
+            kwargs["input"] = input if isinstance(input, str) else json.dumps(input)
+        if name is not None:
+            kwargs["name"] = name
+        return self.sfn.start_execution(**kwargs)["executionArn"]
+
+    def wait_done(self, execution_arn, timeout=30, client=None):
+        """Polls DescribeExecution until the execution is no longer RUNNING."""
+        c = client or self.sfn
+        deadline = time.monotonic() + timeout
+        while True:
+            d = c.describe_execution(executionArn=execution_arn)
+            if d["status"] != "RUNNING":
+                return d
+            if time.monotonic() > deadline:
+                self.fail(f"{execution_arn} still RUNNING after {timeout} s\n{self.server.log()}")
+            time.sleep(0.05)
+
+    def wait_for(self, predicate, timeout=30, what="condition"):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                self.fail(f"timed out waiting for {what}")
+            time.sleep(0.05)
+
+    def run_ok(self, arn, input=None, timeout=30):
+        """Starts an execution, waits for it, asserts SUCCEEDED and returns its parsed output."""
+        execution = self.start(arn, input)
+        d = self.wait_done(execution, timeout)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        return json.loads(d["output"])
+
+    def history(self, execution_arn, **kwargs):
+        events, token = [], None
+        while True:
+            page = self.sfn.get_execution_history(
+                executionArn=execution_arn, **kwargs, **({"nextToken": token} if token else {}))
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token:
+                return events
