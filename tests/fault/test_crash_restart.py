@@ -207,9 +207,15 @@ class CrashRestartTest(unittest.TestCase):
         t_start = time.monotonic()
         kills = []
         for k in range(KILLS):
-            # The first kill lands while executions are being started, the later ones while
-            # they wait, retry and map; each is 0.3-1.5 s after the previous server was ready.
-            time.sleep(rng.uniform(0.3, 1.5))
+            # The first kill lands while the executions are being started (0.3-1.5 s in); the
+            # others once every StartExecution has been answered, while the executions wait,
+            # retry and map: 0.2-2 s after that, then 0.5-2.5 s after the restart.
+            if k == 0:
+                time.sleep(rng.uniform(0.3, 1.5))
+            else:
+                if k == 1:
+                    start_thread.join(max(1, deadline - time.monotonic()))
+                time.sleep(rng.uniform(0.2, 2.0) if k == 1 else rng.uniform(0.5, 2.5))
             at = time.monotonic() - t_start
             with started["lock"]:
                 n_started = started["n"]
@@ -233,6 +239,9 @@ class CrashRestartTest(unittest.TestCase):
             self.assertEqual(len(arns), EXECUTIONS)
             self.assertEqual(len(ref_arns), EXECUTIONS)
             self._check(sfn, ref_sfn, arns, ref_arns, deadline)
+            # 503 ServiceUnavailable asks the client to retry; a 500 is a bug (docs/api.md).
+            self.assertFalse([e for e in self.stats.server_errors if e[1] == "InternalFailure"],
+                             "InternalFailure answers")
         except BaseException:
             self._dump_logs()
             raise
@@ -255,10 +264,12 @@ class CrashRestartTest(unittest.TestCase):
                 stateMachineArn=next(iter(done.values()))["stateMachineArn"]):
             listed += page["executions"]
         self.assertEqual(sorted(e["executionArn"] for e in listed), sorted(arns.values()))
-        self.assertTrue(all(e["status"] == "SUCCEEDED" for e in listed),
-                        [e for e in listed if e["status"] != "SUCCEEDED"][:3])
 
         failures = []
+        ref_failed = sum(d["status"] != "SUCCEEDED" for d in ref_done.values())
+        if ref_failed:
+            failures.append("%d executions of the REFERENCE run (never killed) did not succeed"
+                            % ref_failed)
         total_events = 0
         pages = 0
         for i in range(EXECUTIONS):
@@ -268,8 +279,7 @@ class CrashRestartTest(unittest.TestCase):
             if d["status"] != "SUCCEEDED":
                 failures.append("%s: %s %s %s" % (name_of(i), d["status"], d.get("error"),
                                                   d.get("cause")))
-                continue
-            if json.loads(d["output"]) != expected_output(i):
+            elif json.loads(d["output"]) != expected_output(i):
                 failures.append("%s: output %s, expected %s"
                                 % (name_of(i), d["output"], json.dumps(expected_output(i))))
             if json.loads(d["input"]) != execution_input(i):
@@ -288,12 +298,15 @@ class CrashRestartTest(unittest.TestCase):
                 failures.append("%s: history differs from the reference at %s"
                                 % (name_of(i), diff))
             if ref_done[arn]["status"] != "SUCCEEDED":
-                failures.append("%s: the REFERENCE run ended %s" % (name_of(i),
-                                                                    ref_done[arn]["status"]))
+                r = ref_done[arn]
+                failures.append("%s: the REFERENCE run ended %s %s %s"
+                                % (name_of(i), r["status"], r.get("error"), r.get("cause")))
         print("compared %d histories: %d events, %d pages" % (EXECUTIONS, total_events, pages),
               flush=True)
-        self.assertFalse(failures, "%d problems:\n%s" % (len(failures),
-                                                         "\n".join(failures[:20])))
+        failed = sum(d["status"] != "SUCCEEDED" for d in done.values())
+        if failures:
+            self.fail("%d problems (%d of %d executions did not succeed):\n%s"
+                      % (len(failures), failed, EXECUTIONS, "\n".join(failures[:25])))
 
 
 if __name__ == "__main__":
