@@ -854,6 +854,23 @@ class ActivityTest(ServeTestCase):
         with self.assertRaises(self.sfn.exceptions.TaskDoesNotExist):
             self.sfn.send_task_heartbeat(taskToken=token)
 
+    def test_sequential_worker_cycles(self):
+        # One client, one call at a time: start, take the task, answer it; 40 times. No call
+        # may fail (a lone client must never see ServiceUnavailable).
+        activity = self.create_activity()
+        arn = self.activity_machine(activity)
+        errors, executions = [], []
+        for i in range(40):
+            try:
+                executions.append(self.start(arn, {"i": i}))
+                token = self.sfn.get_activity_task(activityArn=activity)["taskToken"]
+                self.sfn.send_task_success(taskToken=token, output=json.dumps({"i": i}))
+            except self.sfn.exceptions.ClientError as e:
+                errors.append(f"cycle {i}: {e}")
+        self.assertEqual(errors, [])
+        for i, execution in enumerate(executions):
+            self.assertEqual(json.loads(self.wait_done(execution)["output"]), {"i": i})
+
     def test_one_task_goes_to_one_worker(self):
         activity = self.create_activity()
         arn = self.activity_machine(activity)
