@@ -131,6 +131,10 @@ DbResult<BsonPtr> NormalizeIndexSpec(const bson_t* spec) {
         return MakeError(kInvalidOptions,
                          "TTL index 'expireAfterSeconds' option must be a non-negative number");
       }
+      if (seconds > kMaxExpireAfterSeconds) {
+        return MakeError(kInvalidOptions,
+                         "TTL index 'expireAfterSeconds' option must be at most 2147483647");
+      }
       expire = *bson_iter_value(&it);
     } else if (field == "ns" || field == "background") {
       // Legacy fields drivers still send; MongoDB ignores them and so do we.
@@ -144,6 +148,20 @@ DbResult<BsonPtr> NormalizeIndexSpec(const bson_t* spec) {
   }
   DbResult<query::IndexKeyPattern> pattern = query::IndexKeyPattern::Parse(&key, sparse);
   if (!pattern.ok()) return pattern.error();
+  if (expire) {
+    bson_iter_t first;
+    if (bson_count_keys(&key) != 1) {
+      return MakeError(kCannotCreateIndex,
+                       "TTL indexes are single-field indexes, compound indexes do not support TTL. "
+                       "Index spec: " + ToJson(spec));
+    }
+    if (bson_iter_init(&first, &key) && bson_iter_next(&first) &&
+        std::string_view(bson_iter_key(&first)) == "_id") {
+      return MakeError(kInvalidIndexSpecificationOption,
+                       "The field 'expireAfterSeconds' is not valid for an _id index "
+                       "specification. Specification: " + ToJson(spec));
+    }
+  }
   if (has_name && name.empty()) return MakeError(kBadValue, "The index name cannot be empty");
   if (!has_name) name = DefaultIndexName(&key);
   if (partial) {

@@ -23,12 +23,17 @@
 namespace tactus::docdb::storage::internal {
 
 inline constexpr const char* kIdIndexName = "_id_";
+// The largest expireAfterSeconds a TTL index accepts (MongoDB's bound: INT32_MAX seconds).
+inline constexpr double kMaxExpireAfterSeconds = 2147483647.0;
 
 // MongoDB's generated name for a key pattern: {a: 1, "b.c": -1} -> "a_1_b.c_-1".
 std::string DefaultIndexName(const bson_t* key);
 
 // Validates a createIndexes spec and returns its normalized form (the name defaulted).
 // BadValue / FailedToParse / InvalidIndexSpecificationOption (197) with MongoDB-like messages.
+// A TTL index (expireAfterSeconds) must be on one field other than _id (CannotCreateIndex 67,
+// InvalidIndexSpecificationOption 197), with 0 <= expireAfterSeconds <= kMaxExpireAfterSeconds
+// (InvalidOptions 72).
 DbResult<BsonPtr> NormalizeIndexSpec(const bson_t* spec);
 
 // The spec of the _id index: {v: 2, key: {_id: 1}, name: "_id_"}.

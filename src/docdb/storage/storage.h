@@ -242,6 +242,11 @@ class Txn {
   DbResult<bool> CreateIndex(const CollectionInfo& coll, const bson_t* spec);
   // IndexNotFound (27); the _id index cannot be dropped (InvalidOptions 72).
   DbResult<Done> DropIndex(const CollectionInfo& coll, const std::string& name);
+  // collMod of a TTL index: sets the expireAfterSeconds of index `name` and returns the
+  // previous value. IndexNotFound (27); InvalidOptions (72) when the index is not a TTL index or
+  // `seconds` is out of range (see NormalizeIndexSpec).
+  DbResult<double> SetExpireAfterSeconds(const CollectionInfo& coll, const std::string& name,
+                                         double seconds);
 
   struct Impl;
 
