@@ -522,6 +522,59 @@ DbResult<std::shared_ptr<const StageDef>> ParseSample(const bson_value_t& spec, 
   return std::shared_ptr<const StageDef>(std::make_shared<SampleDef>(*size));
 }
 
+// ---- $documents: literal input documents (aggregate: 1); ignores its input.
+class DocumentsDef : public StageDef {
+ public:
+  DocumentsDef(BsonPtr h, query::Expression e) : holder_(std::move(h)), expr_(std::move(e)) {}
+  class Run : public Stage {
+   public:
+    Run(const DocumentsDef& d, const RunContext& rc) : d_(d), rc_(rc) {}
+    DbResult<bool> Push(const bson_t*) override { return false; }
+    DbResult<Done> Finish() override {
+      bson_t empty = BSON_INITIALIZER;
+      rc_.ctx->SetRoot(&empty);
+      auto v = d_.expr_.Evaluate(*rc_.ctx);
+      if (!v.ok()) return v.error();
+      if (!v.value().is_array()) {
+        return MakeError(5858203, "an array is expected for $documents, found " +
+                                      query::RenderValue(v.value()));
+      }
+      for (const bson_value_t& e : query::ArrayElements(v.value().v)) {
+        if (e.value_type != BSON_TYPE_DOCUMENT) {
+          return MakeError(40228, "$documents elements must be objects");
+        }
+        bson_t doc;
+        query::ViewDocument(e, &doc);
+        auto more = next_->Push(&doc);
+        if (!more.ok()) return more.error();
+        if (!more.value()) break;
+      }
+      return next_->Finish();
+    }
+
+   private:
+    const DocumentsDef& d_;
+    RunContext rc_;
+  };
+  std::unique_ptr<Stage> Make(const RunContext& rc) const override { return std::make_unique<Run>(*this, rc); }
+  std::string name() const override { return "$documents"; }
+
+ private:
+  BsonPtr holder_;
+  query::Expression expr_;
+};
+
+DbResult<std::shared_ptr<const StageDef>> ParseDocuments(const bson_value_t& spec,
+                                                          query::ExprScope& scope, int) {
+  BsonPtr holder = NewBson();
+  bson_append_value(holder.get(), "e", 1, &spec);
+  bson_iter_t it;
+  bson_iter_init_find(&it, holder.get(), "e");
+  auto e = query::Expression::Parse(*bson_iter_value(&it), scope);
+  if (!e.ok()) return e.error();
+  return std::shared_ptr<const StageDef>(std::make_shared<DocumentsDef>(std::move(holder), std::move(e).value()));
+}
+
 }  // namespace
 
 std::vector<StageEntry> BasicStages() {
@@ -530,7 +583,8 @@ std::vector<StageEntry> BasicStages() {
           {"$unset", ParseUnset},           {"$limit", ParseLimit},
           {"$skip", ParseSkip},             {"$count", ParseCount},
           {"$replaceRoot", ParseReplaceRoot<false>}, {"$replaceWith", ParseReplaceRoot<true>},
-          {"$unwind", ParseUnwind},         {"$sample", ParseSample}};
+          {"$unwind", ParseUnwind},         {"$sample", ParseSample},
+          {"$documents", ParseDocuments}};
 }
 
 }  // namespace tactus::docdb::agg::internal

@@ -3,6 +3,7 @@
 #include <deque>
 #include <map>
 
+#include "docdb/commands/aggregate_command.h"
 #include "docdb/commands/cursors.h"
 #include "docdb/commands/query_exec.h"
 #include "docdb/commands/registry.h"
@@ -288,6 +289,7 @@ void RegisterReadCommands(Registry& r) {
   r["count"] = {Count, false};
   r["distinct"] = {Distinct, true};
   r["explain"] = {Explain, false};
+  RegisterAggregateCommands(r);
 }
 
 }  // namespace tactus::docdb::commands

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "docdb/agg/pipeline.h"
 #include "docdb/query/matcher.h"
 #include "docdb/update/field_path.h"
 #include "docdb/update/node.h"
@@ -66,6 +67,10 @@ struct CompiledUpdate {
   std::vector<Op> ops;                                  // In application order (ComparePaths).
   std::map<std::string, query::Matcher> array_filters;  // identifier -> {id...: condition}
   bool positional = false;
+  // An update given as an aggregation pipeline ($set, $unset, $project, $replaceWith, ...),
+  // run over the one document; `pipeline_slots` sizes its EvalContext.
+  std::shared_ptr<const agg::Pipeline> pipeline;
+  int pipeline_slots = 0;
 };
 
 // Parses one operator's operand document into ops (appended to `out`). Defined in compile_ops.cc.

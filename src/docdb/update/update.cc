@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "docdb/query/compare.h"
 #include "docdb/update/compiled_update.h"
 
 namespace tactus::docdb::update {
@@ -173,10 +174,22 @@ DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filte
 }
 
 DbResult<Update> Update::CompilePipeline(const bson_t* pipeline) {
-  return MakeError(kIllegalOperation,
-                   "pipeline-style updates are not supported yet by the "
-                   "embedded store; use update operators or a replacement "
-                   "document");
+  // $$NOW is bound when the update is applied (EvalContext), not here.
+  query::ExprScope scope(0);
+  auto parsed = agg::Pipeline::Parse(pipeline, scope);
+  if (!parsed.ok()) return parsed.error();
+  for (const std::string& name : parsed.value().StageNames()) {
+    if (name != "$addFields" && name != "$set" && name != "$project" && name != "$unset" &&
+        name != "$replaceRoot" && name != "$replaceWith") {
+      return MakeError(kInvalidOptions,
+                       name + " is not allowed to be used within an update; use $addFields, $set, "
+                              "$project, $unset, $replaceRoot or $replaceWith");
+    }
+  }
+  auto cu = std::make_unique<CompiledUpdate>();
+  cu->pipeline = std::make_shared<const agg::Pipeline>(std::move(parsed).value());
+  cu->pipeline_slots = scope.slot_count();
+  return Update(std::move(cu));
 }
 
 Update::Update(std::unique_ptr<const CompiledUpdate> compiled) : compiled_(std::move(compiled)) {}
@@ -187,8 +200,39 @@ Update::~Update() = default;
 bool Update::is_replacement() const { return compiled_->replacement; }
 bool Update::uses_positional() const { return compiled_->positional; }
 
+DbResult<BsonPtr> Update::ApplyPipeline(const bson_t* doc, std::int64_t now_ms) const {
+  query::EvalContext ctx(compiled_->pipeline_slots, now_ms);
+  agg::Options options;
+  options.now_ms = now_ms;
+  auto out = compiled_->pipeline->RunOver({doc}, options, ctx, nullptr);
+  if (!out.ok()) return out.error();
+  if (out.value().size() != 1) {
+    return MakeError(kInternalError, "an update pipeline did not produce exactly one document");
+  }
+  BsonPtr result = std::move(out.value().front());
+  bson_iter_t old_id, new_id;
+  if (bson_iter_init_find(&old_id, doc, "_id")) {
+    if (!bson_iter_init_find(&new_id, result.get(), "_id")) {
+      BsonPtr with = NewBson();
+      bson_append_iter(with.get(), "_id", 3, &old_id);
+      bson_concat(with.get(), result.get());
+      result = std::move(with);
+    } else if (query::CompareIters(old_id, new_id) != 0 ||
+               bson_iter_type(&old_id) != bson_iter_type(&new_id)) {
+      return MakeError(kImmutableField,
+                       "Performing an update on the path '_id' would modify the immutable field "
+                       "'_id'");
+    }
+  }
+  if (result->len > 16 * 1024 * 1024) {
+    return MakeError(kLocation10334, "Resulting document after update is larger than 16777216");
+  }
+  return result;
+}
+
 DbResult<BsonPtr> Update::Apply(const bson_t* doc, std::optional<std::size_t> positional,
                                 bool is_insert, std::int64_t now_ms) const {
+  if (compiled_->pipeline) return ApplyPipeline(doc, now_ms);
   Node tree = FromBson(doc);
   const Node* original_id_ptr = tree.Find("_id");
   std::optional<Node> original_id;

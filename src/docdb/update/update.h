@@ -52,8 +52,10 @@ class Update {
   // (aggregation pipeline) goes to CompilePipeline instead.
   static DbResult<Update> Compile(const bson_t* update, const bson_t* array_filters);
 
-  // An update given as an array (aggregation pipeline): always IllegalOperation (20)
-  // "pipeline-style updates are not supported yet by the embedded store; ...".
+  // An update given as an array (aggregation pipeline) of $addFields/$set, $unset, $project and
+  // $replaceRoot/$replaceWith stages (agg/pipeline.h), applied to each matched document (or the
+  // upsert seed) with $$NOW = now_ms. InvalidOptions (72) for other stages; the pipeline's and
+  // the expressions' own parse errors.
   static DbResult<Update> CompilePipeline(const bson_t* pipeline);
 
   Update(Update&&) noexcept;
@@ -86,6 +88,7 @@ class Update {
 
  private:
   explicit Update(std::unique_ptr<const CompiledUpdate> compiled);
+  DbResult<BsonPtr> ApplyPipeline(const bson_t* doc, std::int64_t now_ms) const;
   std::unique_ptr<const CompiledUpdate> compiled_;
 };
 

@@ -1,0 +1,110 @@
+#include "docdb/commands/agg_environment.h"
+
+#include "docdb/commands/query_exec.h"
+#include "docdb/query/matcher.h"
+
+namespace tactus::docdb::commands {
+
+namespace {
+constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
+}  // namespace
+
+DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
+  if (doc->len > kMaxDocumentBytes) {
+    return MakeError(kLocation10334, "object to insert too large. size in bytes: " +
+                                         std::to_string(doc->len) + ", max size: 16777216");
+  }
+  BsonPtr out = NewBson();
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, doc, "_id")) {
+    bson_type_t t = bson_iter_type(&it);
+    if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
+      return MakeError(kInvalidIdField, std::string("The '_id' value cannot be of type ") +
+                                            BsonTypeName(t));
+    }
+    bson_append_iter(out.get(), "_id", 3, &it);
+  } else {
+    bson_oid_t oid;
+    bson_oid_init(&oid, nullptr);
+    BSON_APPEND_OID(out.get(), "_id", &oid);
+  }
+  bson_iter_init(&it, doc);
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (key == "_id") continue;
+    if (!key.empty() && key[0] == '$') {
+      return MakeError(kDollarPrefixedFieldName,
+                       "Document can't have $ prefixed field names: " + std::string(key));
+    }
+    bson_append_iter(out.get(), nullptr, 0, &it);
+  }
+  return out;
+}
+
+DbResult<std::vector<BsonPtr>> TxnEnvironment::Read(const std::string& db,
+                                                    const std::string& coll,
+                                                    const bson_t* filter) {
+  std::vector<BsonPtr> out;
+  auto found = txn_.FindCollection(db, coll);
+  if (!found.ok()) return found.error();
+  if (!found.value()) return out;
+  auto matcher = query::Matcher::Compile(filter);
+  if (!matcher.ok()) return matcher.error();
+  auto matched = FindMatching(txn_, *found.value(), matcher.value(), nullptr, 0, 0);
+  if (!matched.ok()) return matched.error();
+  for (auto& m : matched.value()) out.push_back(std::move(m.doc));
+  return out;
+}
+
+DbResult<Done> TxnEnvironment::ReplaceCollection(const std::string& db, const std::string& coll,
+                                                 const std::vector<BsonPtr>& docs) {
+  auto found = txn_.FindCollection(db, coll);
+  if (!found.ok()) return found.error();
+  std::vector<BsonPtr> index_specs;
+  BsonPtr options;
+  if (found.value()) {
+    // Keep the target's options and indexes, as MongoDB's $out does.
+    auto indexes = txn_.ListIndexes(*found.value());
+    if (!indexes.ok()) return indexes.error();
+    for (const auto& index : indexes.value()) {
+      if (index.name != "_id_") index_specs.push_back(CopyBson(index.spec.get()));
+    }
+    if (found.value()->options) options = CopyBson(found.value()->options.get());
+    auto dropped = txn_.DropCollection(*found.value());
+    if (!dropped.ok()) return dropped.error();
+  }
+  auto created = txn_.CreateCollection(db, coll, options.get(), false);
+  if (!created.ok()) return created.error();
+  for (const auto& spec : index_specs) {
+    auto r = txn_.CreateIndex(created.value(), spec.get());
+    if (!r.ok()) return r.error();
+  }
+  for (const auto& doc : docs) {
+    auto prepared = DocumentForStorage(doc.get());
+    if (!prepared.ok()) return prepared.error();
+    auto r = txn_.Insert(created.value(), prepared.value().get());
+    if (!r.ok()) return r.error();
+  }
+  return Done{};
+}
+
+DbResult<Done> TxnEnvironment::Insert(const std::string& db, const std::string& coll,
+                                      const bson_t* doc) {
+  auto created = txn_.CreateCollection(db, coll, nullptr, false);
+  if (!created.ok()) return created.error();
+  auto prepared = DocumentForStorage(doc);
+  if (!prepared.ok()) return prepared.error();
+  return txn_.Insert(created.value(), prepared.value().get());
+}
+
+DbResult<Done> TxnEnvironment::Replace(const std::string& db, const std::string& coll,
+                                       const bson_t* old_doc, const bson_t* new_doc) {
+  auto found = txn_.FindCollection(db, coll);
+  if (!found.ok()) return found.error();
+  if (!found.value()) return MakeError(kNamespaceNotFound, "ns not found: " + db + "." + coll);
+  auto prepared = DocumentForStorage(new_doc);
+  if (!prepared.ok()) return prepared.error();
+  return txn_.Replace(*found.value(), IdKey(old_doc), old_doc, prepared.value().get());
+}
+
+}  // namespace tactus::docdb::commands
