@@ -11,6 +11,7 @@ struct StoreArgs {
   std::string dbpath = "./tactus-data", bind = "127.0.0.1", unix_path;
   int port = 27017;
   bool auth = false;
+  int ttl_monitor_seconds = 60;
 };
 
 int RunStore(const StoreArgs& args) {
@@ -27,6 +28,7 @@ int RunStore(const StoreArgs& args) {
   options.port = args.port;
   options.unix_path = args.unix_path;
   options.auth = args.auth;
+  options.ttl_monitor_seconds = args.ttl_monitor_seconds;
   auto server = docdb::EmbeddedServer::Start(options);
   if (!server.ok()) {
     std::cerr << "tactus store: " << server.status().message() << "\n";
@@ -60,6 +62,10 @@ void RegisterStore(CLI::App& app, int* exit_code) {
   cmd->add_flag("--auth", args.auth,
                 "Require authentication (SCRAM-SHA-256) and enforce roles; with no user yet, "
                 "a localhost client may create the first user in admin");
+  cmd->add_option("--ttl-monitor-seconds", args.ttl_monitor_seconds,
+                  "Seconds between passes of the TTL monitor that deletes expired documents "
+                  "(0: never)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([exit_code]() { *exit_code = RunStore(args); });
 }
 

@@ -5,6 +5,7 @@
 // Thread-safe. Destroying the server stops it (connections closed, in-flight commands finish).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ class EmbeddedServer {
     // "Users and authentication"). With no user yet, a localhost client may create the first
     // user in admin (the localhost exception).
     bool auth = false;
+    // Seconds between passes of the TTL monitor (MongoDB's ttlMonitorSleepSecs); 0: no monitor
+    // thread (RunTtlMonitorOnce still works).
+    int ttl_monitor_seconds = 60;
   };
 
   // Opens the store and starts listening. Fails when the data directory cannot be used (see
@@ -39,6 +43,10 @@ class EmbeddedServer {
   // A connection string for drivers: the Unix socket when there is one, else TCP.
   std::string uri() const;
   void Stop();
+
+  // One TTL monitor pass now (tests, and `tactus store` never needs it): the documents
+  // deleted, or the storage error that stopped the pass.
+  common::Result<std::int64_t> RunTtlMonitorOnce();
 
   struct Impl;
 

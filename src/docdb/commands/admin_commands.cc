@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "docdb/commands/registry.h"
+#include "docdb/commands/ttl_monitor.h"
 #include "docdb/server/hello.h"
 
 namespace tactus::docdb::commands {
@@ -201,6 +202,15 @@ DbResult<BsonPtr> ServerStatus(CommandContext& ctx) {
   BSON_APPEND_BOOL(&engine, "supportsCommittedReads", true);
   BSON_APPEND_BOOL(&engine, "persistent", true);
   bson_append_document_end(r.body(), &engine);
+  if (ctx.server->ttl) {
+    bson_t metrics, ttl;
+    BSON_APPEND_DOCUMENT_BEGIN(r.body(), "metrics", &metrics);
+    BSON_APPEND_DOCUMENT_BEGIN(&metrics, "ttl", &ttl);
+    BSON_APPEND_INT64(&ttl, "deletedDocuments", ctx.server->ttl->deleted_documents.load());
+    BSON_APPEND_INT64(&ttl, "passes", ctx.server->ttl->passes.load());
+    bson_append_document_end(&metrics, &ttl);
+    bson_append_document_end(r.body(), &metrics);
+  }
   return r.Finish();
 }
 

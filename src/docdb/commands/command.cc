@@ -105,6 +105,7 @@ const Registry& AllCommands() {
     RegisterSaslCommands(*r);
     RegisterUserCommands(*r);
     RegisterRoleCommands(*r);
+    RegisterCollModCommand(*r);
     return r;
   }();
   return *registry;

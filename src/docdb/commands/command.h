@@ -34,7 +34,8 @@ struct ServerInfo {
   std::string dbpath;
   // Whether commands require an authenticated, authorized user (--auth).
   bool auth = false;
-  // The TTL monitor's counters for serverStatus (owned by the Dispatcher).
+  // The TTL monitor's counters for serverStatus (owned by whoever runs the monitor:
+  // EmbeddedServer); nullptr without a monitor.
   const TtlMetrics* ttl = nullptr;
 };
 

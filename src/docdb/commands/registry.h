@@ -18,6 +18,7 @@ void RegisterSessionCommands(Registry& registry);
 void RegisterSaslCommands(Registry& registry);
 void RegisterUserCommands(Registry& registry);
 void RegisterRoleCommands(Registry& registry);
+void RegisterCollModCommand(Registry& registry);
 
 // Every command, built once.
 const Registry& AllCommands();
