@@ -12,18 +12,19 @@ TACTUS = os.environ.get("TACTUS_BIN", "build/debug/src/cli/tactus")
 class StoreProcess:
     """A `tactus store` on an ephemeral loopback port and a data directory of its own."""
 
-    def __init__(self, dbpath=None):
+    def __init__(self, dbpath=None, args=()):
         self._tmp = None
         if dbpath is None:
             self._tmp = tempfile.TemporaryDirectory()
             dbpath = self._tmp.name
         self.dbpath = dbpath
+        self.args = list(args)  # extra `tactus store` flags, e.g. ["--auth"]
         self.proc = None
         self.port = None
 
     def start(self):
         self.proc = subprocess.Popen(
-            [TACTUS, "store", "--dbpath", self.dbpath, "--port", "0"],
+            [TACTUS, "store", "--dbpath", self.dbpath, "--port", "0"] + self.args,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 30
         while time.time() < deadline:
