@@ -38,7 +38,7 @@ struct Builder {
   Shape::Mode mode;
   query::ExprScope& scope;
   int includes = 0, excludes = 0, exprs = 0;
-  bool id_excluded = false;
+  bool id_excluded = false, id_included = false;
 
   DbResult<Done> Add(Node* parent, std::string_view path, const bson_value_t& v, bool top) {
     if (path.empty()) return MakeError(40352, "FieldPath cannot be constructed with empty string");
@@ -95,6 +95,7 @@ struct Builder {
       fresh->kind = include ? Node::Kind::kInclude : Node::Kind::kExclude;
       if (is_id) {
         id_excluded = !include;
+        id_included = include;
       } else {
         (include ? includes : excludes)++;
       }
@@ -276,8 +277,9 @@ DbResult<Shape> Shape::ParseProject(const bson_t* spec, query::ExprScope& scope)
                             "inclusion projection");
   }
   Shape shape;
-  shape.mode_ = b.excludes > 0 || (b.includes == 0 && b.exprs == 0) ? Mode::kExclusion
-                                                                     : Mode::kInclusion;
+  shape.mode_ = b.excludes > 0 || (b.includes == 0 && b.exprs == 0 && !b.id_included)
+                    ? Mode::kExclusion
+                    : Mode::kInclusion;
   if (shape.mode_ == Mode::kInclusion && !b.id_excluded && !root->Child("_id")) {
     auto id = std::make_unique<Node>();
     id->kind = Node::Kind::kInclude;

@@ -152,13 +152,21 @@ class MergeDef : public StageDef {
           updated = WithId(old, doc.get());
           break;
         case Matched::kMerge: {
+          // Existing fields keep their place; new ones follow.
           updated = NewBson();
-          bson_iter_t it;
+          bson_iter_t it, theirs;
           bson_iter_init(&it, old);
           while (bson_iter_next(&it)) {
-            if (!bson_has_field(doc.get(), bson_iter_key(&it))) bson_append_iter(updated.get(), nullptr, 0, &it);
+            if (bson_iter_init_find(&theirs, doc.get(), bson_iter_key(&it))) {
+              bson_append_iter(updated.get(), bson_iter_key(&it), -1, &theirs);
+            } else {
+              bson_append_iter(updated.get(), nullptr, 0, &it);
+            }
           }
-          bson_concat(updated.get(), doc.get());
+          bson_iter_init(&it, doc.get());
+          while (bson_iter_next(&it)) {
+            if (!bson_has_field(old, bson_iter_key(&it))) bson_append_iter(updated.get(), nullptr, 0, &it);
+          }
           updated = WithId(old, updated.get());
           break;
         }

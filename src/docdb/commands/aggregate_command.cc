@@ -181,10 +181,6 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
   options.allow_disk_use = p.allow_disk_use;
   options.now_ms = ctx.now_ms;
   if (g_stage_memory_limit_for_tests > 0) options.stage_memory_limit = g_stage_memory_limit_for_tests;
-  agg::Pipeline::Prefix prefix =
-      p.collectionless ? agg::Pipeline::Prefix{} : pipeline.value().LeadingQuery();
-  agg::Pipeline rest = pipeline.value().WithoutPrefix(prefix.stages);
-
   auto body = [&](storage::Txn& txn) -> DbResult<BsonPtr> {
     std::optional<storage::CollectionInfo> coll;
     if (!p.collectionless) {
@@ -193,6 +189,15 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
       if (found.value()) coll = std::move(*found.value());
     }
     bson_t empty = BSON_INITIALIZER;
+    agg::Pipeline::Prefix prefix =
+        p.collectionless ? agg::Pipeline::Prefix{} : pipeline.value().LeadingQuery();
+    if (coll && prefix.sort &&
+        !ChoosePlan(txn, *coll, prefix.filter ? prefix.filter : &empty, prefix.sort).provides_sort) {
+      // Only an index-backed sort leaves the pipeline: an in-memory sort stays in $sort, which
+      // enforces the memory limit (and spills with allowDiskUse).
+      prefix = agg::Pipeline::Prefix{prefix.filter, nullptr, 0, 0, prefix.filter ? 1u : 0u};
+    }
+    agg::Pipeline rest = pipeline.value().WithoutPrefix(prefix.stages);
     auto matcher = query::Matcher::Compile(prefix.filter ? prefix.filter : &empty);
     if (!matcher.ok()) return matcher.error();
     if (p.explain) {
