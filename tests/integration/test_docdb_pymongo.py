@@ -13,6 +13,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from docdb_server import StoreProcess
+from test_docdb_pymongo_aggregate import PymongoAggregateTest  # noqa: F401 (run with these)
 
 
 class PymongoTest(unittest.TestCase):
