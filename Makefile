@@ -5,7 +5,7 @@
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= jsonpath intrinsics definition wire bson_filter command
+FUZZ_TARGETS ?= jsonpath intrinsics definition wire bson_filter command pipeline
 
 all: build
 
