@@ -219,6 +219,19 @@ TEST_F(DocdbMongocAuthTest, CursorsBelongToTheUserWhoOpenedThem) {
   EXPECT_EQ(Run(admin.get(), "shop", get_more), 0u);
 }
 
+TEST_F(DocdbMongocAuthTest, SessionsBelongToTheirFirstUser) {
+  auto admin = Connect(Uri("admin:s3cret@", "&authSource=admin"));
+  auto clerk = Connect(Uri("clerk:pencil@", "&authSource=shop"));
+  const std::string lsid = R"({"id": {"$binary": {"base64": "AAAAAAAAQACAAAAAAAAAAQ==",
+                                                   "subType": "04"}}})";
+  ASSERT_EQ(Run(clerk.get(), "shop", R"({"find": "orders", "lsid": )" + lsid + "}"), 0u);
+  EXPECT_EQ(Run(admin.get(), "shop", R"({"find": "orders", "lsid": )" + lsid + "}"),
+            static_cast<uint32_t>(kUnauthorized));
+  EXPECT_EQ(Run(admin.get(), "admin", R"({"endSessions": [)" + lsid + "]}"),
+            static_cast<uint32_t>(kUnauthorized));
+  EXPECT_EQ(Run(clerk.get(), "admin", R"({"endSessions": [)" + lsid + "]}"), 0u);
+}
+
 TEST_F(DocdbMongocAuthTest, DroppedUsersLoseTheirPrivilegesAndCannotLogIn) {
   auto admin = Connect(Uri("admin:s3cret@", "&authSource=admin"));
   ASSERT_EQ(Run(admin.get(), "shop",

@@ -167,6 +167,22 @@ DbResult<Done> AuthGuard::CheckOwnership(const CommandContext& ctx, std::string_
     }
     owner.last_used_ms = ctx.now_ms;
   }
+  if (name == "endSessions" || name == "killSessions") {
+    // The sessions they end must be the user's own (or nobody's yet).
+    bson_t listed;
+    if (GetArray(ctx.command, name == "endSessions" ? "endSessions" : "killSessions", &listed)) {
+      bson_iter_t it;
+      bson_iter_init(&it, &listed);
+      while (bson_iter_next(&it)) {
+        BsonPtr wrapped = NewBson();
+        bson_append_iter(wrapped.get(), "lsid", 4, &it);
+        auto owner = session_owners_.find(SessionKey(wrapped.get()));
+        if (owner != session_owners_.end() && owner->second.user != me) {
+          return Unauthorized("Cannot end a session that belongs to another user");
+        }
+      }
+    }
+  }
   std::vector<std::int64_t> cursors;
   if (name == "getMore") cursors.push_back(GetInt64(ctx.command, "getMore", 0));
   if (name == "killCursors") cursors = CursorIds(ctx.command);
