@@ -90,6 +90,13 @@ const char* CodeName(std::int32_t code) {
       return "DuplicateKey";
     case kRegexMatchLimit:
       return "RegexMatchLimit";
+    // The aggregation framework's (agg/, query/expr*).
+    case 168:
+      return "InvalidPipelineOperator";
+    case 241:
+      return "ConversionFailure";
+    case 292:
+      return "QueryExceededMemoryLimitNoDiskUseAllowed";
   }
   return "UnknownError";
 }
