@@ -85,8 +85,8 @@ TEST_F(DocdbMongocAuthTest, CollectionScopedRoleAllowsOnlyItsCollection) {
   ASSERT_TRUE(mongoc_collection_insert_one(orders.get(), Json(R"({"_id": 1, "sku": "A"})").get(),
                                            nullptr, nullptr, &error))
       << error.message;
-  CursorPtr cursor(mongoc_collection_find_with_opts(orders.get(), Json("{}").get(), nullptr,
-                                                    nullptr));
+  CursorPtr cursor(
+      mongoc_collection_find_with_opts(orders.get(), Json("{}").get(), nullptr, nullptr));
   EXPECT_EQ(DrainIds(cursor.get()), std::vector<int64_t>{1});
 
   // Not granted: update and remove on orders, anything on customers, anything elsewhere.
@@ -103,12 +103,12 @@ TEST_F(DocdbMongocAuthTest, CollectionScopedRoleAllowsOnlyItsCollection) {
   EXPECT_EQ(Run(clerk.get(), "shop", R"({"find": "customers"})", &reply),
             static_cast<uint32_t>(kUnauthorized));
   EXPECT_EQ(GetString(reply.get(), "codeName"), "Unauthorized");
-  EXPECT_NE(GetString(reply.get(), "errmsg").value_or("").find(
-                "not authorized on shop to execute command { find: \"customers\""),
+  EXPECT_NE(GetString(reply.get(), "errmsg")
+                .value_or("")
+                .find("not authorized on shop to execute command { find: \"customers\""),
             std::string::npos)
       << ToJson(reply.get());
-  EXPECT_EQ(Run(clerk.get(), "crm", R"({"find": "orders"})"),
-            static_cast<uint32_t>(kUnauthorized));
+  EXPECT_EQ(Run(clerk.get(), "crm", R"({"find": "orders"})"), static_cast<uint32_t>(kUnauthorized));
   EXPECT_EQ(Run(clerk.get(), "crm", R"({"insert": "orders", "documents": [{"_id": 1}]})"),
             static_cast<uint32_t>(kUnauthorized));
   EXPECT_EQ(Run(clerk.get(), "shop", R"({"listCollections": 1})"),
@@ -193,12 +193,12 @@ TEST_F(DocdbMongocAuthTest, UsersInfoNeverReturnsCredentials) {
   EXPECT_EQ(Run(admin.get(), "shop", R"({"createUser": "u2", "roles": []})", &reply),
             static_cast<uint32_t>(2));
   EXPECT_NE(GetString(reply.get(), "errmsg").value_or("").find("'pwd'"), std::string::npos);
-  EXPECT_EQ(Run(admin.get(), "shop", R"({"createUser": "u2", "pwd": "a\u0007b", "roles": []})",
-                &reply),
-            static_cast<uint32_t>(2));
-  EXPECT_EQ(Run(admin.get(), "shop", R"({"createUser": "u2", "pwd": "p", "roles": ["nope"]})",
-                &reply),
-            31u);
+  EXPECT_EQ(
+      Run(admin.get(), "shop", R"({"createUser": "u2", "pwd": "a\u0007b", "roles": []})", &reply),
+      static_cast<uint32_t>(2));
+  EXPECT_EQ(
+      Run(admin.get(), "shop", R"({"createUser": "u2", "pwd": "p", "roles": ["nope"]})", &reply),
+      31u);
   EXPECT_EQ(Run(admin.get(), "shop", R"({"createUser": "clerk", "pwd": "p", "roles": []})"),
             51003u);
 }

@@ -30,8 +30,8 @@ TEST_F(DocdbMongocTtlTest, MonitorPassDeletesOldDocumentsAndKeepsNewOnes) {
   docs.push_back(Json(R"({"_id": 1, "lastSeen": )" + Date(now - 2 * 3600 * 1000) + "}"));
   docs.push_back(Json(R"({"_id": 2, "lastSeen": )" + Date(now) + "}"));
   docs.push_back(Json(R"({"_id": 3, "lastSeen": "not a date"})"));
-  docs.push_back(Json(R"({"_id": 4, "lastSeen": [)" + Date(now) + ", " +
-                      Date(now - 4000 * 1000) + "]}"));
+  docs.push_back(
+      Json(R"({"_id": 4, "lastSeen": [)" + Date(now) + ", " + Date(now - 4000 * 1000) + "]}"));
   docs.push_back(Json(R"({"_id": 5})"));
   InsertMany(coll.get(), docs);
   auto cursor = CursorPtr(mongoc_collection_find_indexes_with_opts(coll.get(), nullptr));

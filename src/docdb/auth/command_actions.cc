@@ -117,7 +117,9 @@ void PipelineRequirements(const std::string& db, const bson_t* pipeline, Command
     }
     if (has_spec) {
       bson_iter_t f;
-      const char* key = (name == "$unionWith") ? "coll" : (name == "$out" || name == "$merge") ? "coll" : "from";
+      const char* key = (name == "$unionWith")                 ? "coll"
+                        : (name == "$out" || name == "$merge") ? "coll"
+                                                               : "from";
       if (bson_iter_init_find(&f, &spec, key) && BSON_ITER_HOLDS_UTF8(&f)) {
         target = bson_iter_utf8(&f, nullptr);
       }
@@ -200,15 +202,18 @@ CommandAuth RenameCollection(const std::string&, const bson_t* command) {
                        {{src, "renameCollectionSameDB"}, {dst, "renameCollectionSameDB"}}};
   }
   CommandAuth out{AuthRule::kPrivileges,
-                  {{src, "find"}, {src, "dropCollection"}, {dst, "insert"},
-                   {dst, "createIndex"}, {dst, "createCollection"}}};
+                  {{src, "find"},
+                   {src, "dropCollection"},
+                   {dst, "insert"},
+                   {dst, "createIndex"},
+                   {dst, "createCollection"}}};
   if (Flag(command, "dropTarget")) out.requirements.push_back({dst, "dropCollection"});
   return out;
 }
 
 // grantRole on the database of each role the command names in `field`.
-void RoleGrants(const std::string& db, const bson_t* command, const char* field,
-                const char* action, CommandAuth* out) {
+void RoleGrants(const std::string& db, const bson_t* command, const char* field, const char* action,
+                CommandAuth* out) {
   bson_t roles;
   if (!ArrayOf(command, field, &roles)) return;
   auto parsed = ParseRoleNames(&roles, db, field);

@@ -30,8 +30,8 @@ TEST(CommandActions, CrudNeedsTheActionOnTheNamespace) {
             V{"insert@shop.orders"});
   EXPECT_EQ(Describe(RequiredAuth("delete", "shop", J(R"({"delete": "orders"})").get())),
             V{"remove@shop.orders"});
-  EXPECT_EQ(Describe(RequiredAuth(
-                "update", "shop", J(R"({"update": "o", "updates": [{"q": {}, "u": {}}]})").get())),
+  EXPECT_EQ(Describe(RequiredAuth("update", "shop",
+                                  J(R"({"update": "o", "updates": [{"q": {}, "u": {}}]})").get())),
             V{"update@shop.o"});
   EXPECT_EQ(Describe(RequiredAuth("update", "shop",
                                   J(R"({"update": "o", "updates": [{"q": {}, "u": {}},
@@ -41,9 +41,10 @@ TEST(CommandActions, CrudNeedsTheActionOnTheNamespace) {
   EXPECT_EQ(Describe(RequiredAuth("findAndModify", "shop",
                                   J(R"({"findAndModify": "o", "remove": true})").get())),
             (V{"find@shop.o", "remove@shop.o"}));
-  EXPECT_EQ(Describe(RequiredAuth("findAndModify", "shop",
-                                  J(R"({"findAndModify": "o", "update": {}, "upsert": true})").get())),
-            (V{"find@shop.o", "update@shop.o", "insert@shop.o"}));
+  EXPECT_EQ(
+      Describe(RequiredAuth("findAndModify", "shop",
+                            J(R"({"findAndModify": "o", "update": {}, "upsert": true})").get())),
+      (V{"find@shop.o", "update@shop.o", "insert@shop.o"}));
 }
 
 TEST(CommandActions, CatalogAndServerCommands) {
@@ -58,9 +59,8 @@ TEST(CommandActions, CatalogAndServerCommands) {
   EXPECT_EQ(Describe(RequiredAuth("renameCollection", "admin",
                                   J(R"({"renameCollection": "a.x", "to": "a.y"})").get())),
             (V{"renameCollectionSameDB@a.x", "renameCollectionSameDB@a.y"}));
-  EXPECT_EQ(
-      Describe(RequiredAuth("explain", "s", J(R"({"explain": {"find": "o"}})").get())),
-      V{"find@s.o"});
+  EXPECT_EQ(Describe(RequiredAuth("explain", "s", J(R"({"explain": {"find": "o"}})").get())),
+            V{"find@s.o"});
 }
 
 TEST(CommandActions, AggregateWritesNeedActionsOnTheirTargets) {
@@ -70,8 +70,8 @@ TEST(CommandActions, AggregateWritesNeedActionsOnTheirTargets) {
                               {"$unionWith": "u"},
                               {"$out": "report"}]})")
                             .get());
-  EXPECT_EQ(Describe(a), (V{"find@s.o", "find@s.c", "find@s.u", "insert@s.report",
-                            "remove@s.report"}));
+  EXPECT_EQ(Describe(a),
+            (V{"find@s.o", "find@s.c", "find@s.u", "insert@s.report", "remove@s.report"}));
   auto m = RequiredAuth("aggregate", "s",
                         J(R"({"aggregate": "o", "pipeline": [
                               {"$merge": {"into": {"db": "t", "coll": "m"}}}]})")
@@ -85,8 +85,7 @@ TEST(CommandActions, HandshakeCursorsAndSessions) {
   EXPECT_EQ(RequiredAuth("saslStart", "admin", empty.get()).rule, AuthRule::kNone);
   EXPECT_EQ(RequiredAuth("getMore", "s", empty.get()).rule, AuthRule::kCursorOwner);
   EXPECT_EQ(RequiredAuth("killCursors", "s", empty.get()).rule, AuthRule::kCursorOwner);
-  EXPECT_EQ(RequiredAuth("commitTransaction", "admin", empty.get()).rule,
-            AuthRule::kAuthenticated);
+  EXPECT_EQ(RequiredAuth("commitTransaction", "admin", empty.get()).rule, AuthRule::kAuthenticated);
 }
 
 TEST(CommandActions, UserManagementNeedsGrantRoleOnEachRolesDatabase) {
@@ -95,9 +94,9 @@ TEST(CommandActions, UserManagementNeedsGrantRoleOnEachRolesDatabase) {
                                         "roles": ["read", {"role": "read", "db": "crm"}]})")
                                       .get())),
             (V{"createUser@shop.*", "grantRole@shop.*", "grantRole@crm.*"}));
-  EXPECT_EQ(Describe(RequiredAuth("updateUser", "shop",
-                                  J(R"({"updateUser": "u", "pwd": "p"})").get())),
-            V{"changePassword@shop.*"});
+  EXPECT_EQ(
+      Describe(RequiredAuth("updateUser", "shop", J(R"({"updateUser": "u", "pwd": "p"})").get())),
+      V{"changePassword@shop.*"});
 }
 
 TEST(CommandActions, UnknownCommandsFailClosed) {

@@ -8,31 +8,44 @@ namespace {
 using Actions = std::set<std::string>;
 
 // MongoDB's built-in role definitions, reduced to the actions docdb's commands check.
-const Actions kRead = {"changeStream", "collStats",       "dbHash",      "dbStats", "find",
+const Actions kRead = {"changeStream", "collStats",       "dbHash",      "dbStats",          "find",
                        "killCursors",  "listCollections", "listIndexes", "listSearchIndexes"};
-const Actions kWriteExtra = {"convertToCapped", "createCollection",       "createIndex",
-                             "dropCollection",  "dropIndex",              "insert",
-                             "remove",          "renameCollectionSameDB", "update"};
-const Actions kDbAdmin = {"bypassDocumentValidation", "collMod",        "collStats",
-                          "compact",                  "convertToCapped", "createCollection",
-                          "createIndex",              "dbStats",        "dropCollection",
-                          "dropDatabase",             "dropIndex",      "enableProfiler",
-                          "listCollections",          "listIndexes",    "planCacheIndexFilter",
-                          "planCacheRead",            "planCacheWrite", "reIndex",
-                          "renameCollectionSameDB",   "validate"};
+const Actions kWriteExtra = {
+    "convertToCapped", "createCollection", "createIndex", "dropCollection",
+    "dropIndex",       "insert",           "remove",      "renameCollectionSameDB",
+    "update"};
+const Actions kDbAdmin = {"bypassDocumentValidation",
+                          "collMod",
+                          "collStats",
+                          "compact",
+                          "convertToCapped",
+                          "createCollection",
+                          "createIndex",
+                          "dbStats",
+                          "dropCollection",
+                          "dropDatabase",
+                          "dropIndex",
+                          "enableProfiler",
+                          "listCollections",
+                          "listIndexes",
+                          "planCacheIndexFilter",
+                          "planCacheRead",
+                          "planCacheWrite",
+                          "reIndex",
+                          "renameCollectionSameDB",
+                          "validate"};
 const Actions kUserAdmin = {"changeCustomData", "changePassword", "createRole",
                             "createUser",       "dropRole",       "dropUser",
                             "grantRole",        "revokeRole",     "setAuthenticationRestriction",
                             "viewRole",         "viewUser"};
-const Actions kClusterMonitor = {"connPoolStats",  "getCmdLineOpts",   "getLog",
-                                 "getParameter",   "hostInfo",         "inprog",
-                                 "listDatabases",  "listSessions",     "replSetGetStatus",
-                                 "serverStatus",   "top"};
+const Actions kClusterMonitor = {
+    "connPoolStats", "getCmdLineOpts", "getLog",           "getParameter", "hostInfo", "inprog",
+    "listDatabases", "listSessions",   "replSetGetStatus", "serverStatus", "top"};
 const Actions kClusterManage = {"killAnyCursor", "killAnySession", "killop", "setParameter",
                                 "shutdown"};
 // Actions that exist only to be named in custom roles (no built-in role above lists them).
-const Actions kOtherKnown = {kAnyAction,           "changeOwnPassword", "changeOwnCustomData",
-                             "authSchemaUpgrade",  "invalidateUserCache"};
+const Actions kOtherKnown = {kAnyAction, "changeOwnPassword", "changeOwnCustomData",
+                             "authSchemaUpgrade", "invalidateUserCache"};
 
 Actions Union(std::initializer_list<const Actions*> sets) {
   Actions out;
@@ -89,8 +102,8 @@ bool IsAuthorized(const PrivilegeSet& privileges, const Resource& target, std::s
 }
 
 bool IsKnownAction(std::string_view action) {
-  static const Actions all = Union({&kRead, &kWriteExtra, &kDbAdmin, &kUserAdmin,
-                                    &kClusterMonitor, &kClusterManage, &kOtherKnown});
+  static const Actions all = Union({&kRead, &kWriteExtra, &kDbAdmin, &kUserAdmin, &kClusterMonitor,
+                                    &kClusterManage, &kOtherKnown});
   return all.count(std::string(action)) > 0;
 }
 
@@ -104,11 +117,12 @@ std::optional<PrivilegeSet> BuiltinRolePrivileges(const RoleName& role) {
   const Resource any_db = Resource::Database("");
   const Resource cluster = Resource::Cluster();
   const std::string& r = role.role;
-  if (r == "root") return PrivilegeSet{On(Resource{Resource::Kind::kAnyResource, "", ""}, {kAnyAction})};
+  if (r == "root")
+    return PrivilegeSet{On(Resource{Resource::Kind::kAnyResource, "", ""}, {kAnyAction})};
   if (r == "clusterAdmin") {
-    return PrivilegeSet{On(cluster, Union({&kClusterMonitor, &kClusterManage})),
-                        On(any_db, {"dropDatabase", "collStats", "dbStats", "listCollections",
-                                    "listIndexes"})};
+    return PrivilegeSet{
+        On(cluster, Union({&kClusterMonitor, &kClusterManage})),
+        On(any_db, {"dropDatabase", "collStats", "dbStats", "listCollections", "listIndexes"})};
   }
   PrivilegeSet out;
   if (r == "readAnyDatabase") out = DatabaseRole("read", any_db);
@@ -157,8 +171,8 @@ DbResult<PrivilegeSet> ResolveRoles(const std::vector<RoleName>& roles, const Ro
 namespace {
 
 DbError FieldType(const std::string& field, const char* expected) {
-  return MakeError(kTypeMismatch,
-                   "BSON field '" + field + "' is the wrong type, expected type '" + expected + "'");
+  return MakeError(kTypeMismatch, "BSON field '" + field + "' is the wrong type, expected type '" +
+                                      expected + "'");
 }
 
 std::optional<std::string> Utf8(const bson_t* doc, const char* key) {
@@ -303,7 +317,8 @@ void AppendPrivileges(bson_t* parent, const char* key, const PrivilegeSet& privi
     bson_append_document_end(&doc, &resource);
     BSON_APPEND_ARRAY_BEGIN(&doc, "actions", &actions);
     std::size_t k = 0;
-    for (const auto& a : p.actions) BSON_APPEND_UTF8(&actions, std::to_string(k++).c_str(), a.c_str());
+    for (const auto& a : p.actions)
+      BSON_APPEND_UTF8(&actions, std::to_string(k++).c_str(), a.c_str());
     bson_append_array_end(&doc, &actions);
     bson_append_document_end(&arr, &doc);
   }

@@ -151,11 +151,12 @@ TEST(ParsePrivileges, AcceptsMongoDbFormsAndNamesTheFieldAtFault) {
   EXPECT_EQ(p.value()[0].resource, Resource::Namespace("shop", "orders"));
   EXPECT_EQ(p.value()[1].resource, Resource::Cluster());
 
-  for (const char* bad : {R"([{"resource": {"db": "shop"}, "actions": ["find"]}])",
-                          R"([{"resource": {"db": "shop", "collection": "o"}, "actions": ["fly"]}])",
-                          R"([{"resource": {"db": "shop", "collection": "o"}, "actions": []}])",
-                          R"([{"resource": {"cluster": false}, "actions": ["find"]}])",
-                          R"([{"actions": ["find"]}])", R"(["find"])"}) {
+  for (const char* bad :
+       {R"([{"resource": {"db": "shop"}, "actions": ["find"]}])",
+        R"([{"resource": {"db": "shop", "collection": "o"}, "actions": ["fly"]}])",
+        R"([{"resource": {"db": "shop", "collection": "o"}, "actions": []}])",
+        R"([{"resource": {"cluster": false}, "actions": ["find"]}])", R"([{"actions": ["find"]}])",
+        R"(["find"])"}) {
     auto wrapped = FromJson(std::string(R"({"p": )") + bad + "}");
     ASSERT_TRUE(bson_iter_init_find(&it, wrapped.get(), "p"));
     bson_iter_array(&it, &len, &data);

@@ -31,9 +31,7 @@ std::string Hash(Mechanism m, std::string_view data) {
 
 DbError Failed() { return MakeError(kAuthenticationFailed, "Authentication failed."); }
 
-DbError Protocol(const std::string& what) {
-  return MakeError(kProtocolError, "SCRAM: " + what);
-}
+DbError Protocol(const std::string& what) { return MakeError(kProtocolError, "SCRAM: " + what); }
 
 // Splits "a=1,b=2" into attributes; each must be "<letter>=<value>".
 std::optional<std::vector<std::pair<char, std::string_view>>> Attributes(std::string_view text) {
@@ -86,8 +84,8 @@ std::optional<Mechanism> ParseMechanism(std::string_view name) {
 DbResult<std::string> SaslPrep(std::string_view text, std::string_view field) {
   const std::string name(field);
   if (text.size() > kMaxPasswordBytes) {
-    return MakeError(kBadValue, "'" + name + "' is longer than " +
-                                    std::to_string(kMaxPasswordBytes) + " bytes");
+    return MakeError(
+        kBadValue, "'" + name + "' is longer than " + std::to_string(kMaxPasswordBytes) + " bytes");
   }
   bool ascii_printable = true;
   for (char c : text) ascii_printable &= c >= 0x20 && c < 0x7F;
@@ -101,7 +99,8 @@ DbResult<std::string> SaslPrep(std::string_view text, std::string_view field) {
   if (U_FAILURE(status)) return MakeError(kBadValue, "'" + name + "' is not valid UTF-8");
   UStringPrepProfile* profile = usprep_openByType(USPREP_RFC4013_SASLPREP, &status);
   if (U_FAILURE(status)) {
-    return MakeError(kInternalError, std::string("SASLprep is unavailable: ") + u_errorName(status));
+    return MakeError(kInternalError,
+                     std::string("SASLprep is unavailable: ") + u_errorName(status));
   }
   // NFKC may expand a character up to 18 times; leave room for that.
   std::vector<UChar> prepped(static_cast<std::size_t>(len16) * 18 + 1);
@@ -110,8 +109,8 @@ DbResult<std::string> SaslPrep(std::string_view text, std::string_view field) {
                      static_cast<int32_t>(prepped.size()), USPREP_DEFAULT, nullptr, &status);
   usprep_close(profile);
   if (U_FAILURE(status)) {
-    return MakeError(kBadValue, "'" + name + "' is not allowed by SASLprep (RFC 4013): " +
-                                    u_errorName(status));
+    return MakeError(
+        kBadValue, "'" + name + "' is not allowed by SASLprep (RFC 4013): " + u_errorName(status));
   }
   std::string out(static_cast<std::size_t>(prepped_len) * 3 + 1, '\0');
   int32_t out_len = 0;
@@ -127,8 +126,8 @@ DbResult<std::string> MechanismPassword(Mechanism m, std::string_view user,
                                         std::string_view password) {
   if (m == Mechanism::kScramSha256) return SaslPrep(password);
   if (password.size() > kMaxPasswordBytes) {
-    return MakeError(kBadValue, "'pwd' is longer than " + std::to_string(kMaxPasswordBytes) +
-                                    " bytes");
+    return MakeError(kBadValue,
+                     "'pwd' is longer than " + std::to_string(kMaxPasswordBytes) + " bytes");
   }
   std::string input = std::string(user) + ":mongo:" + std::string(password);
   unsigned char md5[EVP_MAX_MD_SIZE];
@@ -168,9 +167,9 @@ DbResult<ScramCredentials> NewCredentials(Mechanism m, std::string_view user,
   if (!prepared.ok()) return prepared.error();
   auto salt = RandomBytes(m == Mechanism::kScramSha1 ? kScramSha1SaltBytes : kScramSha256SaltBytes);
   if (!salt.ok()) return salt.error();
-  return DeriveCredentials(m, prepared.value(), std::move(salt).value(),
-                           m == Mechanism::kScramSha1 ? kScramSha1Iterations
-                                                      : kScramSha256Iterations);
+  return DeriveCredentials(
+      m, prepared.value(), std::move(salt).value(),
+      m == Mechanism::kScramSha1 ? kScramSha1Iterations : kScramSha256Iterations);
 }
 
 std::string Base64Encode(std::string_view bytes) {
@@ -224,8 +223,7 @@ DbResult<std::string> ScramServer::Start(std::string_view client_first, const Lo
   step_ = Step::kDone;  // any failure ends the conversation
   // gs2-header: cbind-flag "," [authzid] ","
   std::size_t first = client_first.find(',');
-  std::size_t second =
-      first == std::string_view::npos ? first : client_first.find(',', first + 1);
+  std::size_t second = first == std::string_view::npos ? first : client_first.find(',', first + 1);
   if (second == std::string_view::npos) return Protocol("client-first-message has no gs2 header");
   std::string_view flag = client_first.substr(0, first);
   if (flag != "n" && flag != "y") {

@@ -41,7 +41,8 @@ struct ScramCredentials {
   Mechanism mechanism = Mechanism::kScramSha256;
   std::string salt;  // raw bytes
   int iterations = 0;
-  std::string stored_key, server_key;  // raw bytes: H(ClientKey), HMAC(SaltedPassword, "Server Key")
+  std::string stored_key,
+      server_key;  // raw bytes: H(ClientKey), HMAC(SaltedPassword, "Server Key")
 };
 
 // SASLprep (RFC 4013) of a password for storage: ICU's RFC 4013 profile (mapping, NFKC,
@@ -57,8 +58,8 @@ DbResult<std::string> MechanismPassword(Mechanism mechanism, std::string_view us
 
 // SaltedPassword = PBKDF2(HMAC-H, password, salt, iterations); StoredKey and ServerKey from it.
 // `password` is MechanismPassword's output. REQUIRES: iterations >= 1.
-ScramCredentials DeriveCredentials(Mechanism mechanism, std::string_view password,
-                                   std::string salt, int iterations);
+ScramCredentials DeriveCredentials(Mechanism mechanism, std::string_view password, std::string salt,
+                                   int iterations);
 
 // Credentials with a fresh random salt and the mechanism's default iteration count.
 DbResult<ScramCredentials> NewCredentials(Mechanism mechanism, std::string_view user,

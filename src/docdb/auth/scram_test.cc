@@ -67,7 +67,8 @@ TEST(Scram, MalformedMessagesAreProtocolErrors) {
   ScramServer server(Mechanism::kScramSha256, kServerNonce);
   ASSERT_TRUE(server.Start(kClientFirst, LookupFor("user", PencilCredentials())).ok());
   // The nonce must be the combined one.
-  auto last = server.Finish("c=biws,r=rOprNGfwEbeRWgbNEkqO,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+  auto last =
+      server.Finish("c=biws,r=rOprNGfwEbeRWgbNEkqO,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
   ASSERT_FALSE(last.ok());
   EXPECT_EQ(last.error().code, kProtocolError);
   // The conversation is over after a failure.
@@ -123,22 +124,30 @@ TEST(SaslPrep, Rfc4013Examples) {
   EXPECT_EQ(SaslPrep("\xC2\xAA").value(), "a");
   EXPECT_EQ(SaslPrep("\xE2\x85\xA8").value(), "IX");
   // A non-ASCII space maps to a space.
-  EXPECT_EQ(SaslPrep("a\xC2\xA0" "b").value(), "a b");
+  EXPECT_EQ(SaslPrep("a\xC2\xA0"
+                     "b")
+                .value(),
+            "a b");
 }
 
 TEST(SaslPrep, ProhibitedCharactersAreRejected) {
-  auto control = SaslPrep("a\x07" "b");
+  auto control = SaslPrep(
+      "a\x07"
+      "b");
   ASSERT_FALSE(control.ok());
   EXPECT_EQ(control.error().code, kBadValue);
   EXPECT_NE(control.error().message.find("pwd"), std::string::npos);
   // U+0627 (Arabic) followed by U+0031: violates the bidi rule.
-  EXPECT_FALSE(SaslPrep("\xD8\xA7" "1").ok());
+  EXPECT_FALSE(SaslPrep("\xD8\xA7"
+                        "1")
+                   .ok());
   EXPECT_FALSE(SaslPrep("\xFF\xFE").ok());  // not UTF-8
   EXPECT_FALSE(SaslPrep(std::string(kMaxPasswordBytes + 1, 'a')).ok());
 }
 
 TEST(Base64, RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff", 2)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff", 2)}) {
     auto back = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, s);

@@ -12,12 +12,19 @@ namespace {
 constexpr std::int64_t kSweepIntervalMs = 60 * 1000;
 
 // Commands after which resolved privileges may be stale.
-const std::set<std::string, std::less<>> kUserAndRoleChanges = {
-    "createUser",        "updateUser",         "dropUser",
-    "dropAllUsersFromDatabase", "grantRolesToUser", "revokeRolesFromUser",
-    "createRole",        "updateRole",         "dropRole",
-    "grantPrivilegesToRole", "revokePrivilegesFromRole", "grantRolesToRole",
-    "revokeRolesFromRole"};
+const std::set<std::string, std::less<>> kUserAndRoleChanges = {"createUser",
+                                                                "updateUser",
+                                                                "dropUser",
+                                                                "dropAllUsersFromDatabase",
+                                                                "grantRolesToUser",
+                                                                "revokeRolesFromUser",
+                                                                "createRole",
+                                                                "updateRole",
+                                                                "dropRole",
+                                                                "grantPrivilegesToRole",
+                                                                "revokePrivilegesFromRole",
+                                                                "grantRolesToRole",
+                                                                "revokeRolesFromRole"};
 
 DbError Unauthorized(std::string message) { return MakeError(kUnauthorized, std::move(message)); }
 
@@ -44,8 +51,8 @@ std::string CommandSummary(const bson_t* command) {
 }
 
 bool IsLocalPeer(const std::string& peer) {
-  return peer.rfind("127.", 0) == 0 || peer.rfind("::1", 0) == 0 ||
-         peer.rfind("[::1]", 0) == 0 || peer.rfind("unix:", 0) == 0;
+  return peer.rfind("127.", 0) == 0 || peer.rfind("::1", 0) == 0 || peer.rfind("[::1]", 0) == 0 ||
+         peer.rfind("unix:", 0) == 0;
 }
 
 std::optional<std::string> Payload(const bson_t* command) {
@@ -105,8 +112,8 @@ DbResult<AuthenticatedUser> AuthGuard::Resolve(const std::string& db, const std:
   if (!txn.ok()) return txn.error();
   auto record = LoadUser(*txn.value(), db, user);
   if (!record.ok()) return record.error();
-  if (!record.value()) return MakeError(kUserNotFound, "Could not find user \"" + user +
-                                                           "\" for db \"" + db + "\"");
+  if (!record.value())
+    return MakeError(kUserNotFound, "Could not find user \"" + user + "\" for db \"" + db + "\"");
   auto privileges =
       auth::ResolveRoles(record.value()->roles, RoleLookupIn(*txn.value()), /*strict=*/false);
   if (!privileges.ok()) return privileges.error();
@@ -146,10 +153,12 @@ DbResult<bool> AuthGuard::LocalhostException(const CommandContext& ctx, std::str
 void AuthGuard::SweepLocked(std::int64_t now_ms) {
   if (now_ms - last_sweep_ms_ < kSweepIntervalMs) return;
   last_sweep_ms_ = now_ms;
-  std::erase_if(cursor_owners_,
-                [&](const auto& e) { return now_ms - e.second.last_used_ms > kOwnershipTimeoutMs; });
-  std::erase_if(session_owners_,
-                [&](const auto& e) { return now_ms - e.second.last_used_ms > kOwnershipTimeoutMs; });
+  std::erase_if(cursor_owners_, [&](const auto& e) {
+    return now_ms - e.second.last_used_ms > kOwnershipTimeoutMs;
+  });
+  std::erase_if(session_owners_, [&](const auto& e) {
+    return now_ms - e.second.last_used_ms > kOwnershipTimeoutMs;
+  });
 }
 
 DbResult<Done> AuthGuard::CheckOwnership(const CommandContext& ctx, std::string_view name,
@@ -162,8 +171,10 @@ DbResult<Done> AuthGuard::CheckOwnership(const CommandContext& ctx, std::string_
     Owner& owner = session_owners_[session];
     if (owner.user.empty()) owner.user = me;
     if (owner.user != me) {
-      return Unauthorized("Cannot use a session that belongs to another user; start a new "
-                          "session as " + user.user);
+      return Unauthorized(
+          "Cannot use a session that belongs to another user; start a new "
+          "session as " +
+          user.user);
     }
     owner.last_used_ms = ctx.now_ms;
   }
@@ -249,14 +260,15 @@ void AuthGuard::AfterCommand(CommandContext& ctx, std::string_view name, bson_t*
     bson_t speculative;
     if (GetDocument(ctx.command, "speculativeAuthenticate", &speculative)) {
       bson_iter_t db;
-      std::string auth_db = bson_iter_init_find(&db, &speculative, "db") &&
-                                    BSON_ITER_HOLDS_UTF8(&db)
-                                ? bson_iter_utf8(&db, nullptr)
-                                : ctx.db;
+      std::string auth_db =
+          bson_iter_init_find(&db, &speculative, "db") && BSON_ITER_HOLDS_UTF8(&db)
+              ? bson_iter_utf8(&db, nullptr)
+              : ctx.db;
       // A failed speculative attempt is left out of the reply: the driver then authenticates
       // with saslStart and gets the error there.
       auto started = SaslStart(ctx, &speculative, auth_db);
-      if (started.ok()) BSON_APPEND_DOCUMENT(reply, "speculativeAuthenticate", started.value().get());
+      if (started.ok())
+        BSON_APPEND_DOCUMENT(reply, "speculativeAuthenticate", started.value().get());
     }
     return;
   }
@@ -345,10 +357,10 @@ DbResult<BsonPtr> AuthGuard::Step(const CommandContext& ctx,
   auto user = Resolve(conversation.db, conversation.scram->user());
   if (!user.ok()) return MakeError(kAuthenticationFailed, "Authentication failed.");
   if (conn.user && conn.user->Key() != user.value().Key()) {
-    return MakeError(kAuthenticationFailed,
-                     "this connection is already authenticated as " + conn.user->user + "@" +
-                         conn.user->db + "; each connection authenticates one user (log out "
-                         "first, or open another connection)");
+    return MakeError(kAuthenticationFailed, "this connection is already authenticated as " +
+                                                conn.user->user + "@" + conn.user->db +
+                                                "; each connection authenticates one user (log out "
+                                                "first, or open another connection)");
   }
   conn.user = std::move(user).value();
   BsonPtr reply = NewBson();

@@ -100,9 +100,9 @@ class AuthGuard {
     std::string user;  // AuthenticatedUser::Key()
     std::int64_t last_used_ms = 0;
   };
-  std::map<std::int64_t, Owner> cursor_owners_;   // guarded by mu_
-  std::map<std::string, Owner> session_owners_;   // by SessionKey; guarded by mu_
-  std::int64_t last_sweep_ms_ = 0;                // guarded by mu_
+  std::map<std::int64_t, Owner> cursor_owners_;  // guarded by mu_
+  std::map<std::string, Owner> session_owners_;  // by SessionKey; guarded by mu_
+  std::int64_t last_sweep_ms_ = 0;               // guarded by mu_
 };
 
 }  // namespace tactus::docdb::commands

@@ -26,8 +26,9 @@ DbResult<BsonPtr> CollMod(CommandContext& ctx) {
     }
   }
   if (!has_index) {
-    return MakeError(kInvalidOptions, "collMod needs 'index: {name | keyPattern, "
-                                      "expireAfterSeconds}'");
+    return MakeError(kInvalidOptions,
+                     "collMod needs 'index: {name | keyPattern, "
+                     "expireAfterSeconds}'");
   }
   if (!bson_iter_init_find(&it, &index_spec, "expireAfterSeconds")) {
     return MakeError(kInvalidOptions, "collMod 'index' needs 'expireAfterSeconds'");
@@ -42,8 +43,9 @@ DbResult<BsonPtr> CollMod(CommandContext& ctx) {
     index_name = bson_iter_utf8(&it, nullptr);
   }
   if (index_name.has_value() == by_key) {
-    return MakeError(kInvalidOptions, "collMod 'index' needs exactly one of 'name' and "
-                                      "'keyPattern'");
+    return MakeError(kInvalidOptions,
+                     "collMod 'index' needs exactly one of 'name' and "
+                     "'keyPattern'");
   }
   return WithWriteTxn(ctx, [&](storage::Txn& txn) -> DbResult<BsonPtr> {
     auto coll = txn.FindCollection(ctx.db, name.value());
@@ -65,8 +67,8 @@ DbResult<BsonPtr> CollMod(CommandContext& ctx) {
         }
       }
       if (target.empty()) {
-        return MakeError(kIndexNotFound, "cannot find index " + ToJson(&key_pattern) +
-                                             " for ns " + ctx.db + "." + name.value());
+        return MakeError(kIndexNotFound, "cannot find index " + ToJson(&key_pattern) + " for ns " +
+                                             ctx.db + "." + name.value());
       }
     }
     auto old_seconds = txn.SetExpireAfterSeconds(*coll.value(), target, seconds);

@@ -29,8 +29,8 @@ DbResult<auth::PrivilegeSet> Privileges(const CommandContext& ctx, bool required
   *present = bson_has_field(ctx.command, "privileges");
   if (!*present) {
     if (required) {
-      return MakeError(kBadValue, std::string("\"") + command +
-                                      "\" command requires a \"privileges\" array");
+      return MakeError(kBadValue,
+                       std::string("\"") + command + "\" command requires a \"privileges\" array");
     }
     return auth::PrivilegeSet{};
   }
@@ -141,8 +141,8 @@ DbResult<BsonPtr> EditRole(CommandContext& ctx, const char* command, Change&& ch
     if (!role.value()) return RoleNotFound(name.value(), ctx.db);
     auto changed = change(*role.value());
     if (!changed.ok()) return changed.error();
-    auto checked = CheckInheritance(txn, {role.value()->role, role.value()->db},
-                                    role.value()->roles);
+    auto checked =
+        CheckInheritance(txn, {role.value()->role, role.value()->db}, role.value()->roles);
     if (!checked.ok()) return checked.error();
     auto saved = Save(txn, *role.value());
     if (!saved.ok()) return saved.error();
@@ -223,8 +223,8 @@ DbResult<BsonPtr> DropRole(CommandContext& ctx) {
       auto it = std::remove(held.begin(), held.end(), dropped);
       if (it == held.end()) continue;
       held.erase(it, held.end());
-      auto saved = txn.PutAuthRecord(storage::AuthTable::kUsers, user.value().db,
-                                     user.value().user, user.value().ToBson().get());
+      auto saved = txn.PutAuthRecord(storage::AuthTable::kUsers, user.value().db, user.value().user,
+                                     user.value().ToBson().get());
       if (!saved.ok()) return saved.error();
     }
     auto roles = txn.ListAuthRecords(storage::AuthTable::kRoles, std::nullopt);

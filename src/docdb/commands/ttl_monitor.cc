@@ -133,8 +133,7 @@ DbResult<std::int64_t> TtlMonitor::RunOnce() {
 }
 
 DbResult<std::int64_t> TtlMonitor::Expire(const TtlIndex& ttl, std::int64_t now_ms) {
-  auto cutoff_ms =
-      now_ms - static_cast<std::int64_t>(ttl.expire_after_seconds * 1000.0);
+  auto cutoff_ms = now_ms - static_cast<std::int64_t>(ttl.expire_after_seconds * 1000.0);
   // The index keys of dates before the cutoff. Keys are the order-preserving encoding of one
   // value (query/key_encoding.h); a descending index complements every byte, which reverses
   // the order, so the range flips to (complement(E(cutoff)), end of the date class].
@@ -149,8 +148,8 @@ DbResult<std::int64_t> TtlMonitor::Expire(const TtlIndex& ttl, std::int64_t now_
   } else {
     range.lower = query::EncodeKeyValue(cutoff, /*descending=*/true);
     range.lower_inclusive = false;
-    range.upper = std::string(
-        1, static_cast<char>(static_cast<std::uint8_t>(~query::kKeyClassDate) + 1));
+    range.upper =
+        std::string(1, static_cast<char>(static_cast<std::uint8_t>(~query::kKeyClassDate) + 1));
     range.upper_inclusive = false;
   }
   std::vector<std::string> path = query::SplitPath(ttl.field);
@@ -174,18 +173,19 @@ DbResult<std::int64_t> TtlMonitor::Expire(const TtlIndex& ttl, std::int64_t now_
       // Collect first: the scan must not see its own deletes.
       std::vector<std::pair<std::string, BsonPtr>> expired;
       std::unordered_set<std::string> seen;  // a multikey document has several entries
-      auto scanned = txn.ScanIndex(
-          *coll.value(), *index, range, /*reverse=*/false,
-          [&](const std::string& id_key, const bson_t* doc) {
-            if (!seen.insert(id_key).second) return true;
-            auto earliest = EarliestDate(doc, path);
-            if (earliest && *earliest < cutoff_ms) expired.emplace_back(id_key, CopyBson(doc));
-            if (static_cast<std::int64_t>(expired.size()) >= options_.batch_size) {
-              more = true;
-              return false;
-            }
-            return true;
-          });
+      auto scanned =
+          txn.ScanIndex(*coll.value(), *index, range, /*reverse=*/false,
+                        [&](const std::string& id_key, const bson_t* doc) {
+                          if (!seen.insert(id_key).second) return true;
+                          auto earliest = EarliestDate(doc, path);
+                          if (earliest && *earliest < cutoff_ms)
+                            expired.emplace_back(id_key, CopyBson(doc));
+                          if (static_cast<std::int64_t>(expired.size()) >= options_.batch_size) {
+                            more = true;
+                            return false;
+                          }
+                          return true;
+                        });
       if (!scanned.ok()) return scanned.error();
       for (const auto& [id_key, doc] : expired) {
         // The same delete path as the `delete` command (write_commands.cc): Txn::Delete inside

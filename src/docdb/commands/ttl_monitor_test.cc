@@ -63,13 +63,13 @@ class TtlMonitorTest : public ::testing::Test {
     std::vector<std::string> out;
     auto txn = store_->Begin(storage::TxnMode::kRead);
     EXPECT_TRUE(txn.ok());
-    auto scanned = txn.value()->ScanCollection(
-        coll, storage::KeyRange{}, false, [&](const std::string&, const bson_t* doc) {
-          bson_iter_t it;
-          bson_iter_init_find(&it, doc, "_id");
-          out.push_back(bson_iter_utf8(&it, nullptr));
-          return true;
-        });
+    auto scanned = txn.value()->ScanCollection(coll, storage::KeyRange{}, false,
+                                               [&](const std::string&, const bson_t* doc) {
+                                                 bson_iter_t it;
+                                                 bson_iter_init_find(&it, doc, "_id");
+                                                 out.push_back(bson_iter_utf8(&it, nullptr));
+                                                 return true;
+                                               });
     EXPECT_TRUE(scanned.ok());
     return out;
   }
@@ -89,8 +89,7 @@ TEST_F(TtlMonitorTest, DeletesOnlyDocumentsWhoseDateIsOlderThanExpireAfterSecond
                    R"({"_id": "future", "at": )" + Date(kNow + 3600 * 1000) + "}",
                    R"({"_id": "array_old", "at": [)" + Date(kNow) + ", " +
                        Date(kNow - 7200 * 1000) + "]}",
-                   R"({"_id": "array_new", "at": [)" + Date(kNow) + ", " + Date(kNow - 1000) +
-                       "]}",
+                   R"({"_id": "array_new", "at": [)" + Date(kNow) + ", " + Date(kNow - 1000) + "]}",
                    R"({"_id": "string", "at": "2001-01-01"})",
                    R"({"_id": "number", "at": 0})",
                    R"({"_id": "missing"})",
@@ -107,8 +106,7 @@ TEST_F(TtlMonitorTest, DeletesOnlyDocumentsWhoseDateIsOlderThanExpireAfterSecond
   // Time moves on: "edge" and "new" expire, "future" not yet.
   clock_.AdvanceTo(kNow + 3600 * 1000);
   ASSERT_TRUE(monitor.RunOnce().ok());
-  EXPECT_EQ(Ids(coll),
-            (std::vector<std::string>{"future", "missing", "number", "string"}));
+  EXPECT_EQ(Ids(coll), (std::vector<std::string>{"future", "missing", "number", "string"}));
   EXPECT_EQ(metrics_.passes.load(), 2);
 }
 

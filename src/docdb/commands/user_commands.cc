@@ -60,8 +60,8 @@ DbResult<std::vector<auth::Mechanism>> Mechanisms(const bson_t* command,
   return out;
 }
 
-DbResult<std::optional<std::vector<auth::RoleName>>> Roles(const CommandContext& ctx,
-                                                           bool required, const char* command) {
+DbResult<std::optional<std::vector<auth::RoleName>>> Roles(const CommandContext& ctx, bool required,
+                                                           const char* command) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, ctx.command, "roles")) {
     if (required) {
@@ -106,8 +106,7 @@ DbResult<BsonPtr> CreateUser(CommandContext& ctx) {
   auto pwd = Password(ctx.command);
   if (!pwd.ok()) return pwd.error();
   if (!pwd.value()) {
-    return MakeError(kBadValue,
-                     "Must provide a 'pwd' field for all user documents (createUser)");
+    return MakeError(kBadValue, "Must provide a 'pwd' field for all user documents (createUser)");
   }
   auto roles = Roles(ctx, true, "createUser");
   if (!roles.ok()) return roles.error();
@@ -172,10 +171,9 @@ DbResult<BsonPtr> UpdateUser(CommandContext& ctx) {
   }
   std::optional<std::map<auth::Mechanism, auth::ScramCredentials>> credentials;
   if (pwd.value()) {
-    auto mechanisms = Mechanisms(ctx.command, current.empty()
-                                                  ? std::vector<auth::Mechanism>{
-                                                        auth::Mechanism::kScramSha256}
-                                                  : current);
+    auto mechanisms = Mechanisms(
+        ctx.command,
+        current.empty() ? std::vector<auth::Mechanism>{auth::Mechanism::kScramSha256} : current);
     if (!mechanisms.ok()) return mechanisms.error();
     auto made = MakeCredentials(name.value(), *pwd.value(), mechanisms.value());
     if (!made.ok()) return made.error();

@@ -20,8 +20,8 @@ DbResult<BsonPtr> RecordOf(Stmt& stmt, int column) {
 DbResult<BsonPtr> Txn::FindAuthRecord(AuthTable table, const std::string& db,
                                       const std::string& name) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
-  DbResult<Stmt> find = impl_->conn->Prepare(std::string("SELECT record FROM ") +
-                                             TableName(table) + " WHERE db = ?1 AND name = ?2");
+  DbResult<Stmt> find = impl_->conn->Prepare(std::string("SELECT record FROM ") + TableName(table) +
+                                             " WHERE db = ?1 AND name = ?2");
   if (!find.ok()) return find.error();
   find.value().BindText(1, db);
   find.value().BindText(2, name);
@@ -34,9 +34,9 @@ DbResult<BsonPtr> Txn::FindAuthRecord(AuthTable table, const std::string& db,
 DbResult<Done> Txn::PutAuthRecord(AuthTable table, const std::string& db, const std::string& name,
                                   const bson_t* record) {
   TACTUS_STORAGE_TRY(impl_->CheckWritable());
-  DbResult<Stmt> put = impl_->conn->Prepare(std::string("INSERT OR REPLACE INTO ") +
-                                            TableName(table) +
-                                            " (db, name, record) VALUES (?1, ?2, ?3)");
+  DbResult<Stmt> put =
+      impl_->conn->Prepare(std::string("INSERT OR REPLACE INTO ") + TableName(table) +
+                           " (db, name, record) VALUES (?1, ?2, ?3)");
   if (!put.ok()) return put.error();
   put.value().BindText(1, db);
   put.value().BindText(2, name);

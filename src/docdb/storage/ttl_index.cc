@@ -9,8 +9,7 @@ DbResult<double> Txn::SetExpireAfterSeconds(const CollectionInfo& coll, const st
                                             double seconds) {
   TACTUS_STORAGE_TRY(impl_->CheckWritable());
   if (!(seconds >= 0) || seconds > internal::kMaxExpireAfterSeconds) {
-    return MakeError(kInvalidOptions,
-                     "expireAfterSeconds must be between 0 and 2147483647");
+    return MakeError(kInvalidOptions, "expireAfterSeconds must be between 0 and 2147483647");
   }
   std::int64_t index_id = 0;
   BsonPtr spec;
@@ -22,8 +21,8 @@ DbResult<double> Txn::SetExpireAfterSeconds(const CollectionInfo& coll, const st
     find.value().BindText(2, name);
     DbResult<bool> row = find.value().Step();
     if (!row.ok()) return row.error();
-    if (!row.value()) return MakeError(kIndexNotFound, "cannot find index " + name + " for ns " +
-                                                           Namespace(coll));
+    if (!row.value())
+      return MakeError(kIndexNotFound, "cannot find index " + name + " for ns " + Namespace(coll));
     index_id = find.value().ColumnInt(0);
     std::string_view bytes = find.value().ColumnBlob(1);
     spec = BsonFromBytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());

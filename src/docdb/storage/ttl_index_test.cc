@@ -35,8 +35,7 @@ TEST_F(TtlIndexTest, ValidatesAsMongoDb) {
   EXPECT_EQ(CreateError(R"({"key": {"_id": 1}, "name": "id_ttl", "expireAfterSeconds": 60})"),
             kInvalidIndexSpecificationOption);
   EXPECT_EQ(CreateError(R"({"key": {"c": 1}, "expireAfterSeconds": -1})"), kInvalidOptions);
-  EXPECT_EQ(CreateError(R"({"key": {"c": 1}, "expireAfterSeconds": 2147483648})"),
-            kInvalidOptions);
+  EXPECT_EQ(CreateError(R"({"key": {"c": 1}, "expireAfterSeconds": 2147483648})"), kInvalidOptions);
   EXPECT_EQ(CreateError(R"({"key": {"c": 1}, "expireAfterSeconds": "60"})"), kTypeMismatch);
 }
 
@@ -45,8 +44,7 @@ TEST_F(TtlIndexTest, CollModChangesExpireAfterSeconds) {
   ASSERT_EQ(CreateError(R"({"key": {"plain": 1}})"), 0);
   EXPECT_EQ(Ok(txn_->SetExpireAfterSeconds(coll_, "at_ttl", 3600)), 60.0);
   auto indexes = Ok(txn_->ListIndexes(coll_));
-  EXPECT_NE(ToJson(indexes[1].spec.get()).find(R"("expireAfterSeconds" : 3600)"),
-            std::string::npos)
+  EXPECT_NE(ToJson(indexes[1].spec.get()).find(R"("expireAfterSeconds" : 3600)"), std::string::npos)
       << ToJson(indexes[1].spec.get());
   EXPECT_EQ(Ok(txn_->SetExpireAfterSeconds(coll_, "at_ttl", 5)), 3600.0);
   auto not_ttl = txn_->SetExpireAfterSeconds(coll_, "plain_1", 5);
