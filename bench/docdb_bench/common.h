@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,7 @@ struct Options {
   bool unix_socket = false;  // drivers connect through the Unix socket (as `tactus serve` does)
   int repetitions = 3;       // each figure is the median of this many runs
   std::string only;          // comma-separated operation names; empty: all
+  int agg_docs = 1000000;    // documents of the aggregation figures; 0 skips them
 };
 
 constexpr int kBatch = 1000;

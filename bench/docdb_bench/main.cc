@@ -21,7 +21,9 @@
 //
 // Usage: docdb_bench [--ops=2000] [--batches=20] [--preload=10000] [--threads=1,8]
 //                    [--idle=10000] [--repetitions=3] [--durable] [--unix]
-//                    [--only=insertOne,find,...]
+//                    [--only=insertOne,find,...] [--agg-docs=1000000]
+//   --agg-docs the size of the aggregation figures ($group, $lookup vs GROUP BY, JOIN;
+//              aggregate_bench.cc); 0 skips them
 //   --durable  synchronous=FULL on both sides (default NORMAL on both: the store's non-durable
 //              mode; FULL adds an fsync per commit that hides everything else)
 //   --unix     the driver connects through the store's Unix socket, as `tactus serve` does
@@ -51,6 +53,7 @@
 #include <thread>
 #include <vector>
 
+#include "aggregate_bench.h"
 #include "common.h"
 #include "idle_connections.h"
 #include "mongoc_side.h"
@@ -182,6 +185,8 @@ int Main(int argc, char** argv) {
       options.only = v;
     } else if (const char* v = value("--repetitions=")) {
       options.repetitions = std::max(1, std::atoi(v));
+    } else if (const char* v = value("--agg-docs=")) {
+      options.agg_docs = std::atoi(v);
     } else if (arg == "--durable") {
       options.durable = true;
     } else if (arg == "--unix") {
@@ -190,7 +195,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: docdb_bench [--ops=N] [--batches=N] [--preload=N] [--threads=1,8] "
                    "[--idle=N] [--repetitions=N] [--durable] [--unix] "
-                   "[--only=insertOne,find,...]\n");
+                   "[--only=insertOne,find,...] [--agg-docs=N]\n");
       return 2;
     }
   }
@@ -244,6 +249,9 @@ int Main(int argc, char** argv) {
         "\nratio = (1 / docdb ops/s) / (1 / sqlite ops/s); insertMany counts batches of "
         "%d. Target met for %s.\n",
         kBatch, missed == 0 ? "every operation" : "not every operation");
+    if (options.agg_docs > 0) {
+      AggregateBench(docdb.tcp_uri(), dir + "/sqlite", options.agg_docs, options.repetitions);
+    }
     if (options.idle > 0) IdleConnectionTest(docdb, options.idle);
   }
   std::filesystem::remove_all(dir);
