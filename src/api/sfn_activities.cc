@@ -117,7 +117,11 @@ void StepFunctionsApi::Impl::GetActivityTask(const Params& p, ActionCallback res
   poll->respond = std::move(respond);
   if (TryAnswer(*poll)) return;
   runner.OnActivityTask(arn, [this] { polls_cv.notify_all(); });
-  std::lock_guard lock(polls_mu);
+  std::unique_lock lock(polls_mu);
+  if (polls_stop) {
+    lock.unlock();
+    return poll->respond(json::object{});  // draining: no new long polls
+  }
   polls.push_back(std::move(poll));
   polls_cv.notify_all();
 }

@@ -38,13 +38,22 @@ StepFunctionsApi::StepFunctionsApi(mongo::Pool& pool, runtime::DurableRunner& ru
 
 StepFunctionsApi::~StepFunctionsApi() = default;
 
-StepFunctionsApi::Impl::~Impl() {
+void StepFunctionsApi::SetDraining() {
+  draining_ = true;
+  impl_->StopPolls();
+}
+
+void StepFunctionsApi::Impl::StopPolls() {
   {
     std::lock_guard lock(polls_mu);
     polls_stop = true;
   }
   polls_cv.notify_all();
   if (poll_thread.joinable()) poll_thread.join();
+}
+
+StepFunctionsApi::Impl::~Impl() {
+  StopPolls();
   {
     std::lock_guard lock(express_mu);
     express_stop = true;

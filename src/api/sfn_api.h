@@ -45,8 +45,9 @@ class StepFunctionsApi {
 
   // The HTTP handler: health endpoints, then AWS JSON 1.0 actions.
   void Handle(HttpRequest request, Responder respond);
-  // Marks the server as draining: /readyz answers 503.
-  void SetDraining() { draining_ = true; }
+  // Marks the server as draining: /readyz answers 503, and workers waiting in GetActivityTask
+  // get their (empty) answer at once, so a graceful stop need not wait for their polls.
+  void SetDraining();
 
   // One action, for callers that are not HTTP (the CLI). `respond` gets the body or an error;
   // it may run later on another thread (GetActivityTask).

@@ -66,12 +66,19 @@ Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
   auto input = JsonTextMember(p, "input", error_code::kInvalidExecutionInput, "{}");
   if (!input.ok()) return std::move(input).error();
 
-  mongo::Client c = pool.Acquire();
-  auto sm = FindStateMachine(c, sm_arn);
-  if (!sm.ok()) return std::move(sm).error();
-  const bson_t* doc = sm->get();
+  // The state machine, read with a connection given back before the runner takes one (a
+  // caller holding two pooled connections at once could deadlock a full pool).
+  mongo::BsonPtr sm_doc;
+  {
+    mongo::Client c = pool.Acquire();
+    auto sm = FindStateMachine(c, sm_arn);
+    if (!sm.ok()) return std::move(sm).error();
+    sm_doc = std::move(*sm);
+  }
+  const bson_t* doc = sm_doc.get();
   std::string type = mongo::GetString(doc, "type");
   if (type == "EXPRESS") {
+    mongo::Client c = pool.Acquire();
     // Asynchronous express: run in memory; only the final status is kept (AWS keeps no
     // history of express executions either).
     std::string arn = common::FormatExpressExecutionArn(options.arns, parsed->name, exec_name,

@@ -63,6 +63,8 @@ struct StepFunctionsApi::Impl {
   bool polls_stop = false;
   std::thread poll_thread;
   void PollLoop();
+  // Answers every waiting poll (empty) and stops waiting for new ones. Idempotent.
+  void StopPolls();
   // Answers the poll if a task is there or its time is up.
   bool TryAnswer(ActivityPoll& poll);
 

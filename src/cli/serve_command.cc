@@ -18,6 +18,10 @@
 namespace tactus::cli {
 namespace {
 
+// Connections to MongoDB, and the embedded store's workers (more than the connections).
+constexpr int kPoolSize = 48;
+constexpr int kStoreWorkers = 64;
+
 struct ServeArgs {
   std::string data = "./tactus-data";
   std::string mongo_uri;
@@ -101,6 +105,9 @@ int RunServe(const ServeArgs& args) {
     options.dbpath = dir + "/store";
     options.port = -1;
     options.unix_path = dir + "/store.sock";
+    // Writers waiting for the store's write lock each hold a store worker; more workers than
+    // pooled connections (kPoolSize) means a waiting writer never starves the lock's holder.
+    options.worker_threads = kStoreWorkers;
     auto started = docdb::EmbeddedServer::Start(options);
     if (!started.ok()) {
       std::cerr << "tactus serve: cannot start the embedded store: "
@@ -110,7 +117,7 @@ int RunServe(const ServeArgs& args) {
     store = std::move(*started);
     uri = WithDirectConnection(store->uri());
   }
-  auto pool = mongo::Pool::Open(uri);
+  auto pool = mongo::Pool::Open(uri, kPoolSize);
   if (!pool.ok()) {
     std::cerr << "tactus serve: " << pool.status().message() << "\n";
     return 2;

@@ -38,6 +38,9 @@ bool Matches(const std::vector<std::string>& equals, const std::string& error) {
   for (const auto& e : equals) {
     if (e == error) return true;
     if (e == asl::kStatesAll && error != asl::kStatesRuntime) return true;
+    // States.Timeout covers a missed heartbeat too (AWS: "ran longer than TimeoutSeconds, or
+    // failed to send a heartbeat for longer than HeartbeatSeconds").
+    if (e == asl::kStatesTimeout && error == asl::kStatesHeartbeatTimeout) return true;
     if (e == asl::kStatesTaskFailed && error != asl::kStatesRuntime &&
         error != asl::kStatesTimeout && error.rfind("States.", 0) != 0) {
       return true;
@@ -393,6 +396,15 @@ std::vector<Action> Execution::Handle(const Event& event, common::TimeMs now) {
       x.CancelTimerIfAny(f->heartbeat_timer);
       f->heartbeat_timer =
           x.StartTimer(*f, TimerKind::kHeartbeat, x.now + f->heartbeat_seconds * 1000);
+    }
+  } else if (const auto* started = std::get_if<TaskStarted>(&event)) {
+    if (Frame* f = x.TaskFrame(started->task_id); f && f->awaiting_worker) {
+      f->awaiting_worker = false;
+      x.Emit(f, "ActivityStarted", [&] {
+        json::object d(x.history_sp);
+        if (!started->worker_name.empty()) d["workerName"] = started->worker_name;
+        return d;
+      });
     }
   } else if (const auto* timer = std::get_if<TimerFired>(&event)) {
     x.OnTimer(timer->timer_id);

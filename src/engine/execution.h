@@ -46,6 +46,10 @@ struct ExecutionOptions {
   // them) and limits still apply, but history() stays empty: express executions, which AWS
   // gives no history either, run faster.
   bool record_history = true;
+  // Record ActivityStarted when a worker takes an activity task (a TaskStarted event, which
+  // names the worker), as AWS does. Off, it is recorded with ActivityScheduled: runs whose
+  // dispatcher answers at once have no worker to wait for.
+  bool activity_start_on_claim = false;
 };
 
 class Execution {

@@ -56,6 +56,8 @@ struct Frame {
   std::int64_t timeout_timer = 0;
   std::int64_t heartbeat_timer = 0;
   std::int64_t heartbeat_seconds = 0;
+  // An activity task no worker has taken yet (activity_start_on_claim).
+  bool awaiting_worker = false;
   std::optional<std::string> task_token;
   ResourceKind resource_kind = ResourceKind::kService;
 
@@ -82,7 +84,8 @@ struct Execution::Impl {
       : machine(std::move(m)),
         info(std::move(i)),
         random(r),
-        record_history(options.record_history) {}
+        record_history(options.record_history),
+        activity_start_on_claim(options.activity_start_on_claim) {}
 
   // The serialized text of a payload when history keeps it, otherwise empty; *size gets its
   // serialized size either way (for the payload limit).
@@ -104,6 +107,7 @@ struct Execution::Impl {
   json::value output;
   std::string error, cause;
   bool record_history = true;
+  bool activity_start_on_claim = false;
   std::int64_t event_count = 0;  // events emitted, recorded or not
   // Events of each child execution of a distributed Map, by the id of its root frame.
   std::map<std::int64_t, std::int64_t> child_events;

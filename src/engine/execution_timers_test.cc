@@ -109,6 +109,21 @@ TEST(ExecutionTest, HeartbeatRestartsTheHeartbeatTimerAndItsExpiryFailsTheTask) 
             R"("resource":"arn:aws:states:us-east-1:123456789012:activity:a"})");
 }
 
+TEST(ExecutionTest, StatesTimeoutCatchesAMissedHeartbeat) {
+  Driven run(R"({"StartAt": "T", "States": {
+    "T": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:a",
+          "HeartbeatSeconds": 10, "Next": "Done",
+          "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Caught"}]},
+    "Caught": {"Type": "Pass", "End": true},
+    "Done": {"Type": "Pass", "End": true}}})");
+  auto timers = All<StartTimer>(run.Start());
+  ASSERT_EQ(timers.size(), 1u);
+  run.Fire(timers[0].timer_id, kT0 + 10000);
+  EXPECT_EQ(run.status(), ExecutionStatus::kSucceeded);
+  EXPECT_NE(run.output().find(R"("Error":"States.HeartbeatTimeout")"), std::string::npos)
+      << "the catcher gets the precise error: " << run.output();
+}
+
 TEST(ExecutionTest, ExecutionTimeoutSecondsEndsTimedOut) {
   Driven run(R"({"TimeoutSeconds": 60, "StartAt": "W", "States": {
     "W": {"Type": "Wait", "Seconds": 120, "End": true}}})");

@@ -363,8 +363,11 @@ void Execution::Impl::ExecuteTask(Frame& f) {
 
   Emit(&f, ScheduledEventType(f.resource_kind),
        [&] { return TaskScheduledDetails(s.resource, params, timeout, heartbeat, history_sp); });
-  Emit(&f, StartedEventType(f.resource_kind),
-       [&] { return TaskStartedDetails(s.resource, history_sp); });
+  f.awaiting_worker = activity_start_on_claim && f.resource_kind == ResourceKind::kActivity;
+  if (!f.awaiting_worker) {
+    Emit(&f, StartedEventType(f.resource_kind),
+         [&] { return TaskStartedDetails(s.resource, history_sp); });
+  }
   // The request was delivered; the result comes later (a callback or a job's completion).
   if (f.task_token || s.resource.ends_with(".sync") ||
       s.resource.find(".sync:") != std::string::npos) {

@@ -42,6 +42,12 @@ struct TaskFailed {
 struct TaskHeartbeat {
   std::int64_t task_id = 0;
 };
+// A worker took an activity task (GetActivityTask): recorded as ActivityStarted when the
+// execution runs with ExecutionOptions::activity_start_on_claim.
+struct TaskStarted {
+  std::int64_t task_id = 0;
+  std::string worker_name;  // may be empty
+};
 struct TimerFired {
   std::int64_t timer_id = 0;
 };
@@ -50,7 +56,8 @@ struct StopRequested {
   std::string error;
   std::string cause;
 };
-using Event = std::variant<TaskSucceeded, TaskFailed, TaskHeartbeat, TimerFired, StopRequested>;
+using Event =
+    std::variant<TaskSucceeded, TaskFailed, TaskHeartbeat, TimerFired, StopRequested, TaskStarted>;
 
 // ---- Actions ----
 // Invoke a task. The runtime answers with exactly one TaskSucceeded or TaskFailed carrying

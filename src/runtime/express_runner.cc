@@ -33,6 +33,7 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
   std::deque<engine::Event> events;
   std::map<std::pair<common::TimeMs, std::int64_t>, std::int64_t> timers;  // (due, id) -> id
   std::map<std::int64_t, common::TimeMs> timer_due;
+  std::map<std::string, std::int64_t> invocations;  // per state
 
   auto perform = [&](std::vector<engine::Action> actions) {
     for (auto& action : actions) {
@@ -40,6 +41,9 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
         tasks::TaskRequest request{
             task->state_name, task->resource,        std::move(task->parameters),
             task->task_token, task->timeout_seconds, task->heartbeat_seconds};
+        // Invocations are numbered per execution, so a dispatcher shared by many runs (mocks)
+        // answers each run from its first response.
+        request.invocation = invocations[task->state_name]++;
         tasks::TaskOutcome outcome = dispatcher_.Invoke(request);
         if (outcome.ok) {
           events.push_back(engine::TaskSucceeded{task->task_id, std::move(outcome.result)});

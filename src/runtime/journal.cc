@@ -25,6 +25,10 @@ std::string EncodeEvent(const JournalEvent& event) {
   } else if (auto* beat = std::get_if<engine::TaskHeartbeat>(&e)) {
     o["k"] = "beat";
     o["task"] = beat->task_id;
+  } else if (auto* started = std::get_if<engine::TaskStarted>(&e)) {
+    o["k"] = "started";
+    o["task"] = started->task_id;
+    o["worker"] = started->worker_name;
   } else if (auto* timer = std::get_if<engine::TimerFired>(&e)) {
     o["k"] = "timer";
     o["timer"] = timer->timer_id;
@@ -61,6 +65,9 @@ common::Result<JournalEvent> DecodeEvent(std::string_view text) {
     return JournalEvent(engine::Event(engine::TaskFailed{num("task"), str("error"), str("cause")}));
   }
   if (kind == "beat") return JournalEvent(engine::Event(engine::TaskHeartbeat{num("task")}));
+  if (kind == "started") {
+    return JournalEvent(engine::Event(engine::TaskStarted{num("task"), str("worker")}));
+  }
   if (kind == "timer") return JournalEvent(engine::Event(engine::TimerFired{num("timer")}));
   if (kind == "stop") {
     return JournalEvent(engine::Event(engine::StopRequested{str("error"), str("cause")}));

@@ -77,16 +77,23 @@ RunnerResult<StartOutcome> DurableRunner::StartExecution(const NewExecution& req
     info.role_arn = request.role_arn;
     info.start_time = now;
     info.input = *input;
-    x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random);
+    x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random,
+                                                   kDurableOptions);
 
     auto session = client.StartSession();
     if (!session.ok()) return Internal(session.status().message());
     if (auto st = (*session)->Begin(); !st.ok()) return Internal(st.message());
     std::vector<engine::Action> actions = Apply(*x, StartEvent{}, now);
-    BsonPtr doc = r.ExecutionDoc(request, now, key, std::nullopt);
-    BsonPtr state = r.ExecutionUpdate(*x, now);
-    bson_concat(doc.get(), state.get());
-    DbStatus st = mongo::InsertOne(executions, doc.get(), session->get());
+    AfterCommit after;
+    // The journal entry is the first write (so the transaction takes the write lock before it
+    // reads anything); a second start of the same execution fails on it or on the document.
+    DbStatus st = r.WriteStep(client, **session, *x, StartEvent{}, actions, now, &after);
+    if (st.ok()) {
+      BsonPtr doc = r.ExecutionDoc(request, now, key, std::nullopt);
+      BsonPtr state = r.ExecutionUpdate(*x, now);
+      bson_concat(doc.get(), state.get());
+      st = mongo::InsertOne(executions, doc.get(), session->get());
+    }
     if (st.duplicate_key()) {
       (*session)->Abort();
       BsonPtr filter(BCON_NEW("_id", BCON_UTF8(request.execution_arn.c_str())));
@@ -101,8 +108,6 @@ RunnerResult<StartOutcome> DurableRunner::StartExecution(const NewExecution& req
       return RunnerError{"ExecutionAlreadyExists",
                          "Execution Already Exists: '" + request.execution_arn + "'"};
     }
-    AfterCommit after;
-    if (st.ok()) st = r.WriteStep(client, **session, *x, StartEvent{}, actions, now, &after);
     if (st.ok()) st = (*session)->Commit();
     if (!st.ok()) {
       if (st.transient()) continue;
@@ -178,37 +183,57 @@ static RunnerResult<bool> DeliverToToken(DurableRunner::Impl& r, const std::stri
   }
   mongo::Client client = r.pool.Acquire();
   auto* tokens = client.Collection(r.options.database, kTokens);
+  BsonPtr filter(BCON_NEW("_id", BCON_UTF8(token.c_str())));
+  auto doc = mongo::FindOne(tokens, filter.get(), nullptr, nullptr);
+  if (!doc.ok()) return Internal(doc.status().message());
+  auto gone = [] {
+    return RunnerError{"TaskDoesNotExist",
+                       "Task Does Not Exist: the token is unknown, was used already, or its "
+                       "task has ended"};
+  };
+  if (!doc->has_value()) return gone();
+  auto closed_or_gone = [&]() -> RunnerError {
+    auto again = mongo::FindOne(tokens, filter.get(), nullptr, nullptr);
+    if (again.ok() && again->has_value()) {
+      return RunnerError{"TaskTimedOut",
+                         "Task Timed Out: the task of this token has timed out or its execution "
+                         "has ended"};
+    }
+    return gone();
+  };
+  if (mongo::Has(doc->value().get(), "closed")) return closed_or_gone();
+  std::string arn = mongo::GetString(doc->value().get(), "e");
+  std::int64_t task = mongo::GetInt(doc->value().get(), "task");
+  body["task"] = task;
+  std::string text = common::SerializeJson(body);
+  if (kind == "beat") {
+    // A heartbeat does not consume the token: one write, no transaction.
+    AfterCommit after;
+    std::string work_id = arn + "#event#beat-" + std::to_string(task) + "-" + NewToken(8);
+    DbStatus st = r.DeliverEvent(client, nullptr, arn, work_id, text, &after);
+    if (!st.ok()) return Internal(st.message());
+    r.Schedule(std::move(after));
+    return true;
+  }
   for (int attempt = 0; attempt < kMaxStepAttempts; ++attempt) {
     auto session = client.StartSession();
     if (!session.ok()) return Internal(session.status().message());
     if (auto st = (*session)->Begin(); !st.ok()) return Internal(st.message());
-    BsonPtr filter(BCON_NEW("_id", BCON_UTF8(token.c_str())));
-    auto doc = mongo::FindOne(tokens, filter.get(), nullptr, session->get());
-    if (!doc.ok()) continue;
-    if (!doc->has_value()) {
-      return RunnerError{"TaskDoesNotExist",
-                         "Task Does Not Exist: the token is unknown, was used already, or its "
-                         "task has ended"};
-    }
-    std::string arn = mongo::GetString(doc->value().get(), "e");
-    std::int64_t task = mongo::GetInt(doc->value().get(), "task");
-    body["task"] = task;
-    DbStatus st;
-    std::string work_id;
-    if (kind == "beat") {
-      work_id = arn + "#event#beat-" + std::to_string(task) + "-" + NewToken(8);
-    } else {
-      work_id = arn + "#event#task-" + std::to_string(task);
-      st = mongo::DeleteOne(tokens, filter.get(), session->get());
-      if (st.ok()) {
-        st = mongo::DeleteOne(client.Collection(r.options.database, kActivityTasks), filter.get(),
-                              session->get());
-      }
+    // Consuming the token is the transaction's first statement (a write), so a second answer
+    // for the same token finds nothing to delete.
+    std::int64_t deleted = 0;
+    BsonPtr open_token(BCON_NEW("_id", BCON_UTF8(token.c_str()), "closed", "{", "$ne",
+                                BCON_BOOL(true), "}"));
+    DbStatus st = mongo::DeleteOne(tokens, open_token.get(), session->get(), &deleted);
+    if (st.ok() && !deleted) return closed_or_gone();
+    if (st.ok()) {
+      st = mongo::DeleteOne(client.Collection(r.options.database, kActivityTasks), filter.get(),
+                            session->get());
     }
     AfterCommit after;
     if (st.ok()) {
-      st = r.DeliverEvent(client, session->get(), arn, work_id, common::SerializeJson(body),
-                          &after);
+      st = r.DeliverEvent(client, session->get(), arn, arn + "#event#task-" + std::to_string(task),
+                          text, &after);
     }
     if (st.ok()) st = (*session)->Commit();
     if (st.ok()) {
@@ -246,17 +271,34 @@ DurableRunner::ClaimActivityTask(const std::string& activity_arn, const std::str
     auto doc = mongo::FindOne(tasks, filter.get(), opts.get(), nullptr);
     if (!doc.ok()) return Internal(doc.status().message());
     if (!doc->has_value()) return std::optional<std::pair<std::string, std::string>>();
-    std::string token = mongo::GetString(doc->value().get(), "_id");
+    const bson_t* task = doc->value().get();
+    std::string token = mongo::GetString(task, "_id");
+    std::string arn = mongo::GetString(task, "e");
+    std::int64_t task_id = mongo::GetInt(task, "task");
+    // The claim and the execution's ActivityStarted event commit together.
+    auto session = client.StartSession();
+    if (!session.ok()) return Internal(session.status().message());
+    if (auto st = (*session)->Begin(); !st.ok()) return Internal(st.message());
     BsonPtr claim(BCON_NEW("_id", BCON_UTF8(token.c_str()), "claimed", BCON_BOOL(false)));
     BsonPtr set(BCON_NEW("$set", "{", "claimed", BCON_BOOL(true), "worker",
                          BCON_UTF8(worker.c_str()), "}"));
     std::int64_t matched = 0;
-    DbStatus st = mongo::UpdateOne(tasks, claim.get(), set.get(), nullptr, &matched);
-    if (!st.ok()) return Internal(st.message());
-    if (matched) {
-      return std::optional<std::pair<std::string, std::string>>(
-          std::make_pair(token, mongo::GetString(doc->value().get(), "input")));
+    DbStatus st = mongo::UpdateOne(tasks, claim.get(), set.get(), session->get(), &matched);
+    if (st.ok() && !matched) continue;  // another worker took it
+    AfterCommit after;
+    json::object started{{"k", "started"}, {"task", task_id}, {"worker", worker}};
+    if (st.ok()) {
+      st = r.DeliverEvent(client, session->get(), arn,
+                          arn + "#event#started-" + std::to_string(task_id),
+                          common::SerializeJson(started), &after);
     }
+    if (st.ok()) st = (*session)->Commit();
+    if (st.ok()) {
+      r.Schedule(std::move(after));
+      return std::optional<std::pair<std::string, std::string>>(
+          std::make_pair(token, mongo::GetString(task, "input")));
+    }
+    if (!st.transient()) return Internal(st.message());
   }
   return std::optional<std::pair<std::string, std::string>>();
 }

@@ -33,6 +33,11 @@ inline constexpr const char* kMeta = "meta";
 inline constexpr std::int64_t kSchemaVersion = 1;
 // Attempts at one step before its work item is left for a later claim.
 inline constexpr int kMaxStepAttempts = 8;
+// When a step still conflicts after kMaxStepAttempts, its work item is tried again this much
+// later (instead of when its lease runs out).
+inline constexpr common::TimeMs kRetryLaterMs = 100;
+// Durable executions record ActivityStarted when a worker takes the task, with its name.
+inline constexpr engine::ExecutionOptions kDurableOptions{true, true};
 
 struct WorkItem {
   std::string id;

@@ -100,7 +100,8 @@ common::Result<std::optional<std::unique_ptr<Loaded>>> DurableRunner::Impl::Load
   info.start_time = x->start_date;
   auto input = common::ParseJson(x->input_text);
   info.input = input.ok() ? std::move(*input) : json::value(json::object());
-  x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random);
+  x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random,
+                                                   kDurableOptions);
 
   // Replay: the events exist already, so none is recorded.
   x->exec->set_record_history(false);

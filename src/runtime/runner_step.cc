@@ -1,6 +1,8 @@
 // Steps: a runner thread applies events to executions and commits each step in one
 // transaction (docs/serve.md).
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "common/clock.h"
 #include "engine/resource.h"
@@ -129,6 +131,9 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
                          BCON_INT64(task), "activity", BCON_UTF8(activity.c_str())));
     return mongo::InsertOne(tokens, doc.get(), &session);
   };
+  // A closed token is kept so that a late answer learns its task timed out (TaskTimedOut)
+  // rather than that it never existed.
+  BsonPtr close_token(BCON_NEW("$set", "{", "closed", BCON_BOOL(true), "}"));
   auto id_of = [&](const char* kind, std::int64_t n) {
     return x.arn + "#" + kind + "#" + std::to_string(n);
   };
@@ -149,7 +154,7 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
       st = mongo::DeleteOne(work, filter.get(), &session);
       BsonPtr of_task(BCON_NEW("e", BCON_UTF8(x.arn.c_str()), "task",
                                BCON_INT64(cancel_task->task_id)));
-      if (st.ok()) st = mongo::DeleteMany(tokens, of_task.get(), &session);
+      if (st.ok()) st = mongo::UpdateMany(tokens, of_task.get(), close_token.get(), &session);
       if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_task.get(), &session);
     } else if (auto* task = std::get_if<engine::RunTask>(&action)) {
       if (task->task_token) st = add_token(*task->task_token, task->task_id, "");
@@ -189,7 +194,7 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
   // The end: nothing of this execution is pending any more.
   BsonPtr of_execution(BCON_NEW("e", BCON_UTF8(x.arn.c_str())));
   DbStatus st = mongo::DeleteMany(work, of_execution.get(), &session);
-  if (st.ok()) st = mongo::DeleteMany(tokens, of_execution.get(), &session);
+  if (st.ok()) st = mongo::UpdateMany(tokens, of_execution.get(), close_token.get(), &session);
   if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_execution.get(), &session);
   if (!st.ok() || !x.parent) return st;
   json::object child = ChildOutput(x, now, x.parent->mode == ".sync:2");
@@ -226,6 +231,9 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   common::TimeMs now = std::max(r.clock.Now(), x.last_time);
   std::vector<engine::Action> actions = Apply(x, event, now);
   AfterCommit after;
+  st = r.WriteStep(client, **session, x, event, actions, now, &after);
+  if (!st.ok()) return StepResult::kRetry;
+  // Last, so that it carries what the follow-ups changed (the mock invocation counts).
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(x.arn.c_str()), "v", BCON_INT64(x.v)));
   BsonPtr set = r.ExecutionUpdate(x, now);
   BsonPtr update(bson_new());
@@ -234,7 +242,6 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   st = mongo::UpdateOne(client.Collection(r.options.database, kExecutions), filter.get(),
                         update.get(), session->get(), &matched);
   if (st.ok() && matched == 0) return StepResult::kRetry;  // another step won: reload
-  if (st.ok()) st = r.WriteStep(client, **session, x, event, actions, now, &after);
   if (st.ok()) st = (*session)->Commit();
   if (!st.ok()) {
     if (!st.transient()) {
@@ -295,7 +302,14 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
     // The in-memory execution may have moved past what the store holds: rebuild it.
     Evict(item.execution);
     if (result == StepResult::kGone) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
   }
+  // Still conflicting: try again shortly rather than waiting for the lease to run out.
+  WorkItem again = item;
+  again.due = runner.clock.Now() + kRetryLaterMs;
+  AfterCommit later;
+  later.timers.push_back(std::move(again));
+  runner.Schedule(std::move(later));
 }
 
 void Shard::Run() {

@@ -139,7 +139,15 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
                            " on session because a newer transaction has started");
     }
     session->txn.reset();  // an abandoned earlier transaction rolls back
-    auto txn = store_.Begin(storage::TxnMode::kSnapshot);
+    // A transaction whose first statement writes takes the write lock at once, waiting for it
+    // as a plain write does: its snapshot then starts with the lock held, so it cannot lose to
+    // a writer that commits meanwhile. Concurrent read-modify-write transactions (every step of
+    // `tactus serve`) would otherwise abort one another with WriteConflict. A transaction that
+    // starts with a read keeps the snapshot of that read (first committer wins).
+    bool writes_first = name == "insert" || name == "update" || name == "delete" ||
+                        name == "findAndModify";
+    auto txn =
+        store_.Begin(writes_first ? storage::TxnMode::kWrite : storage::TxnMode::kSnapshot);
     if (!txn.ok()) {
       session->txn_state = State::kAborted;
       session->txn_number = txn_number;

@@ -1,0 +1,201 @@
+// `tactus serve` benchmarks (bench/README.md, "serve"): the durable runner on the embedded store
+// in this process, measured as the issue asks:
+//   1. STANDARD state transitions/s with 1, 16 and 64 concurrent clients starting a 5-state
+//      Pass/Choice workflow (each StartExecution commits all five transitions in one step);
+//   2. StartSyncExecution over HTTP with 16 keep-alive connections: requests/s, p50/p99;
+//   3. RSS with N executions parked on a Wait state.
+// AWS's published figures are printed beside ours as the reference (there is no local peer
+// that runs Step Functions durably): the default StateTransition quota of 5,000/s.
+//
+// Usage: serve_bench [--seconds S] [--parked N] [--dir DIR]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "api/http_server.h"
+#include "api/http_test_client.h"
+#include "api/sfn_api.h"
+#include "docdb/embedded_server.h"
+#include "mongo/mongo.h"
+#include "runtime/durable_runner.h"
+#include "tasks/unconfigured.h"
+
+using namespace tactus;
+using Clock = std::chrono::steady_clock;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kFiveStates = R"({"StartAt":"A","States":{
+  "A":{"Type":"Pass","Result":{"n":1},"Next":"B"},
+  "B":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"C"}],"Default":"D"},
+  "C":{"Type":"Pass","Next":"D"},
+  "D":{"Type":"Pass","Next":"E"},
+  "E":{"Type":"Succeed"}}})";
+constexpr int kTransitionsPerExecution = 5;
+constexpr const char* kParked = R"({"StartAt":"W","States":{
+  "W":{"Type":"Wait","Seconds":86400,"End":true}}})";
+
+long RssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::string Call(api::StepFunctionsApi& sfn, const std::string& action, json::object params) {
+  std::string out;
+  sfn.Call(action, params, [&](api::ApiResult<json::object> r) {
+    out = r.ok() ? common::SerializeJson(*r) : "ERROR " + r.error().code + ": " + r.error().message;
+  });
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 3;
+  int parked = 100000;
+  std::string dir = "/tmp/tactus-serve-bench";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--parked")) parked = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  docdb::EmbeddedServer::Options store_options;
+  store_options.dbpath = dir + "/store";
+  store_options.port = -1;
+  store_options.unix_path = dir + "/store.sock";
+  store_options.worker_threads = 64;  // as `tactus serve`: more workers than connections
+  auto store = docdb::EmbeddedServer::Start(store_options);
+  if (!store.ok()) {
+    std::cerr << store.status().message() << "\n";
+    return 1;
+  }
+  auto pool = mongo::Pool::Open((*store)->uri() + "/?directConnection=true", 48);
+  if (!pool.ok() || !(*pool)->WaitReady(10000).ok()) return 1;
+  tasks::UnconfiguredDispatcher unconfigured;
+  runtime::DispatcherFor dispatchers = [&](const std::string&, const std::string&) -> auto& {
+    return unconfigured;
+  };
+  common::SystemClock clock;
+  runtime::DurableRunner runner(**pool, dispatchers, clock, {});
+  if (!runner.Open().ok()) return 1;
+  api::StepFunctionsApi sfn(**pool, runner, dispatchers, clock, {});
+  const std::string role = "arn:aws:iam::123456789012:role/bench";
+  std::cout << Call(sfn, "CreateStateMachine",
+                    {{"name", "five"}, {"definition", kFiveStates}, {"roleArn", role}})
+            << "\n";
+  Call(sfn, "CreateStateMachine",
+       {{"name", "five-express"}, {"definition", kFiveStates}, {"roleArn", role},
+        {"type", "EXPRESS"}});
+  Call(sfn, "CreateStateMachine", {{"name", "parked"}, {"definition", kParked}, {"roleArn", role}});
+  const std::string prefix = "arn:aws:states:us-east-1:123456789012:stateMachine:";
+
+  std::printf("\n%-44s %14s %14s %8s\n", "benchmark", "tactus", "reference", "ratio");
+  // 1. STANDARD transitions/s.
+  for (int clients : {1, 16, 64}) {
+    std::atomic<long> done{0}, failed{0};
+    auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    std::vector<std::thread> threads;
+    auto start = Clock::now();
+    for (int t = 0; t < clients; ++t) {
+      threads.emplace_back([&, t] {
+        for (long i = 0; Clock::now() < deadline; ++i) {
+          std::string r = Call(sfn, "StartExecution",
+                               {{"stateMachineArn", prefix + "five"},
+                                {"name", "c" + std::to_string(clients) + "-" + std::to_string(t) +
+                                             "-" + std::to_string(i)}});
+          (r.rfind("ERROR", 0) == 0 ? failed : done)++;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    double rate = done * kTransitionsPerExecution / elapsed;
+    char name[64];
+    std::snprintf(name, sizeof(name), "STANDARD transitions/s, %d clients", clients);
+    std::printf("%-44s %14.0f %14s %8.2f  (AWS default quota 5,000/s; target 20,000)%s\n", name,
+                rate, "5000", rate / 5000, failed ? " FAILURES" : "");
+  }
+
+  // 2. StartSyncExecution over HTTP, 16 connections.
+  api::HttpServerOptions http;
+  http.port = 0;
+  auto server = api::HttpServer::Start(
+      http, [&](api::HttpRequest r, api::Responder w) { sfn.Handle(std::move(r), std::move(w)); });
+  if (!server.ok()) return 1;
+  int port = (*server)->port();
+  std::string body = R"({"stateMachineArn":")" + prefix + R"(five-express","input":"{}"})";
+  std::string raw = api::MakeRawRequest(
+      "POST", "/", body,
+      {"X-Amz-Target: AWSStepFunctions.StartSyncExecution",
+       "Content-Type: application/x-amz-json-1.0"});
+  std::vector<std::vector<double>> latencies(16);
+  std::atomic<long> errors{0};
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      api::TestHttpConnection conn(port);
+      while (Clock::now() < deadline) {
+        auto t0 = Clock::now();
+        if (!conn.Send(raw)) break;
+        auto r = conn.Read();
+        if (!r || r->status != 200) {
+          errors++;
+          break;
+        }
+        latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all.empty() ? 0 : all[std::min(all.size() - 1, size_t(p * all.size()))]; };
+  std::printf("%-44s %14.0f %14s %8.2f  (target 10,000/s)%s\n",
+              "StartSyncExecution req/s, 16 connections", all.size() / elapsed, "10000",
+              all.size() / elapsed / 10000, errors ? " ERRORS" : "");
+  std::printf("%-44s %14.2f %14s %8s\n", "  latency p50 (ms)", pct(0.50), "-", "");
+  std::printf("%-44s %14.2f %14s %8.2f  (target p99 < 5 ms)\n", "  latency p99 (ms)", pct(0.99),
+              "5", pct(0.99) / 5);
+  (*server)->Stop(std::chrono::milliseconds(1000));
+
+  // 3. RSS with parked executions.
+  long rss_before = RssKiB();
+  std::atomic<int> next{0};
+  start = Clock::now();
+  threads.clear();
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < parked; i = next++) {
+        Call(sfn, "StartExecution",
+             {{"stateMachineArn", prefix + "parked"}, {"name", "p" + std::to_string(i)}});
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  long rss = RssKiB();
+  char name[64];
+  std::snprintf(name, sizeof(name), "RSS MiB with %d parked executions", parked);
+  std::printf("%-44s %14.0f %14s %8.2f  (target <= 1 GiB; before: %ld MiB; started in %.1f s)\n",
+              name, rss / 1024.0, "1024", rss / 1024.0 / 1024, rss_before / 1024, elapsed);
+  runner.Shutdown();
+  return 0;
+}
