@@ -70,7 +70,8 @@ class Env : public agg::Environment {
     for (const auto& d : docs) c.push_back(tactus::docdb::CopyBson(d.get()));
     return Done{};
   }
-  DbResult<Done> Insert(const std::string& db, const std::string& coll, const bson_t* doc) override {
+  DbResult<Done> Insert(const std::string& db, const std::string& coll,
+                        const bson_t* doc) override {
     written_[db + "." + coll].push_back(tactus::docdb::CopyBson(doc));
     return Done{};
   }

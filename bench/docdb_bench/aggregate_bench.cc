@@ -99,8 +99,8 @@ double MedianMs(int repetitions, const std::function<void()>& run) {
 
 void AggregateBench(const std::string& uri, const std::string& dir, int docs, int repetitions) {
   const int orders = std::max(1, docs / 10);
-  std::printf("\naggregation: %d items, %d orders, %d customers; median of %d runs\n", docs,
-              orders, kGroups, repetitions);
+  std::printf("\naggregation: %d items, %d orders, %d customers; median of %d runs\n", docs, orders,
+              kGroups, repetitions);
   bson_error_t error;
   mongoc_uri_t* u = mongoc_uri_new_with_error(uri.c_str(), &error);
   if (!u) Die(error.message);
@@ -129,9 +129,10 @@ void AggregateBench(const std::string& uri, const std::string& dir, int docs, in
   sqlite3* db = nullptr;
   if (sqlite3_open((dir + "/aggbench.sqlite").c_str(), &db) != SQLITE_OK) Die("sqlite open");
   Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-  Exec(db, "CREATE TABLE items(id INTEGER PRIMARY KEY, g INTEGER, v INTEGER, s TEXT);"
-           "CREATE TABLE orders(id INTEGER PRIMARY KEY, cust INTEGER);"
-           "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);");
+  Exec(db,
+       "CREATE TABLE items(id INTEGER PRIMARY KEY, g INTEGER, v INTEGER, s TEXT);"
+       "CREATE TABLE orders(id INTEGER PRIMARY KEY, cust INTEGER);"
+       "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);");
   t0 = Clock::now();
   Exec(db, "BEGIN");
   sqlite3_stmt* ins = nullptr;

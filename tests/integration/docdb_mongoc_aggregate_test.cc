@@ -50,13 +50,14 @@ using V = std::vector<std::string>;
 
 TEST_F(DocdbMongocAggregateTest, MatchGroupSort) {
   SeedSales();
-  EXPECT_EQ(Agg("sales", R"([{"$match": {"price": {"$gte": 10}}},
+  EXPECT_EQ(
+      Agg("sales", R"([{"$match": {"price": {"$gte": 10}}},
       {"$group": {"_id": "$item", "total": {"$sum": {"$multiply": ["$qty", "$price"]}},
                   "n": {"$count": {}}, "avg": {"$avg": "$qty"}, "max": {"$max": "$qty"},
                   "first": {"$first": "$_id"}, "ids": {"$push": "$_id"}}},
       {"$sort": {"_id": 1}}])"),
-            (V{R"({ "_id" : "a", "total" : 70, "n" : 2, "avg" : 3.5, "max" : 5, "first" : 1, "ids" : [ 1, 3 ] })",
-               R"({ "_id" : "b", "total" : 20, "n" : 1, "avg" : 1.0, "max" : 1, "first" : 2, "ids" : [ 2 ] })"}));
+      (V{R"({ "_id" : "a", "total" : 70, "n" : 2, "avg" : 3.5, "max" : 5, "first" : 1, "ids" : [ 1, 3 ] })",
+         R"({ "_id" : "b", "total" : 20, "n" : 1, "avg" : 1.0, "max" : 1, "first" : 2, "ids" : [ 2 ] })"}));
   // Compound _id and $addToSet.
   EXPECT_EQ(Agg("sales", R"([{"$group": {"_id": {"p": "$price"}, "items": {"$addToSet": "$item"}}},
       {"$sort": {"_id.p": -1}}, {"$limit": 1}])"),
@@ -68,31 +69,41 @@ TEST_F(DocdbMongocAggregateTest, MatchGroupSort) {
 TEST_F(DocdbMongocAggregateTest, BatchSizeAndGetMore) {
   auto c = Collection("many");
   InsertNumbered(c.get(), 250, R"(, "k": 1)");
-  auto docs = Agg("many", R"([{"$match": {"k": 1}}, {"$project": {"_id": 1}}])", R"({"batchSize": 7})");
+  auto docs =
+      Agg("many", R"([{"$match": {"k": 1}}, {"$project": {"_id": 1}}])", R"({"batchSize": 7})");
   ASSERT_EQ(docs.size(), 250u);
   EXPECT_EQ(docs[249], R"({ "_id" : 249 })");
   // countDocuments is an aggregate in every driver.
   bson_error_t error;
   EXPECT_EQ(mongoc_collection_count_documents(c.get(), Json(R"({"_id": {"$lt": 100}})").get(),
-                                              nullptr, nullptr, nullptr, &error), 100)
+                                              nullptr, nullptr, nullptr, &error),
+            100)
       << error.message;
 }
 
 TEST_F(DocdbMongocAggregateTest, ShapingStages) {
   SeedSales();
-  EXPECT_EQ(Agg("sales", R"([{"$match": {"_id": 1}}, {"$project": {"item": 1, "cost": {"$multiply": ["$qty", "$price"]}}}])"),
-            (V{R"({ "_id" : 1, "item" : "a", "cost" : 20 })"}));
+  EXPECT_EQ(
+      Agg("sales",
+          R"([{"$match": {"_id": 1}}, {"$project": {"item": 1, "cost": {"$multiply": ["$qty", "$price"]}}}])"),
+      (V{R"({ "_id" : 1, "item" : "a", "cost" : 20 })"}));
   EXPECT_EQ(Agg("sales", R"([{"$match": {"_id": 1}}, {"$project": {"tags": 0, "_id": 0}}])"),
             (V{R"({ "item" : "a", "qty" : 2, "price" : 10 })"}));
-  EXPECT_EQ(Agg("sales", R"([{"$match": {"_id": 4}}, {"$set": {"qty": {"$add": ["$qty", 1]}, "meta.seen": true}}, {"$unset": ["price", "item"]}])"),
-            (V{R"({ "_id" : 4, "qty" : 4, "meta" : { "seen" : true } })"}));
+  EXPECT_EQ(
+      Agg("sales",
+          R"([{"$match": {"_id": 4}}, {"$set": {"qty": {"$add": ["$qty", 1]}, "meta.seen": true}}, {"$unset": ["price", "item"]}])"),
+      (V{R"({ "_id" : 4, "qty" : 4, "meta" : { "seen" : true } })"}));
   EXPECT_EQ(Agg("sales", R"([{"$match": {"_id": 1}}, {"$replaceWith": {"i": "$item"}}])"),
             (V{R"({ "i" : "a" })"}));
-  EXPECT_EQ(Agg("sales", R"([{"$match": {"_id": 1}}, {"$replaceRoot": {"newRoot": {"$mergeObjects": [{"z": 0}, {"q": "$qty"}]}}}])"),
-            (V{R"({ "z" : 0, "q" : 2 })"}));
+  EXPECT_EQ(
+      Agg("sales",
+          R"([{"$match": {"_id": 1}}, {"$replaceRoot": {"newRoot": {"$mergeObjects": [{"z": 0}, {"q": "$qty"}]}}}])"),
+      (V{R"({ "z" : 0, "q" : 2 })"}));
   EXPECT_EQ(Agg("sales", R"([{"$count": "n"}])"), (V{R"({ "n" : 4 })"}));
-  EXPECT_EQ(Agg("sales", R"([{"$sort": {"_id": -1}}, {"$skip": 1}, {"$limit": 2}, {"$project": {"_id": 1}}])"),
-            (V{R"({ "_id" : 3 })", R"({ "_id" : 2 })"}));
+  EXPECT_EQ(
+      Agg("sales",
+          R"([{"$sort": {"_id": -1}}, {"$skip": 1}, {"$limit": 2}, {"$project": {"_id": 1}}])"),
+      (V{R"({ "_id" : 3 })", R"({ "_id" : 2 })"}));
   auto bad = Agg("sales", R"([{"$match": {"_id": 1}}, {"$replaceWith": "$item"}])");
   ASSERT_EQ(bad.size(), 1u);
   EXPECT_EQ(bad[0].substr(0, 12), "error 40228:");
@@ -103,63 +114,80 @@ TEST_F(DocdbMongocAggregateTest, Unwind) {
   EXPECT_EQ(Agg("sales", R"([{"$unwind": "$tags"}, {"$project": {"tags": 1}}])"),
             (V{R"({ "_id" : 1, "tags" : "x" })", R"({ "_id" : 1, "tags" : "y" })",
                R"({ "_id" : 3, "tags" : "y" })"}));
-  EXPECT_EQ(Agg("sales", R"([{"$unwind": {"path": "$tags", "includeArrayIndex": "i", "preserveNullAndEmptyArrays": true}},
+  EXPECT_EQ(
+      Agg("sales",
+          R"([{"$unwind": {"path": "$tags", "includeArrayIndex": "i", "preserveNullAndEmptyArrays": true}},
                              {"$project": {"tags": 1, "i": 1}}])"),
-            (V{R"({ "_id" : 1, "tags" : "x", "i" : 0 })", R"({ "_id" : 1, "tags" : "y", "i" : 1 })",
-               R"({ "_id" : 2, "i" : null })", R"({ "_id" : 3, "tags" : "y", "i" : 0 })",
-               R"({ "_id" : 4, "i" : null })"}));
+      (V{R"({ "_id" : 1, "tags" : "x", "i" : 0 })", R"({ "_id" : 1, "tags" : "y", "i" : 1 })",
+         R"({ "_id" : 2, "i" : null })", R"({ "_id" : 3, "tags" : "y", "i" : 0 })",
+         R"({ "_id" : 4, "i" : null })"}));
 }
 
 TEST_F(DocdbMongocAggregateTest, SortByCountBucketFacetSample) {
   SeedSales();
   EXPECT_EQ(Agg("sales", R"([{"$sortByCount": "$item"}, {"$limit": 1}])"),
             (V{R"({ "_id" : "a", "count" : 2 })"}));
-  EXPECT_EQ(Agg("sales", R"([{"$bucket": {"groupBy": "$price", "boundaries": [0, 10, 15], "default": "other",
+  EXPECT_EQ(Agg("sales",
+                R"([{"$bucket": {"groupBy": "$price", "boundaries": [0, 10, 15], "default": "other",
                                           "output": {"n": {"$sum": 1}, "items": {"$push": "$item"}}}}])"),
             (V{R"({ "_id" : 0, "n" : 1, "items" : [ "c" ] })",
                R"({ "_id" : 10, "n" : 2, "items" : [ "a", "a" ] })",
                R"({ "_id" : "other", "n" : 1, "items" : [ "b" ] })"}));
-  EXPECT_EQ(Agg("sales", R"([{"$facet": {"count": [{"$count": "n"}], "cheap": [{"$match": {"price": {"$lt": 10}}}, {"$project": {"_id": 1}}]}}])"),
-            (V{R"({ "count" : [ { "n" : 4 } ], "cheap" : [ { "_id" : 4 } ] })"}));
+  EXPECT_EQ(
+      Agg("sales",
+          R"([{"$facet": {"count": [{"$count": "n"}], "cheap": [{"$match": {"price": {"$lt": 10}}}, {"$project": {"_id": 1}}]}}])"),
+      (V{R"({ "count" : [ { "n" : 4 } ], "cheap" : [ { "_id" : 4 } ] })"}));
   EXPECT_EQ(Agg("sales", R"([{"$sample": {"size": 3}}, {"$count": "n"}])"), (V{R"({ "n" : 3 })"}));
   auto bad = Agg("sales", R"([{"$bucket": {"groupBy": "$price", "boundaries": [0, 10]}}])");
   EXPECT_EQ(bad[0].substr(0, 12), "error 40066:");
 }
 
 TEST_F(DocdbMongocAggregateTest, Lookup) {
-  Insert("orders", {R"({"_id": 1, "cust": "c1", "amount": 5})", R"({"_id": 2, "cust": "c2", "amount": 7})",
-                    R"({"_id": 3, "cust": "c9", "amount": 1})"});
+  Insert("orders",
+         {R"({"_id": 1, "cust": "c1", "amount": 5})", R"({"_id": 2, "cust": "c2", "amount": 7})",
+          R"({"_id": 3, "cust": "c9", "amount": 1})"});
   Insert("customers", {R"({"_id": "c1", "name": "Ann"})", R"({"_id": "c2", "name": "Bob"})"});
-  EXPECT_EQ(Agg("orders", R"([{"$lookup": {"from": "customers", "localField": "cust", "foreignField": "_id", "as": "c"}},
+  EXPECT_EQ(
+      Agg("orders",
+          R"([{"$lookup": {"from": "customers", "localField": "cust", "foreignField": "_id", "as": "c"}},
                               {"$project": {"n": {"$first": "$c.name"}}}])"),
-            (V{R"({ "_id" : 1, "n" : "Ann" })", R"({ "_id" : 2, "n" : "Bob" })", R"({ "_id" : 3 })"}));
+      (V{R"({ "_id" : 1, "n" : "Ann" })", R"({ "_id" : 2, "n" : "Bob" })", R"({ "_id" : 3 })"}));
   EXPECT_EQ(Agg("customers", R"([{"$lookup": {"from": "orders", "let": {"id": "$_id"},
                                    "pipeline": [{"$match": {"$expr": {"$eq": ["$cust", "$$id"]}}},
                                                 {"$group": {"_id": null, "total": {"$sum": "$amount"}}}],
                                    "as": "t"}}, {"$project": {"t.total": 1}}])"),
-            (V{R"({ "_id" : "c1", "t" : [ { "total" : 5 } ] })", R"({ "_id" : "c2", "t" : [ { "total" : 7 } ] })"}));
+            (V{R"({ "_id" : "c1", "t" : [ { "total" : 5 } ] })",
+               R"({ "_id" : "c2", "t" : [ { "total" : 7 } ] })"}));
   // $unionWith appends another collection.
-  EXPECT_EQ(Agg("customers", R"([{"$unionWith": {"coll": "orders", "pipeline": [{"$count": "orders"}]}}, {"$project": {"name": 0}}])"),
-            (V{R"({ "_id" : "c1" })", R"({ "_id" : "c2" })", R"({ "orders" : 3 })"}));
+  EXPECT_EQ(
+      Agg("customers",
+          R"([{"$unionWith": {"coll": "orders", "pipeline": [{"$count": "orders"}]}}, {"$project": {"name": 0}}])"),
+      (V{R"({ "_id" : "c1" })", R"({ "_id" : "c2" })", R"({ "orders" : 3 })"}));
 }
 
 TEST_F(DocdbMongocAggregateTest, LetNowAndCollectionless) {
   SeedSales();
-  EXPECT_EQ(Agg("sales", R"([{"$match": {"$expr": {"$gt": ["$qty", "$$min"]}}}, {"$project": {"_id": 1}}])",
+  EXPECT_EQ(Agg("sales",
+                R"([{"$match": {"$expr": {"$gt": ["$qty", "$$min"]}}}, {"$project": {"_id": 1}}])",
                 R"({"let": {"min": 2}})"),
             (V{R"({ "_id" : 3 })", R"({ "_id" : 4 })"}));
   // aggregate: 1 with $documents.
   Reply reply;
   bson_error_t error;
   ASSERT_TRUE(RunCommand(R"({"aggregate": 1, "pipeline": [{"$documents": [{"a": 1}, {"a": 2}]},
-                             {"$group": {"_id": null, "s": {"$sum": "$a"}}}], "cursor": {}})", &reply, &error))
+                             {"$group": {"_id": null, "s": {"$sum": "$a"}}}], "cursor": {}})",
+                         &reply, &error))
       << error.message;
   EXPECT_EQ(GetJson(reply.get(), "cursor.firstBatch"), R"({ "0" : { "_id" : null, "s" : 3 } })");
-  EXPECT_FALSE(RunCommand(R"({"aggregate": 1, "pipeline": [{"$match": {}}], "cursor": {}})", &reply, &error));
+  EXPECT_FALSE(RunCommand(R"({"aggregate": 1, "pipeline": [{"$match": {}}], "cursor": {}})", &reply,
+                          &error));
   EXPECT_EQ(error.code, 73u);
-  EXPECT_FALSE(RunCommand(R"({"aggregate": "sales", "pipeline": [{"$bogus": {}}], "cursor": {}})", &reply, &error));
+  EXPECT_FALSE(RunCommand(R"({"aggregate": "sales", "pipeline": [{"$bogus": {}}], "cursor": {}})",
+                          &reply, &error));
   EXPECT_EQ(error.code, 40324u);
-  EXPECT_FALSE(RunCommand(R"({"aggregate": "sales", "pipeline": [{"$project": {"x": {"$foo": 1}}}], "cursor": {}})", &reply, &error));
+  EXPECT_FALSE(RunCommand(
+      R"({"aggregate": "sales", "pipeline": [{"$project": {"x": {"$foo": 1}}}], "cursor": {}})",
+      &reply, &error));
   EXPECT_EQ(error.code, 168u);
   EXPECT_FALSE(RunCommand(R"({"aggregate": "sales", "pipeline": []})", &reply, &error));
   EXPECT_EQ(error.code, 9u);
@@ -169,9 +197,14 @@ TEST_F(DocdbMongocAggregateTest, ExplainUsesTheIndex) {
   SeedSales();
   Reply reply;
   bson_error_t error;
-  ASSERT_TRUE(RunCommand(R"({"createIndexes": "sales", "indexes": [{"key": {"item": 1}, "name": "item_1"}]})", &reply, &error));
-  ASSERT_TRUE(RunCommand(R"({"aggregate": "sales", "pipeline": [{"$match": {"item": "a"}}, {"$count": "n"}],
-                             "explain": true})", &reply, &error)) << error.message;
+  ASSERT_TRUE(RunCommand(
+      R"({"createIndexes": "sales", "indexes": [{"key": {"item": 1}, "name": "item_1"}]})", &reply,
+      &error));
+  ASSERT_TRUE(
+      RunCommand(R"({"aggregate": "sales", "pipeline": [{"$match": {"item": "a"}}, {"$count": "n"}],
+                             "explain": true})",
+                 &reply, &error))
+      << error.message;
   EXPECT_EQ(GetString(reply.get(), "queryPlanner.winningPlan.stage"), "IXSCAN");
   EXPECT_EQ(GetJson(reply.get(), "stages"), R"({ "0" : { "$count" : "n" } })");
 }
@@ -179,22 +212,31 @@ TEST_F(DocdbMongocAggregateTest, ExplainUsesTheIndex) {
 TEST_F(DocdbMongocAggregateTest, FindAndExprAgreeOnDates) {
   // Documents 0..59 days old; both filters select those older than 30 days.
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   std::vector<std::string> docs;
   for (int d = 0; d < 60; ++d) {
     std::int64_t at = now - static_cast<std::int64_t>(d) * 86400000 - 3600000;
-    docs.push_back(R"({"_id": )" + std::to_string(d) + R"(, "createdAt": {"$date": {"$numberLong": ")" +
-                   std::to_string(at) + R"("}}})");
+    docs.push_back(R"({"_id": )" + std::to_string(d) +
+                   R"(, "createdAt": {"$date": {"$numberLong": ")" + std::to_string(at) +
+                   R"("}}})");
   }
   Insert("events", docs);
   std::int64_t cutoff = now - 30LL * 86400000;
   auto c = Collection("events");
   auto by_find = DrainIds(Find(c.get(), R"({"createdAt": {"$lt": {"$date": {"$numberLong": ")" +
-                                            std::to_string(cutoff) + R"("}}}})").get());
-  auto by_expr = DrainIds(Find(c.get(), R"({"$expr": {"$lt": ["$createdAt", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}})").get());
+                                            std::to_string(cutoff) + R"("}}}})")
+                              .get());
+  auto by_expr = DrainIds(
+      Find(
+          c.get(),
+          R"({"$expr": {"$lt": ["$createdAt", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}})")
+          .get());
   EXPECT_EQ(by_find, Range(30, 60));
   EXPECT_EQ(by_expr, by_find);
-  auto by_agg = Agg("events", R"([{"$match": {"$expr": {"$lt": ["$createdAt", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}}}, {"$count": "n"}])");
+  auto by_agg = Agg(
+      "events",
+      R"([{"$match": {"$expr": {"$lt": ["$createdAt", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}}}, {"$count": "n"}])");
   EXPECT_EQ(by_agg, (V{R"({ "n" : 30 })"}));
 }
 
@@ -203,14 +245,21 @@ TEST_F(DocdbMongocAggregateTest, OutReplacesTheTargetAtomically) {
   Insert("report", {R"({"_id": "stale"})"});
   Reply reply;
   bson_error_t error;
-  ASSERT_TRUE(RunCommand(R"({"createIndexes": "report", "indexes": [{"key": {"total": 1}, "name": "total_1"}]})", &reply, &error));
-  EXPECT_EQ(Agg("sales", R"([{"$group": {"_id": "$item", "total": {"$sum": "$qty"}}}, {"$out": "report"}])"), V{});
+  ASSERT_TRUE(RunCommand(
+      R"({"createIndexes": "report", "indexes": [{"key": {"total": 1}, "name": "total_1"}]})",
+      &reply, &error));
+  EXPECT_EQ(Agg("sales",
+                R"([{"$group": {"_id": "$item", "total": {"$sum": "$qty"}}}, {"$out": "report"}])"),
+            V{});
   EXPECT_EQ(Agg("report", R"([{"$sort": {"_id": 1}}])"),
-            (V{R"({ "_id" : "a", "total" : 7 })", R"({ "_id" : "b", "total" : 1 })", R"({ "_id" : "c", "total" : 3 })"}));
+            (V{R"({ "_id" : "a", "total" : 7 })", R"({ "_id" : "b", "total" : 1 })",
+               R"({ "_id" : "c", "total" : 3 })"}));
   ASSERT_TRUE(RunCommand(R"({"listIndexes": "report"})", &reply, &error));
   EXPECT_NE(ToJson(reply.get()).find("total_1"), std::string::npos);
   // Into another database.
-  EXPECT_EQ(Agg("sales", R"([{"$match": {"_id": 1}}, {"$out": {"db": "OutOtherDb", "coll": "copy"}}])"), V{});
+  EXPECT_EQ(
+      Agg("sales", R"([{"$match": {"_id": 1}}, {"$out": {"db": "OutOtherDb", "coll": "copy"}}])"),
+      V{});
   auto other = CollectionPtr(mongoc_client_get_collection(client_.get(), "OutOtherDb", "copy"));
   EXPECT_EQ(DrainIds(Find(other.get(), "{}").get()), (std::vector<int64_t>{1}));
   // A failing $out (duplicate _id) leaves the target as it was.
@@ -226,12 +275,13 @@ TEST_F(DocdbMongocAggregateTest, OutIsRefusedInATransaction) {
   bson_error_t error;
   SessionPtr session(mongoc_client_start_session(client_.get(), nullptr, &error));
   ASSERT_NE(session, nullptr) << error.message;
-  ASSERT_TRUE(mongoc_client_session_start_transaction(session.get(), nullptr, &error)) << error.message;
+  ASSERT_TRUE(mongoc_client_session_start_transaction(session.get(), nullptr, &error))
+      << error.message;
   BsonPtr opts = Json("{}");
   ASSERT_TRUE(mongoc_client_session_append(session.get(), opts.get(), &error));
   auto c = Collection("sales");
-  CursorPtr cursor(mongoc_collection_aggregate(c.get(), MONGOC_QUERY_NONE,
-                                               Json(R"([{"$out": "t"}])").get(), opts.get(), nullptr));
+  CursorPtr cursor(mongoc_collection_aggregate(
+      c.get(), MONGOC_QUERY_NONE, Json(R"([{"$out": "t"}])").get(), opts.get(), nullptr));
   const bson_t* doc;
   EXPECT_FALSE(mongoc_cursor_next(cursor.get(), &doc));
   ASSERT_TRUE(mongoc_cursor_error(cursor.get(), &error));
@@ -243,32 +293,52 @@ TEST_F(DocdbMongocAggregateTest, MergeModes) {
   Insert("src", {R"({"_id": 1, "v": 10})", R"({"_id": 2, "v": 20})"});
   Insert("dst", {R"({"_id": 1, "v": 1, "keep": true})"});
   EXPECT_EQ(Agg("src", R"([{"$merge": {"into": "dst"}}])"), V{});
-  EXPECT_EQ(Agg("dst", "[]"), (V{R"({ "_id" : 1, "v" : 10, "keep" : true })", R"({ "_id" : 2, "v" : 20 })"}));
-  EXPECT_EQ(Agg("src", R"([{"$set": {"v": 99}}, {"$merge": {"into": "dst", "whenMatched": "replace"}}])"), V{});
+  EXPECT_EQ(Agg("dst", "[]"),
+            (V{R"({ "_id" : 1, "v" : 10, "keep" : true })", R"({ "_id" : 2, "v" : 20 })"}));
+  EXPECT_EQ(
+      Agg("src", R"([{"$set": {"v": 99}}, {"$merge": {"into": "dst", "whenMatched": "replace"}}])"),
+      V{});
   EXPECT_EQ(Agg("dst", "[]"), (V{R"({ "_id" : 1, "v" : 99 })", R"({ "_id" : 2, "v" : 99 })"}));
   EXPECT_EQ(Agg("src", R"([{"$merge": {"into": "dst", "whenMatched": "keepExisting"}}])"), V{});
   EXPECT_EQ(Agg("dst", "[]")[0], R"({ "_id" : 1, "v" : 99 })");
-  EXPECT_EQ(Agg("src", R"([{"$merge": {"into": "dst", "whenMatched": [{"$set": {"v": {"$add": ["$v", "$$new.v"]}}}]}}])"), V{});
+  EXPECT_EQ(
+      Agg("src",
+          R"([{"$merge": {"into": "dst", "whenMatched": [{"$set": {"v": {"$add": ["$v", "$$new.v"]}}}]}}])"),
+      V{});
   EXPECT_EQ(Agg("dst", "[]"), (V{R"({ "_id" : 1, "v" : 109 })", R"({ "_id" : 2, "v" : 119 })"}));
-  EXPECT_EQ(Agg("src", R"([{"$merge": {"into": "dst", "whenMatched": "fail"}}])")[0].substr(0, 12), "error 11000:");
-  EXPECT_EQ(Agg("src", R"([{"$set": {"_id": {"$add": ["$_id", 10]}}}, {"$merge": {"into": "dst", "whenNotMatched": "discard"}}])"), V{});
+  EXPECT_EQ(Agg("src", R"([{"$merge": {"into": "dst", "whenMatched": "fail"}}])")[0].substr(0, 12),
+            "error 11000:");
+  EXPECT_EQ(
+      Agg("src",
+          R"([{"$set": {"_id": {"$add": ["$_id", 10]}}}, {"$merge": {"into": "dst", "whenNotMatched": "discard"}}])"),
+      V{});
   EXPECT_EQ(Count("dst"), 2);
-  EXPECT_EQ(Agg("src", R"([{"$set": {"_id": 50}}, {"$merge": {"into": "dst", "whenNotMatched": "fail"}}])")[0].substr(0, 12), "error 13113:");
+  EXPECT_EQ(
+      Agg("src",
+          R"([{"$set": {"_id": 50}}, {"$merge": {"into": "dst", "whenNotMatched": "fail"}}])")[0]
+          .substr(0, 12),
+      "error 13113:");
   // `on` a non-_id field.
   Insert("byname", {R"({"_id": 7, "name": "x", "n": 1})"});
-  EXPECT_EQ(Agg("src", R"([{"$match": {"_id": 1}}, {"$project": {"_id": 0, "name": "x", "n": {"$literal": 5}}},
-                           {"$merge": {"into": "byname", "on": "name"}}])"), V{});
+  EXPECT_EQ(
+      Agg("src",
+          R"([{"$match": {"_id": 1}}, {"$project": {"_id": 0, "name": "x", "n": {"$literal": 5}}},
+                           {"$merge": {"into": "byname", "on": "name"}}])"),
+      V{});
   EXPECT_EQ(Agg("byname", "[]"), (V{R"({ "_id" : 7, "name" : "x", "n" : 5 })"}));
 }
 
 TEST_F(DocdbMongocAggregateTest, ArchiveToColdStorage) {
   // Events older than 90 days move to the archive database; the rest stay.
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   std::vector<std::string> docs;
   for (int d = 0; d < 200; d += 10) {
-    docs.push_back(R"({"_id": )" + std::to_string(d) + R"(, "kind": "click", "at": {"$date": {"$numberLong": ")" +
-                   std::to_string(now - static_cast<std::int64_t>(d) * 86400000 - 1000) + R"("}}})");
+    docs.push_back(R"({"_id": )" + std::to_string(d) +
+                   R"(, "kind": "click", "at": {"$date": {"$numberLong": ")" +
+                   std::to_string(now - static_cast<std::int64_t>(d) * 86400000 - 1000) +
+                   R"("}}})");
   }
   Insert("events", docs);
   auto archived = Agg("events", R"([
@@ -284,7 +354,9 @@ TEST_F(DocdbMongocAggregateTest, ArchiveToColdStorage) {
   // Then delete what was archived; running the archive again changes nothing.
   Reply reply;
   bson_error_t error;
-  ASSERT_TRUE(RunCommand(R"({"delete": "events", "deletes": [{"q": {"_id": {"$gte": 90}}, "limit": 0}]})", &reply, &error));
+  ASSERT_TRUE(
+      RunCommand(R"({"delete": "events", "deletes": [{"q": {"_id": {"$gte": 90}}, "limit": 0}]})",
+                 &reply, &error));
   EXPECT_EQ(Count("events"), 9);
 }
 
@@ -300,19 +372,26 @@ TEST_F(DocdbMongocAggregateTest, MemoryLimitAndSpill) {
   auto no_disk = Agg("big", R"([{"$sort": {"g": -1, "_id": 1}}])");
   ASSERT_EQ(no_disk.size(), 1u);
   EXPECT_EQ(no_disk[0].substr(0, 10), "error 292:");
-  EXPECT_EQ(Agg("big", R"([{"$group": {"_id": "$g", "n": {"$sum": 1}}}])")[0].substr(0, 10), "error 292:");
-  auto sorted = Agg("big", R"([{"$sort": {"g": -1, "_id": 1}}, {"$project": {"_id": 1}}])", R"({"allowDiskUse": true})");
-  auto grouped = Agg("big", R"([{"$group": {"_id": "$g", "n": {"$sum": 1}, "first": {"$first": "$_id"}, "ids": {"$push": "$_id"}}},
-                                {"$match": {"_id": {"$in": [0, 499]}}}, {"$sort": {"_id": 1}}])", R"({"allowDiskUse": true})");
+  EXPECT_EQ(Agg("big", R"([{"$group": {"_id": "$g", "n": {"$sum": 1}}}])")[0].substr(0, 10),
+            "error 292:");
+  auto sorted = Agg("big", R"([{"$sort": {"g": -1, "_id": 1}}, {"$project": {"_id": 1}}])",
+                    R"({"allowDiskUse": true})");
+  auto grouped = Agg(
+      "big",
+      R"([{"$group": {"_id": "$g", "n": {"$sum": 1}, "first": {"$first": "$_id"}, "ids": {"$push": "$_id"}}},
+                                {"$match": {"_id": {"$in": [0, 499]}}}, {"$sort": {"_id": 1}}])",
+      R"({"allowDiskUse": true})");
   // A sort with $limit keeps only the top k, within the limit.
-  auto top = Agg("big", R"([{"$sort": {"g": -1, "_id": 1}}, {"$limit": 2}, {"$project": {"_id": 1}}])");
+  auto top =
+      Agg("big", R"([{"$sort": {"g": -1, "_id": 1}}, {"$limit": 2}, {"$project": {"_id": 1}}])");
   commands::SetStageMemoryLimitForTesting(0);
   ASSERT_EQ(sorted.size(), 2000u);
   EXPECT_EQ(sorted[0], R"({ "_id" : 499 })");
   EXPECT_EQ(sorted[1], R"({ "_id" : 999 })");
   EXPECT_EQ(sorted[1999], R"({ "_id" : 1500 })");
-  EXPECT_EQ(grouped, (V{R"({ "_id" : 0, "n" : 4, "first" : 0, "ids" : [ 0, 500, 1000, 1500 ] })",
-                        R"({ "_id" : 499, "n" : 4, "first" : 499, "ids" : [ 499, 999, 1499, 1999 ] })"}));
+  EXPECT_EQ(grouped,
+            (V{R"({ "_id" : 0, "n" : 4, "first" : 0, "ids" : [ 0, 500, 1000, 1500 ] })",
+               R"({ "_id" : 499, "n" : 4, "first" : 499, "ids" : [ 499, 999, 1499, 1999 ] })"}));
   EXPECT_EQ(top, (V{R"({ "_id" : 499 })", R"({ "_id" : 999 })"}));
 }
 
@@ -322,20 +401,26 @@ TEST_F(DocdbMongocAggregateTest, PipelineUpdates) {
   bson_error_t error;
   ASSERT_TRUE(RunCommand(R"({"update": "u", "updates": [
       {"q": {}, "u": [{"$set": {"sum": {"$add": ["$a", "$b"]}, "at": "$$NOW"}}, {"$unset": "b"}], "multi": true},
-      {"q": {"_id": 9}, "u": [{"$set": {"made": true}}], "upsert": true}]})", &reply, &error)) << error.message;
+      {"q": {"_id": 9}, "u": [{"$set": {"made": true}}], "upsert": true}]})",
+                         &reply, &error))
+      << error.message;
   EXPECT_EQ(GetInt(reply.get(), "nModified"), 2);
   EXPECT_EQ(Agg("u", R"([{"$project": {"at": 0}}])"),
             (V{R"({ "_id" : 1, "a" : 1, "sum" : 3 })", R"({ "_id" : 2, "a" : 5, "sum" : 10 })",
                R"({ "_id" : 9, "made" : true })"}));
   ASSERT_TRUE(RunCommand(R"({"findAndModify": "u", "query": {"_id": 1}, "new": true,
                              "update": [{"$replaceWith": {"$mergeObjects": ["$$ROOT", {"r": {"$multiply": ["$a", 10]}}]}}]})",
-                         &reply, &error)) << error.message;
+                         &reply, &error))
+      << error.message;
   EXPECT_EQ(GetInt(reply.get(), "value.r"), 10);
   EXPECT_EQ(GetInt(reply.get(), "value.sum"), 3);
-  ASSERT_TRUE(RunCommand(R"({"update": "u", "updates": [{"q": {}, "u": [{"$group": {"_id": 1}}]}]})", &reply, &error));
+  ASSERT_TRUE(RunCommand(
+      R"({"update": "u", "updates": [{"q": {}, "u": [{"$group": {"_id": 1}}]}]})", &reply, &error));
   EXPECT_EQ(GetInt(reply.get(), "writeErrors.0.code"), 72);
   // _id cannot change.
-  ASSERT_TRUE(RunCommand(R"({"update": "u", "updates": [{"q": {"_id": 2}, "u": [{"$set": {"_id": 3}}]}]})", &reply, &error));
+  ASSERT_TRUE(
+      RunCommand(R"({"update": "u", "updates": [{"q": {"_id": 2}, "u": [{"$set": {"_id": 3}}]}]})",
+                 &reply, &error));
   EXPECT_EQ(GetInt(reply.get(), "writeErrors.0.code"), 66);
 }
 

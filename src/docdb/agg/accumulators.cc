@@ -44,7 +44,8 @@ class Sum : public AccState {
   }
   Value Result() const override {
     if (is_double_) return query::DoubleValue(d_);
-    if (!is_long_ && i_ >= INT32_MIN && i_ <= INT32_MAX) return query::Int32Value(static_cast<std::int32_t>(i_));
+    if (!is_long_ && i_ >= INT32_MIN && i_ <= INT32_MAX)
+      return query::Int32Value(static_cast<std::int32_t>(i_));
     return query::Int64Value(i_);
   }
   Value Partial() const override { return Result(); }
@@ -71,7 +72,9 @@ class Avg : public AccState {
     }
     return Done{};
   }
-  Value Result() const override { return n_ == 0 ? query::NullValue() : query::DoubleValue(sum_ / n_); }
+  Value Result() const override {
+    return n_ == 0 ? query::NullValue() : query::DoubleValue(sum_ / n_);
+  }
   Value Partial() const override {
     BsonPtr doc = NewBson();
     BSON_APPEND_DOUBLE(doc.get(), "s", sum_);
@@ -97,7 +100,8 @@ class MinMax : public AccState {
   explicit MinMax(bool is_max) : is_max_(is_max) {}
   DbResult<Done> Add(const Value& v) override {
     if (v.nullish()) return Done{};  // $min/$max ignore null and missing
-    if (best_.missing() || (CompareWithMissing(v, best_) > 0) == is_max_ && CompareWithMissing(v, best_) != 0) {
+    if (best_.missing() ||
+        (CompareWithMissing(v, best_) > 0) == is_max_ && CompareWithMissing(v, best_) != 0) {
       best_ = query::OwnedCopy(v.v);
     }
     return Done{};
@@ -184,7 +188,8 @@ class MergeObjects : public AccState {
     bson_iter_t it;
     bson_iter_init(&it, doc_.get());
     while (bson_iter_next(&it)) {
-      if (!bson_has_field(&incoming, bson_iter_key(&it))) bson_append_iter(merged.get(), nullptr, 0, &it);
+      if (!bson_has_field(&incoming, bson_iter_key(&it)))
+        bson_append_iter(merged.get(), nullptr, 0, &it);
     }
     bson_concat(merged.get(), &incoming);
     doc_ = std::move(merged);
@@ -203,10 +208,16 @@ class MergeObjects : public AccState {
 
 DbResult<AccKind> ParseAccumulator(std::string_view name) {
   static const std::pair<const char*, AccKind> kNames[] = {
-      {"$sum", AccKind::kSum},       {"$avg", AccKind::kAvg},     {"$min", AccKind::kMin},
-      {"$max", AccKind::kMax},       {"$first", AccKind::kFirst}, {"$last", AccKind::kLast},
-      {"$push", AccKind::kPush},     {"$addToSet", AccKind::kAddToSet},
-      {"$mergeObjects", AccKind::kMergeObjects}, {"$count", AccKind::kSum}};
+      {"$sum", AccKind::kSum},
+      {"$avg", AccKind::kAvg},
+      {"$min", AccKind::kMin},
+      {"$max", AccKind::kMax},
+      {"$first", AccKind::kFirst},
+      {"$last", AccKind::kLast},
+      {"$push", AccKind::kPush},
+      {"$addToSet", AccKind::kAddToSet},
+      {"$mergeObjects", AccKind::kMergeObjects},
+      {"$count", AccKind::kSum}};
   for (const auto& [n, k] : kNames) {
     if (name == n) return k;
   }
@@ -215,15 +226,24 @@ DbResult<AccKind> ParseAccumulator(std::string_view name) {
 
 std::unique_ptr<AccState> NewAccState(AccKind kind) {
   switch (kind) {
-    case AccKind::kSum: return std::make_unique<Sum>();
-    case AccKind::kAvg: return std::make_unique<Avg>();
-    case AccKind::kMin: return std::make_unique<MinMax>(false);
-    case AccKind::kMax: return std::make_unique<MinMax>(true);
-    case AccKind::kFirst: return std::make_unique<FirstLast>(true);
-    case AccKind::kLast: return std::make_unique<FirstLast>(false);
-    case AccKind::kPush: return std::make_unique<Push>(false);
-    case AccKind::kAddToSet: return std::make_unique<Push>(true);
-    case AccKind::kMergeObjects: return std::make_unique<MergeObjects>();
+    case AccKind::kSum:
+      return std::make_unique<Sum>();
+    case AccKind::kAvg:
+      return std::make_unique<Avg>();
+    case AccKind::kMin:
+      return std::make_unique<MinMax>(false);
+    case AccKind::kMax:
+      return std::make_unique<MinMax>(true);
+    case AccKind::kFirst:
+      return std::make_unique<FirstLast>(true);
+    case AccKind::kLast:
+      return std::make_unique<FirstLast>(false);
+    case AccKind::kPush:
+      return std::make_unique<Push>(false);
+    case AccKind::kAddToSet:
+      return std::make_unique<Push>(true);
+    case AccKind::kMergeObjects:
+      return std::make_unique<MergeObjects>();
   }
   return std::make_unique<Sum>();
 }

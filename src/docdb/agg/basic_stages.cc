@@ -8,8 +8,8 @@
 #include "docdb/agg/shape.h"
 #include "docdb/agg/stage.h"
 #include "docdb/query/matcher.h"
-#include "docdb/query/path.h"
 #include "docdb/query/number.h"
+#include "docdb/query/path.h"
 #include "docdb/query/value.h"
 
 namespace tactus::docdb::agg::internal {
@@ -29,8 +29,8 @@ DbResult<const bson_t*> SpecDocument(const bson_value_t& spec, const char* stage
 // the pipeline's variables, e.g. $lookup's `let`).
 class MatchDef : public StageDef {
  public:
-  BsonPtr filter;        // the whole filter
-  BsonPtr rest;          // without $expr
+  BsonPtr filter;  // the whole filter
+  BsonPtr rest;    // without $expr
   query::Matcher matcher;
   std::optional<query::Expression> expr;
 
@@ -67,7 +67,7 @@ class MatchDef : public StageDef {
 };
 
 DbResult<std::shared_ptr<const StageDef>> ParseMatch(const bson_value_t& spec,
-                                                      query::ExprScope& scope, int) {
+                                                     query::ExprScope& scope, int) {
   bson_t holder;
   auto doc = SpecDocument(spec, "$match", &holder, 15959);
   if (!doc.ok()) return doc.error();
@@ -100,7 +100,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseMatch(const bson_value_t& spec,
 // ---- $project / $addFields / $set / $unset
 class ShapeDef : public StageDef {
  public:
-  ShapeDef(std::string n, BsonPtr s, Shape sh) : name_(std::move(n)), spec_(std::move(s)), shape_(std::move(sh)) {}
+  ShapeDef(std::string n, BsonPtr s, Shape sh)
+      : name_(std::move(n)), spec_(std::move(s)), shape_(std::move(sh)) {}
   class Run : public Stage {
    public:
     Run(const ShapeDef& d, const RunContext& rc) : d_(d), rc_(rc) {}
@@ -127,7 +128,7 @@ class ShapeDef : public StageDef {
 
 template <int kKind>  // 0 project, 1 addFields, 2 set
 DbResult<std::shared_ptr<const StageDef>> ParseShape(const bson_value_t& spec,
-                                                      query::ExprScope& scope, int) {
+                                                     query::ExprScope& scope, int) {
   static const char* kNames[] = {"$project", "$addFields", "$set"};
   bson_t holder;
   auto doc = SpecDocument(spec, kNames[kKind], &holder, kKind == 0 ? 15969 : 40272);
@@ -141,7 +142,7 @@ DbResult<std::shared_ptr<const StageDef>> ParseShape(const bson_value_t& spec,
 }
 
 DbResult<std::shared_ptr<const StageDef>> ParseUnset(const bson_value_t& spec, query::ExprScope&,
-                                                      int) {
+                                                     int) {
   auto shape = Shape::ParseUnset(spec);
   if (!shape.ok()) return shape.error();
   return std::shared_ptr<const StageDef>(
@@ -154,8 +155,8 @@ DbResult<std::int64_t> PositiveCount(const bson_value_t& spec, const char* stage
   bool integral = query::IsNumberType(spec.value_type) &&
                   query::NumberAsDouble(spec) == std::trunc(query::NumberAsDouble(spec));
   if (!integral) {
-    return MakeError(kFailedToParse, std::string("invalid argument to ") + stage +
-                                         " stage: Expected an integer");
+    return MakeError(kFailedToParse,
+                     std::string("invalid argument to ") + stage + " stage: Expected an integer");
   }
   double d = query::NumberAsDouble(spec);
   if (d < 0 || (!allow_zero && d == 0) || d > 9.2e18) {
@@ -203,13 +204,15 @@ class LimitSkipDef : public StageDef {
   std::int64_t n_;
 };
 
-DbResult<std::shared_ptr<const StageDef>> ParseLimit(const bson_value_t& spec, query::ExprScope&, int) {
+DbResult<std::shared_ptr<const StageDef>> ParseLimit(const bson_value_t& spec, query::ExprScope&,
+                                                     int) {
   auto n = PositiveCount(spec, "$limit", false);
   if (!n.ok()) return MakeError(15958, "the limit must be positive");
   return std::shared_ptr<const StageDef>(std::make_shared<LimitSkipDef>(true, n.value()));
 }
 
-DbResult<std::shared_ptr<const StageDef>> ParseSkip(const bson_value_t& spec, query::ExprScope&, int) {
+DbResult<std::shared_ptr<const StageDef>> ParseSkip(const bson_value_t& spec, query::ExprScope&,
+                                                    int) {
   auto n = PositiveCount(spec, "$skip", true);
   if (!n.ok()) return MakeError(15956, "Argument to $skip must be a non-negative number");
   return std::shared_ptr<const StageDef>(std::make_shared<LimitSkipDef>(false, n.value()));
@@ -229,8 +232,10 @@ class CountDef : public StageDef {
     DbResult<Done> Finish() override {
       if (n_ > 0) {
         BsonPtr out = NewBson();
-        if (n_ <= INT32_MAX) bson_append_int32(out.get(), field_.c_str(), -1, static_cast<std::int32_t>(n_));
-        else bson_append_int64(out.get(), field_.c_str(), -1, n_);
+        if (n_ <= INT32_MAX)
+          bson_append_int32(out.get(), field_.c_str(), -1, static_cast<std::int32_t>(n_));
+        else
+          bson_append_int64(out.get(), field_.c_str(), -1, n_);
         auto r = next_->Push(out.get());
         if (!r.ok()) return r.error();
       }
@@ -241,28 +246,33 @@ class CountDef : public StageDef {
     const std::string& field_;
     std::int64_t n_ = 0;
   };
-  std::unique_ptr<Stage> Make(const RunContext&) const override { return std::make_unique<Run>(field_); }
+  std::unique_ptr<Stage> Make(const RunContext&) const override {
+    return std::make_unique<Run>(field_);
+  }
   std::string name() const override { return "$count"; }
 
  private:
   std::string field_;
 };
 
-DbResult<std::shared_ptr<const StageDef>> ParseCount(const bson_value_t& spec, query::ExprScope&, int) {
+DbResult<std::shared_ptr<const StageDef>> ParseCount(const bson_value_t& spec, query::ExprScope&,
+                                                     int) {
   if (spec.value_type != BSON_TYPE_UTF8) {
     return MakeError(40156, "the count field must be a non-empty string");
   }
   std::string field(spec.value.v_utf8.str, spec.value.v_utf8.len);
   if (field.empty()) return MakeError(40156, "the count field must be a non-empty string");
   if (field[0] == '$') return MakeError(40158, "the count field cannot be a $-prefixed path");
-  if (field.find('.') != std::string::npos) return MakeError(40160, "the count field cannot contain '.'");
+  if (field.find('.') != std::string::npos)
+    return MakeError(40160, "the count field cannot contain '.'");
   return std::shared_ptr<const StageDef>(std::make_shared<CountDef>(field));
 }
 
 // ---- $replaceRoot / $replaceWith
 class ReplaceRootDef : public StageDef {
  public:
-  ReplaceRootDef(BsonPtr holder, query::Expression e) : holder_(std::move(holder)), expr_(std::move(e)) {}
+  ReplaceRootDef(BsonPtr holder, query::Expression e)
+      : holder_(std::move(holder)), expr_(std::move(e)) {}
   class Run : public Stage {
    public:
     Run(const ReplaceRootDef& d, const RunContext& rc) : d_(d), rc_(rc) {}
@@ -271,10 +281,14 @@ class ReplaceRootDef : public StageDef {
       auto v = d_.expr_.Evaluate(*rc_.ctx);
       if (!v.ok()) return v.error();
       if (!v.value().is_document()) {
-        return MakeError(40228, "'replacement document' must evaluate to an object, but resulting "
-                                "value was: " + (v.value().missing() ? std::string("MISSING") : query::RenderValue(v.value())) +
-                                ". Type of resulting value: '" + (v.value().missing() ? "missing" : BsonTypeName(v.value().type())) +
-                                "'. Input document: " + ToJson(doc));
+        return MakeError(
+            40228,
+            "'replacement document' must evaluate to an object, but resulting "
+            "value was: " +
+                (v.value().missing() ? std::string("MISSING") : query::RenderValue(v.value())) +
+                ". Type of resulting value: '" +
+                (v.value().missing() ? "missing" : BsonTypeName(v.value().type())) +
+                "'. Input document: " + ToJson(doc));
       }
       bson_t out;
       query::ViewDocument(v.value().v, &out);
@@ -285,7 +299,9 @@ class ReplaceRootDef : public StageDef {
     const ReplaceRootDef& d_;
     RunContext rc_;
   };
-  std::unique_ptr<Stage> Make(const RunContext& rc) const override { return std::make_unique<Run>(*this, rc); }
+  std::unique_ptr<Stage> Make(const RunContext& rc) const override {
+    return std::make_unique<Run>(*this, rc);
+  }
   std::string name() const override { return "$replaceRoot"; }
 
  private:
@@ -295,7 +311,7 @@ class ReplaceRootDef : public StageDef {
 
 template <bool kWith>
 DbResult<std::shared_ptr<const StageDef>> ParseReplaceRoot(const bson_value_t& spec,
-                                                            query::ExprScope& scope, int) {
+                                                           query::ExprScope& scope, int) {
   BsonPtr holder = NewBson();
   bson_value_t expr_spec;
   if (kWith) {
@@ -318,7 +334,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseReplaceRoot(const bson_value_t& s
   expr_spec = *bson_iter_value(&it);
   auto e = query::Expression::Parse(expr_spec, scope);
   if (!e.ok()) return e.error();
-  return std::shared_ptr<const StageDef>(std::make_shared<ReplaceRootDef>(std::move(holder), std::move(e).value()));
+  return std::shared_ptr<const StageDef>(
+      std::make_shared<ReplaceRootDef>(std::move(holder), std::move(e).value()));
 }
 
 // ---- $unwind
@@ -359,7 +376,8 @@ class UnwindDef : public StageDef {
       bson_t doc;
       bson_iter_t it;
       query::ViewDocument(cur, &doc);
-      if (!bson_iter_init_find_w_len(&it, &doc, d_.path[i].data(), static_cast<int>(d_.path[i].size()))) {
+      if (!bson_iter_init_find_w_len(&it, &doc, d_.path[i].data(),
+                                     static_cast<int>(d_.path[i].size()))) {
         return query::MissingValue();
       }
       return LookupExact(*bson_iter_value(&it), i + 1);
@@ -403,8 +421,10 @@ class UnwindDef : public StageDef {
         while (bson_iter_next(&it)) {
           if (d_.index_field != bson_iter_key(&it)) bson_append_iter(with.get(), nullptr, 0, &it);
         }
-        if (index >= 0) bson_append_int64(with.get(), d_.index_field.c_str(), -1, index);
-        else bson_append_null(with.get(), d_.index_field.c_str(), -1);
+        if (index >= 0)
+          bson_append_int64(with.get(), d_.index_field.c_str(), -1, index);
+        else
+          bson_append_null(with.get(), d_.index_field.c_str(), -1);
         out = std::move(with);
       }
       return next_->Push(out.get());
@@ -412,11 +432,14 @@ class UnwindDef : public StageDef {
 
     const UnwindDef& d_;
   };
-  std::unique_ptr<Stage> Make(const RunContext&) const override { return std::make_unique<Run>(*this); }
+  std::unique_ptr<Stage> Make(const RunContext&) const override {
+    return std::make_unique<Run>(*this);
+  }
   std::string name() const override { return "$unwind"; }
 };
 
-DbResult<std::shared_ptr<const StageDef>> ParseUnwind(const bson_value_t& spec, query::ExprScope&, int) {
+DbResult<std::shared_ptr<const StageDef>> ParseUnwind(const bson_value_t& spec, query::ExprScope&,
+                                                      int) {
   auto def = std::make_shared<UnwindDef>();
   std::string path;
   if (spec.value_type == BSON_TYPE_UTF8) {
@@ -429,16 +452,24 @@ DbResult<std::shared_ptr<const StageDef>> ParseUnwind(const bson_value_t& spec, 
     while (bson_iter_next(&it)) {
       std::string key = bson_iter_key(&it);
       if (key == "path") {
-        if (!BSON_ITER_HOLDS_UTF8(&it)) return MakeError(28808, "expected a string as the path for $unwind stage");
+        if (!BSON_ITER_HOLDS_UTF8(&it))
+          return MakeError(28808, "expected a string as the path for $unwind stage");
         path = bson_iter_utf8(&it, nullptr);
       } else if (key == "includeArrayIndex") {
-        if (!BSON_ITER_HOLDS_UTF8(&it)) return MakeError(28810, "expected a non-empty string for the includeArrayIndex option to $unwind stage");
+        if (!BSON_ITER_HOLDS_UTF8(&it))
+          return MakeError(
+              28810,
+              "expected a non-empty string for the includeArrayIndex option to $unwind stage");
         def->index_field = bson_iter_utf8(&it, nullptr);
         if (def->index_field.empty() || def->index_field[0] == '$') {
-          return MakeError(28822, "includeArrayIndex option to $unwind stage should not be prefixed with a '$'");
+          return MakeError(
+              28822, "includeArrayIndex option to $unwind stage should not be prefixed with a '$'");
         }
       } else if (key == "preserveNullAndEmptyArrays") {
-        if (!BSON_ITER_HOLDS_BOOL(&it)) return MakeError(28809, "expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage");
+        if (!BSON_ITER_HOLDS_BOOL(&it))
+          return MakeError(
+              28809,
+              "expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage");
         def->preserve = bson_iter_bool(&it);
       } else {
         return MakeError(28811, "unrecognized option to $unwind stage: " + key);
@@ -446,8 +477,11 @@ DbResult<std::shared_ptr<const StageDef>> ParseUnwind(const bson_value_t& spec, 
     }
     if (path.empty()) return MakeError(28812, "no path specified to $unwind stage");
   } else {
-    return MakeError(15981, std::string("expected either a string or an object as specification for $unwind stage, got ") +
-                                BsonTypeName(spec.value_type));
+    return MakeError(
+        15981,
+        std::string(
+            "expected either a string or an object as specification for $unwind stage, got ") +
+            BsonTypeName(spec.value_type));
   }
   if (path.size() < 2 || path[0] != '$') {
     return MakeError(28818, "path option to $unwind stage should be prefixed with a '$': " + path);
@@ -470,7 +504,8 @@ class SampleDef : public StageDef {
       ++seen_;
       if (static_cast<std::int64_t>(held_.size()) < n_) {
         bytes_ += HeldBytes(doc);
-        if (bytes_ > rc_.options->stage_memory_limit) return MemoryLimitError("$sample", rc_.options->stage_memory_limit);
+        if (bytes_ > rc_.options->stage_memory_limit)
+          return MemoryLimitError("$sample", rc_.options->stage_memory_limit);
         held_.push_back(CopyBson(doc));
         return true;
       }
@@ -496,15 +531,19 @@ class SampleDef : public StageDef {
     std::int64_t seen_ = 0, bytes_ = 0;
     std::vector<BsonPtr> held_;
   };
-  std::unique_ptr<Stage> Make(const RunContext& rc) const override { return std::make_unique<Run>(n_, rc); }
+  std::unique_ptr<Stage> Make(const RunContext& rc) const override {
+    return std::make_unique<Run>(n_, rc);
+  }
   std::string name() const override { return "$sample"; }
 
  private:
   std::int64_t n_;
 };
 
-DbResult<std::shared_ptr<const StageDef>> ParseSample(const bson_value_t& spec, query::ExprScope&, int) {
-  if (spec.value_type != BSON_TYPE_DOCUMENT) return MakeError(28745, "the $sample stage specification must be an object");
+DbResult<std::shared_ptr<const StageDef>> ParseSample(const bson_value_t& spec, query::ExprScope&,
+                                                      int) {
+  if (spec.value_type != BSON_TYPE_DOCUMENT)
+    return MakeError(28745, "the $sample stage specification must be an object");
   bson_t doc;
   bson_iter_t it;
   query::ViewDocument(spec, &doc);
@@ -514,7 +553,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseSample(const bson_value_t& spec, 
     if (std::string_view(bson_iter_key(&it)) != "size") {
       return MakeError(28748, std::string("unrecognized option to $sample: ") + bson_iter_key(&it));
     }
-    if (!BSON_ITER_HOLDS_NUMBER(&it)) return MakeError(28746, "size argument to $sample must be a number");
+    if (!BSON_ITER_HOLDS_NUMBER(&it))
+      return MakeError(28746, "size argument to $sample must be a number");
     size = bson_iter_as_int64(&it);
     if (*size < 0) return MakeError(28747, "size argument to $sample must not be negative");
   }
@@ -536,8 +576,8 @@ class DocumentsDef : public StageDef {
       auto v = d_.expr_.Evaluate(*rc_.ctx);
       if (!v.ok()) return v.error();
       if (!v.value().is_array()) {
-        return MakeError(5858203, "an array is expected for $documents, found " +
-                                      query::RenderValue(v.value()));
+        return MakeError(
+            5858203, "an array is expected for $documents, found " + query::RenderValue(v.value()));
       }
       for (const bson_value_t& e : query::ArrayElements(v.value().v)) {
         if (e.value_type != BSON_TYPE_DOCUMENT) {
@@ -556,7 +596,9 @@ class DocumentsDef : public StageDef {
     const DocumentsDef& d_;
     RunContext rc_;
   };
-  std::unique_ptr<Stage> Make(const RunContext& rc) const override { return std::make_unique<Run>(*this, rc); }
+  std::unique_ptr<Stage> Make(const RunContext& rc) const override {
+    return std::make_unique<Run>(*this, rc);
+  }
   std::string name() const override { return "$documents"; }
 
  private:
@@ -565,25 +607,32 @@ class DocumentsDef : public StageDef {
 };
 
 DbResult<std::shared_ptr<const StageDef>> ParseDocuments(const bson_value_t& spec,
-                                                          query::ExprScope& scope, int) {
+                                                         query::ExprScope& scope, int) {
   BsonPtr holder = NewBson();
   bson_append_value(holder.get(), "e", 1, &spec);
   bson_iter_t it;
   bson_iter_init_find(&it, holder.get(), "e");
   auto e = query::Expression::Parse(*bson_iter_value(&it), scope);
   if (!e.ok()) return e.error();
-  return std::shared_ptr<const StageDef>(std::make_shared<DocumentsDef>(std::move(holder), std::move(e).value()));
+  return std::shared_ptr<const StageDef>(
+      std::make_shared<DocumentsDef>(std::move(holder), std::move(e).value()));
 }
 
 }  // namespace
 
 std::vector<StageEntry> BasicStages() {
-  return {{"$match", ParseMatch},           {"$project", ParseShape<0>},
-          {"$addFields", ParseShape<1>},    {"$set", ParseShape<2>},
-          {"$unset", ParseUnset},           {"$limit", ParseLimit},
-          {"$skip", ParseSkip},             {"$count", ParseCount},
-          {"$replaceRoot", ParseReplaceRoot<false>}, {"$replaceWith", ParseReplaceRoot<true>},
-          {"$unwind", ParseUnwind},         {"$sample", ParseSample},
+  return {{"$match", ParseMatch},
+          {"$project", ParseShape<0>},
+          {"$addFields", ParseShape<1>},
+          {"$set", ParseShape<2>},
+          {"$unset", ParseUnset},
+          {"$limit", ParseLimit},
+          {"$skip", ParseSkip},
+          {"$count", ParseCount},
+          {"$replaceRoot", ParseReplaceRoot<false>},
+          {"$replaceWith", ParseReplaceRoot<true>},
+          {"$unwind", ParseUnwind},
+          {"$sample", ParseSample},
           {"$documents", ParseDocuments}};
 }
 

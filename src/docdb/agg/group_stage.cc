@@ -65,7 +65,8 @@ class GroupDef : public StageDef {
         auto fresh = std::make_unique<Group>();
         fresh->id = query::OwnedCopy(k.v);
         for (const AccSpec& a : d_.accs) fresh->states.push_back(NewAccState(a.kind));
-        bytes_ += static_cast<std::int64_t>(key.size()) * 2 + 96 + 32 * static_cast<std::int64_t>(d_.accs.size());
+        bytes_ += static_cast<std::int64_t>(key.size()) * 2 + 96 +
+                  32 * static_cast<std::int64_t>(d_.accs.size());
         g = fresh.get();
         order_.push_back(std::move(fresh));
         index_.emplace(std::move(key), g);
@@ -113,25 +114,26 @@ class GroupDef : public StageDef {
         current.reset();
         return more;
       };
-      auto merged = MergeRuns(*file_, runs_, [&](const std::string& key, BsonPtr doc) -> DbResult<bool> {
-        if (!current || key != current_key) {
-          auto more = flush();
-          if (!more.ok() || !more.value()) return more;
-          current = std::make_unique<Group>();
-          bson_iter_t it;
-          bson_iter_init_find(&it, doc.get(), "_id");
-          current->id = query::OwnedCopy(*bson_iter_value(&it));
-          for (const AccSpec& a : d_.accs) current->states.push_back(NewAccState(a.kind));
-          current_key = key;
-        }
-        bson_iter_t p;
-        bson_iter_init_find(&p, doc.get(), "p");
-        auto partials = query::ArrayElements(*bson_iter_value(&p));
-        for (std::size_t i = 0; i < partials.size() && i < current->states.size(); ++i) {
-          if (auto r = current->states[i]->Merge(partials[i]); !r.ok()) return r.error();
-        }
-        return true;
-      });
+      auto merged =
+          MergeRuns(*file_, runs_, [&](const std::string& key, BsonPtr doc) -> DbResult<bool> {
+            if (!current || key != current_key) {
+              auto more = flush();
+              if (!more.ok() || !more.value()) return more;
+              current = std::make_unique<Group>();
+              bson_iter_t it;
+              bson_iter_init_find(&it, doc.get(), "_id");
+              current->id = query::OwnedCopy(*bson_iter_value(&it));
+              for (const AccSpec& a : d_.accs) current->states.push_back(NewAccState(a.kind));
+              current_key = key;
+            }
+            bson_iter_t p;
+            bson_iter_init_find(&p, doc.get(), "p");
+            auto partials = query::ArrayElements(*bson_iter_value(&p));
+            for (std::size_t i = 0; i < partials.size() && i < current->states.size(); ++i) {
+              if (auto r = current->states[i]->Merge(partials[i]); !r.ok()) return r.error();
+            }
+            return true;
+          });
       if (!merged.ok()) return merged.error();
       auto last = flush();
       if (!last.ok()) return last.error();
@@ -144,14 +146,15 @@ class GroupDef : public StageDef {
       if (query::CanonicalTypeRank(v.type()) == query::CanonicalTypeRank(bounds.front().type()) &&
           query::CompareValues(v.v, bounds.front().v) >= 0 &&
           query::CompareValues(v.v, bounds.back().v) < 0) {
-        auto it = std::upper_bound(bounds.begin(), bounds.end(), v, [](const Value& a, const Value& b) {
-          return query::CompareValues(a.v, b.v) < 0;
-        });
+        auto it = std::upper_bound(
+            bounds.begin(), bounds.end(), v,
+            [](const Value& a, const Value& b) { return query::CompareValues(a.v, b.v) < 0; });
         return *(it - 1);
       }
       if (d_.bucket->dflt) return *d_.bucket->dflt;
-      return MakeError(40066, "$switch could not find a matching branch for an input, and no "
-                              "default was specified.");
+      return MakeError(40066,
+                       "$switch could not find a matching branch for an input, and no "
+                       "default was specified.");
     }
 
     // Output position of a bucket: its boundary index; the default bucket last.
@@ -185,7 +188,8 @@ class GroupDef : public StageDef {
       std::vector<std::pair<const std::string*, Group*>> sorted;
       sorted.reserve(index_.size());
       for (auto& [key, g] : index_) sorted.emplace_back(&key, g);
-      std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+      std::sort(sorted.begin(), sorted.end(),
+                [](const auto& a, const auto& b) { return *a.first < *b.first; });
       std::int64_t begin = file_->size();
       for (const auto& [key, g] : sorted) {
         BsonPtr rec = NewBson();
@@ -260,7 +264,8 @@ DbResult<Done> ParseAccumulatorField(GroupDef& def, bson_iter_t* it, query::Expr
   return Done{};
 }
 
-DbResult<std::shared_ptr<GroupDef>> ParseGroupDoc(const bson_value_t& spec, query::ExprScope& scope) {
+DbResult<std::shared_ptr<GroupDef>> ParseGroupDoc(const bson_value_t& spec,
+                                                  query::ExprScope& scope) {
   if (spec.value_type != BSON_TYPE_DOCUMENT) {
     return MakeError(15947, "a group's fields must be specified in an object");
   }
@@ -282,18 +287,20 @@ DbResult<std::shared_ptr<GroupDef>> ParseGroupDoc(const bson_value_t& spec, quer
 }
 
 DbResult<std::shared_ptr<const StageDef>> ParseGroup(const bson_value_t& spec,
-                                                      query::ExprScope& scope, int) {
+                                                     query::ExprScope& scope, int) {
   auto def = ParseGroupDoc(spec, scope);
   if (!def.ok()) return def.error();
   return std::shared_ptr<const StageDef>(std::move(def).value());
 }
 
 DbResult<std::shared_ptr<const StageDef>> ParseSortByCount(const bson_value_t& spec,
-                                                            query::ExprScope& scope, int) {
-  bool path = spec.value_type == BSON_TYPE_UTF8 && spec.value.v_utf8.len > 1 && spec.value.v_utf8.str[0] == '$';
+                                                           query::ExprScope& scope, int) {
+  bool path = spec.value_type == BSON_TYPE_UTF8 && spec.value.v_utf8.len > 1 &&
+              spec.value.v_utf8.str[0] == '$';
   bool object = spec.value_type == BSON_TYPE_DOCUMENT;
   if (!path && !object) {
-    return MakeError(40149, "the sortByCount field must be defined as a $-prefixed path or an expression");
+    return MakeError(40149,
+                     "the sortByCount field must be defined as a $-prefixed path or an expression");
   }
   BsonPtr group = NewBson();
   bson_append_value(group.get(), "_id", 3, &spec);
@@ -317,7 +324,7 @@ DbResult<std::shared_ptr<const StageDef>> ParseSortByCount(const bson_value_t& s
 }
 
 DbResult<std::shared_ptr<const StageDef>> ParseBucket(const bson_value_t& spec,
-                                                       query::ExprScope& scope, int) {
+                                                      query::ExprScope& scope, int) {
   if (spec.value_type != BSON_TYPE_DOCUMENT) {
     return MakeError(40201, "Argument to $bucket stage must be an object");
   }
@@ -328,11 +335,16 @@ DbResult<std::shared_ptr<const StageDef>> ParseBucket(const bson_value_t& spec,
   bson_iter_init(&it, &doc);
   while (bson_iter_next(&it)) {
     std::string key = bson_iter_key(&it);
-    if (key == "groupBy") group_by = *bson_iter_value(&it);
-    else if (key == "boundaries") boundaries = *bson_iter_value(&it);
-    else if (key == "default") dflt = *bson_iter_value(&it);
-    else if (key == "output") output = *bson_iter_value(&it);
-    else return MakeError(40197, "Unrecognized option to $bucket: " + key);
+    if (key == "groupBy")
+      group_by = *bson_iter_value(&it);
+    else if (key == "boundaries")
+      boundaries = *bson_iter_value(&it);
+    else if (key == "default")
+      dflt = *bson_iter_value(&it);
+    else if (key == "output")
+      output = *bson_iter_value(&it);
+    else
+      return MakeError(40197, "Unrecognized option to $bucket: " + key);
   }
   if (!group_by || !boundaries) {
     return MakeError(40198, "$bucket requires 'groupBy' and 'boundaries' to be specified");
@@ -341,7 +353,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseBucket(const bson_value_t& spec,
                    group_by->value.v_utf8.str[0] == '$') ||
                   group_by->value_type == BSON_TYPE_DOCUMENT;
   if (!group_ok) {
-    return MakeError(40202, "The $bucket 'groupBy' field must be defined as a $-prefixed path or an expression");
+    return MakeError(
+        40202, "The $bucket 'groupBy' field must be defined as a $-prefixed path or an expression");
   }
   if (boundaries->value_type != BSON_TYPE_ARRAY) {
     return MakeError(40200, "The $bucket 'boundaries' field must be an array");
@@ -368,16 +381,20 @@ DbResult<std::shared_ptr<const StageDef>> ParseBucket(const bson_value_t& spec,
   auto def = ParseGroupDoc(gv, scope);
   if (!def.ok()) return def.error();
   BucketSpec b;
-  for (const bson_value_t& v : query::ArrayElements(*boundaries)) b.boundaries.push_back(query::OwnedCopy(v));
+  for (const bson_value_t& v : query::ArrayElements(*boundaries))
+    b.boundaries.push_back(query::OwnedCopy(v));
   if (b.boundaries.size() < 2) {
     return MakeError(40192, "The $bucket 'boundaries' field must have at least 2 values");
   }
   for (std::size_t i = 1; i < b.boundaries.size(); ++i) {
-    if (query::CanonicalTypeRank(b.boundaries[i].type()) != query::CanonicalTypeRank(b.boundaries[0].type())) {
-      return MakeError(40193, "All values in the 'boundaries' option to $bucket must have the same type");
+    if (query::CanonicalTypeRank(b.boundaries[i].type()) !=
+        query::CanonicalTypeRank(b.boundaries[0].type())) {
+      return MakeError(40193,
+                       "All values in the 'boundaries' option to $bucket must have the same type");
     }
     if (query::CompareValues(b.boundaries[i - 1].v, b.boundaries[i].v) >= 0) {
-      return MakeError(40194, "The 'boundaries' option to $bucket must be sorted in ascending order");
+      return MakeError(40194,
+                       "The 'boundaries' option to $bucket must be sorted in ascending order");
     }
   }
   if (dflt) {
@@ -385,8 +402,9 @@ DbResult<std::shared_ptr<const StageDef>> ParseBucket(const bson_value_t& spec,
     if (query::CanonicalTypeRank(d.type()) == query::CanonicalTypeRank(b.boundaries[0].type()) &&
         query::CompareValues(d.v, b.boundaries.front().v) >= 0 &&
         query::CompareValues(d.v, b.boundaries.back().v) < 0) {
-      return MakeError(40199, "The $bucket 'default' field must be less than the lowest boundary or "
-                              "greater than or equal to the highest boundary");
+      return MakeError(40199,
+                       "The $bucket 'default' field must be less than the lowest boundary or "
+                       "greater than or equal to the highest boundary");
     }
     b.dflt = d;
   }

@@ -22,8 +22,10 @@ using query::Value;
 void KeysAt(const bson_t* doc, const std::vector<std::string>& path, bool with_arrays,
             std::vector<std::string>* out) {
   std::vector<query::PathHit> hits;
-  query::FindPath(doc, path, with_arrays ? query::TerminalArrays::kElementsThenArray
-                                         : query::TerminalArrays::kElementsOnly, &hits);
+  query::FindPath(doc, path,
+                  with_arrays ? query::TerminalArrays::kElementsThenArray
+                              : query::TerminalArrays::kElementsOnly,
+                  &hits);
   bool any = false;
   for (const auto& h : hits) {
     if (h.missing()) {
@@ -57,7 +59,7 @@ BsonPtr WithField(const bson_t* doc, const std::string& as, const bson_value_t& 
 class LookupDef : public StageDef {
  public:
   std::string from, as;
-  std::vector<std::string> local, foreign;  // equality form (both empty otherwise)
+  std::vector<std::string> local, foreign;              // equality form (both empty otherwise)
   std::vector<std::pair<int, query::Expression>> lets;  // slot, expression
   std::optional<Pipeline> pipeline;
   BsonPtr holder;
@@ -76,7 +78,8 @@ class LookupDef : public StageDef {
         std::int64_t bytes = 0;
         for (const auto& f : foreign_) bytes += HeldBytes(f.get());
         if (bytes > rc_.options->stage_memory_limit) {
-          return MemoryLimitError("$lookup (foreign collection " + d_.from + ")", rc_.options->stage_memory_limit);
+          return MemoryLimitError("$lookup (foreign collection " + d_.from + ")",
+                                  rc_.options->stage_memory_limit);
         }
         if (!d_.foreign.empty()) {
           for (std::size_t i = 0; i < foreign_.size(); ++i) {
@@ -141,7 +144,7 @@ class LookupDef : public StageDef {
 };
 
 DbResult<std::shared_ptr<const StageDef>> ParseLookup(const bson_value_t& spec,
-                                                       query::ExprScope& scope, int depth) {
+                                                      query::ExprScope& scope, int depth) {
   if (spec.value_type != BSON_TYPE_DOCUMENT) {
     return MakeError(kFailedToParse, "the $lookup specification must be an Object");
   }
@@ -162,25 +165,39 @@ DbResult<std::shared_ptr<const StageDef>> ParseLookup(const bson_value_t& spec,
       return Done{};
     };
     DbResult<Done> r = Done{};
-    if (key == "from") r = string_field(&def->from);
-    else if (key == "as") r = string_field(&def->as);
-    else if (key == "localField") r = string_field(&local);
-    else if (key == "foreignField") r = string_field(&foreign);
-    else if (key == "let") let = *bson_iter_value(&it);
-    else if (key == "pipeline") pipeline = *bson_iter_value(&it);
-    else return MakeError(kFailedToParse, "unknown argument to $lookup: " + key);
+    if (key == "from")
+      r = string_field(&def->from);
+    else if (key == "as")
+      r = string_field(&def->as);
+    else if (key == "localField")
+      r = string_field(&local);
+    else if (key == "foreignField")
+      r = string_field(&foreign);
+    else if (key == "let")
+      let = *bson_iter_value(&it);
+    else if (key == "pipeline")
+      pipeline = *bson_iter_value(&it);
+    else
+      return MakeError(kFailedToParse, "unknown argument to $lookup: " + key);
     if (!r.ok()) return r.error();
   }
-  if (def->from.empty()) return MakeError(kFailedToParse, "must specify 'from' field for a $lookup");
+  if (def->from.empty())
+    return MakeError(kFailedToParse, "must specify 'from' field for a $lookup");
   if (def->as.empty()) return MakeError(kFailedToParse, "must specify 'as' field for a $lookup");
   if (def->as[0] == '$' || def->as.find('.') != std::string::npos) {
-    return MakeError(kFailedToParse, "$lookup 'as' must be a plain field name (dotted paths are not supported by the embedded store)");
+    return MakeError(kFailedToParse,
+                     "$lookup 'as' must be a plain field name (dotted paths are not supported by "
+                     "the embedded store)");
   }
   if (local.empty() != foreign.empty()) {
-    return MakeError(kFailedToParse, "$lookup requires both or neither of 'localField' and 'foreignField' to be specified");
+    return MakeError(
+        kFailedToParse,
+        "$lookup requires both or neither of 'localField' and 'foreignField' to be specified");
   }
   if (local.empty() && !pipeline) {
-    return MakeError(kFailedToParse, "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified");
+    return MakeError(kFailedToParse,
+                     "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' "
+                     "to be specified");
   }
   if (!local.empty()) {
     def->local = query::SplitPath(local);
@@ -191,7 +208,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseLookup(const bson_value_t& spec,
   }
   int defined = 0;
   if (let) {
-    if (let->value_type != BSON_TYPE_DOCUMENT) return MakeError(kFailedToParse, "$lookup argument 'let' must be an object");
+    if (let->value_type != BSON_TYPE_DOCUMENT)
+      return MakeError(kFailedToParse, "$lookup argument 'let' must be an object");
     DbResult<Done> status = Done{};
     std::vector<std::pair<std::string, query::Expression>> parsed;
     query::ForEachElement(*let, [&](std::string_view name, const bson_value_t& v) {
@@ -234,15 +252,16 @@ class FacetDef : public StageDef {
    public:
     Run(const FacetDef& d, const RunContext& rc) : d_(d), rc_(rc), results_(d.facets.size()) {
       for (std::size_t i = 0; i < d.facets.size(); ++i) {
-        runs_.push_back(d.facets[i].second.Start(*rc.options, *rc.ctx, rc.env,
-                                                 [this, i](const bson_t* doc) -> DbResult<bool> {
-                                                   bytes_ += doc->len;
-                                                   if (bytes_ > static_cast<std::int64_t>(kMaxOutputDocumentBytes)) {
-                                                     return MakeError(4031700, "document constructed by $facet is larger than 16777216 bytes");
-                                                   }
-                                                   results_[i].push_back(CopyBson(doc));
-                                                   return true;
-                                                 }));
+        runs_.push_back(d.facets[i].second.Start(
+            *rc.options, *rc.ctx, rc.env, [this, i](const bson_t* doc) -> DbResult<bool> {
+              bytes_ += doc->len;
+              if (bytes_ > static_cast<std::int64_t>(kMaxOutputDocumentBytes)) {
+                return MakeError(4031700,
+                                 "document constructed by $facet is larger than 16777216 bytes");
+              }
+              results_[i].push_back(CopyBson(doc));
+              return true;
+            }));
       }
     }
     DbResult<bool> Push(const bson_t* doc) override {
@@ -283,7 +302,7 @@ class FacetDef : public StageDef {
 };
 
 DbResult<std::shared_ptr<const StageDef>> ParseFacet(const bson_value_t& spec,
-                                                      query::ExprScope& scope, int depth) {
+                                                     query::ExprScope& scope, int depth) {
   if (spec.value_type != BSON_TYPE_DOCUMENT) {
     return MakeError(15955, "the $facet specification must be a non-empty object");
   }
@@ -291,7 +310,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseFacet(const bson_value_t& spec,
   DbResult<Done> status = Done{};
   query::ForEachElement(spec, [&](std::string_view name, const bson_value_t& v) {
     if (name.empty() || name[0] == '$' || name.find('.') != std::string_view::npos) {
-      status = MakeError(40352, "$facet output field names must not be empty, start with '$' or contain '.'");
+      status = MakeError(
+          40352, "$facet output field names must not be empty, start with '$' or contain '.'");
       return false;
     }
     auto p = Pipeline::ParseValue(v, scope, depth + 1);
@@ -309,7 +329,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseFacet(const bson_value_t& spec,
     return true;
   });
   if (!status.ok()) return status.error();
-  if (def->facets.empty()) return MakeError(40169, "the $facet specification must be a non-empty object");
+  if (def->facets.empty())
+    return MakeError(40169, "the $facet specification must be a non-empty object");
   return std::shared_ptr<const StageDef>(std::move(def));
 }
 
@@ -357,14 +378,15 @@ class UnionDef : public StageDef {
 };
 
 DbResult<std::shared_ptr<const StageDef>> ParseUnionWith(const bson_value_t& spec,
-                                                          query::ExprScope& scope, int depth) {
+                                                         query::ExprScope& scope, int depth) {
   auto def = std::make_shared<UnionDef>();
   if (spec.value_type == BSON_TYPE_UTF8) {
     def->coll.assign(spec.value.v_utf8.str, spec.value.v_utf8.len);
     return std::shared_ptr<const StageDef>(std::move(def));
   }
   if (spec.value_type != BSON_TYPE_DOCUMENT) {
-    return MakeError(kFailedToParse, "the $unionWith stage specification must be an object or string");
+    return MakeError(kFailedToParse,
+                     "the $unionWith stage specification must be an object or string");
   }
   DbResult<Done> status = Done{};
   query::ForEachElement(spec, [&](std::string_view key, const bson_value_t& v) {
@@ -378,7 +400,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseUnionWith(const bson_value_t& spe
       }
       def->pipeline = std::move(p).value();
     } else {
-      status = MakeError(kFailedToParse, "unknown or malformed field in $unionWith: " + std::string(key));
+      status = MakeError(kFailedToParse,
+                         "unknown or malformed field in $unionWith: " + std::string(key));
       return false;
     }
     return true;

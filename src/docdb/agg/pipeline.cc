@@ -102,8 +102,9 @@ Pipeline::~Pipeline() = default;
 DbResult<Pipeline> Pipeline::ParseValue(const bson_value_t& stages, query::ExprScope& scope,
                                         int depth) {
   if (stages.value_type != BSON_TYPE_ARRAY) {
-    return MakeError(kTypeMismatch, std::string("'pipeline' option must be specified as an array, not ") +
-                                        BsonTypeName(stages.value_type));
+    return MakeError(kTypeMismatch,
+                     std::string("'pipeline' option must be specified as an array, not ") +
+                         BsonTypeName(stages.value_type));
   }
   bson_t arr;
   if (!bson_init_static(&arr, stages.value.v_doc.data, stages.value.v_doc.data_len)) {

@@ -36,7 +36,8 @@ class FakeEnvironment : public Environment {
     for (const auto& d : docs) c.push_back(CopyBson(d.get()));
     return Done{};
   }
-  DbResult<Done> Insert(const std::string& db, const std::string& coll, const bson_t* doc) override {
+  DbResult<Done> Insert(const std::string& db, const std::string& coll,
+                        const bson_t* doc) override {
     colls[db + "." + coll].push_back(CopyBson(doc));
     return Done{};
   }
@@ -86,10 +87,13 @@ TEST(PipelineTest, ProjectionModes) {
             (V{R"({ "_id" : 1, "a" : { "b" : 1 }, "arr" : [ { "x" : 1 } ] })"}));
   EXPECT_EQ(RunPipeline(R"([{"$project": {"a": {"c": 0}, "arr": 0, "_id": 0}}])", in).docs,
             (V{R"({ "a" : { "b" : 1 }, "z" : 3 })"}));
-  EXPECT_EQ(RunPipeline(R"([{"$project": {"_id": 0, "s": {"$add": ["$z", 1]}, "n.m": "$a.c"}}])", in).docs,
-            (V{R"({ "s" : 4, "n" : { "m" : 2 } })"}));
-  EXPECT_EQ(RunPipeline(R"([{"$addFields": {"a.d": 9, "z": "$$REMOVE"}}])", in).docs,
-            (V{R"({ "_id" : 1, "a" : { "b" : 1, "c" : 2, "d" : 9 }, "arr" : [ { "x" : 1, "y" : 2 }, 5 ] })"}));
+  EXPECT_EQ(
+      RunPipeline(R"([{"$project": {"_id": 0, "s": {"$add": ["$z", 1]}, "n.m": "$a.c"}}])", in)
+          .docs,
+      (V{R"({ "s" : 4, "n" : { "m" : 2 } })"}));
+  EXPECT_EQ(
+      RunPipeline(R"([{"$addFields": {"a.d": 9, "z": "$$REMOVE"}}])", in).docs,
+      (V{R"({ "_id" : 1, "a" : { "b" : 1, "c" : 2, "d" : 9 }, "arr" : [ { "x" : 1, "y" : 2 }, 5 ] })"}));
   // Through an array: every element gets the field (scalars become documents).
   EXPECT_EQ(RunPipeline(R"([{"$set": {"arr.d": 9}}, {"$project": {"arr": 1, "_id": 0}}])", in).docs,
             (V{R"({ "arr" : [ { "x" : 1, "y" : 2, "d" : 9 }, { "d" : 9 } ] })"}));
@@ -109,18 +113,23 @@ TEST(PipelineTest, ParseErrors) {
   EXPECT_EQ(RunPipeline(R"([{"$unwind": "a"}])", {}).code, 28818);
   EXPECT_EQ(RunPipeline(R"([{"$out": "x"}, {"$limit": 1}])", {}).code, 40601);
   EXPECT_EQ(RunPipeline(R"([{"$facet": {"a": [{"$out": "x"}]}}])", {}).code, 40600);
-  EXPECT_EQ(RunPipeline(R"([{"$bucket": {"groupBy": "$a", "boundaries": [3, 1]}}])", {}).code, 40194);
+  EXPECT_EQ(RunPipeline(R"([{"$bucket": {"groupBy": "$a", "boundaries": [3, 1]}}])", {}).code,
+            40194);
   EXPECT_EQ(RunPipeline(R"([{"$count": "a.b"}])", {}).code, 40160);
 }
 
 TEST(PipelineTest, GroupAccumulators) {
   V in = {R"({"k": 1, "v": 1, "o": {"a": 1}})", R"({"k": 1.0, "v": 2.5, "o": {"b": 2}})",
           R"({"k": 2, "v": "x"})", R"({"v": null})"};
-  EXPECT_EQ(RunPipeline(R"([{"$group": {"_id": "$k", "s": {"$sum": "$v"}, "mn": {"$min": "$v"}, "mx": {"$max": "$v"},
-                                        "l": {"$last": "$v"}, "m": {"$mergeObjects": "$o"}}}])", in).docs,
-            (V{R"({ "_id" : 1, "s" : 3.5, "mn" : 1, "mx" : 2.5, "l" : 2.5, "m" : { "a" : 1, "b" : 2 } })",
-               R"({ "_id" : 2, "s" : 0, "mn" : "x", "mx" : "x", "l" : "x", "m" : {  } })",
-               R"({ "_id" : null, "s" : 0, "mn" : null, "mx" : null, "l" : null, "m" : {  } })"}));
+  EXPECT_EQ(
+      RunPipeline(
+          R"([{"$group": {"_id": "$k", "s": {"$sum": "$v"}, "mn": {"$min": "$v"}, "mx": {"$max": "$v"},
+                                        "l": {"$last": "$v"}, "m": {"$mergeObjects": "$o"}}}])",
+          in)
+          .docs,
+      (V{R"({ "_id" : 1, "s" : 3.5, "mn" : 1, "mx" : 2.5, "l" : 2.5, "m" : { "a" : 1, "b" : 2 } })",
+         R"({ "_id" : 2, "s" : 0, "mn" : "x", "mx" : "x", "l" : "x", "m" : {  } })",
+         R"({ "_id" : null, "s" : 0, "mn" : null, "mx" : null, "l" : null, "m" : {  } })"}));
   EXPECT_EQ(RunPipeline(R"([{"$group": {"_id": null, "s": {"$sum": "$v"}}}])", {}).docs, V{});
 }
 
@@ -131,7 +140,8 @@ TEST(PipelineTest, SpillingGivesTheInMemoryAnswer) {
     in.push_back(R"({"_id": )" + std::to_string(i) + R"(, "g": )" + std::to_string(rng() % 300) +
                  R"(, "v": )" + std::to_string(rng() % 1000) + "}");
   }
-  const char* group = R"([{"$group": {"_id": "$g", "n": {"$sum": 1}, "s": {"$sum": "$v"}, "a": {"$avg": "$v"},
+  const char* group =
+      R"([{"$group": {"_id": "$g", "n": {"$sum": 1}, "s": {"$sum": "$v"}, "a": {"$avg": "$v"},
                           "f": {"$first": "$_id"}, "l": {"$last": "$_id"}, "p": {"$push": "$_id"},
                           "u": {"$addToSet": {"$mod": ["$v", 3]}}, "mx": {"$max": "$v"}}},
                           {"$set": {"u": {"$size": "$u"}}}, {"$sort": {"_id": 1}}])";
@@ -154,11 +164,14 @@ TEST(PipelineTest, SpillingGivesTheInMemoryAnswer) {
 
 TEST(PipelineTest, SortLimitIsTopK) {
   V in;
-  for (int i = 0; i < 1000; ++i) in.push_back(R"({"_id": )" + std::to_string(i) + R"(, "pad": "................"})");
+  for (int i = 0; i < 1000; ++i)
+    in.push_back(R"({"_id": )" + std::to_string(i) + R"(, "pad": "................"})");
   Options small;
   small.stage_memory_limit = 4 * 1024;
-  EXPECT_EQ(RunPipeline(R"([{"$sort": {"_id": -1}}, {"$limit": 3}, {"$project": {"_id": 1}}])", in, small).docs,
-            (V{R"({ "_id" : 999 })", R"({ "_id" : 998 })", R"({ "_id" : 997 })"}));
+  EXPECT_EQ(
+      RunPipeline(R"([{"$sort": {"_id": -1}}, {"$limit": 3}, {"$project": {"_id": 1}}])", in, small)
+          .docs,
+      (V{R"({ "_id" : 999 })", R"({ "_id" : 998 })", R"({ "_id" : 997 })"}));
 }
 
 TEST(PipelineTest, LookupMergeAndOutThroughTheEnvironment) {
@@ -167,10 +180,17 @@ TEST(PipelineTest, LookupMergeAndOutThroughTheEnvironment) {
   env.colls["db.people"].push_back(J(R"({"_id": 2, "tags": "c"})"));
   env.colls["db.people"].push_back(J(R"({"_id": 3})"));
   V in = {R"({"_id": 10, "t": "b"})", R"({"_id": 11, "t": ["c", "a"]})", R"({"_id": 12})"};
-  EXPECT_EQ(RunPipeline(R"([{"$lookup": {"from": "people", "localField": "t", "foreignField": "tags", "as": "p"}},
-                            {"$project": {"p": "$p._id"}}])", in, {}, &env).docs,
-            (V{R"({ "_id" : 10, "p" : [ 1 ] })", R"({ "_id" : 11, "p" : [ 1, 2 ] })", R"({ "_id" : 12, "p" : [ 3 ] })"}));
-  EXPECT_EQ(RunPipeline(R"([{"$merge": {"into": {"db": "cold", "coll": "x"}}}])", in, {}, &env).docs, V{});
+  EXPECT_EQ(
+      RunPipeline(
+          R"([{"$lookup": {"from": "people", "localField": "t", "foreignField": "tags", "as": "p"}},
+                            {"$project": {"p": "$p._id"}}])",
+          in, {}, &env)
+          .docs,
+      (V{R"({ "_id" : 10, "p" : [ 1 ] })", R"({ "_id" : 11, "p" : [ 1, 2 ] })",
+         R"({ "_id" : 12, "p" : [ 3 ] })"}));
+  EXPECT_EQ(
+      RunPipeline(R"([{"$merge": {"into": {"db": "cold", "coll": "x"}}}])", in, {}, &env).docs,
+      V{});
   EXPECT_EQ(env.colls["cold.x"].size(), 3u);
   env.txn = true;
   EXPECT_EQ(RunPipeline(R"([{"$out": "y"}])", in, {}, &env).code, 263);

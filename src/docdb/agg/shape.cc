@@ -46,8 +46,9 @@ struct Builder {
     for (const auto& p : parts) {
       if (p.empty()) return MakeError(15998, "FieldPath field names may not be empty strings.");
       if (p[0] == '$') {
-        return MakeError(16410, "FieldPath field names may not start with '$'. Consider using "
-                                "$getField or $setField.");
+        return MakeError(16410,
+                         "FieldPath field names may not start with '$'. Consider using "
+                         "$getField or $setField.");
       }
     }
     Node* node = parent;
@@ -73,7 +74,8 @@ struct Builder {
       bson_iter_t it;
       bson_init_static(&sub, v.value.v_doc.data, v.value.v_doc.data_len);
       if (bson_empty(&sub)) {
-        return MakeError(51270, "An empty sub-projection is not a valid value. Found empty object at path");
+        return MakeError(
+            51270, "An empty sub-projection is not a valid value. Found empty object at path");
       }
       bson_iter_init(&it, &sub);
       fresh->kind = Node::Kind::kNested;
@@ -90,8 +92,7 @@ struct Builder {
                            v.value_type == BSON_TYPE_INT64 || v.value_type == BSON_TYPE_DOUBLE ||
                            v.value_type == BSON_TYPE_DECIMAL128;
     if (mode != Shape::Mode::kAddFields && numeric_or_bool) {
-      bool include = v.value_type == BSON_TYPE_BOOL ? v.value.v_bool
-                                                    : bson_iter_as_bool_value(v);
+      bool include = v.value_type == BSON_TYPE_BOOL ? v.value.v_bool : bson_iter_as_bool_value(v);
       fresh->kind = include ? Node::Kind::kInclude : Node::Kind::kExclude;
       if (is_id) {
         id_excluded = !include;
@@ -104,8 +105,10 @@ struct Builder {
       if (!e.ok()) return e.error();
       fresh->kind = Node::Kind::kExpr;
       fresh->expr = std::move(e).value();
-      if (!is_id) ++exprs;
-      else ++exprs;
+      if (!is_id)
+        ++exprs;
+      else
+        ++exprs;
     }
     node->children.emplace_back(leaf, std::move(fresh));
     return Done{};
@@ -113,10 +116,14 @@ struct Builder {
 
   static bool bson_iter_as_bool_value(const bson_value_t& v) {
     switch (v.value_type) {
-      case BSON_TYPE_INT32: return v.value.v_int32 != 0;
-      case BSON_TYPE_INT64: return v.value.v_int64 != 0;
-      case BSON_TYPE_DOUBLE: return v.value.v_double != 0;
-      default: return true;
+      case BSON_TYPE_INT32:
+        return v.value.v_int32 != 0;
+      case BSON_TYPE_INT64:
+        return v.value.v_int64 != 0;
+      case BSON_TYPE_DOUBLE:
+        return v.value.v_double != 0;
+      default:
+        return true;
     }
   }
 };
@@ -192,7 +199,8 @@ DbResult<Done> ApplyNode(const Node& node, Shape::Mode mode, const bson_t* in, b
       const Node* child = node.Child(key);
       const bson_value_t& v = *bson_iter_value(&it);
       if (!child) {
-        if (mode != Shape::Mode::kInclusion) bson_append_value(out, key.data(), static_cast<int>(key.size()), &v);
+        if (mode != Shape::Mode::kInclusion)
+          bson_append_value(out, key.data(), static_cast<int>(key.size()), &v);
         continue;
       }
       seen.push_back(child);
@@ -256,8 +264,9 @@ DbResult<Done> ApplyNode(const Node& node, Shape::Mode mode, const bson_t* in, b
 
 DbResult<Shape> Shape::ParseProject(const bson_t* spec, query::ExprScope& scope) {
   if (bson_empty(spec)) {
-    return MakeError(51272, "Invalid $project :: caused by :: projection specification must have "
-                            "at least one field");
+    return MakeError(51272,
+                     "Invalid $project :: caused by :: projection specification must have "
+                     "at least one field");
   }
   auto root = std::make_shared<Node>();
   Builder b{Mode::kInclusion, scope};
@@ -270,11 +279,13 @@ DbResult<Shape> Shape::ParseProject(const bson_t* spec, query::ExprScope& scope)
   }
   if (b.excludes > 0 && (b.includes > 0 || b.exprs > 0)) {
     if (b.exprs > 0 && b.includes == 0) {
-      return MakeError(31252, "Invalid $project :: caused by :: Cannot use expression other than "
-                              "$meta in exclusion projection");
+      return MakeError(31252,
+                       "Invalid $project :: caused by :: Cannot use expression other than "
+                       "$meta in exclusion projection");
     }
-    return MakeError(31254, "Invalid $project :: caused by :: Cannot do exclusion on field in "
-                            "inclusion projection");
+    return MakeError(31254,
+                     "Invalid $project :: caused by :: Cannot do exclusion on field in "
+                     "inclusion projection");
   }
   Shape shape;
   shape.mode_ = b.excludes > 0 || (b.includes == 0 && b.exprs == 0 && !b.id_included)
@@ -315,7 +326,8 @@ DbResult<Shape> Shape::ParseUnset(const bson_value_t& spec) {
     paths = query::ArrayElements(spec);
   }
   if (paths.empty()) {
-    return MakeError(31002, "$unset specification must be a string or an array with at least one field");
+    return MakeError(31002,
+                     "$unset specification must be a string or an array with at least one field");
   }
   auto root = std::make_shared<Node>();
   query::ExprScope unused(0);
@@ -325,10 +337,12 @@ DbResult<Shape> Shape::ParseUnset(const bson_value_t& spec) {
   zero.value.v_int32 = 0;
   for (const bson_value_t& p : paths) {
     if (p.value_type != BSON_TYPE_UTF8) {
-      return MakeError(31120, "$unset specification must be a string or an array containing only "
-                              "string values");
+      return MakeError(31120,
+                       "$unset specification must be a string or an array containing only "
+                       "string values");
     }
-    auto r = b.Add(root.get(), std::string_view(p.value.v_utf8.str, p.value.v_utf8.len), zero, true);
+    auto r =
+        b.Add(root.get(), std::string_view(p.value.v_utf8.str, p.value.v_utf8.len), zero, true);
     if (!r.ok()) return r.error();
   }
   Shape shape;

@@ -44,7 +44,8 @@ class SortDef : public StageDef {
         std::push_heap(held_.begin(), held_.end(), Before);
         if (static_cast<std::int64_t>(held_.size()) > d_.limit_) {
           std::pop_heap(held_.begin(), held_.end(), Before);
-          bytes_ -= HeldBytes(held_.back().doc.get()) + static_cast<std::int64_t>(held_.back().key.size());
+          bytes_ -= HeldBytes(held_.back().doc.get()) +
+                    static_cast<std::int64_t>(held_.back().key.size());
           held_.pop_back();
         }
         if (bytes_ > rc_.options->stage_memory_limit) {
@@ -78,9 +79,8 @@ class SortDef : public StageDef {
       if (!held_.empty()) {
         if (auto r = SpillRun(); !r.ok()) return r.error();
       }
-      auto merged = MergeRuns(*file_, runs_, [&](const std::string&, BsonPtr doc) {
-        return next_->Push(doc.get());
-      });
+      auto merged = MergeRuns(
+          *file_, runs_, [&](const std::string&, BsonPtr doc) { return next_->Push(doc.get()); });
       if (!merged.ok()) return merged.error();
       return next_->Finish();
     }
@@ -128,7 +128,7 @@ class SortDef : public StageDef {
 };
 
 DbResult<std::shared_ptr<const StageDef>> ParseSort(const bson_value_t& spec, query::ExprScope&,
-                                                     int) {
+                                                    int) {
   if (spec.value_type != BSON_TYPE_DOCUMENT) {
     return MakeError(15973, "the $sort key specification must be an object");
   }

@@ -23,7 +23,8 @@ DbResult<std::unique_ptr<SpillFile>> SpillFile::Create(const std::string& dir) {
   int fd = mkstemp(path.data());
   if (fd < 0) {
     return MakeError(kInternalError, "cannot create a spill file in " + base + ": " +
-                                         std::strerror(errno) + "; set TMPDIR to a writable directory");
+                                         std::strerror(errno) +
+                                         "; set TMPDIR to a writable directory");
   }
   unlink(path.data());
   return std::unique_ptr<SpillFile>(new SpillFile(fd));
@@ -65,7 +66,8 @@ DbResult<Done> SpillFile::Append(std::string_view key, const bson_t* doc) {
   record.append(key);
   record.append(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
   if (!WriteAll(fd_, record.data(), record.size(), size_)) {
-    return MakeError(kInternalError, std::string("writing a spill file failed: ") + std::strerror(errno));
+    return MakeError(kInternalError,
+                     std::string("writing a spill file failed: ") + std::strerror(errno));
   }
   size_ += static_cast<std::int64_t>(record.size());
   return Done{};
@@ -89,9 +91,9 @@ DbResult<bool> SpillFile::Reader::Next(std::string* key, BsonPtr* doc) {
   return true;
 }
 
-DbResult<Done> MergeRuns(const SpillFile& file,
-                         const std::vector<std::pair<std::int64_t, std::int64_t>>& runs,
-                         const std::function<DbResult<bool>(const std::string& key, BsonPtr doc)>& visit) {
+DbResult<Done> MergeRuns(
+    const SpillFile& file, const std::vector<std::pair<std::int64_t, std::int64_t>>& runs,
+    const std::function<DbResult<bool>(const std::string& key, BsonPtr doc)>& visit) {
   struct Head {
     std::string key;
     BsonPtr doc;

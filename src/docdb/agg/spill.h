@@ -6,10 +6,10 @@
 #include <bson/bson.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -50,8 +50,8 @@ class SpillFile {
 
 // Merges sorted runs ([begin, end) ranges of `file`) by key (bytewise), visiting records in key
 // order; equal keys come in run order. The visitor returns false to stop.
-DbResult<Done> MergeRuns(const SpillFile& file,
-                         const std::vector<std::pair<std::int64_t, std::int64_t>>& runs,
-                         const std::function<DbResult<bool>(const std::string& key, BsonPtr doc)>& visit);
+DbResult<Done> MergeRuns(
+    const SpillFile& file, const std::vector<std::pair<std::int64_t, std::int64_t>>& runs,
+    const std::function<DbResult<bool>(const std::string& key, BsonPtr doc)>& visit);
 
 }  // namespace tactus::docdb::agg::internal

@@ -68,20 +68,20 @@ class CompositeDef : public StageDef {
 };
 
 using StageParser = DbResult<std::shared_ptr<const StageDef>> (*)(const bson_value_t& spec,
-                                                                   query::ExprScope& scope,
-                                                                   int depth);
+                                                                  query::ExprScope& scope,
+                                                                  int depth);
 struct StageEntry {
   const char* name;
   StageParser parse;
 };
 
 // Parsers by family; defined in the stage files.
-std::vector<StageEntry> BasicStages();     // $match $project $addFields $set $unset $limit $skip
-                                           // $count $replaceRoot $replaceWith $unwind $sample
-std::vector<StageEntry> SortStages();      // $sort
-std::vector<StageEntry> GroupStages();     // $group $sortByCount $bucket
-std::vector<StageEntry> LookupStages();    // $lookup $facet $unionWith
-std::vector<StageEntry> WriteStages();     // $out $merge
+std::vector<StageEntry> BasicStages();   // $match $project $addFields $set $unset $limit $skip
+                                         // $count $replaceRoot $replaceWith $unwind $sample
+std::vector<StageEntry> SortStages();    // $sort
+std::vector<StageEntry> GroupStages();   // $group $sortByCount $bucket
+std::vector<StageEntry> LookupStages();  // $lookup $facet $unionWith
+std::vector<StageEntry> WriteStages();   // $out $merge
 
 // Parses one expression from a stage spec (keeps views into `spec`).
 DbResult<query::Expression> ParseExpr(const bson_value_t& spec, query::ExprScope& scope);
@@ -92,7 +92,9 @@ DbError StageError(std::int32_t code, const std::string& message);
 bson_value_t DocValue(const bson_t* doc);
 
 // Approximate memory of a held document.
-inline std::int64_t HeldBytes(const bson_t* doc) { return static_cast<std::int64_t>(doc->len) + 64; }
+inline std::int64_t HeldBytes(const bson_t* doc) {
+  return static_cast<std::int64_t>(doc->len) + 64;
+}
 
 DbError MemoryLimitError(const std::string& stage, std::int64_t limit);
 

@@ -25,13 +25,18 @@ DbResult<Target> ParseTarget(const bson_value_t& v, const char* stage, const cha
     DbResult<Done> status = Done{};
     query::ForEachElement(v, [&](std::string_view key, const bson_value_t& e) {
       if (e.value_type != BSON_TYPE_UTF8) {
-        status = MakeError(kTypeMismatch, std::string(stage) + " '" + std::string(key) + "' must be a string");
+        status = MakeError(kTypeMismatch,
+                           std::string(stage) + " '" + std::string(key) + "' must be a string");
         return false;
       }
       std::string s(e.value.v_utf8.str, e.value.v_utf8.len);
-      if (key == "db") t.db = s;
-      else if (key == coll_field) t.coll = s;
-      else status = MakeError(kFailedToParse, std::string(stage) + " has an unknown field: " + std::string(key));
+      if (key == "db")
+        t.db = s;
+      else if (key == coll_field)
+        t.coll = s;
+      else
+        status = MakeError(kFailedToParse,
+                           std::string(stage) + " has an unknown field: " + std::string(key));
       return status.ok();
     });
     if (!status.ok()) return status.error();
@@ -39,8 +44,10 @@ DbResult<Target> ParseTarget(const bson_value_t& v, const char* stage, const cha
     return MakeError(kTypeMismatch, std::string(stage) + " expects a string or an object, found " +
                                         BsonTypeName(v.value_type));
   }
-  if (t.coll.empty() || t.coll.find('$') != std::string::npos || t.coll.find('\0') != std::string::npos) {
-    return MakeError(kInvalidNamespace, std::string("Invalid ") + stage + " target collection name: '" + t.coll + "'");
+  if (t.coll.empty() || t.coll.find('$') != std::string::npos ||
+      t.coll.find('\0') != std::string::npos) {
+    return MakeError(kInvalidNamespace,
+                     std::string("Invalid ") + stage + " target collection name: '" + t.coll + "'");
   }
   return t;
 }
@@ -61,8 +68,8 @@ class OutDef : public StageDef {
         return MakeError(kOperationNotSupportedInTransaction,
                          "$out cannot be used in a transaction");
       }
-      auto r = rc_.env->ReplaceCollection(d_.t_.db.empty() ? rc_.options->db : d_.t_.db,
-                                          d_.t_.coll, docs_);
+      auto r = rc_.env->ReplaceCollection(d_.t_.db.empty() ? rc_.options->db : d_.t_.db, d_.t_.coll,
+                                          docs_);
       if (!r.ok()) return r.error();
       return next_->Finish();
     }
@@ -72,7 +79,9 @@ class OutDef : public StageDef {
     RunContext rc_;
     std::vector<BsonPtr> docs_;
   };
-  std::unique_ptr<Stage> Make(const RunContext& rc) const override { return std::make_unique<Run>(*this, rc); }
+  std::unique_ptr<Stage> Make(const RunContext& rc) const override {
+    return std::make_unique<Run>(*this, rc);
+  }
   std::string name() const override { return "$out"; }
   bool writes() const override { return true; }
 
@@ -80,7 +89,8 @@ class OutDef : public StageDef {
   Target t_;
 };
 
-DbResult<std::shared_ptr<const StageDef>> ParseOut(const bson_value_t& spec, query::ExprScope&, int) {
+DbResult<std::shared_ptr<const StageDef>> ParseOut(const bson_value_t& spec, query::ExprScope&,
+                                                   int) {
   auto t = ParseTarget(spec, "$out", "coll");
   if (!t.ok()) return t.error();
   return std::shared_ptr<const StageDef>(std::make_shared<OutDef>(std::move(t).value()));
@@ -90,7 +100,13 @@ class MergeDef : public StageDef {
  public:
   Target target;
   std::vector<std::string> on = {"_id"};
-  enum class Matched { kReplace, kKeepExisting, kMerge, kFail, kPipeline } matched = Matched::kMerge;
+  enum class Matched {
+    kReplace,
+    kKeepExisting,
+    kMerge,
+    kFail,
+    kPipeline
+  } matched = Matched::kMerge;
   enum class NotMatched { kInsert, kDiscard, kFail } not_matched = NotMatched::kInsert;
   std::optional<Pipeline> pipeline;
   int new_slot = -1;
@@ -118,11 +134,13 @@ class MergeDef : public StageDef {
         std::vector<query::PathHit> hits;
         query::FindPath(doc.get(), query::SplitPath(field), query::TerminalArrays::kKeep, &hits);
         if (hits.size() != 1 || hits[0].missing() || hits[0].value.value_type == BSON_TYPE_NULL ||
-            hits[0].value.value_type == BSON_TYPE_UNDEFINED || hits[0].value.value_type == BSON_TYPE_ARRAY) {
+            hits[0].value.value_type == BSON_TYPE_UNDEFINED ||
+            hits[0].value.value_type == BSON_TYPE_ARRAY) {
           return MakeError(51132, "$merge write error: 'on' field '" + field +
                                       "' cannot be missing, null, undefined or an array");
         }
-        bson_append_value(filter.get(), field.c_str(), static_cast<int>(field.size()), &hits[0].value);
+        bson_append_value(filter.get(), field.c_str(), static_cast<int>(field.size()),
+                          &hits[0].value);
       }
       auto existing = rc_.env->Read(db, d_.target.coll, filter.get());
       if (!existing.ok()) return existing.error();
@@ -136,8 +154,9 @@ class MergeDef : public StageDef {
           case NotMatched::kDiscard:
             return true;
           case NotMatched::kFail:
-            return MakeError(13113, "$merge could not find a matching document in the target "
-                                    "collection for at least one document in the source collection");
+            return MakeError(13113,
+                             "$merge could not find a matching document in the target "
+                             "collection for at least one document in the source collection");
         }
       }
       const bson_t* old = existing.value().front().get();
@@ -146,8 +165,10 @@ class MergeDef : public StageDef {
         case Matched::kKeepExisting:
           return true;
         case Matched::kFail:
-          return MakeError(kDuplicateKey, "$merge with whenMatched: fail found an existing document "
-                                          "with the same values for the 'on' field: " + ToJson(filter.get()));
+          return MakeError(kDuplicateKey,
+                           "$merge with whenMatched: fail found an existing document "
+                           "with the same values for the 'on' field: " +
+                               ToJson(filter.get()));
         case Matched::kReplace:
           updated = WithId(old, doc.get());
           break;
@@ -165,7 +186,8 @@ class MergeDef : public StageDef {
           }
           bson_iter_init(&it, doc.get());
           while (bson_iter_next(&it)) {
-            if (!bson_has_field(old, bson_iter_key(&it))) bson_append_iter(updated.get(), nullptr, 0, &it);
+            if (!bson_has_field(old, bson_iter_key(&it)))
+              bson_append_iter(updated.get(), nullptr, 0, &it);
           }
           updated = WithId(old, updated.get());
           break;
@@ -200,7 +222,8 @@ class MergeDef : public StageDef {
       bson_iter_t it;
       bson_iter_init(&it, doc);
       while (bson_iter_next(&it)) {
-        if (std::string_view(bson_iter_key(&it)) != "_id") bson_append_iter(out.get(), nullptr, 0, &it);
+        if (std::string_view(bson_iter_key(&it)) != "_id")
+          bson_append_iter(out.get(), nullptr, 0, &it);
       }
       return out;
     }
@@ -208,13 +231,15 @@ class MergeDef : public StageDef {
     const MergeDef& d_;
     RunContext rc_;
   };
-  std::unique_ptr<Stage> Make(const RunContext& rc) const override { return std::make_unique<Run>(*this, rc); }
+  std::unique_ptr<Stage> Make(const RunContext& rc) const override {
+    return std::make_unique<Run>(*this, rc);
+  }
   std::string name() const override { return "$merge"; }
   bool writes() const override { return true; }
 };
 
-DbResult<std::shared_ptr<const StageDef>> ParseMerge(const bson_value_t& spec, query::ExprScope& scope,
-                                                      int depth) {
+DbResult<std::shared_ptr<const StageDef>> ParseMerge(const bson_value_t& spec,
+                                                     query::ExprScope& scope, int depth) {
   auto def = std::make_shared<MergeDef>();
   if (spec.value_type == BSON_TYPE_UTF8) {
     auto t = ParseTarget(spec, "$merge", "coll");
@@ -237,11 +262,15 @@ DbResult<std::shared_ptr<const StageDef>> ParseMerge(const bson_value_t& spec, q
     } else if (key == "on") {
       def->on.clear();
       std::vector<bson_value_t> fields;
-      if (v.value_type == BSON_TYPE_UTF8) fields.push_back(v);
-      else if (v.value_type == BSON_TYPE_ARRAY) fields = query::ArrayElements(v);
-      if (fields.empty()) return MakeError(51186, "$merge 'on' must be a string or a non-empty array of strings");
+      if (v.value_type == BSON_TYPE_UTF8)
+        fields.push_back(v);
+      else if (v.value_type == BSON_TYPE_ARRAY)
+        fields = query::ArrayElements(v);
+      if (fields.empty())
+        return MakeError(51186, "$merge 'on' must be a string or a non-empty array of strings");
       for (const auto& f : fields) {
-        if (f.value_type != BSON_TYPE_UTF8) return MakeError(51134, "$merge 'on' array elements must be strings");
+        if (f.value_type != BSON_TYPE_UTF8)
+          return MakeError(51134, "$merge 'on' array elements must be strings");
         def->on.emplace_back(f.value.v_utf8.str, f.value.v_utf8.len);
       }
     } else if (key == "whenMatched") {
@@ -250,20 +279,32 @@ DbResult<std::shared_ptr<const StageDef>> ParseMerge(const bson_value_t& spec, q
         when_matched_pipeline = v;
       } else if (v.value_type == BSON_TYPE_UTF8) {
         std::string m(v.value.v_utf8.str, v.value.v_utf8.len);
-        if (m == "replace") def->matched = MergeDef::Matched::kReplace;
-        else if (m == "keepExisting") def->matched = MergeDef::Matched::kKeepExisting;
-        else if (m == "merge") def->matched = MergeDef::Matched::kMerge;
-        else if (m == "fail") def->matched = MergeDef::Matched::kFail;
-        else return MakeError(kBadValue, "Enumeration value '" + m + "' for field 'whenMatched' is not a valid value.");
+        if (m == "replace")
+          def->matched = MergeDef::Matched::kReplace;
+        else if (m == "keepExisting")
+          def->matched = MergeDef::Matched::kKeepExisting;
+        else if (m == "merge")
+          def->matched = MergeDef::Matched::kMerge;
+        else if (m == "fail")
+          def->matched = MergeDef::Matched::kFail;
+        else
+          return MakeError(kBadValue, "Enumeration value '" + m +
+                                          "' for field 'whenMatched' is not a valid value.");
       } else {
         return MakeError(51191, "$merge 'whenMatched' must be a string or an array");
       }
     } else if (key == "whenNotMatched") {
-      std::string m = v.value_type == BSON_TYPE_UTF8 ? std::string(v.value.v_utf8.str, v.value.v_utf8.len) : "";
-      if (m == "insert") def->not_matched = MergeDef::NotMatched::kInsert;
-      else if (m == "discard") def->not_matched = MergeDef::NotMatched::kDiscard;
-      else if (m == "fail") def->not_matched = MergeDef::NotMatched::kFail;
-      else return MakeError(kBadValue, "Enumeration value '" + m + "' for field 'whenNotMatched' is not a valid value.");
+      std::string m =
+          v.value_type == BSON_TYPE_UTF8 ? std::string(v.value.v_utf8.str, v.value.v_utf8.len) : "";
+      if (m == "insert")
+        def->not_matched = MergeDef::NotMatched::kInsert;
+      else if (m == "discard")
+        def->not_matched = MergeDef::NotMatched::kDiscard;
+      else if (m == "fail")
+        def->not_matched = MergeDef::NotMatched::kFail;
+      else
+        return MakeError(kBadValue, "Enumeration value '" + m +
+                                        "' for field 'whenNotMatched' is not a valid value.");
     } else if (key == "let") {
       let = v;
     } else {
@@ -281,7 +322,8 @@ DbResult<std::shared_ptr<const StageDef>> ParseMerge(const bson_value_t& spec, q
   if (def->matched == MergeDef::Matched::kPipeline) {
     int defined = 0;
     if (let) {
-      if (let->value_type != BSON_TYPE_DOCUMENT) return MakeError(kTypeMismatch, "$merge 'let' must be an object");
+      if (let->value_type != BSON_TYPE_DOCUMENT)
+        return MakeError(kTypeMismatch, "$merge 'let' must be an object");
       DbResult<Done> status = Done{};
       query::ForEachElement(*let, [&](std::string_view name, const bson_value_t& v) {
         auto e = query::Expression::Parse(v, scope);

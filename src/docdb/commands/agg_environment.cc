@@ -19,8 +19,8 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
   if (bson_iter_init_find(&it, doc, "_id")) {
     bson_type_t t = bson_iter_type(&it);
     if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
-      return MakeError(kInvalidIdField, std::string("The '_id' value cannot be of type ") +
-                                            BsonTypeName(t));
+      return MakeError(kInvalidIdField,
+                       std::string("The '_id' value cannot be of type ") + BsonTypeName(t));
     }
     bson_append_iter(out.get(), "_id", 3, &it);
   } else {
@@ -41,8 +41,7 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
   return out;
 }
 
-DbResult<std::vector<BsonPtr>> TxnEnvironment::Read(const std::string& db,
-                                                    const std::string& coll,
+DbResult<std::vector<BsonPtr>> TxnEnvironment::Read(const std::string& db, const std::string& coll,
                                                     const bson_t* filter) {
   std::vector<BsonPtr> out;
   auto found = txn_.FindCollection(db, coll);

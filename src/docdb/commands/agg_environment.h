@@ -13,7 +13,8 @@ namespace tactus::docdb::commands {
 
 class TxnEnvironment : public agg::Environment {
  public:
-  TxnEnvironment(storage::Txn& txn, bool in_transaction) : txn_(txn), in_transaction_(in_transaction) {}
+  TxnEnvironment(storage::Txn& txn, bool in_transaction)
+      : txn_(txn), in_transaction_(in_transaction) {}
 
   DbResult<std::vector<BsonPtr>> Read(const std::string& db, const std::string& coll,
                                       const bson_t* filter) override;

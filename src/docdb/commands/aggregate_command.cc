@@ -45,8 +45,9 @@ DbResult<Parsed> ParseCommand(const CommandContext& ctx) {
   } else if (BSON_ITER_HOLDS_NUMBER(&it) && bson_iter_as_int64(&it) == 1) {
     p.collectionless = true;
   } else {
-    return MakeError(kFailedToParse, "Invalid aggregate namespace: the 'aggregate' field must be "
-                                     "a collection name or 1");
+    return MakeError(kFailedToParse,
+                     "Invalid aggregate namespace: the 'aggregate' field must be "
+                     "a collection name or 1");
   }
   if (!bson_iter_init_find(&it, ctx.command, "pipeline")) {
     return MakeError(40414, "BSON field 'aggregate.pipeline' is missing but a required field");
@@ -68,15 +69,17 @@ DbResult<Parsed> ParseCommand(const CommandContext& ctx) {
       if (!BSON_ITER_HOLDS_NUMBER(&b)) return TypeError("cursor.batchSize", "long");
       std::int64_t n = bson_iter_as_int64(&b);
       if (n < 0 || n > kMaxBatchSize) {
-        return MakeError(51024, "BSON field 'batchSize' value must be >= 0 and <= 2^53, actual value '" +
-                                    std::to_string(n) + "'");
+        return MakeError(51024,
+                         "BSON field 'batchSize' value must be >= 0 and <= 2^53, actual value '" +
+                             std::to_string(n) + "'");
       }
       p.batch_size = n;
       p.has_batch_size = true;
     }
   } else if (!p.explain) {
-    return MakeError(kFailedToParse,
-                     "The 'cursor' option is required, except for aggregate with the explain argument");
+    return MakeError(
+        kFailedToParse,
+        "The 'cursor' option is required, except for aggregate with the explain argument");
   }
   if (bson_iter_init_find(&it, ctx.command, "maxTimeMS") && !BSON_ITER_HOLDS_NUMBER(&it)) {
     return TypeError("maxTimeMS", "int");
@@ -164,12 +167,14 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
   auto names = pipeline.value().StageNames();
   bool starts_with_documents = !names.empty() && names.front() == "$documents";
   if (p.collectionless && !starts_with_documents) {
-    return MakeError(kInvalidNamespace, "{aggregate: 1} is not valid for '" +
-                                            (names.empty() ? std::string("an empty pipeline") : names.front()) +
-                                            "'; a collection is required.");
+    return MakeError(kInvalidNamespace,
+                     "{aggregate: 1} is not valid for '" +
+                         (names.empty() ? std::string("an empty pipeline") : names.front()) +
+                         "'; a collection is required.");
   }
   for (std::size_t i = 1; i < names.size(); ++i) {
-    if (names[i] == "$documents") return MakeError(40602, "$documents is only valid as the first stage in a pipeline");
+    if (names[i] == "$documents")
+      return MakeError(40602, "$documents is only valid as the first stage in a pipeline");
   }
   bool writes = pipeline.value().writes();
   if (writes && p.explain) {
@@ -180,7 +185,8 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
   options.db = ctx.db;
   options.allow_disk_use = p.allow_disk_use;
   options.now_ms = ctx.now_ms;
-  if (g_stage_memory_limit_for_tests > 0) options.stage_memory_limit = g_stage_memory_limit_for_tests;
+  if (g_stage_memory_limit_for_tests > 0)
+    options.stage_memory_limit = g_stage_memory_limit_for_tests;
   auto body = [&](storage::Txn& txn) -> DbResult<BsonPtr> {
     std::optional<storage::CollectionInfo> coll;
     if (!p.collectionless) {
@@ -192,7 +198,8 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
     agg::Pipeline::Prefix prefix =
         p.collectionless ? agg::Pipeline::Prefix{} : pipeline.value().LeadingQuery();
     if (coll && prefix.sort &&
-        !ChoosePlan(txn, *coll, prefix.filter ? prefix.filter : &empty, prefix.sort).provides_sort) {
+        !ChoosePlan(txn, *coll, prefix.filter ? prefix.filter : &empty, prefix.sort)
+             .provides_sort) {
       // Only an index-backed sort leaves the pipeline: an in-memory sort stays in $sort, which
       // enforces the memory limit (and spills with allowDiskUse).
       prefix = agg::Pipeline::Prefix{prefix.filter, nullptr, 0, 0, prefix.filter ? 1u : 0u};
@@ -217,7 +224,8 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
     });
     if (coll) {
       if (prefix.stages > 0) {
-        auto matched = FindMatching(txn, *coll, matcher.value(), prefix.sort, prefix.skip, prefix.limit);
+        auto matched =
+            FindMatching(txn, *coll, matcher.value(), prefix.sort, prefix.skip, prefix.limit);
         if (!matched.ok()) return matched.error();
         for (auto& m : matched.value()) {
           auto more = run->Push(m.doc.get());

@@ -104,7 +104,9 @@ DbResult<Value> AddOrMultiply(const ExprNode& node, EvalContext& ctx, bool add) 
   return DateValue(DateFromDouble(static_cast<double>(date_ms) + NumberAsDouble(acc.Result().v)));
 }
 
-DbResult<Value> Add(const ExprNode& node, EvalContext& ctx) { return AddOrMultiply(node, ctx, true); }
+DbResult<Value> Add(const ExprNode& node, EvalContext& ctx) {
+  return AddOrMultiply(node, ctx, true);
+}
 DbResult<Value> Multiply(const ExprNode& node, EvalContext& ctx) {
   return AddOrMultiply(node, ctx, false);
 }
@@ -116,7 +118,8 @@ DbResult<Value> Subtract(const ExprNode& node, EvalContext& ctx) {
   const Value& a = values[0];
   const Value& b = values[1];
   bson_type_t ta = a.type(), tb = b.type();
-  if (ta == BSON_TYPE_DECIMAL128 || tb == BSON_TYPE_DECIMAL128) return DecimalUnsupported("$subtract");
+  if (ta == BSON_TYPE_DECIMAL128 || tb == BSON_TYPE_DECIMAL128)
+    return DecimalUnsupported("$subtract");
   if (ta == BSON_TYPE_DATE_TIME && tb == BSON_TYPE_DATE_TIME) {
     return Int64Value(static_cast<std::int64_t>(static_cast<std::uint64_t>(a.v.value.v_datetime) -
                                                 static_cast<std::uint64_t>(b.v.value.v_datetime)));
@@ -151,8 +154,8 @@ DbResult<Value> Divide(const ExprNode& node, EvalContext& ctx) {
     return DecimalUnsupported("$divide");
   }
   if (!IsNumeric(a) || !IsNumeric(b)) {
-    return MakeError(16609, "$divide only supports numeric types, not " + TypeName(a) + " and " +
-                                TypeName(b));
+    return MakeError(
+        16609, "$divide only supports numeric types, not " + TypeName(a) + " and " + TypeName(b));
   }
   double divisor = AsDouble(b);
   if (divisor == 0) return MakeError(kBadValue, "can't $divide by zero");
@@ -169,8 +172,8 @@ DbResult<Value> Mod(const ExprNode& node, EvalContext& ctx) {
     return DecimalUnsupported("$mod");
   }
   if (!IsNumeric(a) || !IsNumeric(b)) {
-    return MakeError(16611, "$mod only supports numeric types, not " + TypeName(a) + " and " +
-                                TypeName(b));
+    return MakeError(
+        16611, "$mod only supports numeric types, not " + TypeName(a) + " and " + TypeName(b));
   }
   if (IsInt(a.v) && IsInt(b.v)) {
     std::int64_t divisor = IntOf(b.v);
@@ -290,7 +293,9 @@ DbResult<Value> Ln(const ExprNode& node, EvalContext& ctx) {
   auto v = NumericArg(node, ctx);
   if (!v.ok() || v.value().nullish()) return v;
   double x = AsDouble(v.value());
-  if (!(x > 0)) return MakeError(28766, "$ln's argument must be a positive number, but is " + Render(v.value()));
+  if (!(x > 0))
+    return MakeError(28766,
+                     "$ln's argument must be a positive number, but is " + Render(v.value()));
   return DoubleValue(std::log(x));
 }
 
@@ -299,7 +304,8 @@ DbResult<Value> Log10(const ExprNode& node, EvalContext& ctx) {
   if (!v.ok() || v.value().nullish()) return v;
   double x = AsDouble(v.value());
   if (!(x > 0)) {
-    return MakeError(28761, "$log10's argument must be a positive number, but is " + Render(v.value()));
+    return MakeError(28761,
+                     "$log10's argument must be a positive number, but is " + Render(v.value()));
   }
   return DoubleValue(std::log10(x));
 }
@@ -316,11 +322,12 @@ DbResult<Value> Log(const ExprNode& node, EvalContext& ctx) {
   }
   double x = AsDouble(values[0]), base = AsDouble(values[1]);
   if (!(x > 0)) {
-    return MakeError(28758, "$log's argument must be a positive number, but is " + Render(values[0]));
+    return MakeError(28758,
+                     "$log's argument must be a positive number, but is " + Render(values[0]));
   }
   if (!(base > 0) || base == 1) {
-    return MakeError(28759, "$log's base must be a positive number not equal to 1, but is " +
-                                Render(values[1]));
+    return MakeError(
+        28759, "$log's base must be a positive number not equal to 1, but is " + Render(values[1]));
   }
   return DoubleValue(std::log(x) / std::log(base));
 }
@@ -331,8 +338,10 @@ DbResult<Value> Pow(const ExprNode& node, EvalContext& ctx) {
   if (AnyNullish(values)) return NullValue();
   const Value& base = values[0];
   const Value& exp = values[1];
-  if (!IsNumeric(base)) return MakeError(28762, "$pow's base must be numeric, not " + TypeName(base));
-  if (!IsNumeric(exp)) return MakeError(28763, "$pow's exponent must be numeric, not " + TypeName(exp));
+  if (!IsNumeric(base))
+    return MakeError(28762, "$pow's base must be numeric, not " + TypeName(base));
+  if (!IsNumeric(exp))
+    return MakeError(28763, "$pow's exponent must be numeric, not " + TypeName(exp));
   if (AsDouble(base) == 0 && AsDouble(exp) < 0) {
     return MakeError(28764, "$pow cannot take a base of 0 and a negative exponent");
   }

@@ -13,8 +13,8 @@ DbResult<Value> Size(const ExprNode& node, EvalContext& ctx) {
   auto v = EvalArg(node, 0, ctx);
   if (!v.ok()) return v.error();
   if (!v.value().is_array()) {
-    return MakeError(17124, "The argument to $size must be an array. Type of argument: " +
-                                TypeName(v.value()));
+    return MakeError(
+        17124, "The argument to $size must be an array. Type of argument: " + TypeName(v.value()));
   }
   bson_t doc;
   ViewDocument(v.value().v, &doc);
@@ -60,7 +60,8 @@ DbResult<Done> ParseIterating(ExprNode& node, const bson_value_t& operand, ExprS
     return true;
   });
   if (!status.ok()) return status;
-  if (!input) return MakeError(is_map ? 16880 : 28648, "Missing 'input' parameter to " + node.name());
+  if (!input)
+    return MakeError(is_map ? 16880 : 28648, "Missing 'input' parameter to " + node.name());
   if (!body) {
     return MakeError(is_map ? 16882 : 28650,
                      "Missing '" + std::string(body_name) + "' parameter to " + node.name());
@@ -88,8 +89,8 @@ DbResult<Value> MapOrFilter(const ExprNode& node, EvalContext& ctx) {
   if (!input.ok()) return input.error();
   if (input.value().nullish()) return NullValue();
   if (!input.value().is_array()) {
-    return MakeError(is_map ? 16883 : 28651,
-                     "input to " + node.name() + " must be an array not " + TypeName(input.value()));
+    return MakeError(is_map ? 16883 : 28651, "input to " + node.name() + " must be an array not " +
+                                                 TypeName(input.value()));
   }
   std::int64_t limit = -1;
   if (node.args.size() > 2) {
@@ -101,7 +102,8 @@ DbResult<Value> MapOrFilter(const ExprNode& node, EvalContext& ctx) {
                                   Render(l.value()));
       }
       limit = AsInt64(l.value());
-      if (limit < 1) return MakeError(327, "$filter: limit must be greater than 0: " + Render(l.value()));
+      if (limit < 1)
+        return MakeError(327, "$filter: limit must be greater than 0: " + Render(l.value()));
     }
   }
   ArrayBuilder out;
@@ -137,10 +139,14 @@ DbResult<Done> ParseReduce(ExprNode& node, const bson_value_t& operand, ExprScop
   std::optional<bson_value_t> input, initial, in;
   std::string unknown;
   ForEachElement(operand, [&](std::string_view key, const bson_value_t& v) {
-    if (key == "input") input = v;
-    else if (key == "initialValue") initial = v;
-    else if (key == "in") in = v;
-    else unknown = std::string(key);
+    if (key == "input")
+      input = v;
+    else if (key == "initialValue")
+      initial = v;
+    else if (key == "in")
+      in = v;
+    else
+      unknown = std::string(key);
     return unknown.empty();
   });
   if (!unknown.empty()) return MakeError(40076, "$reduce found an unknown argument: " + unknown);
@@ -166,8 +172,8 @@ DbResult<Value> Reduce(const ExprNode& node, EvalContext& ctx) {
   if (!input.ok()) return input.error();
   if (input.value().nullish()) return NullValue();
   if (!input.value().is_array()) {
-    return MakeError(40080, "$reduce requires that 'input' be an array, found: " +
-                                Render(input.value()));
+    return MakeError(40080,
+                     "$reduce requires that 'input' be an array, found: " + Render(input.value()));
   }
   auto acc = EvalArg(node, 1, ctx);
   if (!acc.ok()) return acc.error();
@@ -196,8 +202,8 @@ DbResult<Value> In(const ExprNode& node, EvalContext& ctx) {
   std::vector<Value> values;
   if (auto r = EvalArgs(node, ctx, &values); !r.ok()) return r.error();
   if (!values[1].is_array()) {
-    return MakeError(40081, "$in requires an array as a second argument, found: " +
-                                TypeName(values[1]));
+    return MakeError(40081,
+                     "$in requires an array as a second argument, found: " + TypeName(values[1]));
   }
   bool found = false;
   ForEachElement(values[1].v, [&](std::string_view, const bson_value_t& e) {
@@ -212,16 +218,18 @@ DbResult<Value> ArrayElemAt(const ExprNode& node, EvalContext& ctx) {
   if (auto r = EvalArgs(node, ctx, &values); !r.ok()) return r.error();
   if (values[0].nullish() || values[1].nullish()) return NullValue();
   if (!values[0].is_array()) {
-    return MakeError(28689, "$arrayElemAt's first argument must be an array, but is " +
-                                TypeName(values[0]));
+    return MakeError(
+        28689, "$arrayElemAt's first argument must be an array, but is " + TypeName(values[0]));
   }
   if (!IsNumeric(values[1])) {
     return MakeError(28690, "$arrayElemAt's second argument must be a numeric value, but is " +
                                 TypeName(values[1]));
   }
   if (!IsIntegral(values[1])) {
-    return MakeError(28691, "$arrayElemAt's second argument must be representable as a 32-bit "
-                            "integer: " + Render(values[1]));
+    return MakeError(28691,
+                     "$arrayElemAt's second argument must be representable as a 32-bit "
+                     "integer: " +
+                         Render(values[1]));
   }
   auto elements = ArrayElements(values[0].v);
   std::int64_t i = AsInt64(values[1]);
@@ -237,8 +245,8 @@ DbResult<Value> FirstLast(const ExprNode& node, EvalContext& ctx) {
   if (!v.ok()) return v.error();
   if (v.value().nullish()) return NullValue();
   if (!v.value().is_array()) {
-    return MakeError(28689, node.name() + "'s argument must be an array, but is " +
-                                TypeName(v.value()));
+    return MakeError(28689,
+                     node.name() + "'s argument must be an array, but is " + TypeName(v.value()));
   }
   auto elements = ArrayElements(v.value().v);
   if (elements.empty()) return MissingValue();
@@ -252,8 +260,8 @@ DbResult<Value> Slice(const ExprNode& node, EvalContext& ctx) {
     if (v.nullish()) return NullValue();
   }
   if (!values[0].is_array()) {
-    return MakeError(28724, "First argument to $slice must be an array, but is of type: " +
-                                TypeName(values[0]));
+    return MakeError(
+        28724, "First argument to $slice must be an array, but is of type: " + TypeName(values[0]));
   }
   for (std::size_t i = 1; i < values.size(); ++i) {
     if (!IsIntegral(values[i])) {
@@ -282,7 +290,8 @@ DbResult<Value> Slice(const ExprNode& node, EvalContext& ctx) {
     count = std::min(count, n - from);
   }
   ArrayBuilder out;
-  for (std::int64_t i = from; i < from + count; ++i) out.Append(elements[static_cast<std::size_t>(i)]);
+  for (std::int64_t i = from; i < from + count; ++i)
+    out.Append(elements[static_cast<std::size_t>(i)]);
   return out.Finish();
 }
 
@@ -316,14 +325,15 @@ DbResult<Value> Range(const ExprNode& node, EvalContext& ctx) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!IsNumeric(values[i])) {
       return MakeError(34443 + 2 * static_cast<int>(i),
-                       std::string("$range requires a numeric ") + kWhat[i] + ", found value of type: " +
-                           TypeName(values[i]));
+                       std::string("$range requires a numeric ") + kWhat[i] +
+                           ", found value of type: " + TypeName(values[i]));
     }
-    if (!IsIntegral(values[i]) || AsInt64(values[i]) > INT32_MAX || AsInt64(values[i]) < INT32_MIN) {
-      return MakeError(34444 + 2 * static_cast<int>(i),
-                       std::string("$range requires a ") + kWhat[i] +
-                           " that can be represented as a 32-bit integer, found value: " +
-                           Render(values[i]));
+    if (!IsIntegral(values[i]) || AsInt64(values[i]) > INT32_MAX ||
+        AsInt64(values[i]) < INT32_MIN) {
+      return MakeError(
+          34444 + 2 * static_cast<int>(i),
+          std::string("$range requires a ") + kWhat[i] +
+              " that can be represented as a 32-bit integer, found value: " + Render(values[i]));
     }
     nums[i] = AsInt64(values[i]);
   }
@@ -366,14 +376,14 @@ DbResult<Value> IndexOfArray(const ExprNode& node, EvalContext& ctx) {
   for (std::size_t i = 2; i < values.size(); ++i) {
     if (!IsIntegral(values[i])) {
       return MakeError(40096, "$indexOfArray requires an integral " +
-                                  std::string(i == 2 ? "starting" : "ending") + " index, found a value of type: " +
-                                  TypeName(values[i]));
+                                  std::string(i == 2 ? "starting" : "ending") +
+                                  " index, found a value of type: " + TypeName(values[i]));
     }
     std::int64_t k = AsInt64(values[i]);
     if (k < 0) {
       return MakeError(40097, "$indexOfArray requires a nonnegative " +
-                                  std::string(i == 2 ? "starting" : "ending") + " index, found: " +
-                                  Render(values[i]));
+                                  std::string(i == 2 ? "starting" : "ending") +
+                                  " index, found: " + Render(values[i]));
     }
     (i == 2 ? start : end) = k;
   }

@@ -53,8 +53,10 @@ TEST(ExprCasesTest, Table) {
     auto doc = testing::J(doc_text);
     EvalContext ctx(scope.slot_count(), kNow);
     ctx.SetRoot(doc.get());
-    if (parsed.ok()) result = parsed.value().Evaluate(ctx);
-    else result = parsed.error();
+    if (parsed.ok())
+      result = parsed.value().Evaluate(ctx);
+    else
+      result = parsed.error();
     if (expected[0] == '!') {
       ASSERT_FALSE(result.ok()) << "expected error " << expected;
       EXPECT_EQ(std::to_string(result.error().code), expected.substr(1)) << result.error().message;

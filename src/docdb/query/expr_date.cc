@@ -11,16 +11,28 @@ namespace tactus::docdb::query::internal {
 namespace {
 
 enum Part : std::int64_t {
-  kYear, kMonth, kDayOfMonth, kHour, kMinute, kSecond, kMillisecond, kDayOfWeek, kDayOfYear,
-  kWeek, kIsoWeek, kIsoWeekYear, kIsoDayOfWeek,
+  kYear,
+  kMonth,
+  kDayOfMonth,
+  kHour,
+  kMinute,
+  kSecond,
+  kMillisecond,
+  kDayOfWeek,
+  kDayOfYear,
+  kWeek,
+  kIsoWeek,
+  kIsoWeekYear,
+  kIsoDayOfWeek,
 };
 
 // {$year: <date>}, {$year: [<date>]} or {$year: {date, timezone}}: args date, timezone.
 DbResult<Done> ParsePartOp(ExprNode& node, const bson_value_t& operand, ExprScope& scope,
                            int depth) {
-  static const char* kNames[] = {"$year", "$month", "$dayOfMonth", "$hour", "$minute", "$second",
-                                 "$millisecond", "$dayOfWeek", "$dayOfYear", "$week", "$isoWeek",
-                                 "$isoWeekYear", "$isoDayOfWeek"};
+  static const char* kNames[] = {"$year",        "$month",  "$dayOfMonth",  "$hour",
+                                 "$minute",      "$second", "$millisecond", "$dayOfWeek",
+                                 "$dayOfYear",   "$week",   "$isoWeek",     "$isoWeekYear",
+                                 "$isoDayOfWeek"};
   for (std::int64_t i = 0; i < 13; ++i) {
     if (node.name() == kNames[i]) node.option = i;
   }
@@ -41,9 +53,9 @@ DbResult<Done> ParsePartOp(ExprNode& node, const bson_value_t& operand, ExprScop
   if (operand.value_type == BSON_TYPE_ARRAY) {
     elements = ArrayElements(operand);
     if (elements.size() != 1) {
-      return MakeError(kExpressionArgumentCount, "Expression " + node.name() +
-                                                     " takes exactly 1 arguments. " +
-                                                     std::to_string(elements.size()) + " were passed in.");
+      return MakeError(kExpressionArgumentCount,
+                       "Expression " + node.name() + " takes exactly 1 arguments. " +
+                           std::to_string(elements.size()) + " were passed in.");
     }
     arg = &elements[0];
   }
@@ -75,19 +87,32 @@ DbResult<Value> PartOp(const ExprNode& node, EvalContext& ctx) {
   if (!parts.value()) return NullValue();
   const LocalParts& p = *parts.value();
   switch (node.option) {
-    case kYear: return IntValue(p.year);
-    case kMonth: return Int32Value(p.month);
-    case kDayOfMonth: return Int32Value(p.day);
-    case kHour: return Int32Value(p.hour);
-    case kMinute: return Int32Value(p.minute);
-    case kSecond: return Int32Value(p.second);
-    case kMillisecond: return Int32Value(p.millisecond);
-    case kDayOfWeek: return Int32Value(p.day_of_week);
-    case kDayOfYear: return Int32Value(p.day_of_year);
-    case kWeek: return Int32Value(p.week);
-    case kIsoWeek: return Int32Value(p.iso_week);
-    case kIsoWeekYear: return IntValue(p.iso_week_year);
-    default: return Int32Value(p.iso_day_of_week);
+    case kYear:
+      return IntValue(p.year);
+    case kMonth:
+      return Int32Value(p.month);
+    case kDayOfMonth:
+      return Int32Value(p.day);
+    case kHour:
+      return Int32Value(p.hour);
+    case kMinute:
+      return Int32Value(p.minute);
+    case kSecond:
+      return Int32Value(p.second);
+    case kMillisecond:
+      return Int32Value(p.millisecond);
+    case kDayOfWeek:
+      return Int32Value(p.day_of_week);
+    case kDayOfYear:
+      return Int32Value(p.day_of_year);
+    case kWeek:
+      return Int32Value(p.week);
+    case kIsoWeek:
+      return Int32Value(p.iso_week);
+    case kIsoWeekYear:
+      return IntValue(p.iso_week_year);
+    default:
+      return Int32Value(p.iso_day_of_week);
   }
 }
 
@@ -127,7 +152,7 @@ DbResult<Value> DateToParts(const ExprNode& node, EvalContext& ctx) {
 
 // args: year month day isoWeekYear isoWeek isoDayOfWeek hour minute second millisecond timezone
 constexpr std::initializer_list<const char*> kFromPartsNames = {
-    "year", "month", "day", "isoWeekYear", "isoWeek", "isoDayOfWeek",
+    "year", "month",  "day",    "isoWeekYear", "isoWeek", "isoDayOfWeek",
     "hour", "minute", "second", "millisecond", "timezone"};
 
 DbResult<Done> ParseFromParts(ExprNode& node, const bson_value_t& operand, ExprScope& scope,
@@ -172,9 +197,10 @@ DbResult<Value> DateFromParts(const ExprNode& node, EvalContext& ctx) {
                                   Render(v));
     }
     if (!is_year && (n[i] < -32768 || n[i] > 32767)) {
-      return MakeError(31034, std::string("'") + name +
-                                  "' must evaluate to a value in the range [-32768, 32767]; value " +
-                                  Render(v) + " is not in range");
+      return MakeError(
+          31034, std::string("'") + name +
+                     "' must evaluate to a value in the range [-32768, 32767]; value " + Render(v) +
+                     " is not in range");
     }
     ++i;
   }
@@ -257,11 +283,12 @@ DbResult<Value> DateFromString(const ExprNode& node, EvalContext& ctx) {
   if (!zone.ok()) return zone.error();
   if (!zone.value()) return NullValue();
   DbResult<std::int64_t> parsed =
-      text.value().is_string()
-          ? ParseDateString(text.value().str(), fmt, *zone.value())
-          : DbResult<std::int64_t>(MakeError(kConversionFailure,
-                                             "$dateFromString requires that 'dateString' be a string, "
-                                             "found: " + TypeName(text.value())));
+      text.value().is_string() ? ParseDateString(text.value().str(), fmt, *zone.value())
+                               : DbResult<std::int64_t>(MakeError(
+                                     kConversionFailure,
+                                     "$dateFromString requires that 'dateString' be a string, "
+                                     "found: " +
+                                         TypeName(text.value())));
   if (!parsed.ok()) {
     if (node.args[3]) return EvalArg(node, 3, ctx);
     return parsed.error();

@@ -30,13 +30,20 @@ DbResult<Unit> UnitOf(const Value& v, const std::string& op) {
 
 std::int64_t FixedUnitMs(Unit u) {
   switch (u) {
-    case Unit::kHour: return 3600000;
-    case Unit::kMinute: return 60000;
-    case Unit::kSecond: return 1000;
-    case Unit::kMillisecond: return 1;
-    case Unit::kDay: return 86400000;
-    case Unit::kWeek: return 7 * 86400000LL;
-    default: return 0;
+    case Unit::kHour:
+      return 3600000;
+    case Unit::kMinute:
+      return 60000;
+    case Unit::kSecond:
+      return 1000;
+    case Unit::kMillisecond:
+      return 1;
+    case Unit::kDay:
+      return 86400000;
+    case Unit::kWeek:
+      return 7 * 86400000LL;
+    default:
+      return 0;
   }
 }
 
@@ -57,7 +64,8 @@ bool AddUnits(std::int64_t utc_ms, Unit unit, std::int64_t amount, const TimeZon
       days = p.local_days + delta;
     } else {
       std::int64_t months;
-      if (__builtin_mul_overflow(amount, UnitMonths(unit), &months) || std::llabs(months) > 3'000'000'000LL) {
+      if (__builtin_mul_overflow(amount, UnitMonths(unit), &months) ||
+          std::llabs(months) > 3'000'000'000LL) {
         return false;
       }
       std::int64_t total = p.year * 12 + (p.month - 1) + months;
@@ -67,7 +75,8 @@ bool AddUnits(std::int64_t utc_ms, Unit unit, std::int64_t amount, const TimeZon
       days = DaysFromCivil(y, m, d);
     }
     std::int64_t local;
-    if (__builtin_mul_overflow(days, 86400000LL, &local) || __builtin_add_overflow(local, ms_of_day, &local)) {
+    if (__builtin_mul_overflow(days, 86400000LL, &local) ||
+        __builtin_add_overflow(local, ms_of_day, &local)) {
       return false;
     }
     *out = LocalToUtc(local, zone);
@@ -113,7 +122,8 @@ DbResult<Value> DateAdd(const ExprNode& node, EvalContext& ctx) {
 
 int StartOfWeekOf(const Value& v, const std::string& op, DbError* error) {
   if (v.missing()) return 0;
-  static const char* kDays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+  static const char* kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                "thursday", "friday", "saturday"};
   static const char* kShort[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
   if (v.is_string()) {
     std::string s(v.str());
@@ -122,22 +132,28 @@ int StartOfWeekOf(const Value& v, const std::string& op, DbError* error) {
       if (s == kDays[i] || s == kShort[i]) return i;
     }
   }
-  *error = MakeError(5439015, op + " parameter 'startOfWeek' must be a day of the week, found: " + Render(v));
+  *error = MakeError(
+      5439015, op + " parameter 'startOfWeek' must be a day of the week, found: " + Render(v));
   return -1;
 }
 
 // Local "unit number" of an instant: boundaries between consecutive numbers are the unit's.
 std::int64_t UnitNumber(const LocalParts& p, std::int64_t local_ms, Unit unit, int start_of_week) {
   switch (unit) {
-    case Unit::kYear: return p.year;
-    case Unit::kQuarter: return p.year * 4 + (p.month - 1) / 3;
-    case Unit::kMonth: return p.year * 12 + (p.month - 1);
+    case Unit::kYear:
+      return p.year;
+    case Unit::kQuarter:
+      return p.year * 4 + (p.month - 1) / 3;
+    case Unit::kMonth:
+      return p.year * 12 + (p.month - 1);
     case Unit::kWeek: {
       // Days since a reference day that starts a week (1970-01-04 was a Sunday).
       return FloorDiv(p.local_days - 3 - start_of_week, 7);
     }
-    case Unit::kDay: return p.local_days;
-    default: return FloorDiv(local_ms, FixedUnitMs(unit));
+    case Unit::kDay:
+      return p.local_days;
+    default:
+      return FloorDiv(local_ms, FixedUnitMs(unit));
   }
 }
 
@@ -156,9 +172,13 @@ DbResult<Value> DateDiff(const ExprNode& node, EvalContext& ctx) {
   }
   if (values[3].nullish() && !values[3].missing()) return NullValue();
   auto start = DateOf(values[0], node.name());
-  if (!start.ok()) return MakeError(5166307, "$dateDiff requires 'startDate' to be a date, but got " + TypeName(values[0]));
+  if (!start.ok())
+    return MakeError(5166307,
+                     "$dateDiff requires 'startDate' to be a date, but got " + TypeName(values[0]));
   auto end = DateOf(values[1], node.name());
-  if (!end.ok()) return MakeError(5166307, "$dateDiff requires 'endDate' to be a date, but got " + TypeName(values[1]));
+  if (!end.ok())
+    return MakeError(5166307,
+                     "$dateDiff requires 'endDate' to be a date, but got " + TypeName(values[1]));
   auto unit = UnitOf(values[2], node.name());
   if (!unit.ok()) return unit.error();
   auto zone = ZoneOf(values[3]);
@@ -189,13 +209,17 @@ DbResult<Value> DateTrunc(const ExprNode& node, EvalContext& ctx) {
   }
   if (values[0].missing() || values[1].missing()) return NullValue();
   auto date = DateOf(values[0], node.name());
-  if (!date.ok()) return MakeError(5439012, "$dateTrunc requires 'date' to be a date, but got " + TypeName(values[0]));
+  if (!date.ok())
+    return MakeError(5439012,
+                     "$dateTrunc requires 'date' to be a date, but got " + TypeName(values[0]));
   auto unit = UnitOf(values[1], node.name());
   if (!unit.ok()) return unit.error();
   std::int64_t bin = 1;
   if (!values[2].missing()) {
     if (!IsIntegral(values[2]) || AsInt64(values[2]) <= 0) {
-      return MakeError(5439017, "$dateTrunc requires 'binSize' to be a positive 64-bit integer, but got " + Render(values[2]));
+      return MakeError(5439017,
+                       "$dateTrunc requires 'binSize' to be a positive 64-bit integer, but got " +
+                           Render(values[2]));
     }
     bin = AsInt64(values[2]);
   }
@@ -216,7 +240,8 @@ DbResult<Value> DateTrunc(const ExprNode& node, EvalContext& ctx) {
       std::int64_t months = (p.year - 2000) * 12 + (p.month - 1);
       std::int64_t size = bin * UnitMonths(unit.value());
       std::int64_t start = FloorDiv(months, size) * size + 2000 * 12;
-      out_local = DaysFromCivil(FloorDiv(start, 12), static_cast<int>(FloorMod(start, 12)) + 1, 1) * 86400000;
+      out_local = DaysFromCivil(FloorDiv(start, 12), static_cast<int>(FloorMod(start, 12)) + 1, 1) *
+                  86400000;
       break;
     }
     case Unit::kWeek: {

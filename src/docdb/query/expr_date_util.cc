@@ -46,7 +46,8 @@ DbResult<std::optional<std::int64_t>> DateOf(const Value& v, std::string_view op
     case BSON_TYPE_DATE_TIME:
       return std::optional<std::int64_t>(v.v.value.v_datetime);
     case BSON_TYPE_TIMESTAMP:
-      return std::optional<std::int64_t>(static_cast<std::int64_t>(v.v.value.v_timestamp.timestamp) * 1000);
+      return std::optional<std::int64_t>(
+          static_cast<std::int64_t>(v.v.value.v_timestamp.timestamp) * 1000);
     case BSON_TYPE_OID:
       return std::optional<std::int64_t>(
           static_cast<std::int64_t>(bson_oid_get_time_t(&v.v.value.v_oid)) * 1000);
@@ -60,8 +61,8 @@ DbResult<std::optional<TimeZone>> ZoneOf(const Value& v) {
   if (v.missing()) return std::optional<TimeZone>(TimeZone());
   if (v.nullish()) return std::optional<TimeZone>();
   if (!v.is_string()) {
-    return MakeError(40517, std::string("timezone must evaluate to a string, found ") +
-                                BsonTypeName(v.type()));
+    return MakeError(
+        40517, std::string("timezone must evaluate to a string, found ") + BsonTypeName(v.type()));
   }
   auto zone = TimeZone::Find(v.str());
   if (!zone.ok()) return zone.error();
@@ -78,7 +79,8 @@ std::string Pad(std::int64_t v, int width) {
 
 }  // namespace
 
-DbResult<std::string> FormatDate(std::int64_t utc_ms, std::string_view format, const TimeZone& zone) {
+DbResult<std::string> FormatDate(std::int64_t utc_ms, std::string_view format,
+                                 const TimeZone& zone) {
   LocalParts p = Breakdown(utc_ms, zone);
   std::string out;
   for (std::size_t i = 0; i < format.size(); ++i) {
@@ -91,20 +93,48 @@ DbResult<std::string> FormatDate(std::int64_t utc_ms, std::string_view format, c
     }
     char c = format[++i];
     switch (c) {
-      case 'Y': out += Pad(p.year, 4); break;
-      case 'm': out += Pad(p.month, 2); break;
-      case 'd': out += Pad(p.day, 2); break;
-      case 'H': out += Pad(p.hour, 2); break;
-      case 'M': out += Pad(p.minute, 2); break;
-      case 'S': out += Pad(p.second, 2); break;
-      case 'L': out += Pad(p.millisecond, 3); break;
-      case 'j': out += Pad(p.day_of_year, 3); break;
-      case 'w': out += Pad(p.day_of_week, 1); break;
-      case 'u': out += Pad(p.iso_day_of_week, 1); break;
-      case 'U': out += Pad(p.week, 2); break;
-      case 'V': out += Pad(p.iso_week, 2); break;
-      case 'G': out += Pad(p.iso_week_year, 4); break;
-      case 'Z': out += std::to_string(p.offset_seconds / 60); break;
+      case 'Y':
+        out += Pad(p.year, 4);
+        break;
+      case 'm':
+        out += Pad(p.month, 2);
+        break;
+      case 'd':
+        out += Pad(p.day, 2);
+        break;
+      case 'H':
+        out += Pad(p.hour, 2);
+        break;
+      case 'M':
+        out += Pad(p.minute, 2);
+        break;
+      case 'S':
+        out += Pad(p.second, 2);
+        break;
+      case 'L':
+        out += Pad(p.millisecond, 3);
+        break;
+      case 'j':
+        out += Pad(p.day_of_year, 3);
+        break;
+      case 'w':
+        out += Pad(p.day_of_week, 1);
+        break;
+      case 'u':
+        out += Pad(p.iso_day_of_week, 1);
+        break;
+      case 'U':
+        out += Pad(p.week, 2);
+        break;
+      case 'V':
+        out += Pad(p.iso_week, 2);
+        break;
+      case 'G':
+        out += Pad(p.iso_week_year, 4);
+        break;
+      case 'Z':
+        out += std::to_string(p.offset_seconds / 60);
+        break;
       case 'z': {
         std::int64_t m = p.offset_seconds / 60;
         out += m < 0 ? '-' : '+';
@@ -112,9 +142,12 @@ DbResult<std::string> FormatDate(std::int64_t utc_ms, std::string_view format, c
         out += Pad(m / 60, 2) + Pad(m % 60, 2);
         break;
       }
-      case '%': out.push_back('%'); break;
+      case '%':
+        out.push_back('%');
+        break;
       default:
-        return MakeError(18536, std::string("Invalid format character '%") + c + "' in format string");
+        return MakeError(18536,
+                         std::string("Invalid format character '%") + c + "' in format string");
     }
   }
   return out;
@@ -161,7 +194,8 @@ struct Scanner {
 
 }  // namespace
 
-DbResult<std::int64_t> ParseDateString(std::string_view text, const std::optional<std::string>& format,
+DbResult<std::int64_t> ParseDateString(std::string_view text,
+                                       const std::optional<std::string>& format,
                                        const TimeZone& zone) {
   auto fail = [&]() {
     return MakeError(kConversionFailure, "Error parsing date string '" + std::string(text) + "'");
@@ -179,14 +213,30 @@ DbResult<std::int64_t> ParseDateString(std::string_view text, const std::optiona
       if (++k >= f.size()) return fail();
       bool ok = true;
       switch (f[k]) {
-        case 'Y': ok = sc.Digits(4, 4, &year); break;
-        case 'm': ok = sc.Digits(1, 2, &month); break;
-        case 'd': ok = sc.Digits(1, 2, &day); break;
-        case 'H': ok = sc.Digits(1, 2, &hour); break;
-        case 'M': ok = sc.Digits(1, 2, &minute); break;
-        case 'S': ok = sc.Digits(1, 2, &second); break;
-        case 'L': ok = sc.Digits(1, 3, &ms); break;
-        case 'z': ok = sc.Offset(&offset); break;
+        case 'Y':
+          ok = sc.Digits(4, 4, &year);
+          break;
+        case 'm':
+          ok = sc.Digits(1, 2, &month);
+          break;
+        case 'd':
+          ok = sc.Digits(1, 2, &day);
+          break;
+        case 'H':
+          ok = sc.Digits(1, 2, &hour);
+          break;
+        case 'M':
+          ok = sc.Digits(1, 2, &minute);
+          break;
+        case 'S':
+          ok = sc.Digits(1, 2, &second);
+          break;
+        case 'L':
+          ok = sc.Digits(1, 3, &ms);
+          break;
+        case 'z':
+          ok = sc.Offset(&offset);
+          break;
         case 'Z': {
           std::int64_t minutes = 0;
           int sign = sc.Lit('-') ? -1 : (sc.Lit('+'), 1);
@@ -194,9 +244,12 @@ DbResult<std::int64_t> ParseDateString(std::string_view text, const std::optiona
           offset = sign * minutes * 60;
           break;
         }
-        case '%': ok = sc.Lit('%'); break;
+        case '%':
+          ok = sc.Lit('%');
+          break;
         default:
-          return MakeError(18536, std::string("Invalid format character '%") + f[k] + "' in format string");
+          return MakeError(
+              18536, std::string("Invalid format character '%") + f[k] + "' in format string");
       }
       if (!ok) return fail();
     }
@@ -233,8 +286,11 @@ DbResult<std::int64_t> ParseDateString(std::string_view text, const std::optiona
       hour > 23 || minute > 59 || second > 59) {
     return fail();
   }
-  std::int64_t local = (DaysFromCivil(year, static_cast<int>(month), static_cast<int>(day)) * 86400 +
-                        hour * 3600 + minute * 60 + second) * 1000 + ms;
+  std::int64_t local =
+      (DaysFromCivil(year, static_cast<int>(month), static_cast<int>(day)) * 86400 + hour * 3600 +
+       minute * 60 + second) *
+          1000 +
+      ms;
   if (offset) return local - *offset * 1000;
   return LocalToUtc(local, zone);
 }

@@ -61,8 +61,7 @@ DbResult<Value> First(const ExprNode& node, EvalContext& ctx) {
   return node.args[0]->Evaluate(ctx);
 }
 
-DbResult<Done> ParseCond(ExprNode& node, const bson_value_t& operand, ExprScope& scope,
-                         int depth) {
+DbResult<Done> ParseCond(ExprNode& node, const bson_value_t& operand, ExprScope& scope, int depth) {
   if (operand.value_type == BSON_TYPE_DOCUMENT) {
     auto r = ParseNamedArgs(node, operand, {"if", "then", "else"}, {}, scope, depth, 17083);
     if (!r.ok()) return r;
@@ -75,8 +74,10 @@ DbResult<Done> ParseCond(ExprNode& node, const bson_value_t& operand, ExprScope&
     return Done{};
   }
   std::vector<bson_value_t> elements;
-  if (operand.value_type == BSON_TYPE_ARRAY) elements = ArrayElements(operand);
-  else elements.push_back(operand);
+  if (operand.value_type == BSON_TYPE_ARRAY)
+    elements = ArrayElements(operand);
+  else
+    elements.push_back(operand);
   if (elements.size() != 3) {
     return MakeError(kExpressionArgumentCount, "Expression $cond takes exactly 3 arguments. " +
                                                    std::to_string(elements.size()) +
@@ -136,8 +137,10 @@ DbResult<Done> ParseSwitch(ExprNode& node, const bson_value_t& operand, ExprScop
         pair.op = node.op;
         auto r = ParseNamedArgs(pair, branch, {"case", "then"}, {}, scope, depth, 40063);
         if (!r.ok()) return r;
-        if (!pair.args[0]) return MakeError(40064, "$switch requires each branch have a 'case' expression");
-        if (!pair.args[1]) return MakeError(40065, "$switch requires each branch have a 'then' expression.");
+        if (!pair.args[0])
+          return MakeError(40064, "$switch requires each branch have a 'case' expression");
+        if (!pair.args[1])
+          return MakeError(40065, "$switch requires each branch have a 'then' expression.");
         node.args.push_back(std::move(pair.args[0]));
         node.args.push_back(std::move(pair.args[1]));
         ++node.option;
@@ -172,8 +175,7 @@ DbResult<Value> Switch(const ExprNode& node, EvalContext& ctx) {
 }
 
 // args: the variables' expressions, then `in`; slots: the variables.
-DbResult<Done> ParseLet(ExprNode& node, const bson_value_t& operand, ExprScope& scope,
-                        int depth) {
+DbResult<Done> ParseLet(ExprNode& node, const bson_value_t& operand, ExprScope& scope, int depth) {
   if (operand.value_type != BSON_TYPE_DOCUMENT) {
     return MakeError(16874, "$let only supports an object as its argument");
   }

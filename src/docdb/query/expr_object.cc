@@ -22,8 +22,10 @@ DbResult<Value> MergeObjects(const ExprNode& node, EvalContext& ctx) {
     }
     ForEachElement(v.v, [&](std::string_view key, const bson_value_t& e) {
       auto [it, inserted] = fields.emplace(std::string(key), e);
-      if (inserted) order.emplace_back(key);
-      else it->second = e;
+      if (inserted)
+        order.emplace_back(key);
+      else
+        it->second = e;
       return true;
     });
   }
@@ -48,8 +50,9 @@ DbResult<Done> ParseFieldOp(ExprNode& node, const bson_value_t& operand, ExprSco
                  ? ParseNamedArgs(node, operand, {"field", "input", "value"},
                                   {"field", "input", "value"}, scope, depth, 4161100)
                  : ParseNamedArgs(node, operand, {"field", "input"},
-                                  name == "$getField" ? std::initializer_list<const char*>{"field"}
-                                                      : std::initializer_list<const char*>{"field", "input"},
+                                  name == "$getField"
+                                      ? std::initializer_list<const char*>{"field"}
+                                      : std::initializer_list<const char*>{"field", "input"},
                                   scope, depth, 3041704);
     if (!r.ok()) return r;
     node.args.resize(3);
@@ -120,8 +123,8 @@ DbResult<Value> ObjectToArray(const ExprNode& node, EvalContext& ctx) {
   if (!v.ok()) return v.error();
   if (v.value().nullish()) return NullValue();
   if (!v.value().is_document()) {
-    return MakeError(40390, "$objectToArray requires a document input, found: " +
-                                TypeName(v.value()));
+    return MakeError(40390,
+                     "$objectToArray requires a document input, found: " + TypeName(v.value()));
   }
   ArrayBuilder out;
   ForEachElement(v.value().v, [&](std::string_view key, const bson_value_t& e) {
@@ -143,8 +146,8 @@ DbResult<Value> ArrayToObject(const ExprNode& node, EvalContext& ctx) {
   if (!v.ok()) return v.error();
   if (v.value().nullish()) return NullValue();
   if (!v.value().is_array()) {
-    return MakeError(40386, "$arrayToObject requires an array input, found: " +
-                                TypeName(v.value()));
+    return MakeError(40386,
+                     "$arrayToObject requires an array input, found: " + TypeName(v.value()));
   }
   std::vector<std::string> order;
   std::map<std::string, bson_value_t> fields;
@@ -159,16 +162,20 @@ DbResult<Value> ArrayToObject(const ExprNode& node, EvalContext& ctx) {
       return MakeError(4940400, "Key field cannot contain an embedded null byte");
     }
     auto [it, inserted] = fields.emplace(key, val);
-    if (inserted) order.push_back(key);
-    else it->second = val;
+    if (inserted)
+      order.push_back(key);
+    else
+      it->second = val;
     return Done{};
   };
   ForEachElement(v.value().v, [&](std::string_view, const bson_value_t& e) {
     if (e.value_type == BSON_TYPE_ARRAY) {
       auto kv = ArrayElements(e);
       if (kv.size() != 2) {
-        status = MakeError(40397, "$arrayToObject requires an array of size 2 arrays,found array "
-                                  "of size: " + std::to_string(kv.size()));
+        status = MakeError(40397,
+                           "$arrayToObject requires an array of size 2 arrays,found array "
+                           "of size: " +
+                               std::to_string(kv.size()));
         return false;
       }
       status = put(kv[0], kv[1]);
@@ -197,12 +204,9 @@ DbResult<Value> ArrayToObject(const ExprNode& node, EvalContext& ctx) {
 }
 
 constexpr OpDef kOps[] = {
-    {"$mergeObjects", 0, -1, MergeObjects},
-    {"$getField", 1, 1, GetField, ParseFieldOp},
-    {"$setField", 1, 1, SetField, ParseFieldOp},
-    {"$unsetField", 1, 1, SetField, ParseFieldOp},
-    {"$objectToArray", 1, 1, ObjectToArray},
-    {"$arrayToObject", 1, 1, ArrayToObject},
+    {"$mergeObjects", 0, -1, MergeObjects},      {"$getField", 1, 1, GetField, ParseFieldOp},
+    {"$setField", 1, 1, SetField, ParseFieldOp}, {"$unsetField", 1, 1, SetField, ParseFieldOp},
+    {"$objectToArray", 1, 1, ObjectToArray},     {"$arrayToObject", 1, 1, ArrayToObject},
 };
 
 }  // namespace

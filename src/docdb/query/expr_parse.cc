@@ -53,8 +53,8 @@ namespace {
 const std::unordered_map<std::string_view, const OpDef*>& OperatorTable() {
   static const auto* table = [] {
     auto* t = new std::unordered_map<std::string_view, const OpDef*>();
-    for (auto family : {ArithmeticOps(), LogicOps(), StringOps(), RegexOps(), ArrayOps(), SetOps(), DateOps(), DateArithmeticOps(),
-                        TypeOps(), ObjectOps()}) {
+    for (auto family : {ArithmeticOps(), LogicOps(), StringOps(), RegexOps(), ArrayOps(), SetOps(),
+                        DateOps(), DateArithmeticOps(), TypeOps(), ObjectOps()}) {
       for (const OpDef& op : family) t->emplace(op.name, &op);
     }
     return t;
@@ -68,8 +68,10 @@ DbResult<Done> CheckPathParts(std::string_view text, const std::vector<std::stri
       return MakeError(15998, "FieldPath field names may not be empty strings.");
     }
     if (part[0] == '$') {
-      return MakeError(16410, "FieldPath field names may not start with '$'. Consider using "
-                              "$getField or $setField. (in '" + std::string(text) + "')");
+      return MakeError(16410,
+                       "FieldPath field names may not start with '$'. Consider using "
+                       "$getField or $setField. (in '" +
+                           std::string(text) + "')");
     }
   }
   return Done{};

@@ -26,8 +26,9 @@ DbResult<Regex> RegexFrom(const ExprNode& node, const Value& regex, const Value&
     pattern = regex.v.value.v_regex.regex;
     flags = regex.v.value.v_regex.options ? regex.v.value.v_regex.options : "";
     if (!flags.empty() && !options.nullish()) {
-      return MakeError(51075, node.name() + ": regex option(s) specified in both 'regex' and "
-                                            "'option' fields");
+      return MakeError(51075, node.name() +
+                                  ": regex option(s) specified in both 'regex' and "
+                                  "'option' fields");
     }
   } else if (regex.is_string()) {
     pattern = std::string(regex.str());
@@ -66,7 +67,8 @@ DbResult<Done> ParseRegex(ExprNode& node, const bson_value_t& operand, ExprScope
 Value MatchDocument(std::string_view s, const Regex::Found& f) {
   BsonPtr doc = NewBson();
   BSON_APPEND_UTF8(doc.get(), "match", std::string(s.substr(f.offset, f.length)).c_str());
-  BSON_APPEND_INT32(doc.get(), "idx", static_cast<std::int32_t>(CodePointCount(s.substr(0, f.offset))));
+  BSON_APPEND_INT32(doc.get(), "idx",
+                    static_cast<std::int32_t>(CodePointCount(s.substr(0, f.offset))));
   bson_t captures;
   BSON_APPEND_ARRAY_BEGIN(doc.get(), "captures", &captures);
   for (std::size_t i = 0; i < f.captures.size(); ++i) {

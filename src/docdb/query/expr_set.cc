@@ -15,8 +15,8 @@ DbResult<Done> AllArrays(const ExprNode& node, const std::vector<Value>& values,
                          std::int32_t code) {
   for (const Value& v : values) {
     if (!v.is_array()) {
-      return MakeError(code, "All operands of " + node.name() + " must be arrays. One argument is of type: " +
-                                 TypeName(v));
+      return MakeError(code, "All operands of " + node.name() +
+                                 " must be arrays. One argument is of type: " + TypeName(v));
     }
   }
   return Done{};
@@ -80,12 +80,16 @@ DbResult<Value> SetDifference(const ExprNode& node, EvalContext& ctx) {
   if (auto r = EvalArgs(node, ctx, &values); !r.ok()) return r.error();
   if (AnyNullish(values)) return NullValue();
   if (!values[0].is_array()) {
-    return MakeError(17048, "both operands of $setDifference must be arrays. First argument is of "
-                            "type: " + TypeName(values[0]));
+    return MakeError(17048,
+                     "both operands of $setDifference must be arrays. First argument is of "
+                     "type: " +
+                         TypeName(values[0]));
   }
   if (!values[1].is_array()) {
-    return MakeError(17049, "both operands of $setDifference must be arrays. Second argument is of "
-                            "type: " + TypeName(values[1]));
+    return MakeError(17049,
+                     "both operands of $setDifference must be arrays. Second argument is of "
+                     "type: " +
+                         TypeName(values[1]));
   }
   auto exclude = KeysOf(values[1]);
   std::set<std::string> seen;
@@ -113,12 +117,16 @@ DbResult<Value> SetIsSubset(const ExprNode& node, EvalContext& ctx) {
   std::vector<Value> values;
   if (auto r = EvalArgs(node, ctx, &values); !r.ok()) return r.error();
   if (!values[0].is_array()) {
-    return MakeError(17046, "both operands of $setIsSubset must be arrays. First argument is of "
-                            "type: " + TypeName(values[0]));
+    return MakeError(17046,
+                     "both operands of $setIsSubset must be arrays. First argument is of "
+                     "type: " +
+                         TypeName(values[0]));
   }
   if (!values[1].is_array()) {
-    return MakeError(17042, "both operands of $setIsSubset must be arrays. Second argument is of "
-                            "type: " + TypeName(values[1]));
+    return MakeError(17042,
+                     "both operands of $setIsSubset must be arrays. Second argument is of "
+                     "type: " +
+                         TypeName(values[1]));
   }
   auto super = KeysOf(values[1]);
   for (const std::string& k : KeysOf(values[0])) {
@@ -132,8 +140,8 @@ DbResult<Value> ElementsTrue(const ExprNode& node, EvalContext& ctx) {
   auto v = EvalArg(node, 0, ctx);
   if (!v.ok()) return v.error();
   if (!v.value().is_array()) {
-    return MakeError(kAny ? 17041 : 17040, node.name() + "'s argument must be an array, but is " +
-                                               TypeName(v.value()));
+    return MakeError(kAny ? 17041 : 17040,
+                     node.name() + "'s argument must be an array, but is " + TypeName(v.value()));
   }
   bool result = !kAny;
   ForEachElement(v.value().v, [&](std::string_view, const bson_value_t& e) {

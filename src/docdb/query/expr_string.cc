@@ -88,7 +88,8 @@ DbResult<Value> Concat(const ExprNode& node, EvalContext& ctx) {
 DbResult<std::int64_t> IntArg(const Value& v, std::int32_t type_code, std::int32_t integral_code,
                               const std::string& what) {
   if (!IsNumeric(v)) {
-    return MakeError(type_code, what + " must be a numeric type (is BSON type " + TypeName(v) + ")");
+    return MakeError(type_code,
+                     what + " must be a numeric type (is BSON type " + TypeName(v) + ")");
   }
   if (!IsIntegral(v)) {
     return MakeError(integral_code, what + " must be an integral value, found " + Render(v));
@@ -105,8 +106,10 @@ DbResult<Value> SubstrCP(const ExprNode& node, EvalContext& ctx) {
   if (!start.ok()) return start.error();
   auto length = IntArg(values[2], 34452, 34453, "$substrCP: length");
   if (!length.ok()) return length.error();
-  if (start.value() < 0) return MakeError(34455, "$substrCP: the starting index must be nonnegative integer.");
-  if (length.value() < 0) return MakeError(34454, "$substrCP: length must be a nonnegative integer.");
+  if (start.value() < 0)
+    return MakeError(34455, "$substrCP: the starting index must be nonnegative integer.");
+  if (length.value() < 0)
+    return MakeError(34454, "$substrCP: length must be a nonnegative integer.");
   auto offsets = CodePointOffsets(s.value());
   std::int64_t count = static_cast<std::int64_t>(offsets.size()) - 1;
   std::int64_t from = std::min(start.value(), count);
@@ -132,13 +135,16 @@ DbResult<Value> SubstrBytes(const ExprNode& node, EvalContext& ctx) {
   const std::string& str = s.value();
   if (start < 0 || static_cast<std::size_t>(start) >= str.size()) return StringValue("");
   std::size_t from = static_cast<std::size_t>(start);
-  std::size_t n = length < 0 ? str.size() - from
-                             : std::min<std::size_t>(static_cast<std::size_t>(length), str.size() - from);
+  std::size_t n = length < 0
+                      ? str.size() - from
+                      : std::min<std::size_t>(static_cast<std::size_t>(length), str.size() - from);
   if (IsContinuation(static_cast<unsigned char>(str[from]))) {
-    return MakeError(28656, "$substrBytes: Invalid range, starting index is a UTF-8 continuation byte.");
+    return MakeError(28656,
+                     "$substrBytes: Invalid range, starting index is a UTF-8 continuation byte.");
   }
   if (from + n < str.size() && IsContinuation(static_cast<unsigned char>(str[from + n]))) {
-    return MakeError(28657, "$substrBytes: Invalid range, ending index is in the middle of a UTF-8 character.");
+    return MakeError(
+        28657, "$substrBytes: Invalid range, ending index is in the middle of a UTF-8 character.");
   }
   return StringValue(str.substr(from, n));
 }
@@ -177,12 +183,16 @@ DbResult<Value> Split(const ExprNode& node, EvalContext& ctx) {
   if (auto r = EvalArgs(node, ctx, &values); !r.ok()) return r.error();
   if (values[0].nullish()) return NullValue();
   if (!values[0].is_string()) {
-    return MakeError(40085, "$split requires an expression that evaluates to a string as a first "
-                            "argument, found: " + TypeName(values[0]));
+    return MakeError(40085,
+                     "$split requires an expression that evaluates to a string as a first "
+                     "argument, found: " +
+                         TypeName(values[0]));
   }
   if (!values[1].is_string()) {
-    return MakeError(40086, "$split requires an expression that evaluates to a string as a second "
-                            "argument, found: " + TypeName(values[1]));
+    return MakeError(40086,
+                     "$split requires an expression that evaluates to a string as a second "
+                     "argument, found: " +
+                         TypeName(values[1]));
   }
   std::string_view s = values[0].str(), sep = values[1].str();
   if (sep.empty()) return MakeError(40087, "$split requires a non-empty separator");
@@ -190,7 +200,8 @@ DbResult<Value> Split(const ExprNode& node, EvalContext& ctx) {
   std::size_t pos = 0;
   while (true) {
     std::size_t next = s.find(sep, pos);
-    Value part = StringValue(std::string(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos)));
+    Value part = StringValue(std::string(
+        s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos)));
     out.Append(part);
     if (next == std::string_view::npos) break;
     pos = next + sep.size();
@@ -230,11 +241,13 @@ DbResult<Value> IndexOf(const ExprNode& node, EvalContext& ctx, bool code_points
                                    : static_cast<std::int64_t>(s.size());
   std::int64_t start = 0, end = units;
   for (std::size_t i = 2; i < values.size(); ++i) {
-    auto n = IntArg(values[i], 40096, 40096, node.name() + " " + (i == 2 ? "starting" : "ending") + " index");
+    auto n = IntArg(values[i], 40096, 40096,
+                    node.name() + " " + (i == 2 ? "starting" : "ending") + " index");
     if (!n.ok()) return n.error();
     if (n.value() < 0) {
       return MakeError(40097, node.name() + " requires a nonnegative " +
-                                  (i == 2 ? "start" : "end") + " index, found: " + Render(values[i]));
+                                  (i == 2 ? "start" : "end") +
+                                  " index, found: " + Render(values[i]));
     }
     (i == 2 ? start : end) = n.value();
   }
@@ -261,14 +274,16 @@ DbResult<Value> Trim(const ExprNode& node, EvalContext& ctx) {
   if (values[0].nullish()) return NullValue();
   if (!values[0].is_string()) {
     return MakeError(50699, node.name() + " requires its input to be a string, got " +
-                                Render(values[0]) + " (of type " + TypeName(values[0]) + ") instead.");
+                                Render(values[0]) + " (of type " + TypeName(values[0]) +
+                                ") instead.");
   }
   std::vector<std::string> chars;
   if (!values[1].missing()) {
     if (values[1].type() == BSON_TYPE_NULL) return NullValue();
     if (!values[1].is_string()) {
       return MakeError(50700, node.name() + " requires 'chars' to be a string, got " +
-                                  Render(values[1]) + " (of type " + TypeName(values[1]) + ") instead.");
+                                  Render(values[1]) + " (of type " + TypeName(values[1]) +
+                                  ") instead.");
     }
     std::string_view c = values[1].str();
     auto offsets = CodePointOffsets(c);
@@ -276,9 +291,22 @@ DbResult<Value> Trim(const ExprNode& node, EvalContext& ctx) {
       chars.emplace_back(c.substr(offsets[i], offsets[i + 1] - offsets[i]));
     }
   } else {
-    chars = {std::string(1, '\0'), " ", "\t", "\n", "\v", "\f", "\r", "\xC2\xA0", "\xE1\x9A\x80",
-             "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
-    for (unsigned c = 0x80; c <= 0x8A; ++c) chars.push_back(std::string("\xE2\x80") + static_cast<char>(c));
+    chars = {std::string(1, '\0'),
+             " ",
+             "\t",
+             "\n",
+             "\v",
+             "\f",
+             "\r",
+             "\xC2\xA0",
+             "\xE1\x9A\x80",
+             "\xE2\x80\xA8",
+             "\xE2\x80\xA9",
+             "\xE2\x80\xAF",
+             "\xE2\x81\x9F",
+             "\xE3\x80\x80"};
+    for (unsigned c = 0x80; c <= 0x8A; ++c)
+      chars.push_back(std::string("\xE2\x80") + static_cast<char>(c));
   }
   std::string_view s = values[0].str();
   auto offsets = CodePointOffsets(s);

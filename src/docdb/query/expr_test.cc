@@ -55,9 +55,11 @@ TEST(ExprTest, FieldPathsOverArraysCollectValues) {
 
 TEST(ExprTest, NowIsTheTimeOfCompilation) {
   // A filter's $$NOW is fixed when the filter is compiled (once per command).
-  EXPECT_TRUE(M(R"({"$expr": {"$lt": ["$d", "$$NOW"]}})", R"({"d": {"$date": "2001-01-01T00:00:00Z"}})"));
-  EXPECT_FALSE(M(R"({"$expr": {"$lt": ["$d", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}})",
-                 R"({"d": {"$date": "2999-01-01T00:00:00Z"}})"));
+  EXPECT_TRUE(
+      M(R"({"$expr": {"$lt": ["$d", "$$NOW"]}})", R"({"d": {"$date": "2001-01-01T00:00:00Z"}})"));
+  EXPECT_FALSE(M(
+      R"({"$expr": {"$lt": ["$d", {"$dateSubtract": {"startDate": "$$NOW", "unit": "day", "amount": 30}}]}})",
+      R"({"d": {"$date": "2999-01-01T00:00:00Z"}})"));
 }
 
 TEST(ExprTest, Errors) {

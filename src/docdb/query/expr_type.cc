@@ -32,7 +32,8 @@ DbError Unsupported(const Value& v, bson_type_t to) {
 }
 
 DbError Failed(const std::string& why) {
-  return MakeError(kConversionFailure, "Failed to parse number '" + why + "' in $convert with no onError value");
+  return MakeError(kConversionFailure,
+                   "Failed to parse number '" + why + "' in $convert with no onError value");
 }
 
 DbResult<std::int64_t> ParseInteger(std::string_view s) {
@@ -48,7 +49,8 @@ DbResult<std::int64_t> ParseInteger(std::string_view s) {
 DbResult<double> ParseDouble(std::string_view s) {
   std::string text(s);
   if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return Failed(text);
-  if (text.size() > 1 && (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))) return Failed(text);
+  if (text.size() > 1 && (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')))
+    return Failed(text);
   char* end = nullptr;
   double d = std::strtod(text.c_str(), &end);
   if (*end != '\0') return Failed(text);
@@ -61,7 +63,8 @@ DbResult<Value> ConvertTo(const Value& v, bson_type_t to) {
     case BSON_TYPE_DOUBLE:
       if (IsNumeric(v)) return DoubleValue(AsDouble(v));
       if (from == BSON_TYPE_BOOL) return DoubleValue(v.v.value.v_bool ? 1 : 0);
-      if (from == BSON_TYPE_DATE_TIME) return DoubleValue(static_cast<double>(v.v.value.v_datetime));
+      if (from == BSON_TYPE_DATE_TIME)
+        return DoubleValue(static_cast<double>(v.v.value.v_datetime));
       if (from == BSON_TYPE_UTF8) {
         auto d = ParseDouble(v.str());
         if (!d.ok()) return d.error();
@@ -79,11 +82,16 @@ DbResult<Value> ConvertTo(const Value& v, bson_type_t to) {
       } else if (from == BSON_TYPE_DOUBLE || from == BSON_TYPE_DECIMAL128) {
         double d = AsDouble(v);
         if (!std::isfinite(d)) {
-          return MakeError(kConversionFailure, "Attempt to convert " + Render(v) + " value to integer type in $convert with no onError value");
+          return MakeError(kConversionFailure,
+                           "Attempt to convert " + Render(v) +
+                               " value to integer type in $convert with no onError value");
         }
         d = std::trunc(d);
         if (d < lo || d >= hi + 1) {
-          return MakeError(kConversionFailure, "Conversion would overflow target type in $convert with no onError value: " + Render(v));
+          return MakeError(
+              kConversionFailure,
+              "Conversion would overflow target type in $convert with no onError value: " +
+                  Render(v));
         }
         out = static_cast<std::int64_t>(d);
       } else if (from == BSON_TYPE_BOOL) {
@@ -99,7 +107,10 @@ DbResult<Value> ConvertTo(const Value& v, bson_type_t to) {
       }
       if (is_int) {
         if (out < INT32_MIN || out > INT32_MAX) {
-          return MakeError(kConversionFailure, "Conversion would overflow target type in $convert with no onError value: " + Render(v));
+          return MakeError(
+              kConversionFailure,
+              "Conversion would overflow target type in $convert with no onError value: " +
+                  Render(v));
         }
         return Int32Value(static_cast<std::int32_t>(out));
       }
@@ -155,7 +166,9 @@ DbResult<Value> ConvertTo(const Value& v, bson_type_t to) {
         case BSON_TYPE_DECIMAL128: {
           double d = AsDouble(v);
           if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) {
-            return MakeError(kConversionFailure, "Cannot convert " + Render(v) + " to a date in $convert with no onError value");
+            return MakeError(
+                kConversionFailure,
+                "Cannot convert " + Render(v) + " to a date in $convert with no onError value");
           }
           return DateValue(static_cast<std::int64_t>(d));
         }
@@ -178,7 +191,11 @@ DbResult<Value> ConvertTo(const Value& v, bson_type_t to) {
       if (from == BSON_TYPE_UTF8) {
         std::string s(v.str());
         if (s.size() != 24 || !bson_oid_is_valid(s.c_str(), s.size())) {
-          return MakeError(kConversionFailure, "Failed to parse objectId '" + s + "' in $convert with no onError value: Invalid string length for parsing to OID, expected 24 but found " + std::to_string(s.size()));
+          return MakeError(kConversionFailure,
+                           "Failed to parse objectId '" + s +
+                               "' in $convert with no onError value: Invalid string length for "
+                               "parsing to OID, expected 24 but found " +
+                               std::to_string(s.size()));
         }
         Value out;
         out.v.value_type = BSON_TYPE_OID;
@@ -196,8 +213,8 @@ DbResult<Value> ConvertTo(const Value& v, bson_type_t to) {
 DbResult<bson_type_t> TargetType(const Value& to) {
   if (to.is_string()) {
     static const std::pair<const char*, bson_type_t> kNames[] = {
-        {"double", BSON_TYPE_DOUBLE}, {"string", BSON_TYPE_UTF8},   {"objectId", BSON_TYPE_OID},
-        {"bool", BSON_TYPE_BOOL},     {"date", BSON_TYPE_DATE_TIME}, {"int", BSON_TYPE_INT32},
+        {"double", BSON_TYPE_DOUBLE}, {"string", BSON_TYPE_UTF8},       {"objectId", BSON_TYPE_OID},
+        {"bool", BSON_TYPE_BOOL},     {"date", BSON_TYPE_DATE_TIME},    {"int", BSON_TYPE_INT32},
         {"long", BSON_TYPE_INT64},    {"decimal", BSON_TYPE_DECIMAL128}};
     for (const auto& [name, type] : kNames) {
       if (to.str() == name) return type;
@@ -206,20 +223,22 @@ DbResult<bson_type_t> TargetType(const Value& to) {
   }
   if (IsIntegral(to)) {
     std::int64_t n = AsInt64(to);
-    for (bson_type_t t : {BSON_TYPE_DOUBLE, BSON_TYPE_UTF8, BSON_TYPE_OID, BSON_TYPE_BOOL,
-                          BSON_TYPE_DATE_TIME, BSON_TYPE_INT32, BSON_TYPE_INT64, BSON_TYPE_DECIMAL128}) {
+    for (bson_type_t t :
+         {BSON_TYPE_DOUBLE, BSON_TYPE_UTF8, BSON_TYPE_OID, BSON_TYPE_BOOL, BSON_TYPE_DATE_TIME,
+          BSON_TYPE_INT32, BSON_TYPE_INT64, BSON_TYPE_DECIMAL128}) {
       if (static_cast<std::int64_t>(t) == n) return t;
     }
     return MakeError(kBadValue, "Invalid numerical type code: " + Render(to));
   }
-  return MakeError(kFailedToParse, "$convert's 'to' argument must be a string or number, but is " + TypeName(to));
+  return MakeError(kFailedToParse,
+                   "$convert's 'to' argument must be a string or number, but is " + TypeName(to));
 }
 
 // args: input, to, onError, onNull. The shorthands set option to the target type.
 DbResult<Done> ParseConvert(ExprNode& node, const bson_value_t& operand, ExprScope& scope,
                             int depth) {
-  return ParseNamedArgs(node, operand, {"input", "to", "onError", "onNull"}, {"input", "to"},
-                        scope, depth, kFailedToParse);
+  return ParseNamedArgs(node, operand, {"input", "to", "onError", "onNull"}, {"input", "to"}, scope,
+                        depth, kFailedToParse);
 }
 
 DbResult<Value> Convert(const ExprNode& node, EvalContext& ctx) {
@@ -241,7 +260,8 @@ DbResult<Value> Convert(const ExprNode& node, EvalContext& ctx) {
     return NullValue();
   }
   auto converted = ConvertTo(input.value(), to_type);
-  if (!converted.ok() && node.option == 0 && node.args[2] && converted.error().code == kConversionFailure) {
+  if (!converted.ok() && node.option == 0 && node.args[2] &&
+      converted.error().code == kConversionFailure) {
     return EvalArg(node, 2, ctx);
   }
   return converted;
@@ -256,9 +276,9 @@ DbResult<Done> ParseShorthand(ExprNode& node, const bson_value_t& operand, ExprS
   if (operand.value_type == BSON_TYPE_ARRAY) {
     elements = ArrayElements(operand);
     if (elements.size() != 1) {
-      return MakeError(kExpressionArgumentCount, "Expression " + node.name() +
-                                                     " takes exactly 1 arguments. " +
-                                                     std::to_string(elements.size()) + " were passed in.");
+      return MakeError(kExpressionArgumentCount,
+                       "Expression " + node.name() + " takes exactly 1 arguments. " +
+                           std::to_string(elements.size()) + " were passed in.");
     }
     arg = &elements[0];
   }

@@ -51,7 +51,8 @@ std::optional<std::int64_t> ParsePosixTime(std::string_view s, std::size_t* i) {
     }
     if (*i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[*i]))) return std::nullopt;
     std::int64_t n = 0;
-    while (*i < s.size() && std::isdigit(static_cast<unsigned char>(s[*i]))) n = n * 10 + (s[(*i)++] - '0');
+    while (*i < s.size() && std::isdigit(static_cast<unsigned char>(s[*i])))
+      n = n * 10 + (s[(*i)++] - '0');
     parts[k] = n;
   }
   return sign * (parts[0] * 3600 + parts[1] * 60 + parts[2]);
@@ -166,13 +167,15 @@ std::optional<TimeZone::Rules> ParseTzif(const std::string& data) {
     time_bytes = 8;
   }
   std::size_t pos = base + 44;
-  std::size_t need = c[3] * (time_bytes + 1) + c[4] * 6 + c[5] + c[2] * (time_bytes + 4) + c[1] + c[0];
+  std::size_t need =
+      c[3] * (time_bytes + 1) + c[4] * 6 + c[5] + c[2] * (time_bytes + 4) + c[1] + c[0];
   if (c[4] <= 0 || data.size() < pos + need) return std::nullopt;
   TimeZone::Rules rules;
   std::vector<std::int64_t> type_offsets;
   std::size_t idx_pos = pos + c[3] * time_bytes;
   std::size_t type_pos = idx_pos + c[3];
-  for (std::int64_t t = 0; t < c[4]; ++t) type_offsets.push_back(ReadBigEndian(data, type_pos + 6 * t, 4));
+  for (std::int64_t t = 0; t < c[4]; ++t)
+    type_offsets.push_back(ReadBigEndian(data, type_pos + 6 * t, 4));
   for (std::int64_t t = 0; t < c[3]; ++t) {
     rules.transitions.push_back(ReadBigEndian(data, pos + t * time_bytes, time_bytes));
     unsigned idx = static_cast<unsigned char>(data[idx_pos + t]);
@@ -184,16 +187,19 @@ std::optional<TimeZone::Rules> ParseTzif(const std::string& data) {
     std::size_t footer = pos + need;
     if (footer < data.size() && data[footer] == '\n') {
       std::size_t close = data.find('\n', footer + 1);
-      if (close != std::string::npos) rules.footer = ParsePosix(std::string_view(data).substr(footer + 1, close - footer - 1));
+      if (close != std::string::npos)
+        rules.footer = ParsePosix(std::string_view(data).substr(footer + 1, close - footer - 1));
     }
   }
   return rules;
 }
 
 bool SafeZoneName(std::string_view name) {
-  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos) return false;
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos)
+    return false;
   for (char ch : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' || ch == '_' || ch == '-' || ch == '+')) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' || ch == '_' || ch == '-' ||
+          ch == '+')) {
       return false;
     }
   }

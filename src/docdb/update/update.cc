@@ -182,8 +182,9 @@ DbResult<Update> Update::CompilePipeline(const bson_t* pipeline) {
     if (name != "$addFields" && name != "$set" && name != "$project" && name != "$unset" &&
         name != "$replaceRoot" && name != "$replaceWith") {
       return MakeError(kInvalidOptions,
-                       name + " is not allowed to be used within an update; use $addFields, $set, "
-                              "$project, $unset, $replaceRoot or $replaceWith");
+                       name +
+                           " is not allowed to be used within an update; use $addFields, $set, "
+                           "$project, $unset, $replaceRoot or $replaceWith");
     }
   }
   auto cu = std::make_unique<CompiledUpdate>();

@@ -52,20 +52,23 @@ TEST(UpdateCompileTest, Replacements) {
 }
 
 TEST(UpdatePipelineTest, AppliesAggregationStages) {
-  BsonPtr pipeline = Json(R"({"0": {"$set": {"c": {"$add": ["$a", "$b"]}, "t": "$$NOW"}}, "1": {"$unset": "b"}})");
+  BsonPtr pipeline =
+      Json(R"({"0": {"$set": {"c": {"$add": ["$a", "$b"]}, "t": "$$NOW"}}, "1": {"$unset": "b"}})");
   auto u = Update::CompilePipeline(pipeline.get());
   ASSERT_TRUE(u.ok()) << u.error().message;
   BsonPtr doc = Json(R"({"_id": 1, "a": 1, "b": 2})");
   auto out = u.value().Apply(doc.get(), std::nullopt, false, 1000);
   ASSERT_TRUE(out.ok()) << out.error().message;
-  EXPECT_EQ(ToJson(out.value().get()), R"({ "_id" : 1, "a" : 1, "c" : 3, "t" : { "$date" : "1970-01-01T00:00:01Z" } })");
+  EXPECT_EQ(ToJson(out.value().get()),
+            R"({ "_id" : 1, "a" : 1, "c" : 3, "t" : { "$date" : "1970-01-01T00:00:01Z" } })");
   // _id is kept when a stage drops it, and may not change.
   BsonPtr drop = Json(R"({"0": {"$project": {"_id": 0, "a": 1}}})");
   auto kept = Update::CompilePipeline(drop.get()).value().Apply(doc.get(), std::nullopt, false, 0);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(ToJson(kept.value().get()), R"({ "_id" : 1, "a" : 1 })");
   BsonPtr change = Json(R"({"0": {"$set": {"_id": 2}}})");
-  auto changed = Update::CompilePipeline(change.get()).value().Apply(doc.get(), std::nullopt, false, 0);
+  auto changed =
+      Update::CompilePipeline(change.get()).value().Apply(doc.get(), std::nullopt, false, 0);
   ASSERT_FALSE(changed.ok());
   EXPECT_EQ(changed.error().code, kImmutableField);
   BsonPtr group = Json(R"({"0": {"$group": {"_id": 1}}})");
