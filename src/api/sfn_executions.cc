@@ -1,4 +1,6 @@
 // Execution actions: start (standard, express, sync), stop, describe, list, history.
+#include <algorithm>
+
 #include "api/sfn_internal.h"
 #include "asl/model.h"
 #include "runtime/keyed_random.h"
@@ -324,48 +326,68 @@ Reply StepFunctionsApi::Impl::GetExecutionHistory(const Params& p) {
     return MakeApiError(error_code::kExecutionDoesNotExist,
                         "Execution Does Not Exist: '" + id + "'");
   }
+  // History documents hold one step's events each, keyed by the step's first event id
+  // (docs/serve.md). A page token is the id of the last event returned.
   bool backwards = reverse->value_or(false);
-  std::string lo = id + "#", hi = id + "$";
+  std::int64_t after = 0;  // forward: ids > after; backwards: ids < after (0: no bound)
   if (*token) {
-    auto after = DecodePageToken(**token);
-    if (!after.ok()) return std::move(after).error();
-    if (after->rfind(lo, 0) != 0) {
-      return MakeApiError(error_code::kInvalidToken, "Invalid Token: not a token of " + id);
+    auto decoded = DecodePageToken(**token);
+    if (!decoded.ok()) return std::move(decoded).error();
+    try {
+      after = std::stoll(*decoded);
+    } catch (const std::exception&) {
+      return MakeApiError(error_code::kInvalidToken, "Invalid Token: the nextToken is malformed");
     }
-    if (backwards) {
-      hi = *after;
-    } else {
-      lo = *after + "\x01";
-    }
+  }
+  std::string lo = id + "#", hi = id + "$";
+  auto* coll = Coll(c, kHistory);
+  if (after > 0 && !backwards) {
+    // Start at the step document that holds event `after + 1`.
+    std::string bound = runtime::SeqKey(id, after + 1);
+    BsonPtr filter(BCON_NEW("_id", "{", "$gte", BCON_UTF8(lo.c_str()), "$lte",
+                            BCON_UTF8(bound.c_str()), "}"));
+    BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(-1), "}", "projection", "{", "_id",
+                          BCON_INT32(1), "}"));
+    auto start = mongo::FindOne(coll, filter.get(), opts.get(), nullptr);
+    if (!start.ok()) return InternalFailure(start.status().message());
+    if (start->has_value()) lo = mongo::GetString(start->value().get(), "_id");
+  } else if (after > 0) {
+    hi = runtime::SeqKey(id, after);  // step documents starting before `after`
   }
   BsonPtr filter(BCON_NEW("_id", "{", "$gte", BCON_UTF8(lo.c_str()), "$lt", BCON_UTF8(hi.c_str()),
                           "}"));
-  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(backwards ? -1 : 1), "}", "limit",
-                        BCON_INT64(*size + 1)));
+  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(backwards ? -1 : 1), "}"));
   json::array events;
-  std::string last;
+  std::int64_t last = 0;
   bool more = false;
   common::Status bad;
-  mongo::DbStatus st =
-      mongo::Find(Coll(c, kHistory), filter.get(), opts.get(), nullptr, [&](const bson_t* d) {
-        if (static_cast<std::int64_t>(events.size()) == *size) {
-          more = true;
-          return false;
-        }
-        last = mongo::GetString(d, "_id");
-        auto event = common::ParseJson(mongo::GetString(d, "j"));
-        if (!event.ok() || !event->is_object()) {
-          bad = common::Status::Internal("history event " + last + " is corrupt");
-          return false;
-        }
-        if (!include->value_or(true)) StripData(event->as_object());
-        events.push_back(std::move(*event));
-        return true;
-      });
+  mongo::DbStatus st = mongo::Find(coll, filter.get(), opts.get(), nullptr, [&](const bson_t* d) {
+    auto chunk = common::ParseJson(mongo::GetString(d, "j"));
+    if (!chunk.ok() || !chunk->is_array()) {
+      bad = common::Status::Internal("history document " + mongo::GetString(d, "_id") +
+                                     " is corrupt");
+      return false;
+    }
+    json::array& list = chunk->as_array();
+    if (backwards) std::reverse(list.begin(), list.end());
+    for (auto& event : list) {
+      std::int64_t event_id = 0;
+      if (!event.is_object() || !common::AsInt64(event.as_object()["id"], &event_id)) continue;
+      if (after > 0 && (backwards ? event_id >= after : event_id <= after)) continue;
+      if (static_cast<std::int64_t>(events.size()) == *size) {
+        more = true;
+        return false;
+      }
+      if (!include->value_or(true)) StripData(event.as_object());
+      last = event_id;
+      events.push_back(std::move(event));
+    }
+    return true;
+  });
   if (!st.ok()) return InternalFailure(st.message());
   if (!bad.ok()) return InternalFailure(bad.message());
   json::object out{{"events", std::move(events)}};
-  if (more) out["nextToken"] = EncodePageToken(last);
+  if (more) out["nextToken"] = EncodePageToken(std::to_string(last));
   return out;
 }
 

@@ -36,6 +36,7 @@ common::Status DurableRunner::Open() {
     shard->thread = std::thread([s = shard.get()] { s->Run(); });
   }
   impl_->poller = std::thread([this] { impl_->PollLoop(); });
+  impl_->starter = std::thread([this] { impl_->StartLoop(); });
   return common::Status::Ok();
 }
 
@@ -48,6 +49,12 @@ void DurableRunner::Shutdown() {
   }
   r.poller_cv.notify_all();
   if (r.poller.joinable()) r.poller.join();
+  {
+    std::lock_guard lock(r.starts_mu);
+    r.starts_stop = true;
+  }
+  r.starts_cv.notify_all();
+  if (r.starter.joinable()) r.starter.join();  // answers every start already queued
   for (auto& shard : r.shards) {
     {
       std::lock_guard lock(shard->mu);

@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <list>
 #include <map>
 #include <mutex>
@@ -36,6 +37,8 @@ inline constexpr int kMaxStepAttempts = 8;
 // When a step still conflicts after kMaxStepAttempts, its work item is tried again this much
 // later (instead of when its lease runs out).
 inline constexpr common::TimeMs kRetryLaterMs = 100;
+// At most this many StartExecution requests commit in one transaction.
+inline constexpr std::size_t kMaxStartBatch = 128;
 // Durable executions record ActivityStarted when a worker takes the task, with its name.
 inline constexpr engine::ExecutionOptions kDurableOptions{true, true};
 
@@ -60,6 +63,7 @@ struct Loaded {
   std::int64_t revision = 0;
   common::TimeMs start_date = 0;
   std::shared_ptr<const asl::StateMachine> machine;
+  RandomKey key{};
   std::unique_ptr<KeyedRandom> random;
   std::unique_ptr<engine::Execution> exec;
   std::int64_t v = 0;  // journal entries committed
@@ -77,6 +81,14 @@ struct AfterCommit {
 
 struct Shard;
 
+// A StartExecution call waiting for the starter thread.
+struct PendingStart {
+  NewExecution request;
+  std::shared_ptr<const asl::StateMachine> machine;
+  json::value input;
+  std::promise<RunnerResult<StartOutcome>> done;
+};
+
 struct DurableRunner::Impl {
   Impl(mongo::Pool& p, DispatcherFor d, const common::Clock& c, DurableOptions o)
       : pool(p), dispatchers(std::move(d)), clock(c), options(std::move(o)) {}
@@ -87,6 +99,25 @@ struct DurableRunner::Impl {
   DurableOptions options;
   std::vector<std::unique_ptr<Shard>> shards;
   std::thread poller;
+
+  // StartExecution requests waiting for the starter thread (runner_start.cc).
+  std::mutex starts_mu;
+  std::condition_variable starts_cv;
+  std::deque<std::unique_ptr<PendingStart>> starts;
+  bool starts_stop = false;
+  std::thread starter;
+  void StartLoop();
+  // Commits the first steps of `batch` in one transaction; false if it did not commit.
+  bool StartBatch(mongo::Client& client, std::vector<std::unique_ptr<PendingStart>>& batch);
+  RunnerResult<StartOutcome> StartOne(mongo::Client& client, PendingStart& p);
+  std::unique_ptr<Loaded> NewLoaded(const PendingStart& p, common::TimeMs now,
+                                    const RandomKey& key);
+  void Adopt(std::unique_ptr<Loaded> x);
+  // The history events recorded since the last call, as documents.
+  std::vector<mongo::BsonPtr> HistoryDocs(Loaded& x);
+  mongoc_collection_t* Coll(mongo::Client& c, const char* name) {
+    return c.Collection(options.database, name);
+  }
 
   std::mutex mu;  // guards everything below
   std::condition_variable poller_cv;

@@ -67,6 +67,7 @@ common::Result<std::optional<std::unique_ptr<Loaded>>> DurableRunner::Impl::Load
     bson_iter_binary(&it, &subtype, &len, &data);
     if (len == key.size()) std::copy(data, data + len, key.begin());
   }
+  x->key = key;
   x->random = std::make_unique<KeyedRandom>(key);
   if (auto mocks = common::ParseJson(mongo::GetString(doc, "mocks", "{}"));
       mocks.ok() && mocks->is_object()) {

@@ -78,6 +78,23 @@ BsonPtr DurableRunner::Impl::ExecutionUpdate(Loaded& x, common::TimeMs now) {
   return set;
 }
 
+std::vector<BsonPtr> DurableRunner::Impl::HistoryDocs(Loaded& x) {
+  // One document per step: `_id` is keyed by the step's first event id, `j` holds the events
+  // as a JSON array (docs/serve.md), so a step that records a dozen events writes one document.
+  std::vector<BsonPtr> docs;
+  std::vector<json::value> events = x.exec->TakeHistory();
+  if (events.empty()) return docs;
+  std::int64_t first = 0;
+  common::AsInt64(events.front().as_object().at("id"), &first);
+  std::string key = SeqKey(x.arn, first);
+  json::array array(events.begin(), events.end());
+  std::string text = Text(array);
+  docs.push_back(BsonPtr(BCON_NEW("_id", BCON_UTF8(key.c_str()), "n",
+                                  BCON_INT64(static_cast<std::int64_t>(events.size())), "j",
+                                  BCON_UTF8(text.c_str()))));
+  return docs;
+}
+
 DbStatus DurableRunner::Impl::WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
                                         const JournalEvent& event,
                                         std::vector<engine::Action>& actions, common::TimeMs now,
@@ -89,20 +106,10 @@ DbStatus DurableRunner::Impl::WriteStep(mongo::Client& client, mongo::Session& s
   DbStatus st = mongo::InsertOne(client.Collection(options.database, kJournal), entry.get(),
                                  &session);
   if (!st.ok()) return st;
-  std::vector<json::value> history = x.exec->TakeHistory();
-  if (!history.empty()) {
-    std::vector<BsonPtr> docs;
+  std::vector<BsonPtr> docs = HistoryDocs(x);
+  if (!docs.empty()) {
     std::vector<const bson_t*> raw;
-    docs.reserve(history.size());
-    for (const auto& h : history) {
-      std::int64_t id = 0;
-      common::AsInt64(h.as_object().at("id"), &id);
-      std::string hkey = SeqKey(x.arn, id);
-      std::string text = Text(h);
-      docs.push_back(BsonPtr(BCON_NEW("_id", BCON_UTF8(hkey.c_str()), "j",
-                                      BCON_UTF8(text.c_str()))));
-      raw.push_back(docs.back().get());
-    }
+    for (const auto& d : docs) raw.push_back(d.get());
     st = mongo::InsertMany(client.Collection(options.database, kHistory), raw, &session);
     if (!st.ok()) return st;
   }
