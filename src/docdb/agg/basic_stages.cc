@@ -262,6 +262,9 @@ DbResult<std::shared_ptr<const StageDef>> ParseCount(const bson_value_t& spec, q
   }
   std::string field(spec.value.v_utf8.str, spec.value.v_utf8.len);
   if (field.empty()) return MakeError(40156, "the count field must be a non-empty string");
+  if (!bson_utf8_validate(field.data(), field.size(), false)) {
+    return MakeError(kBadValue, "the count field must be valid UTF-8");
+  }
   if (field[0] == '$') return MakeError(40158, "the count field cannot be a $-prefixed path");
   if (field.find('.') != std::string::npos)
     return MakeError(40160, "the count field cannot contain '.'");
@@ -464,6 +467,9 @@ DbResult<std::shared_ptr<const StageDef>> ParseUnwind(const bson_value_t& spec, 
         if (def->index_field.empty() || def->index_field[0] == '$') {
           return MakeError(
               28822, "includeArrayIndex option to $unwind stage should not be prefixed with a '$'");
+        }
+        if (!bson_utf8_validate(def->index_field.data(), def->index_field.size(), false)) {
+          return MakeError(kBadValue, "includeArrayIndex must be valid UTF-8");
         }
       } else if (key == "preserveNullAndEmptyArrays") {
         if (!BSON_ITER_HOLDS_BOOL(&it))

@@ -184,6 +184,9 @@ DbResult<std::shared_ptr<const StageDef>> ParseLookup(const bson_value_t& spec,
   if (def->from.empty())
     return MakeError(kFailedToParse, "must specify 'from' field for a $lookup");
   if (def->as.empty()) return MakeError(kFailedToParse, "must specify 'as' field for a $lookup");
+  if (!bson_utf8_validate(def->as.data(), def->as.size(), false)) {
+    return MakeError(kBadValue, "$lookup 'as' must be valid UTF-8");
+  }
   if (def->as[0] == '$' || def->as.find('.') != std::string::npos) {
     return MakeError(kFailedToParse,
                      "$lookup 'as' must be a plain field name (dotted paths are not supported by "

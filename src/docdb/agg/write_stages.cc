@@ -271,6 +271,9 @@ DbResult<std::shared_ptr<const StageDef>> ParseMerge(const bson_value_t& spec,
       for (const auto& f : fields) {
         if (f.value_type != BSON_TYPE_UTF8)
           return MakeError(51134, "$merge 'on' array elements must be strings");
+        if (!bson_utf8_validate(f.value.v_utf8.str, f.value.v_utf8.len, false)) {
+          return MakeError(kBadValue, "$merge 'on' fields must be valid UTF-8 without NUL bytes");
+        }
         def->on.emplace_back(f.value.v_utf8.str, f.value.v_utf8.len);
       }
     } else if (key == "whenMatched") {

@@ -66,7 +66,11 @@ DbResult<Done> ParseFieldOp(ExprNode& node, const bson_value_t& operand, ExprSco
                                   " requires 'field' to evaluate to a constant string, found " +
                                   Render(field->literal));
   }
-  node.keys.emplace_back(field->literal.str());
+  std::string_view field_name = field->literal.str();
+  if (!bson_utf8_validate(field_name.data(), field_name.size(), false)) {
+    return MakeError(kBadValue, node.name() + " requires 'field' to be valid UTF-8");
+  }
+  node.keys.emplace_back(field_name);
   return Done{};
 }
 
@@ -158,6 +162,9 @@ DbResult<Value> ArrayToObject(const ExprNode& node, EvalContext& ctx) {
                                   std::string(BsonTypeName(k.value_type)));
     }
     std::string key(k.value.v_utf8.str, k.value.v_utf8.len);
+    if (!bson_utf8_validate(key.data(), key.size(), false)) {
+      return MakeError(kBadValue, "$arrayToObject keys must be valid UTF-8");
+    }
     if (key.find('\0') != std::string::npos) {
       return MakeError(4940400, "Key field cannot contain an embedded null byte");
     }
