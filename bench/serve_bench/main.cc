@@ -7,7 +7,7 @@
 // AWS's published figures are printed beside ours as the reference (there is no local peer
 // that runs Step Functions durably): the default StateTransition quota of 5,000/s.
 //
-// Usage: serve_bench [--seconds S] [--parked N] [--dir DIR]
+// Usage: serve_bench [--seconds S] [--parked N] [--dir DIR] [--durable 0|1]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -65,11 +65,14 @@ std::string Call(api::StepFunctionsApi& sfn, const std::string& action, json::ob
 int main(int argc, char** argv) {
   double seconds = 3;
   int parked = 100000;
+  bool durable = true;
   std::string dir = "/tmp/tactus-serve-bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--parked")) parked = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    // --durable 0: the store skips fsync (synchronous=NORMAL), to see what the disk costs.
+    if (!std::strcmp(argv[i], "--durable")) durable = std::atoi(argv[i + 1]) != 0;
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -77,7 +80,8 @@ int main(int argc, char** argv) {
   store_options.dbpath = dir + "/store";
   store_options.port = -1;
   store_options.unix_path = dir + "/store.sock";
-  store_options.worker_threads = 64;  // as `tactus serve`: more workers than connections
+  store_options.worker_threads = 64;
+  store_options.durable = durable;  // as `tactus serve`: more workers than connections
   auto store = docdb::EmbeddedServer::Start(store_options);
   if (!store.ok()) {
     std::cerr << store.status().message() << "\n";

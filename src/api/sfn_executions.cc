@@ -68,26 +68,16 @@ Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
   auto input = JsonTextMember(p, "input", error_code::kInvalidExecutionInput, "{}");
   if (!input.ok()) return std::move(input).error();
 
-  // The state machine, read with a connection given back before the runner takes one (a
-  // caller holding two pooled connections at once could deadlock a full pool).
-  mongo::BsonPtr sm_doc;
-  {
-    mongo::Client c = pool.Acquire();
-    auto sm = FindStateMachine(c, sm_arn);
-    if (!sm.ok()) return std::move(sm).error();
-    sm_doc = std::move(*sm);
-  }
-  const bson_t* doc = sm_doc.get();
-  std::string type = mongo::GetString(doc, "type");
-  if (type == "EXPRESS") {
+  auto sm = LookupMachine(sm_arn);
+  if (!sm.ok()) return std::move(sm).error();
+  const MachineInfo& sm_info = **sm;
+  if (sm_info.type == "EXPRESS") {
     mongo::Client c = pool.Acquire();
     // Asynchronous express: run in memory; only the final status is kept (AWS keeps no
     // history of express executions either).
     std::string arn = common::FormatExpressExecutionArn(options.arns, parsed->name, exec_name,
                                                         RandomName());
     common::TimeMs now = clock.Now();
-    auto machine = asl::ParseStateMachine(mongo::GetString(doc, "definition"));
-    if (!machine.ok()) return InternalFailure(machine.status().message());
     BsonPtr exec(BCON_NEW("_id", BCON_UTF8(arn.c_str()), "sm", BCON_UTF8(sm_arn.c_str()),
                           "smName", BCON_UTF8(parsed->name.c_str()), "name",
                           BCON_UTF8(exec_name.c_str()), "type", BCON_UTF8("EXPRESS"), "status",
@@ -96,10 +86,10 @@ Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
     if (auto st = mongo::InsertOne(Coll(c, kExecutions), exec.get(), nullptr); !st.ok()) {
       return InternalFailure(st.message());
     }
-    engine::ExecutionInfo info{arn, exec_name, sm_arn, parsed->name,
-                               mongo::GetString(doc, "roleArn"), now,
+    engine::ExecutionInfo info{arn, exec_name, sm_arn, parsed->name, sm_info.role, now,
                                *common::ParseJson(*input)};
-    RunExpressAsync([this, arn, info = std::move(info), machine = *machine, test_case]() mutable {
+    RunExpressAsync([this, arn, info = std::move(info), machine = sm_info.machine,
+                     test_case]() mutable {
       runtime::ExpressRunner runner(dispatchers(info.state_machine_name, test_case), clock);
       runtime::RunResult result =
           runner.Run(machine, std::move(info), runtime::RunOptions{false, 0, false});
@@ -125,8 +115,8 @@ Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
   request.name = exec_name;
   request.state_machine_arn = sm_arn;
   request.state_machine_name = parsed->name;
-  request.revision = mongo::GetInt(doc, "revision");
-  request.role_arn = mongo::GetString(doc, "roleArn");
+  request.revision = sm_info.revision;
+  request.role_arn = sm_info.role;
   request.input = *input;
   request.test_case = test_case;
   auto started = runner.StartExecution(request);
@@ -149,27 +139,14 @@ Reply StepFunctionsApi::Impl::StartSyncExecution(const Params& p) {
   auto input = JsonTextMember(p, "input", error_code::kInvalidExecutionInput, "{}");
   if (!input.ok()) return std::move(input).error();
 
-  std::shared_ptr<const asl::StateMachine> machine;
-  std::string role;
-  {
-    mongo::Client c = pool.Acquire();
-    auto sm = FindStateMachine(c, sm_arn);
-    if (!sm.ok()) return std::move(sm).error();
-    if (mongo::GetString(sm->get(), "type") != "EXPRESS") {
-      return MakeApiError(error_code::kStateMachineTypeNotSupported,
-                          "This operation is not supported by this type of state machine");
-    }
-    auto key = sm_arn + "#" + std::to_string(mongo::GetInt(sm->get(), "revision"));
-    std::lock_guard lock(express_mu);
-    auto it = express_machines.find(key);
-    if (it == express_machines.end()) {
-      auto built = asl::ParseStateMachine(mongo::GetString(sm->get(), "definition"));
-      if (!built.ok()) return InternalFailure(built.status().message());
-      it = express_machines.emplace(key, *built).first;
-    }
-    machine = it->second;
-    role = mongo::GetString(sm->get(), "roleArn");
+  auto sm = LookupMachine(sm_arn);
+  if (!sm.ok()) return std::move(sm).error();
+  if ((*sm)->type != "EXPRESS") {
+    return MakeApiError(error_code::kStateMachineTypeNotSupported,
+                        "This operation is not supported by this type of state machine");
   }
+  std::shared_ptr<const asl::StateMachine> machine = (*sm)->machine;
+  const std::string& role = (*sm)->role;
   std::string arn =
       common::FormatExpressExecutionArn(options.arns, parsed->name, exec_name, RandomName());
   common::TimeMs now = clock.Now();

@@ -27,6 +27,16 @@ inline constexpr const char* kActivities = "activities";
 // How often waiting activity workers recheck the store for tasks queued by other processes.
 inline constexpr int kActivityRecheckMs = 200;
 
+// How long a state machine read for StartExecution is reused.
+inline constexpr common::TimeMs kMachineCacheMs = 1000;
+
+struct MachineInfo {
+  std::string arn, name, type, role;
+  std::int64_t revision = 0;
+  std::shared_ptr<const asl::StateMachine> machine;
+  common::TimeMs read_at = 0;
+};
+
 // One worker's GetActivityTask waiting for a task.
 struct ActivityPoll {
   std::string activity, worker;
@@ -52,8 +62,7 @@ struct StepFunctionsApi::Impl {
   std::deque<std::function<void()>> express_queue;
   std::vector<std::thread> express_threads;
   bool express_stop = false;
-  // Parsed EXPRESS definitions by "<arn>#<revision>" (guarded by express_mu).
-  std::map<std::string, std::shared_ptr<const asl::StateMachine>> express_machines;
+
   void RunExpressAsync(std::function<void()> job);
 
   // Waiting activity workers, rechecked by `poll_thread`.
@@ -71,6 +80,14 @@ struct StepFunctionsApi::Impl {
   mongoc_collection_t* Coll(mongo::Client& c, const char* name) {
     return c.Collection(options.database, name);
   }
+
+  // Recently read state machines, for starting executions without a read each time. AWS's
+  // contract allows it: executions started right after UpdateStateMachine may use the previous
+  // definition. Entries live kMachineCacheMs; this process's Update/Delete drop them at once.
+  std::mutex machines_mu;
+  std::map<std::string, std::shared_ptr<const MachineInfo>> machines;
+  ApiResult<std::shared_ptr<const MachineInfo>> LookupMachine(const std::string& arn);
+  void ForgetMachine(const std::string& arn);
 
   // State machines (sfn_state_machines.cc).
   Reply CreateStateMachine(const Params& p);

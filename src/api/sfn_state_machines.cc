@@ -153,6 +153,41 @@ ApiResult<BsonPtr> StepFunctionsApi::Impl::FindStateMachine(mongo::Client& c,
   return std::move(doc->value());
 }
 
+ApiResult<std::shared_ptr<const MachineInfo>> StepFunctionsApi::Impl::LookupMachine(
+    const std::string& arn) {
+  common::TimeMs now = clock.Now();
+  {
+    std::lock_guard lock(machines_mu);
+    auto it = machines.find(arn);
+    if (it != machines.end() && now - it->second->read_at < kMachineCacheMs) return it->second;
+  }
+  BsonPtr doc;
+  {
+    mongo::Client c = pool.Acquire();
+    auto found = FindStateMachine(c, arn);
+    if (!found.ok()) return std::move(found).error();
+    doc = std::move(*found);
+  }
+  auto info = std::make_shared<MachineInfo>();
+  info->arn = arn;
+  info->name = mongo::GetString(doc.get(), "name");
+  info->type = mongo::GetString(doc.get(), "type");
+  info->role = mongo::GetString(doc.get(), "roleArn");
+  info->revision = mongo::GetInt(doc.get(), "revision");
+  info->read_at = now;
+  auto machine = asl::ParseStateMachine(mongo::GetString(doc.get(), "definition"));
+  if (!machine.ok()) return InternalFailure(machine.status().message());
+  info->machine = *machine;
+  std::lock_guard lock(machines_mu);
+  machines[arn] = info;
+  return std::shared_ptr<const MachineInfo>(info);
+}
+
+void StepFunctionsApi::Impl::ForgetMachine(const std::string& arn) {
+  std::lock_guard lock(machines_mu);
+  machines.erase(arn);
+}
+
 Reply StepFunctionsApi::Impl::CreateStateMachine(const Params& p) {
   auto name = RequireString(p, "name", common::kMaxResourceNameChars);
   if (!name.ok()) return std::move(name).error();
@@ -264,6 +299,7 @@ Reply StepFunctionsApi::Impl::UpdateStateMachine(const Params& p) {
     if (st.ok()) st = mongo::InsertOne(Coll(c, kRevisions), rev.get(), session->get());
     if (st.ok()) st = (*session)->Commit();
     if (st.ok()) {
+      ForgetMachine(arn);
       return json::object{{"updateDate", Seconds(now)},
                           {"revisionId", std::to_string(revision + 1)}};
     }
@@ -282,6 +318,7 @@ Reply StepFunctionsApi::Impl::DeleteStateMachine(const Params& p) {
   // machine that does not exist.
   mongo::DbStatus st = mongo::DeleteOne(Coll(c, kStateMachines), filter.get(), nullptr);
   if (!st.ok()) return InternalFailure(st.message());
+  ForgetMachine(text);
   return json::object{};
 }
 

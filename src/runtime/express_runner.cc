@@ -14,12 +14,12 @@ ExpressRunner::ExpressRunner(tasks::TaskDispatcher& dispatcher, const common::Cl
 
 RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
                              engine::ExecutionInfo info, const RunOptions& options) {
-  std::unique_ptr<common::Random> random;
-  if (options.seed) {
-    random = std::make_unique<common::SeededRandom>(options.seed);
-  } else {
-    random = std::make_unique<common::SystemRandom>();
-  }
+  // Seeding from the system costs more than a short run itself: unseeded runs of one thread
+  // share one generator.
+  thread_local common::SystemRandom system_random;
+  std::unique_ptr<common::SeededRandom> seeded;
+  if (options.seed) seeded = std::make_unique<common::SeededRandom>(options.seed);
+  common::Random* random = seeded ? static_cast<common::Random*>(seeded.get()) : &system_random;
   common::TimeMs now = info.start_time ? info.start_time : clock_.Now();
   info.start_time = now;
   // Under virtual time the run's clock starts at the real start and moves only with timers.
