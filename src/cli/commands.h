@@ -10,6 +10,11 @@ void RegisterValidate(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterStore(CLI::App& app, int* exit_code);
 void RegisterServe(CLI::App& app, int* exit_code);
+// Clients of a running `tactus serve` (remote.h, docs/api.md "CLI").
+void RegisterStateMachines(CLI::App& app, int* exit_code);
+void RegisterExecutions(CLI::App& app, int* exit_code);
+void RegisterActivities(CLI::App& app, int* exit_code);
+void RegisterTasks(CLI::App& app, int* exit_code);
 
 // Reads a whole file. Returns false and prints "tactus: cannot read FILE" to stderr on failure.
 bool ReadFile(const std::string& path, std::string* out);

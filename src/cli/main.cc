@@ -11,6 +11,10 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterRun(app, &exit_code);
   tactus::cli::RegisterStore(app, &exit_code);
   tactus::cli::RegisterServe(app, &exit_code);
+  tactus::cli::RegisterStateMachines(app, &exit_code);
+  tactus::cli::RegisterExecutions(app, &exit_code);
+  tactus::cli::RegisterActivities(app, &exit_code);
+  tactus::cli::RegisterTasks(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

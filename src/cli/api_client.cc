@@ -1,0 +1,107 @@
+#include "cli/api_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+#include <utility>
+
+namespace tactus::cli {
+namespace {
+
+// Long enough for any action of the API, which answers at once except GetActivityTask (60 s).
+constexpr long kConnectTimeoutSeconds = 10;
+constexpr long kRequestTimeoutSeconds = 90;
+constexpr std::size_t kBodyExcerptBytes = 200;
+
+std::size_t AppendBody(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+std::string StringMember(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+api::ApiError ErrorFromResponse(int http_status, std::string_view body) {
+  auto parsed = common::ParseJson(body);
+  if (parsed.ok() && parsed->is_object()) {
+    const auto& o = parsed->as_object();
+    std::string code = StringMember(o, "__type");
+    if (auto hash = code.rfind('#'); hash != std::string::npos) code.erase(0, hash + 1);
+    if (auto colon = code.find(':'); colon != std::string::npos) code.erase(colon);
+    std::string message = StringMember(o, "message");
+    if (message.empty()) message = StringMember(o, "Message");
+    if (!code.empty()) return api::ApiError{code, message, http_status};
+  }
+  std::string excerpt(body.substr(0, kBodyExcerptBytes));
+  return api::ApiError{
+      "HttpError",
+      "HTTP " + std::to_string(http_status) + (excerpt.empty() ? std::string() : ": " + excerpt),
+      http_status};
+}
+
+struct ApiClient::Handle {
+  CURL* curl = nullptr;
+  ~Handle() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+};
+
+ApiClient::ApiClient(std::string endpoint)
+    : endpoint_(std::move(endpoint)), handle_(std::make_unique<Handle>()) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  handle_->curl = curl_easy_init();
+}
+
+ApiClient::~ApiClient() = default;
+
+api::ApiResult<json::object> ApiClient::Call(std::string_view action, const json::object& params) {
+  CURL* curl = handle_->curl;
+  if (!curl) return api::ApiError{std::string(kEndpointConnectionError), "libcurl failed", 0};
+  std::string url = endpoint_;
+  if (url.empty() || url.back() != '/') url += '/';
+  std::string request = common::SerializeJson(params);
+  std::string response;
+  std::string target = "X-Amz-Target: AWSStepFunctions." + std::string(action);
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, target.c_str());
+  headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+  // libcurl would otherwise wait for "100 Continue" before sending bodies over 1 KiB.
+  headers = curl_slist_append(headers, "Expect:");
+  char error_text[CURL_ERROR_SIZE] = "";
+  curl_easy_reset(curl);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, kRequestTimeoutSeconds);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    std::string reason = error_text[0] ? error_text : curl_easy_strerror(rc);
+    return api::ApiError{std::string(kEndpointConnectionError),
+                         "cannot reach " + endpoint_ + ": " + reason, 0};
+  }
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) return ErrorFromResponse(static_cast<int>(status), response);
+  auto parsed = common::ParseJson(response);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return api::ApiError{
+        "SerializationException",
+        "the answer to " + std::string(action) + " from " + endpoint_ + " is not a JSON object",
+        static_cast<int>(status)};
+  }
+  return std::move(parsed->as_object());
+}
+
+}  // namespace tactus::cli

@@ -1,0 +1,58 @@
+// A client of the AWS Step Functions JSON 1.0 API of a running `tactus serve` (docs/api.md), for
+// the CLI's remote commands. Over libcurl; requests are not signed (the server accepts unsigned
+// requests).
+//
+// Each call is `POST /` with `X-Amz-Target: AWSStepFunctions.<Action>`,
+// `Content-Type: application/x-amz-json-1.0` and the parameters as a JSON object.
+//
+// Not thread-safe: one ApiClient per thread. Consecutive calls reuse the connection.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/api_error.h"
+#include "common/json.h"
+
+namespace tactus::cli {
+
+namespace json = boost::json;
+
+// The code of the ApiError a call returns when no HTTP answer arrived (refused connection, unknown
+// host, timeout); its http_status is 0 and its message names the endpoint and the reason. The name
+// is botocore's for the same failure.
+inline constexpr std::string_view kEndpointConnectionError = "EndpointConnectionError";
+
+// The default endpoint of `tactus serve` (its default --listen).
+inline constexpr std::string_view kDefaultEndpoint = "http://127.0.0.1:8083";
+
+// The error a non-200 answer carries: the code is the part of `__type` after the last '#' and
+// before any ':' (as botocore reads it), the message is `message` (or `Message`). A body that is
+// not such an object gives the code "HttpError" and a message with the status and the start of
+// the body. Pure.
+api::ApiError ErrorFromResponse(int http_status, std::string_view body);
+
+class ApiClient {
+ public:
+  // `endpoint` is the server's base URL, e.g. "http://127.0.0.1:8083".
+  explicit ApiClient(std::string endpoint);
+  ~ApiClient();
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+
+  // Calls `action` ("DescribeExecution") with `params`. Returns the answer's JSON object on HTTP
+  // 200; the API's error (ErrorFromResponse) on any other status; an ApiError with code
+  // kEndpointConnectionError and http_status 0 when the server could not be reached; and
+  // "SerializationException" when a 200 answer is not a JSON object.
+  api::ApiResult<json::object> Call(std::string_view action, const json::object& params);
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  struct Handle;
+  std::string endpoint_;
+  std::unique_ptr<Handle> handle_;
+};
+
+}  // namespace tactus::cli
