@@ -8,6 +8,9 @@
 #   BENCH_WALL_RUNS    timed `tactus run` processes for the wall-time test (default 20)
 #   BENCH_DOCDB_OPS    operations per docdb_bench figure (default 2000; quick: 500)
 #   BENCH_DOCDB_IDLE   idle connections docdb_bench holds (default 10000; 0 skips that test)
+#   BENCH_SERVE_SECONDS  seconds per serve_bench figure (default 3; quick: 1)
+#   BENCH_SERVE_PARKED   executions serve_bench parks on a Wait for the RSS figure (default 100000;
+#                        quick: 10000)
 #   BENCH_QUICK=1      shorter runs; skips moto's map1000 (over a minute per execution)
 #   PYTHON, NODE, NPM  interpreters/clients (default python3, node, npm)
 set -uo pipefail
@@ -24,6 +27,8 @@ REPETITIONS="${BENCH_REPETITIONS:-3}"
 WALL_RUNS="${BENCH_WALL_RUNS:-20}"
 DOCDB_OPS="${BENCH_DOCDB_OPS:-2000}"
 DOCDB_IDLE="${BENCH_DOCDB_IDLE:-10000}"
+SERVE_SECONDS="${BENCH_SERVE_SECONDS:-3}"
+SERVE_PARKED="${BENCH_SERVE_PARKED:-100000}"
 MOTO_ONLY=""
 GB_MIN_TIME=0.5
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
@@ -31,6 +36,8 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   REPETITIONS="${BENCH_REPETITIONS:-1}"
   GB_MIN_TIME=0.2
   DOCDB_OPS="${BENCH_DOCDB_OPS:-500}"
+  SERVE_SECONDS="${BENCH_SERVE_SECONDS:-1}"
+  SERVE_PARKED="${BENCH_SERVE_PARKED:-10000}"
   MOTO_ONLY="$("$PYTHON" -c 'import json,sys; print(",".join(w["name"] for w in json.load(open(sys.argv[1]))["workflows"] if w["name"] != "map1000"))' "$WORKFLOWS/manifest.json")"
 fi
 
@@ -48,6 +55,8 @@ if [[ ! -f "$BUILD/build.ninja" ]]; then
 fi
 cmake --build "$BUILD" -j "$(nproc)" --target tactus asl_bench || die "build failed"
 DOCDB_BENCH="$BUILD/bench/docdb_bench"
+SERVE_BENCH="$BUILD/bench/serve_bench"
+cmake --build "$BUILD" -j "$(nproc)" --target serve_bench || SERVE_BENCH=""
 if ! cmake --build "$BUILD" -j "$(nproc)" --target docdb_bench; then
   echo "warning: docdb_bench did not build (TACTUS_DOCDB off?); its table is skipped" >&2
   DOCDB_BENCH=""
@@ -119,4 +128,11 @@ if [[ -n "$DOCDB_BENCH" && -x "$DOCDB_BENCH" ]]; then
   log "docdb_bench: the embedded store through libmongoc vs the same work on SQLite directly"
   "$DOCDB_BENCH" --ops="$DOCDB_OPS" --idle="$DOCDB_IDLE" | tee "$OUT/docdb.txt" \
     || echo "warning: docdb_bench failed" >&2
+fi
+
+# ---- 9. `tactus serve`: STANDARD transitions/s, StartSyncExecution over HTTP, parked RSS ----
+if [[ -n "$SERVE_BENCH" && -x "$SERVE_BENCH" ]]; then
+  log "serve_bench: durable executions on the embedded store (AWS's quota as the reference)"
+  "$SERVE_BENCH" --seconds "$SERVE_SECONDS" --parked "$SERVE_PARKED" 2>/dev/null \
+    | tee "$OUT/serve.txt" || echo "warning: serve_bench failed" >&2
 fi

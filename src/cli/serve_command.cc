@@ -9,6 +9,7 @@
 #include "api/http_server.h"
 #include "api/sfn_api.h"
 #include "cli/commands.h"
+#include "common/log.h"
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
 #include "runtime/durable_runner.h"
@@ -32,6 +33,7 @@ struct ServeArgs {
   double lease_seconds = 30;
   int shards = 4;
   int poll_ms = 200;
+  std::string log_level = "info";
 };
 
 // The integrations of this issue: mocks by test case; anything else is not configured.
@@ -71,6 +73,12 @@ int RunServe(const ServeArgs& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  common::LogLevel level;
+  if (!common::ParseLogLevel(args.log_level, &level)) {
+    std::cerr << "tactus serve: --log-level must be debug, info, warning or error\n";
+    return 2;
+  }
+  common::SetLogLevel(level);
   auto colon = args.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "tactus serve: --listen must be HOST:PORT, got '" << args.listen << "'\n";
@@ -157,15 +165,25 @@ int RunServe(const ServeArgs& args) {
   std::cout << "tactus serve: listening on http://" << http.address << ":" << (*server)->port()
             << " (store: " << (store ? args.data : "MongoDB") << ", owner "
             << runner.options().owner << ")" << std::endl;
+  common::Log(common::LogLevel::kInfo, "serve", "listening",
+              {{"address", http.address},
+               {"port", (*server)->port()},
+               {"store", store ? args.data : std::string("mongodb")},
+               {"database", args.database},
+               {"owner", runner.options().owner}});
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
   std::cout << "tactus serve: stopping" << std::endl;
+  common::Log(common::LogLevel::kInfo, "serve", "stopping", {{"signal", signal}});
   sfn_api.SetDraining();
   (*server)->Stop(std::chrono::milliseconds(5000));
   runner.Shutdown();
-  if (store) store->Stop();
+  // The API, the runner, the pool and then the store are destroyed in that order (the reverse
+  // of their construction), so the pool's connections end their sessions before the store
+  // closes.
   std::cout << "tactus serve: stopped" << std::endl;
+  common::Log(common::LogLevel::kInfo, "serve", "stopped");
   return 0;
 }
 
@@ -190,6 +208,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--shards", args.shards, "Runner threads")->capture_default_str();
   cmd->add_option("--poll-ms", args.poll_ms, "How often unclaimed due work is looked for")
+      ->capture_default_str();
+  cmd->add_option("--log-level", args.log_level, "debug, info, warning or error (JSON lines on "
+                                                 "stderr)")
       ->capture_default_str();
   cmd->add_option("--region", args.region, "Region in ARNs")->capture_default_str();
   cmd->add_option("--account", args.account, "Account id in ARNs")->capture_default_str();

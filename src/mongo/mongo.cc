@@ -1,6 +1,9 @@
 #include "mongo/mongo.h"
 
+#include "common/log.h"
+
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -51,9 +54,30 @@ class Reply {
 
 }  // namespace
 
+namespace {
+// libmongoc's own messages, as structured log lines. Its warning about aborting a transaction
+// the server has already ended (after a failed statement) is expected and logged at debug.
+void LogHandler(mongoc_log_level_t level, const char* domain, const char* message, void*) {
+  common::LogLevel ours = common::LogLevel::kDebug;
+  if (level <= MONGOC_LOG_LEVEL_ERROR) {
+    ours = common::LogLevel::kError;
+  } else if (level == MONGOC_LOG_LEVEL_WARNING) {
+    ours = std::strstr(message, "abortTransaction") ? common::LogLevel::kDebug
+                                                     : common::LogLevel::kWarning;
+  } else if (level <= MONGOC_LOG_LEVEL_INFO) {
+    ours = common::LogLevel::kInfo;
+  }
+  if (!common::LogEnabled(ours)) return;
+  common::Log(ours, "mongoc", message, {{"domain", domain}});
+}
+}  // namespace
+
 void InitOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { mongoc_init(); });
+  std::call_once(once, [] {
+    mongoc_init();
+    mongoc_log_set_handler(LogHandler, nullptr);
+  });
 }
 
 DbStatus DbStatus::From(const bson_error_t& error, const bson_t* reply) {

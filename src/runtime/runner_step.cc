@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "engine/resource.h"
 #include "runtime/runner_internal.h"
 
@@ -252,8 +253,8 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   if (st.ok()) st = (*session)->Commit();
   if (!st.ok()) {
     if (!st.transient()) {
-      std::fprintf(stderr, "tactus: step of %s failed: %s\n", x.arn.c_str(),
-                   st.message().c_str());
+      common::Log(common::LogLevel::kWarning, "runtime", "step failed; retrying",
+                  {{"execution", x.arn}, {"code", st.code()}, {"error", st.message()}});
     }
     return StepResult::kRetry;
   }
@@ -269,8 +270,8 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
     if (!x) {
       auto loaded = runner.Load(client, item.execution);
       if (!loaded.ok()) {
-        std::fprintf(stderr, "tactus: cannot load %s: %s\n", item.execution.c_str(),
-                     loaded.status().ToString().c_str());
+        common::Log(common::LogLevel::kError, "runtime", "cannot rebuild the execution",
+                    {{"execution", item.execution}, {"error", loaded.status().ToString()}});
         return;  // the item stays; its lease expires and it is tried again later
       }
       if (!loaded->has_value()) {
