@@ -84,12 +84,12 @@ TEST(AuthRecords, MigratesFormatVersion1) {
     Ok(txn->Commit());
   }
   Exec(path,
-       "DROP TABLE users; DROP TABLE roles; "
+       "DROP TABLE users; DROP TABLE roles; DROP TABLE oplog; "
        "UPDATE meta SET value = '1' WHERE key = 'format_version'");
   ASSERT_EQ(Query(path, "SELECT count(*) FROM sqlite_master WHERE name = 'users'"), "0");
   {
     auto store = OpenStore(dir.path());
-    EXPECT_EQ(Query(path, "SELECT value FROM meta WHERE key = 'format_version'"), "2");
+    EXPECT_EQ(Query(path, "SELECT value FROM meta WHERE key = 'format_version'"), "3");
     auto txn = Ok(store->Begin(TxnMode::kWrite));
     Ok(txn->PutAuthRecord(AuthTable::kUsers, "admin", "a", J(R"({"user": "a"})").get()));
     auto coll = Ok(txn->FindCollection("shop", "orders"));
@@ -97,7 +97,7 @@ TEST(AuthRecords, MigratesFormatVersion1) {
     EXPECT_NE(Ok(txn->FindById(*coll, testing::IdKey(R"({"_id": 1})"))), nullptr);
     Ok(txn->Commit());
   }
-  // Opening again (already version 2) changes nothing.
+  // Opening again (already the current version) changes nothing.
   auto store = OpenStore(dir.path());
   auto txn = Ok(store->Begin(TxnMode::kRead));
   EXPECT_EQ(Ok(txn->CountAuthRecords(AuthTable::kUsers)), 1);
@@ -106,10 +106,10 @@ TEST(AuthRecords, MigratesFormatVersion1) {
 TEST(AuthRecords, RefusesANewerFormatVersion) {
   TempDir dir;
   { auto store = OpenStore(dir.path()); }
-  Exec(dir.path() + "/docdb.sqlite", "UPDATE meta SET value = '3' WHERE key = 'format_version'");
+  Exec(dir.path() + "/docdb.sqlite", "UPDATE meta SET value = '4' WHERE key = 'format_version'");
   auto reopened = Store::Open(dir.path(), {});
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.error().message.find("format_version 3"), std::string::npos);
+  EXPECT_NE(reopened.error().message.find("format_version 4"), std::string::npos);
 }
 
 }  // namespace

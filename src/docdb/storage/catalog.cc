@@ -107,25 +107,31 @@ DbResult<Done> Txn::DropCollection(const CollectionInfo& coll) {
   DbResult<bool> exists = impl_->CollectionExists(coll.id);
   if (!exists.ok()) return exists.error();
   if (!exists.value()) return MakeError(kNamespaceNotFound, "ns not found: " + Namespace(coll));
-  return impl_->DropCollectionById(coll.id);
+  TACTUS_STORAGE_TRY(impl_->DropCollectionById(coll.id));
+  return impl_->RecordChange(OplogOp::kDrop, coll.db, coll.name, nullptr);
 }
 
 DbResult<Done> Txn::DropDatabase(const std::string& db) {
   TACTUS_STORAGE_TRY(impl_->CheckWritable());
-  std::vector<std::int64_t> ids;
+  std::vector<std::pair<std::int64_t, std::string>> ids;
   {
-    DbResult<Stmt> stmt = impl_->conn->Prepare("SELECT id FROM collections WHERE db = ?1");
+    DbResult<Stmt> stmt =
+        impl_->conn->Prepare("SELECT id, name FROM collections WHERE db = ?1 ORDER BY name");
     if (!stmt.ok()) return stmt.error();
     stmt.value().BindText(1, db);
     while (true) {
       DbResult<bool> row = stmt.value().Step();
       if (!row.ok()) return row.error();
       if (!row.value()) break;
-      ids.push_back(stmt.value().ColumnInt(0));
+      ids.emplace_back(stmt.value().ColumnInt(0), std::string(stmt.value().ColumnText(1)));
     }
   }
-  for (std::int64_t id : ids) TACTUS_STORAGE_TRY(impl_->DropCollectionById(id));
-  return Done{};
+  for (const auto& [id, name] : ids) {
+    TACTUS_STORAGE_TRY(impl_->DropCollectionById(id));
+    TACTUS_STORAGE_TRY(impl_->RecordChange(OplogOp::kDrop, db, name, nullptr));
+  }
+  if (ids.empty()) return Done{};
+  return impl_->RecordChange(OplogOp::kDropDatabase, db, "", nullptr);
 }
 
 DbResult<Done> Txn::RenameCollection(const CollectionInfo& coll, const std::string& to_db,
@@ -149,6 +155,7 @@ DbResult<Done> Txn::RenameCollection(const CollectionInfo& coll, const std::stri
   if (target.value()) {
     if (!drop_target) return MakeError(kNamespaceExists, "target namespace exists");
     TACTUS_STORAGE_TRY(impl_->DropCollectionById(target.value()->id));
+    TACTUS_STORAGE_TRY(impl_->RecordChange(OplogOp::kDrop, to_db, to_name, nullptr));
   }
   // Documents, indexes and entries hang off the collection id, so moving the catalog row
   // moves everything, also across databases.
@@ -160,7 +167,13 @@ DbResult<Done> Txn::RenameCollection(const CollectionInfo& coll, const std::stri
   update.value().BindInt(3, coll.id);
   TACTUS_STORAGE_TRY(update.value().Run());
   impl_->ForgetIndexes();
-  return Done{};
+  BsonPtr body = NewBson();
+  bson_t to;
+  BSON_APPEND_DOCUMENT_BEGIN(body.get(), "to", &to);
+  BSON_APPEND_UTF8(&to, "db", to_db.c_str());
+  BSON_APPEND_UTF8(&to, "coll", to_name.c_str());
+  bson_append_document_end(body.get(), &to);
+  return impl_->RecordChange(OplogOp::kRename, coll.db, coll.name, body.get());
 }
 
 DbResult<std::vector<CollectionInfo>> Txn::ListCollections(const std::string& db) {

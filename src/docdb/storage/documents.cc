@@ -131,11 +131,11 @@ DbResult<Done> Txn::Insert(const CollectionInfo& coll, const bson_t* doc) {
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     TACTUS_STORAGE_TRY(WriteEntries(conn, indexes[i]->id, keys.value()[i], *id_key, true));
   }
-  return Done{};
+  return impl_->RecordDocumentChange(OplogOp::kInsert, coll, doc, doc, nullptr);
 }
 
 DbResult<Done> Txn::Replace(const CollectionInfo& coll, const std::string& id_key,
-                            const bson_t* old_doc, const bson_t* new_doc) {
+                            const bson_t* old_doc, const bson_t* new_doc, OplogOp as) {
   TACTUS_STORAGE_TRY(impl_->CheckWritable());
   DbResult<const IndexList*> listed = impl_->Indexes(coll);
   if (!listed.ok()) return listed.error();
@@ -165,7 +165,11 @@ DbResult<Done> Txn::Replace(const CollectionInfo& coll, const std::string& id_ke
     TACTUS_STORAGE_TRY(WriteEntries(conn, indexes[i]->id, removed[i], id_key, false));
     TACTUS_STORAGE_TRY(WriteEntries(conn, indexes[i]->id, added[i], id_key, true));
   }
-  return Done{};
+  if (as == OplogOp::kReplace) {
+    return impl_->RecordDocumentChange(OplogOp::kReplace, coll, new_doc, new_doc, nullptr);
+  }
+  BsonPtr description = DiffForUpdateDescription(old_doc, new_doc);
+  return impl_->RecordDocumentChange(OplogOp::kUpdate, coll, new_doc, nullptr, description.get());
 }
 
 DbResult<Done> Txn::Delete(const CollectionInfo& coll, const std::string& id_key,
@@ -188,7 +192,7 @@ DbResult<Done> Txn::Delete(const CollectionInfo& coll, const std::string& id_key
   for (std::size_t i = 0; i < indexes.size(); ++i) {
     TACTUS_STORAGE_TRY(WriteEntries(conn, indexes[i]->id, keys.value()[i], id_key, false));
   }
-  return Done{};
+  return impl_->RecordDocumentChange(OplogOp::kDelete, coll, old_doc, nullptr, nullptr);
 }
 
 DbResult<BsonPtr> Txn::FindById(const CollectionInfo& coll, const std::string& id_key) {

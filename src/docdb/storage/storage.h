@@ -19,11 +19,13 @@
 
 #include "docdb/bson_util.h"
 #include "docdb/error.h"
+#include "docdb/storage/oplog.h"
 
 namespace tactus::docdb::storage {
 
-// Version 2 added the users and roles tables; a version-1 directory is migrated on open.
-inline constexpr int kFormatVersion = 2;
+// Version 2 added the users and roles tables, version 3 the oplog (change streams); older
+// directories are migrated on open.
+inline constexpr int kFormatVersion = 3;
 
 struct CollectionInfo {
   std::int64_t id = 0;
@@ -121,6 +123,22 @@ class Store {
   using WriteBody = std::function<DbResult<Done>(Txn&)>;
   DbResult<Done> GroupWrite(const WriteBody& body);
 
+  // ---- oplog (oplog.h) ----
+  // Removes the entries `retention` does not keep, in write transactions of at most
+  // `batch` entries each (so the write lock is held briefly); returns how many were removed.
+  // Records the last trimmed seq and ts (OplogBounds). Thread-safe.
+  DbResult<std::int64_t> TrimOplog(const OplogRetention& retention, std::int64_t now_ms,
+                                   std::int64_t batch = 10'000);
+  // A counter bumped after every commit that wrote oplog entries (in this process).
+  std::uint64_t OplogVersion() const;
+  // Blocks until OplogVersion() != `seen` or `deadline_ms` (system clock, ms since the epoch)
+  // passes; returns the current version. Thread-safe.
+  std::uint64_t WaitForOplog(std::uint64_t seen, std::int64_t deadline_ms) const;
+  // `listener` runs (on the committing thread, after the commit, without storage locks held)
+  // after every commit that wrote oplog entries; it must be quick and must not call the Store.
+  // Listeners live as long as the Store. Thread-safe.
+  void AddOplogListener(std::function<void()> listener);
+
   struct Impl;
 
  private:
@@ -178,9 +196,12 @@ class Txn {
   // Replaces the document whose _id is `id_key` (`old_doc` is its current content, as read in
   // this Txn, for index maintenance): only the index entries that change are written.
   // DuplicateKey as Insert, leaving the old document in place; NoSuchKey (4) when no document
-  // has that _id. REQUIRES: new_doc has the same _id.
+  // has that _id. REQUIRES: new_doc has the same _id. The oplog records an `update` (with the
+  // updateDescription diffed from old_doc) or, with OplogOp::kReplace, a `replace` carrying
+  // new_doc (replacement-style updates).
   DbResult<Done> Replace(const CollectionInfo& coll, const std::string& id_key,
-                         const bson_t* old_doc, const bson_t* new_doc);
+                         const bson_t* old_doc, const bson_t* new_doc,
+                         OplogOp as = OplogOp::kUpdate);
   // Deletes the document and its index entries; NoSuchKey (4) when no document has that _id.
   DbResult<Done> Delete(const CollectionInfo& coll, const std::string& id_key,
                         const bson_t* old_doc);
@@ -209,6 +230,17 @@ class Txn {
   // session's previous record. REQUIRES: a write transaction (the write's own).
   DbResult<Done> RecordRetryableWrite(std::string_view lsid, std::int64_t txn_number,
                                       const bson_t* reply);
+
+  // ---- oplog (oplog.h) ----
+  // Every write above records its oplog entry in this transaction (Insert, Replace, Delete,
+  // DropCollection: one drop; DropDatabase: a drop per collection then dropDatabase, nothing
+  // when the database has no collection; RenameCollection: a drop of a replaced target, then
+  // rename). These read this transaction's snapshot.
+  DbResult<OplogBounds> ReadOplogBounds();
+  // Up to `limit` entries with seq > after_seq, in seq order.
+  DbResult<std::vector<OplogEntry>> ReadOplog(std::int64_t after_seq, std::size_t limit);
+  // The seq just before the first retained entry with ts >= `ts` (last_seq when none has).
+  DbResult<std::int64_t> OplogSeqBefore(std::uint64_t ts);
 
   // ---- users and roles (BSON records keyed by (db, name); their shape is commands/'s) ----
   // The record, or nullptr when there is none.

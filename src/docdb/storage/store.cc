@@ -15,7 +15,8 @@ namespace {
 using internal::Connection;
 using internal::Stmt;
 
-// The schema of docs/docdb.md, "Storage", format version 2 (kUsersAndRolesSql included).
+// The schema of docs/docdb.md, "Storage", format version 3 (with kUsersAndRolesSql and
+// kOplogSql).
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections (
@@ -51,6 +52,16 @@ CREATE TABLE users (
 CREATE TABLE roles (
   db TEXT NOT NULL, name TEXT NOT NULL, record BLOB NOT NULL,
   PRIMARY KEY (db, name)) WITHOUT ROWID;
+)sql";
+
+// Added in format version 3: the oplog of change streams (oplog.h). AUTOINCREMENT: a seq is
+// never reused, also after trimming.
+constexpr const char* kOplogSql = R"sql(
+CREATE TABLE oplog (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts INTEGER NOT NULL, wall_ms INTEGER NOT NULL,
+  db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL,
+  entry BLOB NOT NULL);
 )sql";
 
 constexpr std::size_t kMaxIdleConnections = 16;
@@ -108,6 +119,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       if (table_count > 0) return NotDocdb(path, "it has tables but no meta table");
       TACTUS_STORAGE_TRY(conn->Exec(kSchemaSql));
       TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
       std::string version = std::to_string(kFormatVersion), created = NowIso8601();
       for (const auto& [key, value] :
            {std::pair<const char*, const std::string&>{"format_version", version},
@@ -132,6 +144,13 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
       TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '2' WHERE key = 'format_version'"));
       version = "2";
+    }
+    if (version == "2") {
+      // Migration 2 -> 3, in the same transaction: add the oplog (empty: change streams see
+      // the changes made from now on).
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
+      TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '3' WHERE key = 'format_version'"));
+      version = "3";
     }
     if (version != std::to_string(kFormatVersion)) {
       return OpenError(path + " has storage format_version " + version +

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,14 @@ struct Store::Impl {
   };
   std::unordered_map<std::int64_t, CachedIndex> compiled;  // guarded by mu
 
+  // Oplog commit notifications (oplog.cc).
+  mutable std::mutex oplog_mu;
+  mutable std::condition_variable oplog_cv;
+  std::uint64_t oplog_version = 0;                  // guarded by oplog_mu
+  std::vector<std::function<void()>> oplog_listeners;  // guarded by oplog_mu
+  // Bumps oplog_version, wakes WaitForOplog and runs the listeners.
+  void NotifyOplog();
+
   // A pooled connection, or a new one with the per-connection pragmas applied.
   DbResult<std::unique_ptr<internal::Connection>> Acquire();
   void Release(std::unique_ptr<internal::Connection> conn);
@@ -60,6 +69,16 @@ struct Txn::Impl {
   // The indexes of each collection touched, as of this transaction's snapshot (write
   // transactions hold the write lock, so only their own DDL can change them).
   std::unordered_map<std::int64_t, IndexList> indexes;
+  // Set when this transaction wrote an oplog entry: its commit notifies change streams.
+  bool wrote_oplog = false;
+
+  // Appends an oplog entry (oplog.cc). `body` is the entry's BSON body (may be nullptr).
+  DbResult<Done> RecordChange(OplogOp op, const std::string& db, const std::string& coll,
+                              const bson_t* body);
+  // documentKey-only bodies and the like.
+  DbResult<Done> RecordDocumentChange(OplogOp op, const CollectionInfo& coll, const bson_t* doc,
+                                      const bson_t* full_document,
+                                      const bson_t* update_description);
 
   DbResult<Done> CheckActive() const;
   // IllegalOperation unless active and kWrite.

@@ -29,6 +29,8 @@ DbResult<Done> Txn::Commit() {
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
   }
+  if (committed.ok() && impl_->wrote_oplog) impl_->store->NotifyOplog();
+  impl_->wrote_oplog = false;
   return committed;
 }
 
@@ -36,6 +38,7 @@ void Txn::Rollback() {
   if (!impl_->active) return;
   impl_->active = false;
   impl_->ForgetIndexes();
+  impl_->wrote_oplog = false;
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
   if (sqlite3_get_autocommit(impl_->conn->db())) return;
   DbResult<Stmt> stmt = impl_->conn->Prepare("ROLLBACK");

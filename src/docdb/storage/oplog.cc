@@ -1,0 +1,264 @@
+// The oplog table (oplog.h): recording entries inside the writing transaction, reading them for
+// change streams, trimming, and waking waiters after commits.
+#include "docdb/storage/oplog.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "docdb/storage/store_internal.h"
+
+namespace tactus::docdb::storage {
+namespace {
+
+using internal::Stmt;
+
+constexpr const char* kOpNames[] = {"insert", "update", "replace", "delete",
+                                    "drop",   "rename", "dropDatabase"};
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+BsonPtr BlobToBson(std::string_view bytes) {
+  if (bytes.empty()) return NewBson();
+  return BsonPtr(
+      bson_new_from_data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+DbResult<std::string> MetaValue(internal::Connection* conn, const char* key) {
+  DbResult<Stmt> stmt = conn->Prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindText(1, key);
+  DbResult<bool> row = stmt.value().Step();
+  if (!row.ok()) return row.error();
+  if (!row.value()) return std::string();
+  return std::string(stmt.value().ColumnText(0));
+}
+
+DbResult<Done> PutMeta(internal::Connection* conn, const char* key, const std::string& value) {
+  DbResult<Stmt> stmt = conn->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindText(1, key);
+  stmt.value().BindText(2, value);
+  return stmt.value().Run();
+}
+
+DbResult<OplogBounds> BoundsOf(internal::Connection* conn) {
+  OplogBounds b;
+  {
+    // sqlite_sequence holds the last AUTOINCREMENT value, also after trimming.
+    DbResult<Stmt> stmt = conn->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'oplog'");
+    if (!stmt.ok()) return stmt.error();
+    DbResult<bool> row = stmt.value().Step();
+    if (!row.ok()) return row.error();
+    if (row.value()) b.last_seq = stmt.value().ColumnInt(0);
+  }
+  DbResult<std::string> seq = MetaValue(conn, "oplog_trimmed_seq");
+  if (!seq.ok()) return seq.error();
+  DbResult<std::string> ts = MetaValue(conn, "oplog_trimmed_ts");
+  if (!ts.ok()) return ts.error();
+  if (!seq.value().empty()) b.trimmed_seq = std::stoll(seq.value());
+  if (!ts.value().empty()) b.trimmed_ts = std::stoull(ts.value());
+  return b;
+}
+
+}  // namespace
+
+const char* OplogOpName(OplogOp op) { return kOpNames[static_cast<int>(op)]; }
+
+bool ParseOplogOp(std::string_view name, OplogOp* out) {
+  for (int i = 0; i < static_cast<int>(std::size(kOpNames)); ++i) {
+    if (name == kOpNames[i]) {
+      *out = static_cast<OplogOp>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const std::string& coll,
+                                       const bson_t* body) {
+  // The cluster time follows the newest entry, so it increases with seq even when the wall
+  // clock steps back or another process wrote last (the write lock is held here).
+  std::uint64_t last_ts = 0;
+  {
+    DbResult<Stmt> last = conn->Prepare("SELECT ts FROM oplog ORDER BY seq DESC LIMIT 1");
+    if (!last.ok()) return last.error();
+    DbResult<bool> row = last.value().Step();
+    if (!row.ok()) return row.error();
+    if (row.value()) last_ts = static_cast<std::uint64_t>(last.value().ColumnInt(0));
+  }
+  std::int64_t now = NowMs();
+  std::uint64_t ts = std::max((static_cast<std::uint64_t>(now / 1000) << 32) | 1, last_ts + 1);
+  DbResult<Stmt> insert = conn->Prepare(
+      "INSERT INTO oplog (ts, wall_ms, db, coll, op, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!insert.ok()) return insert.error();
+  BsonPtr empty = NewBson();
+  const bson_t* stored = body ? body : empty.get();
+  insert.value().BindInt(1, static_cast<std::int64_t>(ts));
+  insert.value().BindInt(2, now);
+  insert.value().BindText(3, db);
+  insert.value().BindText(4, coll);
+  insert.value().BindText(5, OplogOpName(op));
+  insert.value().BindBlob(6, BsonBytes(stored));
+  TACTUS_STORAGE_TRY(insert.value().Run());
+  wrote_oplog = true;
+  return Done{};
+}
+
+DbResult<Done> Txn::Impl::RecordDocumentChange(OplogOp op, const CollectionInfo& coll,
+                                               const bson_t* doc, const bson_t* full_document,
+                                               const bson_t* update_description) {
+  BsonPtr body = NewBson();
+  bson_iter_t id;
+  if (bson_iter_init_find(&id, doc, "_id")) {
+    bson_t key;
+    BSON_APPEND_DOCUMENT_BEGIN(body.get(), "documentKey", &key);
+    bson_append_iter(&key, "_id", 3, &id);
+    bson_append_document_end(body.get(), &key);
+  }
+  if (full_document) BSON_APPEND_DOCUMENT(body.get(), "fullDocument", full_document);
+  if (update_description) {
+    BSON_APPEND_DOCUMENT(body.get(), "updateDescription", update_description);
+  }
+  return RecordChange(op, coll.db, coll.name, body.get());
+}
+
+DbResult<OplogBounds> Txn::ReadOplogBounds() {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  return BoundsOf(impl_->conn.get());
+}
+
+DbResult<std::vector<OplogEntry>> Txn::ReadOplog(std::int64_t after_seq, std::size_t limit) {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<Stmt> stmt = impl_->conn->Prepare(
+      "SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog WHERE seq > ?1 ORDER BY seq "
+      "LIMIT ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindInt(1, after_seq);
+  stmt.value().BindInt(2, static_cast<std::int64_t>(limit));
+  std::vector<OplogEntry> out;
+  while (true) {
+    DbResult<bool> row = stmt.value().Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) break;
+    const Stmt& s = stmt.value();
+    OplogEntry e;
+    e.seq = s.ColumnInt(0);
+    e.ts = static_cast<std::uint64_t>(s.ColumnInt(1));
+    e.wall_ms = s.ColumnInt(2);
+    e.db = std::string(s.ColumnText(3));
+    e.coll = std::string(s.ColumnText(4));
+    if (!ParseOplogOp(s.ColumnText(5), &e.op)) {
+      return MakeError(kInternalError, "oplog entry " + std::to_string(e.seq) +
+                                           " has an unknown operation '" +
+                                           std::string(s.ColumnText(5)) + "'");
+    }
+    e.body = BlobToBson(s.ColumnBlob(6));
+    if (!e.body) {
+      return MakeError(kInternalError, "oplog entry " + std::to_string(e.seq) + " is corrupt");
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+DbResult<std::int64_t> Txn::OplogSeqBefore(std::uint64_t ts) {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  // ts increases with seq: the scan from the oldest entry stops at the first match.
+  DbResult<Stmt> stmt =
+      impl_->conn->Prepare("SELECT seq FROM oplog WHERE ts >= ?1 ORDER BY seq LIMIT 1");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindInt(1, static_cast<std::int64_t>(ts));
+  DbResult<bool> row = stmt.value().Step();
+  if (!row.ok()) return row.error();
+  if (row.value()) return stmt.value().ColumnInt(0) - 1;
+  DbResult<OplogBounds> bounds = BoundsOf(impl_->conn.get());
+  if (!bounds.ok()) return bounds.error();
+  return bounds.value().last_seq;
+}
+
+DbResult<std::int64_t> Store::TrimOplog(const OplogRetention& retention, std::int64_t now_ms,
+                                        std::int64_t batch) {
+  std::int64_t total = 0;
+  while (true) {
+    std::int64_t removed = 0;
+    DbResult<Done> done = GroupWrite([&](Txn& txn) -> DbResult<Done> {
+      internal::Connection* conn = txn.impl_->conn.get();
+      removed = 0;
+      std::int64_t first = 0, last = 0;
+      {
+        DbResult<Stmt> stmt = conn->Prepare("SELECT min(seq), max(seq) FROM oplog");
+        if (!stmt.ok()) return stmt.error();
+        TACTUS_STORAGE_TRY(stmt.value().Step());
+        if (stmt.value().ColumnIsNull(0)) return Done{};
+        first = stmt.value().ColumnInt(0);
+        last = stmt.value().ColumnInt(1);
+      }
+      // Remove seq <= cut; the newest entry always stays.
+      std::int64_t cut = last - std::max<std::int64_t>(retention.max_entries, 1);
+      {
+        DbResult<Stmt> young =
+            conn->Prepare("SELECT seq FROM oplog WHERE wall_ms >= ?1 ORDER BY seq LIMIT 1");
+        if (!young.ok()) return young.error();
+        young.value().BindInt(1, now_ms - retention.max_age_ms);
+        DbResult<bool> row = young.value().Step();
+        if (!row.ok()) return row.error();
+        cut = std::max(cut, row.value() ? young.value().ColumnInt(0) - 1 : last - 1);
+      }
+      cut = std::min({cut, last - 1, first + batch - 1});
+      if (cut < first) return Done{};
+      std::uint64_t cut_ts = 0;
+      {
+        DbResult<Stmt> stmt = conn->Prepare("SELECT ts FROM oplog WHERE seq = ?1");
+        if (!stmt.ok()) return stmt.error();
+        stmt.value().BindInt(1, cut);
+        DbResult<bool> row = stmt.value().Step();
+        if (!row.ok()) return row.error();
+        if (row.value()) cut_ts = static_cast<std::uint64_t>(stmt.value().ColumnInt(0));
+      }
+      DbResult<Stmt> del = conn->Prepare("DELETE FROM oplog WHERE seq <= ?1");
+      if (!del.ok()) return del.error();
+      del.value().BindInt(1, cut);
+      TACTUS_STORAGE_TRY(del.value().Run());
+      removed = sqlite3_changes(conn->db());
+      TACTUS_STORAGE_TRY(PutMeta(conn, "oplog_trimmed_seq", std::to_string(cut)));
+      return PutMeta(conn, "oplog_trimmed_ts", std::to_string(cut_ts));
+    });
+    if (!done.ok()) return done.error();
+    total += removed;
+    if (removed < batch) return total;
+  }
+}
+
+void Store::Impl::NotifyOplog() {
+  std::vector<std::function<void()>> listeners;
+  {
+    std::lock_guard lock(oplog_mu);
+    ++oplog_version;
+    listeners = oplog_listeners;
+  }
+  oplog_cv.notify_all();
+  for (const auto& listener : listeners) listener();
+}
+
+std::uint64_t Store::OplogVersion() const {
+  std::lock_guard lock(impl_->oplog_mu);
+  return impl_->oplog_version;
+}
+
+std::uint64_t Store::WaitForOplog(std::uint64_t seen, std::int64_t deadline_ms) const {
+  std::unique_lock lock(impl_->oplog_mu);
+  auto deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline_ms));
+  impl_->oplog_cv.wait_until(lock, deadline, [&] { return impl_->oplog_version != seen; });
+  return impl_->oplog_version;
+}
+
+void Store::AddOplogListener(std::function<void()> listener) {
+  std::lock_guard lock(impl_->oplog_mu);
+  impl_->oplog_listeners.push_back(std::move(listener));
+}
+
+}  // namespace tactus::docdb::storage

@@ -1,0 +1,128 @@
+// updateDescription of an `update` oplog entry, diffed from the old and new documents (oplog.h),
+// so every update path (operators, pipelines, $merge) describes its change the same way.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "docdb/storage/oplog.h"
+
+namespace tactus::docdb::storage {
+namespace {
+
+struct Diff {
+  bson_t* updated;
+  std::vector<std::string> removed;
+  std::vector<std::pair<std::string, std::uint32_t>> truncated;
+};
+
+// The encoded bytes of the element's value (libbson 1.23 has no accessor for them).
+std::string_view ValueBytes(const bson_iter_t& it) {
+  return std::string_view(reinterpret_cast<const char*>(it.raw) + it.d1, it.next_off - it.d1);
+}
+
+bool SameValue(const bson_iter_t& a, const bson_iter_t& b) {
+  return bson_iter_type(&a) == bson_iter_type(&b) && ValueBytes(a) == ValueBytes(b);
+}
+
+std::string Join(const std::string& prefix, const char* key) {
+  return prefix.empty() ? std::string(key) : prefix + "." + key;
+}
+
+bool Container(const bson_iter_t& it, bson_t* out) {
+  std::uint32_t len = 0;
+  const std::uint8_t* data = nullptr;
+  if (BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    bson_iter_document(&it, &len, &data);
+  } else if (BSON_ITER_HOLDS_ARRAY(&it)) {
+    bson_iter_array(&it, &len, &data);
+  } else {
+    return false;
+  }
+  return bson_init_static(out, data, len);
+}
+
+void DiffDocuments(const bson_t* old_doc, const bson_t* new_doc, const std::string& prefix,
+                   Diff& diff);
+
+std::uint32_t Count(const bson_t* array) { return bson_count_keys(array); }
+
+void DiffValues(const bson_iter_t& o, const bson_iter_t& n, const std::string& path, Diff& diff) {
+  if (SameValue(o, n)) return;
+  bson_t od, nd;
+  if (BSON_ITER_HOLDS_DOCUMENT(&o) && BSON_ITER_HOLDS_DOCUMENT(&n) && Container(o, &od) &&
+      Container(n, &nd)) {
+    DiffDocuments(&od, &nd, path, diff);
+    return;
+  }
+  if (BSON_ITER_HOLDS_ARRAY(&o) && BSON_ITER_HOLDS_ARRAY(&n) && Container(o, &od) &&
+      Container(n, &nd)) {
+    std::uint32_t old_size = Count(&od), new_size = Count(&nd);
+    if (new_size < old_size) diff.truncated.emplace_back(path, new_size);
+    bson_iter_t oi, ni;
+    bson_iter_init(&oi, &od);
+    bson_iter_init(&ni, &nd);
+    bool have_old = bson_iter_next(&oi);
+    while (bson_iter_next(&ni)) {
+      std::string element = Join(path, bson_iter_key(&ni));
+      if (have_old) {
+        DiffValues(oi, ni, element, diff);
+        have_old = bson_iter_next(&oi);
+      } else {
+        bson_append_iter(diff.updated, element.c_str(), -1, &ni);
+      }
+    }
+    return;
+  }
+  bson_append_iter(diff.updated, path.c_str(), -1, &n);
+}
+
+void DiffDocuments(const bson_t* old_doc, const bson_t* new_doc, const std::string& prefix,
+                   Diff& diff) {
+  bson_iter_t n;
+  bson_iter_init(&n, new_doc);
+  while (bson_iter_next(&n)) {
+    bson_iter_t o;
+    std::string path = Join(prefix, bson_iter_key(&n));
+    if (bson_iter_init_find(&o, old_doc, bson_iter_key(&n))) {
+      DiffValues(o, n, path, diff);
+    } else {
+      bson_append_iter(diff.updated, path.c_str(), -1, &n);
+    }
+  }
+  bson_iter_t o;
+  bson_iter_init(&o, old_doc);
+  while (bson_iter_next(&o)) {
+    bson_iter_t exact;  // an exact key lookup (bson_has_field would follow dots)
+    if (!bson_iter_init_find(&exact, new_doc, bson_iter_key(&o))) {
+      diff.removed.push_back(Join(prefix, bson_iter_key(&o)));
+    }
+  }
+}
+
+}  // namespace
+
+BsonPtr DiffForUpdateDescription(const bson_t* old_doc, const bson_t* new_doc) {
+  BsonPtr updated = NewBson();
+  Diff diff{updated.get(), {}, {}};
+  DiffDocuments(old_doc, new_doc, "", diff);
+  BsonPtr out = NewBson();
+  BSON_APPEND_DOCUMENT(out.get(), "updatedFields", updated.get());
+  bson_t removed, truncated;
+  BSON_APPEND_ARRAY_BEGIN(out.get(), "removedFields", &removed);
+  for (std::size_t i = 0; i < diff.removed.size(); ++i) {
+    BSON_APPEND_UTF8(&removed, std::to_string(i).c_str(), diff.removed[i].c_str());
+  }
+  bson_append_array_end(out.get(), &removed);
+  BSON_APPEND_ARRAY_BEGIN(out.get(), "truncatedArrays", &truncated);
+  for (std::size_t i = 0; i < diff.truncated.size(); ++i) {
+    bson_t entry;
+    BSON_APPEND_DOCUMENT_BEGIN(&truncated, std::to_string(i).c_str(), &entry);
+    BSON_APPEND_UTF8(&entry, "field", diff.truncated[i].first.c_str());
+    BSON_APPEND_INT32(&entry, "newSize", static_cast<std::int32_t>(diff.truncated[i].second));
+    bson_append_document_end(&truncated, &entry);
+  }
+  bson_append_array_end(out.get(), &truncated);
+  return out;
+}
+
+}  // namespace tactus::docdb::storage
