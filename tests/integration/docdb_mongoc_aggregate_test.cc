@@ -318,6 +318,11 @@ TEST_F(DocdbMongocAggregateTest, MergeModes) {
           R"([{"$set": {"_id": 50}}, {"$merge": {"into": "dst", "whenNotMatched": "fail"}}])")[0]
           .substr(0, 12),
       "error 13113:");
+  // $merge into the collection it reads sees only the documents that were there before.
+  EXPECT_EQ(
+      Agg("src", R"([{"$set": {"_id": {"$add": ["$_id", 100]}}}, {"$merge": {"into": "src"}}])"),
+      V{});
+  EXPECT_EQ(Count("src"), 4);
   // `on` a non-_id field.
   Insert("byname", {R"({"_id": 7, "name": "x", "n": 1})"});
   EXPECT_EQ(

@@ -11,6 +11,7 @@
 
 #include "docdb/agg/pipeline.h"
 #include "docdb/commands/agg_environment.h"
+#include "docdb/commands/change_stream.h"
 #include "docdb/commands/cursors.h"
 #include "docdb/commands/query_exec.h"
 #include "docdb/commands/registry.h"
@@ -156,6 +157,7 @@ void AppendExplain(bson_t* body, const std::string& ns, const Plan* plan, const 
 }
 
 DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
+  if (StartsWithChangeStream(ctx.command)) return RunChangeStreamAggregate(ctx);
   auto parsed = ParseCommand(ctx);
   if (!parsed.ok()) return parsed.error();
   const Parsed& p = parsed.value();
@@ -233,9 +235,16 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
           if (!more.value()) break;
         }
       } else {
+        // A pipeline that writes reads its input first: $merge into the collection it reads
+        // must not see its own inserts (the scan could otherwise run forever).
+        std::vector<BsonPtr> held;
         DbResult<Done> failure = Done{};
         auto scanned = txn.ScanCollection(*coll, storage::KeyRange{}, false,
                                           [&](const std::string&, const bson_t* doc) {
+                                            if (writes) {
+                                              held.push_back(CopyBson(doc));
+                                              return true;
+                                            }
                                             auto more = run->Push(doc);
                                             if (!more.ok()) {
                                               failure = more.error();
@@ -245,6 +254,11 @@ DbResult<BsonPtr> Aggregate(CommandContext& ctx) {
                                           });
         if (!failure.ok()) return failure.error();
         if (!scanned.ok()) return scanned.error();
+        for (const auto& doc : held) {
+          auto more = run->Push(doc.get());
+          if (!more.ok()) return more.error();
+          if (!more.value()) break;
+        }
       }
     }
     if (auto r = run->Finish(); !r.ok()) return r.error();
