@@ -60,7 +60,7 @@ const std::map<std::string, StageParser, std::less<>>& StageTable() {
   static const auto* table = [] {
     auto* t = new std::map<std::string, StageParser, std::less<>>();
     for (const auto& family :
-         {BasicStages(), SortStages(), GroupStages(), LookupStages(), WriteStages()}) {
+         {BasicStages(), UnwindSampleStages(), SortStages(), GroupStages(), LookupStages(), WriteStages()}) {
       for (const StageEntry& e : family) (*t)[e.name] = e.parse;
     }
     return t;

@@ -76,12 +76,13 @@ struct StageEntry {
 };
 
 // Parsers by family; defined in the stage files.
-std::vector<StageEntry> BasicStages();   // $match $project $addFields $set $unset $limit $skip
-                                         // $count $replaceRoot $replaceWith $unwind $sample
-std::vector<StageEntry> SortStages();    // $sort
-std::vector<StageEntry> GroupStages();   // $group $sortByCount $bucket
-std::vector<StageEntry> LookupStages();  // $lookup $facet $unionWith
-std::vector<StageEntry> WriteStages();   // $out $merge
+std::vector<StageEntry> BasicStages();  // $match $project $addFields $set $unset $limit $skip
+                                        // $count $replaceRoot $replaceWith
+std::vector<StageEntry> UnwindSampleStages();  // $unwind $sample $documents
+std::vector<StageEntry> SortStages();          // $sort
+std::vector<StageEntry> GroupStages();         // $group $sortByCount $bucket
+std::vector<StageEntry> LookupStages();        // $lookup $facet $unionWith
+std::vector<StageEntry> WriteStages();         // $out $merge
 
 // Parses one expression from a stage spec (keeps views into `spec`).
 DbResult<query::Expression> ParseExpr(const bson_value_t& spec, query::ExprScope& scope);
