@@ -164,10 +164,28 @@ void PipelineRequirements(const std::string& db, const bson_t* pipeline, Command
 CommandAuth Aggregate(const std::string& db, const bson_t* command) {
   CommandAuth out;
   std::string coll = FirstString(command);
+  bson_t pipeline;
+  bool has_pipeline = ArrayOf(command, "pipeline", &pipeline);
+  bson_iter_t first, spec;
+  if (has_pipeline && bson_iter_init(&first, &pipeline) && bson_iter_next(&first) &&
+      BSON_ITER_HOLDS_DOCUMENT(&first) && bson_iter_recurse(&first, &spec) &&
+      bson_iter_find(&spec, "$changeStream")) {
+    // A change stream: changeStream + find on the collection, the database (aggregate: 1), or
+    // every database (allChangesForCluster on admin).
+    bool cluster = false;
+    bson_iter_t options;
+    if (db == "admin" && BSON_ITER_HOLDS_DOCUMENT(&spec) && bson_iter_recurse(&spec, &options) &&
+        bson_iter_find(&options, "allChangesForCluster")) {
+      cluster = bson_iter_as_bool(&options);
+    }
+    Resource on = cluster ? Resource::Namespace("", "") : Resource::Namespace(db, coll);
+    out.requirements.push_back({on, "changeStream"});
+    out.requirements.push_back({on, "find"});
+    return out;
+  }
   // aggregate: 1 (a database-level pipeline) reads the database as a whole.
   out.requirements.push_back({Resource::Namespace(db, coll), "find"});
-  bson_t pipeline;
-  if (ArrayOf(command, "pipeline", &pipeline)) PipelineRequirements(db, &pipeline, &out, 0);
+  if (has_pipeline) PipelineRequirements(db, &pipeline, &out, 0);
   return out;
 }
 

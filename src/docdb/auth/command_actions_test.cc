@@ -79,6 +79,20 @@ TEST(CommandActions, AggregateWritesNeedActionsOnTheirTargets) {
   EXPECT_EQ(Describe(m), (V{"find@s.o", "insert@t.m", "update@t.m"}));
 }
 
+TEST(CommandActions, ChangeStreamsNeedChangeStreamAndFind) {
+  auto coll = RequiredAuth("aggregate", "s",
+                           J(R"({"aggregate": "o", "pipeline": [{"$changeStream": {}}]})").get());
+  EXPECT_EQ(Describe(coll), (V{"changeStream@s.o", "find@s.o"}));
+  auto db = RequiredAuth("aggregate", "s",
+                         J(R"({"aggregate": 1, "pipeline": [{"$changeStream": {}}]})").get());
+  EXPECT_EQ(Describe(db), (V{"changeStream@s.*", "find@s.*"}));
+  auto cluster = RequiredAuth(
+      "aggregate", "admin",
+      J(R"({"aggregate": 1, "pipeline": [{"$changeStream": {"allChangesForCluster": true}}]})")
+          .get());
+  EXPECT_EQ(Describe(cluster), (V{"changeStream@*.*", "find@*.*"}));
+}
+
 TEST(CommandActions, HandshakeCursorsAndSessions) {
   auto empty = J("{}");
   EXPECT_EQ(RequiredAuth("hello", "admin", empty.get()).rule, AuthRule::kNone);

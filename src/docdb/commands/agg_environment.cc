@@ -59,29 +59,30 @@ DbResult<Done> TxnEnvironment::ReplaceCollection(const std::string& db, const st
                                                  const std::vector<BsonPtr>& docs) {
   auto found = txn_.FindCollection(db, coll);
   if (!found.ok()) return found.error();
-  std::vector<BsonPtr> index_specs;
-  BsonPtr options;
-  if (found.value()) {
-    // Keep the target's options and indexes, as MongoDB's $out does.
-    auto indexes = txn_.ListIndexes(*found.value());
-    if (!indexes.ok()) return indexes.error();
-    for (const auto& index : indexes.value()) {
-      if (index.name != "_id_") index_specs.push_back(CopyBson(index.spec.get()));
+  std::optional<storage::CollectionInfo> target = std::move(found).value();
+  if (target) {
+    // Delete the old documents one by one (keeping the target's options and indexes, as
+    // MongoDB's $out does): change streams see a delete per document, not a drop.
+    std::vector<std::pair<std::string, BsonPtr>> old_docs;
+    auto scanned = txn_.ScanCollection(*target, storage::KeyRange{}, false,
+                                       [&](const std::string& id_key, const bson_t* doc) {
+                                         old_docs.emplace_back(id_key, CopyBson(doc));
+                                         return true;
+                                       });
+    if (!scanned.ok()) return scanned.error();
+    for (const auto& [id_key, doc] : old_docs) {
+      auto deleted = txn_.Delete(*target, id_key, doc.get());
+      if (!deleted.ok()) return deleted.error();
     }
-    if (found.value()->options) options = CopyBson(found.value()->options.get());
-    auto dropped = txn_.DropCollection(*found.value());
-    if (!dropped.ok()) return dropped.error();
-  }
-  auto created = txn_.CreateCollection(db, coll, options.get(), false);
-  if (!created.ok()) return created.error();
-  for (const auto& spec : index_specs) {
-    auto r = txn_.CreateIndex(created.value(), spec.get());
-    if (!r.ok()) return r.error();
+  } else {
+    auto created = txn_.CreateCollection(db, coll, nullptr, false);
+    if (!created.ok()) return created.error();
+    target = std::move(created).value();
   }
   for (const auto& doc : docs) {
     auto prepared = DocumentForStorage(doc.get());
     if (!prepared.ok()) return prepared.error();
-    auto r = txn_.Insert(created.value(), prepared.value().get());
+    auto r = txn_.Insert(*target, prepared.value().get());
     if (!r.ok()) return r.error();
   }
   return Done{};

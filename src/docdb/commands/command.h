@@ -19,6 +19,7 @@
 namespace tactus::docdb::commands {
 
 class AuthGuard;
+class ChangeStreams;
 class CursorManager;
 class SessionManager;
 struct ConnectionAuth;
@@ -39,6 +40,15 @@ struct ServerInfo {
   const TtlMetrics* ttl = nullptr;
 };
 
+// Filled by a getMore on a change stream that found no event and may still wait
+// (change_stream.h): the caller runs the same command again once the oplog version differs from
+// `oplog_version` or at `deadline_ms`, instead of a worker thread blocking meanwhile.
+struct AwaitRequest {
+  bool wanted = false;
+  std::uint64_t oplog_version = 0;
+  std::int64_t deadline_ms = 0;  // system clock, ms since the epoch
+};
+
 struct CommandContext {
   std::string db;  // the request's $db
   const bson_t* command = nullptr;
@@ -47,6 +57,7 @@ struct CommandContext {
   std::string local;  // the listener the client came through (hello's `me`)
   storage::Store* store = nullptr;
   CursorManager* cursors = nullptr;
+  ChangeStreams* change_streams = nullptr;
   SessionManager* sessions = nullptr;
   const ServerInfo* server = nullptr;
   // Authentication: the dispatcher's guard and this connection's state (who it is).
@@ -62,6 +73,9 @@ struct CommandContext {
   // the same write gets that reply without running again.
   std::string retry_lsid;
   std::int64_t retry_txn_number = -1;
+  // Set by callers that can re-run a command later (Dispatcher::Run with an AwaitRequest);
+  // nullptr: commands that wait block their thread.
+  AwaitRequest* await_out = nullptr;
 };
 
 // Appends `ok: 1.0` last. Commands add their fields to body().

@@ -30,7 +30,8 @@ Dispatcher::Dispatcher(storage::Store& store, ServerInfo info)
 }
 
 BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64_t connection_id,
-                        const std::string& peer, const std::string& local) {
+                        const std::string& peer, const std::string& local,
+                        AwaitRequest* await) {
   bson_iter_t it;
   if (!bson_iter_init(&it, command) || !bson_iter_next(&it)) {
     return ErrorReply(MakeError(kFailedToParse, "empty command object"));
@@ -49,6 +50,8 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   ctx.local = local;
   ctx.store = &store_;
   ctx.cursors = &cursors_;
+  ctx.change_streams = &change_streams_;
+  ctx.await_out = await;
   ctx.sessions = &sessions_;
   ctx.server = &info_;
   std::shared_ptr<ConnectionAuth> connection_auth = auth_.Connection(connection_id);
@@ -77,6 +80,7 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   }
   if (!result.ok()) return ErrorReply(result.error());
   BsonPtr reply = std::move(result).value();
+  if (await != nullptr && await->wanted) return reply;  // not a reply yet: it runs again
   auth_.AfterCommand(ctx, name, reply.get());
   return reply;
 }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "docdb/commands/aggregate_command.h"
+#include "docdb/commands/change_stream.h"
 #include "docdb/commands/cursors.h"
 #include "docdb/commands/query_exec.h"
 #include "docdb/commands/registry.h"
@@ -120,6 +121,7 @@ DbResult<BsonPtr> GetMore(CommandContext& ctx) {
     return TypeError("collection", "string");
   }
   std::string ns = ctx.db + "." + bson_iter_utf8(&it, nullptr);
+  if (IsChangeStreamCursorId(id)) return ChangeStreamGetMore(ctx, id, ns);
   std::vector<BsonPtr> batch;
   std::int64_t next_id = 0;
   auto r = ctx.cursors->Next(id, ns, GetInt64(ctx.command, "batchSize", 0), &batch, &next_id,
@@ -142,7 +144,7 @@ DbResult<BsonPtr> KillCursors(CommandContext& ctx) {
   bson_iter_init(&it, &ids);
   while (bson_iter_next(&it)) {
     std::int64_t id = bson_iter_as_int64(&it);
-    if (ctx.cursors->Kill(id)) {
+    if (ctx.cursors->Kill(id) || (ctx.change_streams && ctx.change_streams->Kill(id))) {
       BSON_APPEND_INT64(&killed, std::to_string(k++).c_str(), id);
     } else {
       missing.push_back(id);

@@ -189,8 +189,8 @@ DbResult<std::int64_t> TtlMonitor::Expire(const TtlIndex& ttl, std::int64_t now_
       if (!scanned.ok()) return scanned.error();
       for (const auto& [id_key, doc] : expired) {
         // The same delete path as the `delete` command (write_commands.cc): Txn::Delete inside
-        // a group-committed write transaction. When change streams arrive, the oplog entry for
-        // each TTL delete must be recorded HERE, as it is for the delete command's deletes.
+        // a group-committed write transaction, which records the oplog entry (a `delete`
+        // change event) in this same transaction.
         auto removed = txn.Delete(*coll.value(), id_key, doc.get());
         if (!removed.ok()) return removed.error();
         ++batch;

@@ -211,7 +211,9 @@ DbResult<UpdateOutcome> RunUpdate(CommandContext& ctx, storage::Txn& txn,
       if (updated.value()->len > kMaxDocumentBytes) {
         return MakeError(kLocation10334, "Resulting document after update is larger than 16777216");
       }
-      auto replaced = txn.Replace(coll, m.id_key, m.doc.get(), updated.value().get());
+      auto replaced = txn.Replace(coll, m.id_key, m.doc.get(), updated.value().get(),
+                                  compiled.value().is_replacement() ? storage::OplogOp::kReplace
+                                                                    : storage::OplogOp::kUpdate);
       if (!replaced.ok()) return replaced.error();
       ++out.modified;
     }
