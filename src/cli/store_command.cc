@@ -12,6 +12,8 @@ struct StoreArgs {
   int port = 27017;
   bool auth = false;
   int ttl_monitor_seconds = 60;
+  std::int64_t oplog_max_entries = 1'000'000;
+  std::int64_t oplog_max_age_seconds = 24 * 3600;
 };
 
 int RunStore(const StoreArgs& args) {
@@ -29,6 +31,8 @@ int RunStore(const StoreArgs& args) {
   options.unix_path = args.unix_path;
   options.auth = args.auth;
   options.ttl_monitor_seconds = args.ttl_monitor_seconds;
+  options.oplog_max_entries = args.oplog_max_entries;
+  options.oplog_max_age_seconds = args.oplog_max_age_seconds;
   auto server = docdb::EmbeddedServer::Start(options);
   if (!server.ok()) {
     std::cerr << "tactus store: " << server.status().message() << "\n";
@@ -66,6 +70,12 @@ void RegisterStore(CLI::App& app, int* exit_code) {
                   "Seconds between passes of the TTL monitor that deletes expired documents "
                   "(0: never)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--oplog-max-entries", args.oplog_max_entries,
+                  "Change-stream history: keep at most this many oplog entries")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--oplog-max-age-seconds", args.oplog_max_age_seconds,
+                  "Change-stream history: trim oplog entries older than this")
+      ->check(CLI::PositiveNumber);
   cmd->callback([exit_code]() { *exit_code = RunStore(args); });
 }
 

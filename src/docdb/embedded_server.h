@@ -31,6 +31,13 @@ class EmbeddedServer {
     // Seconds between passes of the TTL monitor (MongoDB's ttlMonitorSleepSecs); 0: no monitor
     // thread (RunTtlMonitorOnce still works).
     int ttl_monitor_seconds = 60;
+    // Oplog retention for change streams (docs/docdb.md, "Change streams"): entries beyond the
+    // newest `oplog_max_entries`, and entries older than `oplog_max_age_seconds`, are trimmed
+    // by a background thread every `oplog_trim_interval_ms` (0: no thread); the newest entry
+    // always stays. Resuming from a trimmed position fails with ChangeStreamHistoryLost (286).
+    std::int64_t oplog_max_entries = 1'000'000;
+    std::int64_t oplog_max_age_seconds = 24 * 3600;
+    std::int64_t oplog_trim_interval_ms = 10'000;
   };
 
   // Opens the store and starts listening. Fails when the data directory cannot be used (see
@@ -47,6 +54,8 @@ class EmbeddedServer {
   // One TTL monitor pass now (tests, and `tactus store` never needs it): the documents
   // deleted, or the storage error that stopped the pass.
   common::Result<std::int64_t> RunTtlMonitorOnce();
+  // One oplog trim now (tests): the entries removed.
+  common::Result<std::int64_t> TrimOplogOnce();
 
   struct Impl;
 

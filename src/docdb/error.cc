@@ -95,6 +95,16 @@ const char* CodeName(std::int32_t code) {
       return "InvalidPipelineOperator";
     case 241:
       return "ConversionFailure";
+    case 47:
+      return "NoMatchingDocument";
+    case 91:
+      return "InterruptedAtShutdown";
+    case 260:
+      return "InvalidResumeToken";
+    case 280:
+      return "ChangeStreamFatalError";
+    case 286:
+      return "ChangeStreamHistoryLost";
     case 292:
       return "QueryExceededMemoryLimitNoDiskUseAllowed";
   }

@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from docdb_server import StoreProcess
 from test_docdb_pymongo_aggregate import PymongoAggregateTest  # noqa: F401 (run with these)
+from test_docdb_pymongo_change_stream import PymongoChangeStreamTest  # noqa: F401
 
 
 class PymongoTest(unittest.TestCase):

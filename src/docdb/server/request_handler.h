@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "docdb/bson_util.h"
@@ -36,6 +37,17 @@ class RequestHandler {
   // nothing when request.more_to_come. nullptr is a bug and is answered with InternalError.
   // May block (SQLite); blocks only its worker.
   virtual BsonPtr Handle(const wire::Request& request, ConnectionContext& connection) = 0;
+
+  // What the server actually calls: the asynchronous form. Calls `reply` exactly once with the
+  // reply body (as Handle returns it), on any thread, now or later: a handler may defer a
+  // request without holding a worker (a change stream's awaitData getMore). `request` and
+  // `connection` stay valid until `reply` is called; the connection handles nothing else
+  // meanwhile. The default calls Handle.
+  using ReplyFn = std::function<void(BsonPtr)>;
+  virtual void HandleAsync(const wire::Request& request, ConnectionContext& connection,
+                           ReplyFn reply) {
+    reply(Handle(request, connection));
+  }
 
   // Called once per connection, on a worker thread, after its socket closed and after its last
   // Handle returned; release `connection.user` here.

@@ -183,29 +183,36 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Worker thread.
   void Process() {
-    std::string reply;
-    bool close_after = false;
     auto parsed = wire::ParseMessage(message_.data(), message_.size());
     const std::int32_t reply_id = impl_.next_request_id_.fetch_add(1);
     if (!parsed.ok()) {
       // The header parsed when it was read, so it parses again here.
-      reply = wire::BuildParseErrorReply(reply_id, wire::ParseHeader(message_.data()).value(),
-                                         parsed.error());
-      close_after = true;
-    } else {
-      const wire::Request& request = parsed.value();
-      if (request.opcode == wire::OpCode::kQuery && !wire::IsHandshake(request)) {
-        reply = wire::BuildOpQueryUnsupportedReply(reply_id, request.request_id);
-      } else {
-        BsonPtr body = CallHandler(request);
-        if (request.opcode == wire::OpCode::kQuery) {
-          reply = wire::BuildQueryReply(reply_id, request.request_id, *body);
-        } else if (!request.more_to_come) {
-          reply =
-              wire::BuildMsgReply(reply_id, request.request_id, *body, request.checksum_present);
-        }
-      }
+      return Send(wire::BuildParseErrorReply(reply_id, wire::ParseHeader(message_.data()).value(),
+                                             parsed.error()),
+                  true);
     }
+    auto request = std::make_shared<wire::Request>(std::move(parsed).value());
+    if (request->opcode == wire::OpCode::kQuery && !wire::IsHandshake(*request)) {
+      return Send(wire::BuildOpQueryUnsupportedReply(reply_id, request->request_id), false);
+    }
+    CallHandler(*request, [self = shared_from_this(), request, reply_id](BsonPtr body) {
+      self->Reply(*request, reply_id, std::move(body));
+    });
+  }
+
+  // Any thread: the handler's reply to `request`.
+  void Reply(const wire::Request& request, std::int32_t reply_id, BsonPtr body) {
+    if (body == nullptr) body = InternalErrorBody("the command handler returned no reply");
+    std::string reply;
+    if (request.opcode == wire::OpCode::kQuery) {
+      reply = wire::BuildQueryReply(reply_id, request.request_id, *body);
+    } else if (!request.more_to_come) {
+      reply = wire::BuildMsgReply(reply_id, request.request_id, *body, request.checksum_present);
+    }
+    Send(std::move(reply), false);
+  }
+
+  void Send(std::string reply, bool close_after) {
     if (message_.capacity() > kKeepBufferBytes) {
       std::vector<std::uint8_t>().swap(message_);
     }
@@ -214,15 +221,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  BsonPtr CallHandler(const wire::Request& request) {
+  void CallHandler(const wire::Request& request, server::RequestHandler::ReplyFn reply) {
     // An exception escaping a handler is a bug there; the client gets InternalError rather than
-    // the whole server going down.
+    // the whole server going down (and a reply exactly once).
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    auto guarded = [once, reply = std::move(reply)](BsonPtr body) {
+      if (!once->exchange(true)) reply(std::move(body));
+    };
     try {
-      BsonPtr body = impl_.handler_.Handle(request, context_);
-      if (body != nullptr) return body;
-      return InternalErrorBody("the command handler returned no reply");
+      impl_.handler_.HandleAsync(request, context_, guarded);
     } catch (const std::exception& e) {
-      return InternalErrorBody(std::string("the command handler failed: ") + e.what());
+      guarded(InternalErrorBody(std::string("the command handler failed: ") + e.what()));
     }
   }
 
