@@ -49,13 +49,21 @@ common::Result<JournalEvent> DecodeEvent(std::string_view text) {
     auto* v = o.if_contains(k);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
+  bool malformed = false;
   auto num = [&](const char* k) -> std::int64_t {
     std::int64_t n = 0;
     auto* v = o.if_contains(k);
-    if (v) common::AsInt64(*v, &n);
+    if (!v || !common::AsInt64(*v, &n)) malformed = true;
     return n;
   };
   std::string kind = str("k");
+  if (kind == "ok" || kind == "fail" || kind == "beat" || kind == "started") num("task");
+  if (kind == "timer") num("timer");
+  if (kind == "ok" && !o.contains("out")) malformed = true;
+  if (malformed) {
+    return common::Status::InvalidArgument("journal event '" + kind +
+                                           "' lacks an integer task/timer id or its output");
+  }
   if (kind == "start") return JournalEvent(StartEvent{});
   if (kind == "ok") {
     auto* out = o.if_contains("out");

@@ -184,5 +184,16 @@ TEST(JournalTest, UnknownOrMissingKindFails) {
   }
 }
 
+TEST(JournalTest, EventsWithoutTheirIdsOrOutputFail) {
+  for (const char* text : {R"({"k":"ok","out":1})", R"({"k":"ok","task":1})",
+                           R"({"k":"fail","task":1.5})", R"({"k":"beat"})",
+                           R"({"k":"started","task":"7"})", R"({"k":"timer","timer":"x"})",
+                           R"({"k":"timer"})"}) {
+    auto decoded = DecodeEvent(text);
+    ASSERT_FALSE(decoded.ok()) << text;
+    EXPECT_EQ(decoded.status().code(), common::StatusCode::kInvalidArgument) << text;
+  }
+}
+
 }  // namespace
 }  // namespace tactus::runtime

@@ -262,8 +262,13 @@ std::optional<DurableRunner::Impl::ChildStart> DurableRunner::Impl::StartChild(
   if (!body.ok() || !body->is_object()) return ChildStart::kDone;
   const json::object& b = body->as_object();
   std::int64_t task = 0;
-  common::AsInt64(b.at("task"), &task);
-  std::string mode(b.at("mode").as_string());
+  const json::value* task_value = b.if_contains("task");
+  const json::value* mode_value = b.if_contains("mode");
+  if (!task_value || !common::AsInt64(*task_value, &task) || !mode_value ||
+      !mode_value->is_string()) {
+    return ChildStart::kDone;  // a damaged work item: nothing sensible to start
+  }
+  std::string mode(mode_value->as_string());
   json::value params = b.contains("params") ? b.at("params") : json::value(json::object());
   common::TimeMs now = clock.Now();
 

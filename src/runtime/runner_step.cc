@@ -1,5 +1,6 @@
 // Steps: a runner thread applies events to executions and commits each step in one
 // transaction (docs/serve.md).
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -274,19 +275,30 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
                     {{"execution", item.execution}, {"error", loaded.status().ToString()}});
         return;  // the item stays; its lease expires and it is tried again later
       }
-      if (!loaded->has_value()) {
+      bool running = loaded->has_value() &&
+                     (**loaded)->exec->status() == engine::ExecutionStatus::kRunning;
+      if (!running) {
+        // Work for an execution that is gone or has ended (an event that arrived after the
+        // end, e.g. a child's result for a parent that was stopped): nothing will consume it.
         BsonPtr filter(BCON_NEW("_id", BCON_UTF8(item.id.c_str())));
         (void)mongo::DeleteOne(client.Collection(runner.options.database, kWork), filter.get(),
                                nullptr);
-        return;  // an orphan: its execution is gone
+        return;
       }
       Keep(std::move(**loaded));
       x = Cached(item.execution);
-      if (!x) return;  // finished already
     }
     JournalEvent event{StartEvent{}};
     if (item.kind == "timer") {
-      event = engine::Event(engine::TimerFired{std::stoll(item.body)});
+      std::int64_t timer_id = 0;
+      auto [end, ec] =
+          std::from_chars(item.body.data(), item.body.data() + item.body.size(), timer_id);
+      if (ec != std::errc() || end != item.body.data() + item.body.size()) {
+        common::Log(common::LogLevel::kError, "runtime", "malformed timer work item; dropped",
+                    {{"work", item.id}});
+        return;
+      }
+      event = engine::Event(engine::TimerFired{timer_id});
     } else if (item.kind == "event") {
       auto decoded = DecodeEvent(item.body);
       if (!decoded.ok()) return;
