@@ -82,8 +82,8 @@ DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const 
                                        const bson_t* body) {
   // The cluster time follows the newest entry, so it increases with seq even when the wall
   // clock steps back or another process wrote last (the write lock is held here).
-  std::uint64_t last_ts = 0;
-  {
+  std::uint64_t last_ts = last_oplog_ts;
+  if (last_ts == 0) {
     DbResult<Stmt> last = conn->Prepare("SELECT ts FROM oplog ORDER BY seq DESC LIMIT 1");
     if (!last.ok()) return last.error();
     DbResult<bool> row = last.value().Step();
@@ -105,6 +105,8 @@ DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const 
   insert.value().BindBlob(6, BsonBytes(stored));
   TACTUS_STORAGE_TRY(insert.value().Run());
   wrote_oplog = true;
+  // A rolled-back savepoint may take this entry back; its ts stays used (ts only increases).
+  last_oplog_ts = ts;
   return Done{};
 }
 

@@ -71,6 +71,9 @@ struct Txn::Impl {
   std::unordered_map<std::int64_t, IndexList> indexes;
   // Set when this transaction wrote an oplog entry: its commit notifies change streams.
   bool wrote_oplog = false;
+  // The ts of the last oplog entry, once read (the write lock is held from the first write, so
+  // only this transaction appends meanwhile); 0: not read yet.
+  std::uint64_t last_oplog_ts = 0;
 
   // Appends an oplog entry (oplog.cc). `body` is the entry's BSON body (may be nullptr).
   DbResult<Done> RecordChange(OplogOp op, const std::string& db, const std::string& coll,

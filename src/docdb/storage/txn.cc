@@ -31,6 +31,7 @@ DbResult<Done> Txn::Commit() {
   }
   if (committed.ok() && impl_->wrote_oplog) impl_->store->NotifyOplog();
   impl_->wrote_oplog = false;
+  impl_->last_oplog_ts = 0;
   return committed;
 }
 
@@ -39,6 +40,7 @@ void Txn::Rollback() {
   impl_->active = false;
   impl_->ForgetIndexes();
   impl_->wrote_oplog = false;
+  impl_->last_oplog_ts = 0;
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
   if (sqlite3_get_autocommit(impl_->conn->db())) return;
   DbResult<Stmt> stmt = impl_->conn->Prepare("ROLLBACK");
