@@ -87,6 +87,13 @@ struct PendingStart {
   std::shared_ptr<const asl::StateMachine> machine;
   json::value input;
   std::promise<RunnerResult<StartOutcome>> done;
+  // The first step, run by the caller's thread so that batches only write: the started
+  // execution, its actions and its journal and history documents.
+  common::TimeMs now = 0;
+  std::unique_ptr<Loaded> x;
+  std::vector<engine::Action> actions;
+  mongo::BsonPtr journal;
+  std::vector<mongo::BsonPtr> history;
 };
 
 struct DurableRunner::Impl {

@@ -59,6 +59,15 @@ RunnerResult<StartOutcome> DurableRunner::StartExecution(const NewExecution& req
   auto input = common::ParseJson(request.input);
   if (!input.ok()) return RunnerError{"InvalidExecutionInput", input.status().message()};
   pending->input = std::move(*input);
+  // The engine's work happens here, in parallel across callers; the starter thread only writes.
+  pending->now = r.clock.Now();
+  pending->x = r.NewLoaded(*pending, pending->now, NewRandomKey());
+  pending->actions = Apply(*pending->x, StartEvent{}, pending->now);
+  std::string key = SeqKey(request.execution_arn, 0);
+  std::string ev = EncodeEvent(StartEvent{});
+  pending->journal = BsonPtr(BCON_NEW("_id", BCON_UTF8(key.c_str()), "t",
+                                      BCON_DATE_TIME(pending->now), "ev", BCON_UTF8(ev.c_str())));
+  pending->history = r.HistoryDocs(*pending->x);
   auto result = pending->done.get_future();
   {
     std::lock_guard lock(r.starts_mu);
@@ -81,7 +90,7 @@ void DurableRunner::Impl::StartLoop() {
       starts.pop_front();
     }
     lock.unlock();
-    if (batch.size() == 1 || !StartBatch(client, batch)) {
+    if (!StartBatch(client, batch)) {
       for (auto& p : batch) p->done.set_value(StartOne(client, *p));
     }
     lock.lock();
@@ -104,20 +113,12 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
                                      std::vector<std::unique_ptr<PendingStart>>& batch) {
   auto session = client.StartSession();
   if (!session.ok() || !(*session)->Begin().ok()) return false;
-  common::TimeMs now = clock.Now();
-  std::vector<std::unique_ptr<Loaded>> loaded;
-  std::vector<BsonPtr> journal, history, executions;
+  std::vector<const bson_t*> journal, history;
+  std::vector<BsonPtr> executions;
   AfterCommit after;
-  std::vector<std::vector<engine::Action>> actions;
   for (auto& p : batch) {
-    auto x = NewLoaded(*p, now, NewRandomKey());
-    actions.push_back(Apply(*x, StartEvent{}, now));
-    std::string key = SeqKey(x->arn, 0);
-    std::string ev = EncodeEvent(StartEvent{});
-    journal.push_back(BsonPtr(BCON_NEW("_id", BCON_UTF8(key.c_str()), "t", BCON_DATE_TIME(now),
-                                       "ev", BCON_UTF8(ev.c_str()))));
-    for (auto& doc : HistoryDocs(*x)) history.push_back(std::move(doc));
-    loaded.push_back(std::move(x));
+    journal.push_back(p->journal.get());
+    for (const auto& doc : p->history) history.push_back(doc.get());
   }
   auto raw = [](const std::vector<BsonPtr>& docs) {
     std::vector<const bson_t*> out;
@@ -126,13 +127,14 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
   };
   // The journal entries first: the transaction's first statement writes, so it takes the
   // store's write lock before reading anything.
-  DbStatus st = mongo::InsertMany(Coll(client, kJournal), raw(journal), session->get());
-  if (st.ok()) st = mongo::InsertMany(Coll(client, kHistory), raw(history), session->get());
-  for (std::size_t i = 0; st.ok() && i < loaded.size(); ++i) {
-    st = WriteFollowUps(client, **session, *loaded[i], actions[i], now, &after);
+  DbStatus st = mongo::InsertMany(Coll(client, kJournal), journal, session->get());
+  if (st.ok()) st = mongo::InsertMany(Coll(client, kHistory), history, session->get());
+  for (auto& p : batch) {
     if (!st.ok()) break;
-    BsonPtr doc = ExecutionDoc(batch[i]->request, now, loaded[i]->key, std::nullopt);
-    BsonPtr state = ExecutionUpdate(*loaded[i], now);
+    st = WriteFollowUps(client, **session, *p->x, p->actions, p->now, &after);
+    if (!st.ok()) break;
+    BsonPtr doc = ExecutionDoc(p->request, p->now, p->x->key, std::nullopt);
+    BsonPtr state = ExecutionUpdate(*p->x, p->now);
     bson_concat(doc.get(), state.get());
     executions.push_back(std::move(doc));
   }
@@ -142,10 +144,11 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
     (*session)->Abort();
     return false;  // redone one by one
   }
-  for (std::size_t i = 0; i < loaded.size(); ++i) {
-    loaded[i]->v = 1;
-    Adopt(std::move(loaded[i]));
-    batch[i]->done.set_value(StartOutcome{now, false});
+  for (auto& p : batch) {
+    p->x->v = 1;
+    common::TimeMs start = p->now;
+    Adopt(std::move(p->x));
+    p->done.set_value(StartOutcome{start, false});
   }
   Schedule(std::move(after));
   return true;
