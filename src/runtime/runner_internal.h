@@ -198,8 +198,20 @@ struct Shard {
   void Process(mongo::Client& client, WorkItem& item);
   // Applies one event; true when committed.
   enum class StepResult { kCommitted, kRetry, kGone };
+  // A task performed inside the step's transaction (MongoDB tasks on Tactus's own deployment):
+  // the event that answers it, or nullopt when the operation failed in a way that ends the
+  // transaction (the step is then abandoned).
+  using InTransactionTask = std::function<std::optional<engine::Event>(mongo::Session&)>;
+  // `event` is ignored when `task` is given: the task produces the event.
   StepResult Step(mongo::Client& client, Loaded& x, const JournalEvent& event,
-                  const WorkItem& consumed);
+                  const WorkItem& consumed, const InTransactionTask* task = nullptr);
+  // The MongoDB task a `task` work item asks for, when it is one the step runs itself.
+  struct MongoDbTask {
+    std::int64_t id = 0;
+    std::string resource;
+    json::value params;
+  };
+  static std::optional<MongoDbTask> MongoDbTaskOf(const Loaded& x, const WorkItem& item);
   Loaded* Cached(const std::string& arn);
   void Keep(std::unique_ptr<Loaded> x);
   void Evict(const std::string& arn);

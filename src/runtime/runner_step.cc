@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "engine/resource.h"
 #include "runtime/runner_internal.h"
+#include "tasks/mongodb_task.h"
 
 namespace tactus::runtime {
 
@@ -224,8 +225,8 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
   return st;
 }
 
-Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEvent& event,
-                              const WorkItem& consumed) {
+Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEvent& given,
+                              const WorkItem& consumed, const InTransactionTask* task) {
   DurableRunner::Impl& r = runner;
   auto session = client.StartSession();
   if (!session.ok()) return StepResult::kRetry;
@@ -236,6 +237,12 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
                                  session->get(), &deleted);
   if (!st.ok()) return StepResult::kRetry;
   if (deleted == 0) return StepResult::kGone;  // consumed already, here or elsewhere
+  JournalEvent event = given;
+  if (task) {
+    std::optional<engine::Event> produced = (*task)(**session);
+    if (!produced) return StepResult::kRetry;
+    event = std::move(*produced);
+  }
 
   common::TimeMs now = std::max(r.clock.Now(), x.last_time);
   std::vector<engine::Action> actions = Apply(x, event, now);
@@ -262,6 +269,23 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   ++x.v;
   r.Schedule(std::move(after));
   return StepResult::kCommitted;
+}
+
+std::optional<Shard::MongoDbTask> Shard::MongoDbTaskOf(const Loaded& x, const WorkItem& item) {
+  // Executions started with a mock test case get every task from their mocks.
+  if (!x.test_case.empty()) return std::nullopt;
+  auto body = common::ParseJson(item.body);
+  if (!body.ok() || !body->is_object()) return std::nullopt;
+  const json::object& b = body->as_object();
+  const json::value* resource = b.if_contains("resource");
+  if (!resource || !resource->is_string() || !tasks::IsMongoDbResource(resource->as_string())) {
+    return std::nullopt;
+  }
+  MongoDbTask task;
+  task.resource = std::string(resource->as_string());
+  if (const json::value* id = b.if_contains("task")) common::AsInt64(*id, &task.id);
+  if (const json::value* params = b.if_contains("params")) task.params = *params;
+  return task;
 }
 
 void Shard::Process(mongo::Client& client, WorkItem& item) {
@@ -304,7 +328,33 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
       if (!decoded.ok()) return;
       event = std::move(*decoded);
     } else if (item.kind == "task") {
-      if (!task_outcome) task_outcome = runner.RunTask(*x, item);
+      if (!task_outcome) {
+        if (auto task = MongoDbTaskOf(*x, item)) {
+          // Exactly once: the operation and the step that records its result commit together.
+          InTransactionTask run = [&](mongo::Session& session) -> std::optional<engine::Event> {
+            auto r = tasks::RunMongoDbTask(client, &session, task->resource, task->params);
+            if (r.aborted_transaction) {
+              // A refused operation is recorded as the task's failure, without the operation;
+              // a write conflict is retried as a whole.
+              if (!r.transient) {
+                task_outcome = engine::TaskFailed{task->id, r.outcome.error, r.outcome.cause};
+              }
+              return std::nullopt;
+            }
+            if (r.outcome.ok) return engine::TaskSucceeded{task->id, std::move(r.outcome.result)};
+            return engine::TaskFailed{task->id, r.outcome.error, r.outcome.cause};
+          };
+          StepResult result = Step(client, *x, event, item, &run);
+          if (result == StepResult::kCommitted) {
+            if (x->exec->status() != engine::ExecutionStatus::kRunning) Evict(item.execution);
+            return;
+          }
+          Evict(item.execution);
+          if (result == StepResult::kGone) return;
+          continue;
+        }
+        task_outcome = runner.RunTask(*x, item);
+      }
       event = *task_outcome;
     } else if (item.kind == "child") {
       auto outcome = runner.StartChild(client, *x, item);

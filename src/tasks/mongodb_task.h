@@ -1,0 +1,36 @@
+// MongoDB tasks: `arn:tactus:states:::mongodb:<operation>` (docs/tasks.md).
+//
+// RunMongoDbTask performs one operation with a client of Tactus's own deployment, joining the
+// transaction of `session` (the transaction that also commits the task's result, so the
+// operation happens exactly once). Parameters and results are JSON; BSON values travel as
+// MongoDB Extended JSON v2 (relaxed on the way out).
+//
+// Thread-compatible: one call per client at a time.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/json.h"
+#include "mongo/mongo.h"
+#include "tasks/dispatcher.h"
+
+namespace tactus::tasks {
+
+inline constexpr std::string_view kMongoDbResourcePrefix = "arn:tactus:states:::mongodb:";
+
+bool IsMongoDbResource(std::string_view resource);
+
+struct MongoDbTaskResult {
+  TaskOutcome outcome;
+  // The server refused the operation: its transaction can no longer commit, so the caller
+  // aborts it and records `outcome` (a failure) in a transaction of its own.
+  bool aborted_transaction = false;
+  // A transient transaction error (write conflict): retry the whole step.
+  bool transient = false;
+};
+
+MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* session,
+                                 std::string_view resource, const json::value& parameters);
+
+}  // namespace tactus::tasks
