@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "docdb/query/compare.h"
 #include "docdb/query/expr_node.h"
 #include "docdb/query/number.h"
 
@@ -365,6 +366,85 @@ DbResult<Value> Pow(const ExprNode& node, EvalContext& ctx) {
   return DoubleValue(std::pow(AsDouble(base), AsDouble(exp)));
 }
 
+// $sum, $avg, $min and $max as expressions (not accumulators): over the elements of a single
+// array argument, or over the arguments themselves. Non-numbers are ignored by $sum and $avg,
+// null and missing by $min and $max.
+template <typename Fn>
+DbResult<Value> OverOperands(const ExprNode& node, EvalContext& ctx, Fn&& fn) {
+  std::vector<Value> values;
+  if (auto r = EvalArgs(node, ctx, &values); !r.ok()) return r.error();
+  std::vector<bson_value_t> operands;
+  if (values.size() == 1 && values[0].is_array()) {
+    operands = ArrayElements(values[0].v);  // views into values[0], which outlives them
+  } else {
+    for (const auto& v : values) operands.push_back(v.v);
+  }
+  return fn(operands);
+}
+
+DbResult<Value> SumOrAvg(const ExprNode& node, EvalContext& ctx, bool average) {
+  return OverOperands(node, ctx, [&](const std::vector<bson_value_t>& operands) -> DbResult<Value> {
+    std::int64_t int_sum = 0;
+    double double_sum = 0;
+    bool as_double = false, any_long = false;
+    std::int64_t count = 0;
+    for (const auto& v : operands) {
+      if (v.value_type == BSON_TYPE_DECIMAL128) {
+        return DecimalUnsupported(average ? "$avg" : "$sum");
+      }
+      if (!IsNumberType(v.value_type)) continue;
+      ++count;
+      any_long |= v.value_type == BSON_TYPE_INT64;
+      if (!as_double && IsInt(v) && !__builtin_add_overflow(int_sum, IntOf(v), &int_sum)) {
+        continue;
+      }
+      if (!as_double) {
+        as_double = true;
+        double_sum = static_cast<double>(int_sum);
+        if (IsInt(v)) {  // the integer sum overflowed: continue in double
+          double_sum += static_cast<double>(IntOf(v));
+          continue;
+        }
+      }
+      double_sum += NumberAsDouble(v);
+    }
+    if (average) {
+      if (count == 0) return NullValue();
+      double total = as_double ? double_sum : static_cast<double>(int_sum);
+      return DoubleValue(total / static_cast<double>(count));
+    }
+    if (as_double) return DoubleValue(double_sum);
+    return any_long ? Int64Value(int_sum) : IntValue(int_sum);
+  });
+}
+
+DbResult<Value> MinOrMax(const ExprNode& node, EvalContext& ctx, bool max) {
+  return OverOperands(node, ctx, [&](const std::vector<bson_value_t>& operands) -> DbResult<Value> {
+    const bson_value_t* best = nullptr;
+    for (const auto& v : operands) {
+      if (v.value_type == BSON_TYPE_NULL || v.value_type == BSON_TYPE_UNDEFINED ||
+          v.value_type == BSON_TYPE_EOD) {
+        continue;
+      }
+      if (!best || (max ? CompareValues(v, *best) > 0 : CompareValues(v, *best) < 0)) best = &v;
+    }
+    return best ? OwnedCopy(*best) : NullValue();
+  });
+}
+
+DbResult<Value> SumExpr(const ExprNode& node, EvalContext& ctx) {
+  return SumOrAvg(node, ctx, false);
+}
+DbResult<Value> AvgExpr(const ExprNode& node, EvalContext& ctx) {
+  return SumOrAvg(node, ctx, true);
+}
+DbResult<Value> MinExpr(const ExprNode& node, EvalContext& ctx) {
+  return MinOrMax(node, ctx, false);
+}
+DbResult<Value> MaxExpr(const ExprNode& node, EvalContext& ctx) {
+  return MinOrMax(node, ctx, true);
+}
+
 constexpr OpDef kOps[] = {
     {"$add", 0, -1, Add},
     {"$multiply", 0, -1, Multiply},
@@ -382,6 +462,10 @@ constexpr OpDef kOps[] = {
     {"$ln", 1, 1, Ln},
     {"$log", 2, 2, Log},
     {"$log10", 1, 1, Log10},
+    {"$sum", 1, -1, SumExpr},
+    {"$avg", 1, -1, AvgExpr},
+    {"$min", 1, -1, MinExpr},
+    {"$max", 1, -1, MaxExpr},
 };
 
 }  // namespace
