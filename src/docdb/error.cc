@@ -107,6 +107,8 @@ const char* CodeName(std::int32_t code) {
       return "ChangeStreamHistoryLost";
     case 292:
       return "QueryExceededMemoryLimitNoDiskUseAllowed";
+    case 50:
+      return "MaxTimeMSExpired";
   }
   return "UnknownError";
 }

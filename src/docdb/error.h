@@ -32,6 +32,7 @@ enum ErrorCode : std::int32_t {
   kPathNotViable = 28,
   kConflictingUpdateOperators = 40,
   kCursorNotFound = 43,
+  kMaxTimeMSExpired = 50,
   kNamespaceExists = 48,
   kDollarPrefixedFieldName = 52,
   kInvalidIdField = 53,

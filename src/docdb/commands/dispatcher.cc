@@ -4,6 +4,7 @@
 #include <set>
 
 #include "docdb/commands/registry.h"
+#include "docdb/query/deadline.h"
 
 namespace tactus::docdb::commands {
 namespace {
@@ -63,6 +64,9 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
     return ErrorReply(allowed.error());
   }
 
+  // maxTimeMS bounds the command's expression evaluation (query/deadline.h); for getMore on
+  // a change stream it is the await time instead.
+  query::DeadlineScope deadline(name == "getMore" ? 0 : GetInt64(command, "maxTimeMS", 0));
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
   bool in_transaction =
       bson_has_field(command, "autocommit") && !GetBool(command, "autocommit", true);

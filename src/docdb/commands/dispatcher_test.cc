@@ -72,6 +72,23 @@ TEST_F(DispatcherTest, UnknownCommandIsCommandNotFound) {
   EXPECT_EQ(Str(reply, "codeName"), "CommandNotFound");
 }
 
+TEST_F(DispatcherTest, MaxTimeMSStopsARunawayExpression) {
+  Run(R"({"insert": "c", "documents": [{"_id": 1}]})");
+  // A million-by-million nested $map: hours of work without a deadline.
+  const std::string pipeline =
+      R"([{"$project": {"x": {"$map": {"input": {"$range": [0, 1000000]}, "as": "i", "in": )"
+      R"({"$size": {"$map": {"input": {"$range": [0, 1000000]}, "as": "j", "in": "$$j"}}}}}}}])";
+  auto reply = Run(R"({"aggregate": "c", "cursor": {}, "maxTimeMS": 200, "pipeline": )" +
+                   pipeline + "}");
+  EXPECT_EQ(Ok(reply), 0.0);
+  EXPECT_EQ(Int(reply, "code"), 50);
+  EXPECT_EQ(Str(reply, "codeName"), "MaxTimeMSExpired");
+  // The deadline ended with its command: the next one runs without it.
+  auto after = Run(R"({"aggregate": "c", "cursor": {}, "pipeline": [{"$project": )"
+                   R"({"n": {"$size": {"$range": [0, 5000]}}}}]})");
+  EXPECT_EQ(Int(after, "cursor.firstBatch.0.n"), 5000);
+}
+
 TEST_F(DispatcherTest, InsertThenFindAcrossBatches) {
   std::string docs;
   for (int i = 0; i < 250; ++i)

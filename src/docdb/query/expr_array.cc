@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "docdb/query/deadline.h"
 #include "docdb/query/expr_node.h"
 
 namespace tactus::docdb::query::internal {
@@ -111,6 +112,10 @@ DbResult<Value> MapOrFilter(const ExprNode& node, EvalContext& ctx) {
   Value saved = ctx.slot(node.slots[0]);
   DbResult<Done> status = Done{};
   ForEachElement(keep.v, [&](std::string_view, const bson_value_t& element) {
+    if (auto in_time = CheckDeadline(); !in_time.ok()) {
+      status = in_time.error();
+      return false;
+    }
     ctx.slot(node.slots[0]) = Value{element, keep.storage};
     auto r = node.args[1]->Evaluate(ctx);
     if (!r.ok()) {
@@ -182,6 +187,10 @@ DbResult<Value> Reduce(const ExprNode& node, EvalContext& ctx) {
   Value saved_value = ctx.slot(node.slots[0]), saved_this = ctx.slot(node.slots[1]);
   DbResult<Done> status = Done{};
   ForEachElement(keep.v, [&](std::string_view, const bson_value_t& element) {
+    if (auto in_time = CheckDeadline(); !in_time.ok()) {
+      status = in_time.error();
+      return false;
+    }
     ctx.slot(node.slots[0]) = value;
     ctx.slot(node.slots[1]) = Value{element, keep.storage};
     auto r = node.args[2]->Evaluate(ctx);
@@ -340,6 +349,7 @@ DbResult<Value> Range(const ExprNode& node, EvalContext& ctx) {
   if (nums[2] == 0) return MakeError(34449, "$range requires a non-zero step value");
   ArrayBuilder out;
   for (std::int64_t i = nums[0]; nums[2] > 0 ? i < nums[1] : i > nums[1]; i += nums[2]) {
+    if (auto in_time = CheckDeadline(); !in_time.ok()) return in_time.error();
     if (out.size() >= kMaxRangeElements) {
       return MakeError(kExceededMemoryLimit, "$range would produce more than " +
                                                  std::to_string(kMaxRangeElements) + " elements");

@@ -7,6 +7,7 @@
 #include "docdb/bson_util.h"
 #include "docdb/query/compare.h"
 #include "docdb/query/expr.h"
+#include "docdb/query/deadline.h"
 #include "docdb/query/expr_node.h"
 #include "docdb/query/number.h"
 
@@ -68,6 +69,7 @@ DbResult<Value> ExprNode::Evaluate(EvalContext& ctx) const {
       return found;
     }
     case Kind::kOperator:
+      if (auto in_time = CheckDeadline(); !in_time.ok()) return in_time.error();
       return op->eval(*this, ctx);
     case Kind::kObject: {
       BsonPtr out = NewBson();
