@@ -274,6 +274,7 @@ class Builder {
   std::unique_ptr<Node> root = std::make_unique<Node>();
   std::string first_inclusion, first_exclusion;
   bool id_specified = false;
+  bool id_included = false;
   int positionals = 0;
 
  private:
@@ -300,6 +301,7 @@ class Builder {
       bool include = Truthy(v);
       leaf->action = include ? Action::kInclude : Action::kExclude;
       if (!is_id) Note(path, include);
+      if (is_id) id_included = include;
     } else if (v.value_type == BSON_TYPE_DOCUMENT) {
       bson_t sub;
       bson_iter_t first;
@@ -413,7 +415,9 @@ DbResult<Projection> Projection::Compile(const bson_t* spec) {
                                 " in inclusion projection");
   }
   auto state = std::make_shared<State>();
-  state->inclusion = !builder.first_inclusion.empty();
+  // {_id: 1} alone is an inclusion projection: it returns only _id.
+  state->inclusion = !builder.first_inclusion.empty() ||
+                     (builder.first_exclusion.empty() && builder.id_included);
   if (state->inclusion && !builder.id_specified) {
     auto id = std::make_unique<Node>();
     id->action = Action::kInclude;

@@ -38,6 +38,9 @@ TEST(ProjectionTest, InclusionKeepsIdAndDocumentOrder) {
   ExpectProjects(R"({"b.c": 1})", kDoc, R"({"_id": 1, "b": {"c": 2}})");
   ExpectProjects(R"({"b": {"d": true}})", kDoc, R"({"_id": 1, "b": {"d": 3}})");
   ExpectProjects(R"({"zz": 1})", kDoc, R"({"_id": 1})");
+  ExpectProjects(R"({"_id": 1})", kDoc, R"({"_id": 1})");
+  ExpectProjects(R"({"_id": true, "b.c": 0})", kDoc,
+                 R"({"_id": 1, "a": 1, "b": {"d": 3}, "e": [1, 2, 3, 4, 5]})");
   ExpectProjects(R"({"a.x": 1})", kDoc, R"({"_id": 1})");
   ExpectProjects(R"({"b.x": 1})", kDoc, R"({"_id": 1, "b": {}})");
 }
