@@ -332,7 +332,8 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
         if (auto task = MongoDbTaskOf(*x, item)) {
           // Exactly once: the operation and the step that records its result commit together.
           InTransactionTask run = [&](mongo::Session& session) -> std::optional<engine::Event> {
-            auto r = tasks::RunMongoDbTask(client, &session, task->resource, task->params);
+            auto r = tasks::RunMongoDbTask(client, &session, task->resource, task->params,
+                                           x->arn);
             if (r.aborted_transaction) {
               // A refused operation is recorded as the task's failure, without the operation;
               // a write conflict is retried as a whole.

@@ -30,7 +30,9 @@ struct MongoDbTaskResult {
   bool transient = false;
 };
 
+// `execution_arn`: the running execution, for `archive`'s StampExecution.
 MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* session,
-                                 std::string_view resource, const json::value& parameters);
+                                 std::string_view resource, const json::value& parameters,
+                                 const std::string& execution_arn = "");
 
 }  // namespace tactus::tasks
