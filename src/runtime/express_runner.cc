@@ -38,12 +38,12 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
   auto perform = [&](std::vector<engine::Action> actions) {
     for (auto& action : actions) {
       if (auto* task = std::get_if<engine::RunTask>(&action)) {
-        tasks::TaskRequest request{
-            task->state_name, task->resource,        std::move(task->parameters),
-            task->task_token, task->timeout_seconds, task->heartbeat_seconds};
         // Invocations are numbered per execution, so a dispatcher shared by many runs (mocks)
         // answers each run from its first response.
-        request.invocation = invocations[task->state_name]++;
+        tasks::TaskRequest request{task->state_name,      task->resource,
+                                   std::move(task->parameters), task->task_token,
+                                   task->timeout_seconds, task->heartbeat_seconds,
+                                   invocations[task->state_name]++};
         tasks::TaskOutcome outcome = dispatcher_.Invoke(request);
         if (outcome.ok) {
           events.push_back(engine::TaskSucceeded{task->task_id, std::move(outcome.result)});

@@ -80,17 +80,23 @@ void CompareHistory(const json::object& c, const runtime::RunResult& result, Out
   }
 }
 
+Outcome Failed(std::string why) {
+  Outcome o;
+  o.why = std::move(why);
+  return o;
+}
+
 Outcome RunCase(const json::object& c) {
   const std::string machine_name = "ConformanceMachine";
   auto machine = asl::BuildStateMachine(c.at("definition"));
-  if (!machine.ok()) return {false, "definition rejected: " + machine.status().message()};
+  if (!machine.ok()) return Failed("definition rejected: " + machine.status().message());
 
   json::object mocks;
   if (const auto* m = c.if_contains("mocks"); m && m->is_object()) mocks = m->as_object();
   auto config = tasks::MockConfig::Parse(ToMockConfig(machine_name, mocks));
-  if (!config.ok()) return {false, "mock config: " + config.status().message()};
+  if (!config.ok()) return Failed("mock config: " + config.status().message());
   auto responses = config->TestCase(machine_name, "conformance");
-  if (!responses.ok()) return {false, responses.status().message()};
+  if (!responses.ok()) return Failed(responses.status().message());
   tasks::UnconfiguredDispatcher unconfigured;
   tasks::MockDispatcher dispatcher(machine_name, "conformance", std::move(responses).value(),
                                    unconfigured);

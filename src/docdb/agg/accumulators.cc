@@ -101,7 +101,7 @@ class MinMax : public AccState {
   DbResult<Done> Add(const Value& v) override {
     if (v.nullish()) return Done{};  // $min/$max ignore null and missing
     if (best_.missing() ||
-        (CompareWithMissing(v, best_) > 0) == is_max_ && CompareWithMissing(v, best_) != 0) {
+        ((CompareWithMissing(v, best_) > 0) == is_max_ && CompareWithMissing(v, best_) != 0)) {
       best_ = query::OwnedCopy(v.v);
     }
     return Done{};

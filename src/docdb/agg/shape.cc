@@ -135,14 +135,6 @@ bool MarkExprs(Node* node) {
   return any;
 }
 
-bson_value_t DocView(const bson_t* doc) {
-  bson_value_t v{};
-  v.value_type = BSON_TYPE_DOCUMENT;
-  v.value.v_doc.data = const_cast<std::uint8_t*>(bson_get_data(doc));
-  v.value.v_doc.data_len = doc->len;
-  return v;
-}
-
 DbResult<Done> ApplyNode(const Node& node, Shape::Mode mode, const bson_t* in, bson_t* out,
                          query::EvalContext& ctx);
 

@@ -317,8 +317,10 @@ void AppendPrivileges(bson_t* parent, const char* key, const PrivilegeSet& privi
     bson_append_document_end(&doc, &resource);
     BSON_APPEND_ARRAY_BEGIN(&doc, "actions", &actions);
     std::size_t k = 0;
-    for (const auto& a : p.actions)
-      BSON_APPEND_UTF8(&actions, std::to_string(k++).c_str(), a.c_str());
+    for (const auto& a : p.actions) {
+      std::string key = std::to_string(k++);  // the macro evaluates its key twice
+      BSON_APPEND_UTF8(&actions, key.c_str(), a.c_str());
+    }
     bson_append_array_end(&doc, &actions);
     bson_append_document_end(&arr, &doc);
   }

@@ -251,7 +251,8 @@ void AuthGuard::AfterCommand(CommandContext& ctx, std::string_view name, bson_t*
           BSON_APPEND_ARRAY_BEGIN(reply, "saslSupportedMechs", &mechs);
           int i = 0;
           for (const auto& [m, c] : user.value()->credentials) {
-            BSON_APPEND_UTF8(&mechs, std::to_string(i++).c_str(), auth::MechanismName(m));
+            std::string key = std::to_string(i++);  // the macro evaluates its key twice
+            BSON_APPEND_UTF8(&mechs, key.c_str(), auth::MechanismName(m));
           }
           bson_append_array_end(reply, &mechs);
         }

@@ -145,14 +145,18 @@ DbResult<BsonPtr> KillCursors(CommandContext& ctx) {
   while (bson_iter_next(&it)) {
     std::int64_t id = bson_iter_as_int64(&it);
     if (ctx.cursors->Kill(id) || (ctx.change_streams && ctx.change_streams->Kill(id))) {
-      BSON_APPEND_INT64(&killed, std::to_string(k++).c_str(), id);
+      std::string key = std::to_string(k++);  // the macro evaluates its key twice
+      BSON_APPEND_INT64(&killed, key.c_str(), id);
     } else {
       missing.push_back(id);
     }
   }
   bson_append_array_end(r.body(), &killed);
   BSON_APPEND_ARRAY_BEGIN(r.body(), "cursorsNotFound", &not_found);
-  for (auto id : missing) BSON_APPEND_INT64(&not_found, std::to_string(n++).c_str(), id);
+  for (auto id : missing) {
+    std::string key = std::to_string(n++);  // the macro evaluates its key twice
+    BSON_APPEND_INT64(&not_found, key.c_str(), id);
+  }
   bson_append_array_end(r.body(), &not_found);
   BSON_APPEND_ARRAY_BEGIN(r.body(), "cursorsAlive", &alive);
   bson_append_array_end(r.body(), &alive);

@@ -112,7 +112,8 @@ void UserRecord::AppendInfo(bson_t* parent, const char* key) const {
   BSON_APPEND_ARRAY_BEGIN(&doc, "mechanisms", &mechanisms);
   int i = 0;
   for (const auto& [mechanism, c] : credentials) {
-    BSON_APPEND_UTF8(&mechanisms, std::to_string(i++).c_str(), auth::MechanismName(mechanism));
+    std::string key = std::to_string(i++);  // the macro evaluates its key twice
+    BSON_APPEND_UTF8(&mechanisms, key.c_str(), auth::MechanismName(mechanism));
   }
   bson_append_array_end(&doc, &mechanisms);
   if (custom_data) BSON_APPEND_DOCUMENT(&doc, "customData", custom_data.get());

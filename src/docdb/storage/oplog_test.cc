@@ -71,7 +71,9 @@ TEST(Oplog, RecordsEachChangeWithItsTransaction) {
   EXPECT_EQ(got[7], R"(dropDatabase other. { })");
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(entries[i].seq, static_cast<std::int64_t>(i + 1));
-    if (i > 0) EXPECT_GT(entries[i].ts, entries[i - 1].ts);
+    if (i > 0) {
+      EXPECT_GT(entries[i].ts, entries[i - 1].ts);
+    }
     EXPECT_GT(entries[i].wall_ms, 0);
   }
   auto txn = Ok(store->Begin(TxnMode::kRead));
