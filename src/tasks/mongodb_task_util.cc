@@ -5,12 +5,79 @@
 
 namespace tactus::tasks::mongodb_internal {
 
+namespace {
+
+// libbson reads {"$type": ...} without "$binary" beside it as broken legacy binary, but in a
+// filter it is the query operator. Such keys are renamed to this placeholder before parsing and
+// back after it.
+constexpr std::string_view kTypeOperatorPlaceholder = "\x01tactus$type";
+
+// Renames query-operator "$type" keys (objects holding "$type" and no "$binary").
+json::value HideTypeOperators(const json::value& v, bool* hidden) {
+  if (v.is_array()) {
+    json::array out;
+    for (const auto& e : v.as_array()) out.push_back(HideTypeOperators(e, hidden));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  const json::object& o = v.as_object();
+  bool is_operator = o.contains("$type") && !o.contains("$binary");
+  json::object out;
+  for (const auto& [key, value] : o) {
+    std::string_view name = key;
+    if (is_operator && name == "$type") {
+      name = kTypeOperatorPlaceholder;
+      *hidden = true;
+    }
+    out[name] = HideTypeOperators(value, hidden);
+  }
+  return out;
+}
+
+// Copies `in` into `out`, renaming placeholder keys back to "$type".
+void RestoreTypeOperators(const bson_t* in, bson_t* out) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, in)) return;
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    std::string name(key == kTypeOperatorPlaceholder ? std::string_view("$type") : key);
+    if (BSON_ITER_HOLDS_DOCUMENT(&it) || BSON_ITER_HOLDS_ARRAY(&it)) {
+      const std::uint8_t* data = nullptr;
+      std::uint32_t len = 0;
+      bool array = BSON_ITER_HOLDS_ARRAY(&it);
+      if (array) {
+        bson_iter_array(&it, &len, &data);
+      } else {
+        bson_iter_document(&it, &len, &data);
+      }
+      bson_t child, copy;
+      if (!bson_init_static(&child, data, len)) continue;
+      if (array) {
+        bson_append_array_begin(out, name.c_str(), static_cast<int>(name.size()), &copy);
+      } else {
+        bson_append_document_begin(out, name.c_str(), static_cast<int>(name.size()), &copy);
+      }
+      RestoreTypeOperators(&child, &copy);
+      if (array) {
+        bson_append_array_end(out, &copy);
+      } else {
+        bson_append_document_end(out, &copy);
+      }
+    } else {
+      bson_append_iter(out, name.c_str(), static_cast<int>(name.size()), &it);
+    }
+  }
+}
+
+}  // namespace
+
 std::optional<BsonPtr> ToBson(const json::value& v, std::string* error) {
   if (!v.is_object()) {
     *error = "must be an object";
     return std::nullopt;
   }
-  std::string text = common::SerializeJson(v);
+  bool hidden = false;
+  std::string text = common::SerializeJson(HideTypeOperators(v, &hidden));
   bson_error_t e{};
   bson_t* doc = bson_new_from_json(reinterpret_cast<const std::uint8_t*>(text.data()),
                                    static_cast<ssize_t>(text.size()), &e);
@@ -18,7 +85,11 @@ std::optional<BsonPtr> ToBson(const json::value& v, std::string* error) {
     *error = std::string("is not valid Extended JSON: ") + e.message;
     return std::nullopt;
   }
-  return BsonPtr(doc);
+  BsonPtr parsed(doc);
+  if (!hidden) return parsed;
+  BsonPtr restored(bson_new());
+  RestoreTypeOperators(parsed.get(), restored.get());
+  return restored;
 }
 
 std::optional<BsonPtr> ToBsonArray(const json::value& v, std::string* error) {

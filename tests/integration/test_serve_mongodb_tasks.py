@@ -108,6 +108,24 @@ class MongoDbTaskTest(ServeTestCase):
         self.assertEqual(d["error"], "MongoDB.InvalidParameters")
         self.assertIn("unknown MongoDB operation 'explode'", d["cause"])
 
+    def test_type_operator_in_filters(self):
+        db = self.unique("ty")
+        target = {"Database": db, "Collection": "c"}
+        definition = {"StartAt": "Insert", "States": {
+            "Insert": task("insertMany", {**target, "Documents": [
+                {"_id": 1, "x": "s"}, {"_id": 2, "x": 5},
+                {"_id": 3, "x": {"$date": "2026-01-01T00:00:00Z"}}]}, "Strings",
+                ResultPath=None),
+            "Strings": task("countDocuments", {**target, "Filter": {"x": {"$type": "string"}}},
+                            "Dates", ResultPath="$.strings"),
+            "Dates": task("find", {**target, "Filter": {"x": {"$type": ["date", "int"]}},
+                                   "Options": {"sort": {"_id": 1}, "projection": {"x": 0}}},
+                          None, ResultPath="$.dates"),
+        }}
+        out = self.run_ok(self.create_machine(definition), {})
+        self.assertEqual(out["strings"], {"Count": 1})
+        self.assertEqual(out["dates"]["Documents"], [{"_id": 2}, {"_id": 3}])
+
     def test_history_records_the_task_like_any_other(self):
         db = self.unique("h")
         definition = {"StartAt": "Insert", "States": {
