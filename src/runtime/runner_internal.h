@@ -70,6 +70,9 @@ struct Loaded {
   common::TimeMs last_time = 0;
   std::map<std::string, std::int64_t> mock_counts;
   std::optional<ParentLink> parent;
+  // False while the execution has certainly created no work item, token or activity task (a
+  // new execution until its first follow-up): its end then has nothing to clean up.
+  bool may_have_follow_ups = true;
 };
 
 // A unit of follow-up work created by a step, performed after its commit.

@@ -43,6 +43,7 @@ std::unique_ptr<Loaded> DurableRunner::Impl::NewLoaded(const PendingStart& p, co
   info.input = p.input;
   x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random,
                                                 kDurableOptions);
+  x->may_have_follow_ups = false;
   return x;
 }
 

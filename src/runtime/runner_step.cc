@@ -148,6 +148,7 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
     return x.arn + "#" + kind + "#" + std::to_string(n);
   };
 
+  if (!actions.empty()) x.may_have_follow_ups = true;
   for (auto& action : actions) {
     DbStatus st;
     if (auto* timer = std::get_if<engine::StartTimer>(&action)) {
@@ -201,11 +202,16 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
   }
 
   if (x.exec->status() == engine::ExecutionStatus::kRunning) return DbStatus::Ok();
-  // The end: nothing of this execution is pending any more.
-  BsonPtr of_execution(BCON_NEW("e", BCON_UTF8(x.arn.c_str())));
-  DbStatus st = mongo::DeleteMany(work, of_execution.get(), &session);
-  if (st.ok()) st = mongo::UpdateMany(tokens, of_execution.get(), close_token.get(), &session);
-  if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_execution.get(), &session);
+  // The end: nothing of this execution is pending any more. (An execution that ends in its
+  // first step without an action never created anything to clean up: three round trips saved
+  // on every short workflow.)
+  DbStatus st;
+  if (x.may_have_follow_ups) {
+    BsonPtr of_execution(BCON_NEW("e", BCON_UTF8(x.arn.c_str())));
+    st = mongo::DeleteMany(work, of_execution.get(), &session);
+    if (st.ok()) st = mongo::UpdateMany(tokens, of_execution.get(), close_token.get(), &session);
+    if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_execution.get(), &session);
+  }
   if (!st.ok() || !x.parent) return st;
   json::object child = ChildOutput(x, now, x.parent->mode == ".sync:2");
   json::object event;
