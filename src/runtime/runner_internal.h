@@ -91,11 +91,10 @@ struct PendingStart {
   json::value input;
   std::promise<RunnerResult<StartOutcome>> done;
   // The first step, run by the caller's thread so that batches only write: the started
-  // execution, its actions and its journal and history documents.
+  // execution, its actions and its history documents.
   common::TimeMs now = 0;
   std::unique_ptr<Loaded> x;
   std::vector<engine::Action> actions;
-  mongo::BsonPtr journal;
   std::vector<mongo::BsonPtr> history;
 };
 

@@ -112,9 +112,16 @@ common::Result<std::optional<std::unique_ptr<Loaded>>> DurableRunner::Impl::Load
   BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}"));
   common::Status replay_error;
   std::int64_t replayed = 0;
+  const std::string first_key = SeqKey(arn, 0);
   mongo::DbStatus st = mongo::Find(
       client.Collection(options.database, kJournal), range.get(), opts.get(), session->get(),
       [&](const bson_t* entry) {
+        if (replayed == 0 && mongo::GetString(entry, "_id") != first_key) {
+          // Started by StartExecution, which writes no entry for the start (docs/serve.md):
+          // the start happened at startDate.
+          Apply(*x, StartEvent{}, x->start_date);
+          ++replayed;
+        }
         auto event = DecodeEvent(mongo::GetString(entry, "ev"));
         if (!event.ok()) {
           replay_error = event.status();
@@ -127,6 +134,10 @@ common::Result<std::optional<std::unique_ptr<Loaded>>> DurableRunner::Impl::Load
   (*session)->Commit().ok();
   if (!st.ok()) return st.ToStatus();
   if (!replay_error.ok()) return replay_error;
+  if (replayed == 0 && v >= 1) {  // started, and nothing happened since
+    Apply(*x, StartEvent{}, x->start_date);
+    ++replayed;
+  }
   if (replayed != v) {
     return common::Status::Internal("execution " + arn + " has " + std::to_string(replayed) +
                                     " journal entries but v=" + std::to_string(v));

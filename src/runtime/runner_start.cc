@@ -64,10 +64,6 @@ RunnerResult<StartOutcome> DurableRunner::StartExecution(const NewExecution& req
   pending->now = r.clock.Now();
   pending->x = r.NewLoaded(*pending, pending->now, NewRandomKey());
   pending->actions = Apply(*pending->x, StartEvent{}, pending->now);
-  std::string key = SeqKey(request.execution_arn, 0);
-  std::string ev = EncodeEvent(StartEvent{});
-  pending->journal = BsonPtr(BCON_NEW("_id", BCON_UTF8(key.c_str()), "t",
-                                      BCON_DATE_TIME(pending->now), "ev", BCON_UTF8(ev.c_str())));
   pending->history = r.HistoryDocs(*pending->x);
   auto result = pending->done.get_future();
   {
@@ -114,11 +110,10 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
                                      std::vector<std::unique_ptr<PendingStart>>& batch) {
   auto session = client.StartSession();
   if (!session.ok() || !(*session)->Begin().ok()) return false;
-  std::vector<const bson_t*> journal, history;
+  std::vector<const bson_t*> history;
   std::vector<BsonPtr> executions;
   AfterCommit after;
   for (auto& p : batch) {
-    journal.push_back(p->journal.get());
     for (const auto& doc : p->history) history.push_back(doc.get());
   }
   auto raw = [](const std::vector<BsonPtr>& docs) {
@@ -126,10 +121,10 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
     for (const auto& d : docs) out.push_back(d.get());
     return out;
   };
-  // The journal entries first: the transaction's first statement writes, so it takes the
-  // store's write lock before reading anything.
-  DbStatus st = mongo::InsertMany(Coll(client, kJournal), journal, session->get());
-  if (st.ok()) st = mongo::InsertMany(Coll(client, kHistory), history, session->get());
+  // The history first: the transaction's first statement writes, so it takes the store's
+  // write lock before reading anything. The start itself has no journal entry: the execution
+  // document's startDate says when it happened (docs/serve.md).
+  DbStatus st = mongo::InsertMany(Coll(client, kHistory), history, session->get());
   for (auto& p : batch) {
     if (!st.ok()) break;
     st = WriteFollowUps(client, **session, *p->x, p->actions, p->now, &after);
