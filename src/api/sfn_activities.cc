@@ -56,38 +56,11 @@ Reply StepFunctionsApi::Impl::DescribeActivity(const Params& p) {
 }
 
 Reply StepFunctionsApi::Impl::ListActivities(const Params& p) {
-  auto size = PageSize(p);
-  if (!size.ok()) return std::move(size).error();
-  auto token = OptionalString(p, "nextToken", 1024, 1);
-  if (!token.ok()) return std::move(token).error();
-  BsonPtr filter(bson_new());
-  if (*token) {
-    auto after = DecodePageToken(**token);
-    if (!after.ok()) return std::move(after).error();
-    BsonPtr gt(BCON_NEW("$gt", BCON_UTF8(after->c_str())));
-    BSON_APPEND_DOCUMENT(filter.get(), "_id", gt.get());
-  }
-  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit", BCON_INT64(*size + 1)));
-  mongo::Client c = pool.Acquire();
-  json::array list;
-  std::string last;
-  bool more = false;
-  mongo::DbStatus st =
-      mongo::Find(Coll(c, kActivities), filter.get(), opts.get(), nullptr, [&](const bson_t* d) {
-        if (static_cast<std::int64_t>(list.size()) == *size) {
-          more = true;
-          return false;
-        }
-        last = mongo::GetString(d, "_id");
-        list.push_back(json::object{{"activityArn", last},
-                                    {"name", mongo::GetString(d, "name")},
-                                    {"creationDate", Seconds(mongo::GetDateMs(d, "createdAt"))}});
-        return true;
-      });
-  if (!st.ok()) return InternalFailure(st.message());
-  json::object out{{"activities", std::move(list)}};
-  if (more) out["nextToken"] = EncodePageToken(last);
-  return out;
+  return ListById(p, kActivities, "activities", [](const bson_t* d) {
+    return json::object{{"activityArn", mongo::GetString(d, "_id")},
+                        {"name", mongo::GetString(d, "name")},
+                        {"creationDate", Seconds(mongo::GetDateMs(d, "createdAt"))}};
+  });
 }
 
 Reply StepFunctionsApi::Impl::DeleteActivity(const Params& p) {

@@ -54,40 +54,55 @@ json::object DescribeDoc(const bson_t* d) {
 
 }  // namespace
 
-Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
+ApiResult<StepFunctionsApi::Impl::StartRequest> StepFunctionsApi::Impl::ReadStartRequest(
+    const Params& p) {
   auto sm_text = RequireString(p, "stateMachineArn", common::kMaxArnLength + 256);
   if (!sm_text.ok()) return std::move(sm_text).error();
+  StartRequest r;
   auto [sm_arn_text, test_case] = SplitTestCase(*sm_text);
   auto parsed = common::ParseStatesArn(sm_arn_text, common::ArnResourceType::kStateMachine);
   if (!parsed.ok()) return ArnOrNameError(parsed.status());
-  std::string sm_arn = common::FormatArn(*parsed);
+  r.sm_arn = common::FormatArn(*parsed);
+  r.machine_name = parsed->name;
+  r.test_case = test_case;
   auto name = OptionalString(p, "name", common::kMaxResourceNameChars, 1);
   if (!name.ok()) return std::move(name).error();
-  std::string exec_name = name->value_or(RandomName());
-  if (auto st = common::ValidateResourceName(exec_name); !st.ok()) return ArnOrNameError(st);
+  r.name = name->value_or(RandomName());
+  if (auto st = common::ValidateResourceName(r.name); !st.ok()) return ArnOrNameError(st);
   auto input = JsonTextMember(p, "input", error_code::kInvalidExecutionInput, "{}");
   if (!input.ok()) return std::move(input).error();
-
-  auto sm = LookupMachine(sm_arn);
+  r.input = std::move(*input);
+  auto sm = LookupMachine(r.sm_arn);
   if (!sm.ok()) return std::move(sm).error();
-  const MachineInfo& sm_info = **sm;
+  r.machine = std::move(*sm);
+  return r;
+}
+
+Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
+  auto req = ReadStartRequest(p);
+  if (!req.ok()) return std::move(req).error();
+  const std::string& sm_arn = req->sm_arn;
+  const std::string& test_case = req->test_case;
+  const std::string& exec_name = req->name;
+  const std::string& input = req->input;
+  const MachineInfo& sm_info = *req->machine;
   if (sm_info.type == "EXPRESS") {
     mongo::Client c = pool.Acquire();
     // Asynchronous express: run in memory; only the final status is kept (AWS keeps no
     // history of express executions either).
-    std::string arn = common::FormatExpressExecutionArn(options.arns, parsed->name, exec_name,
+    std::string arn = common::FormatExpressExecutionArn(options.arns, req->machine_name, exec_name,
                                                         RandomName());
     common::TimeMs now = clock.Now();
     BsonPtr exec(BCON_NEW("_id", BCON_UTF8(arn.c_str()), "sm", BCON_UTF8(sm_arn.c_str()),
-                          "smName", BCON_UTF8(parsed->name.c_str()), "name",
+                          "smName", BCON_UTF8(req->machine_name.c_str()), "name",
                           BCON_UTF8(exec_name.c_str()), "type", BCON_UTF8("EXPRESS"), "status",
-                          BCON_UTF8("RUNNING"), "input", BCON_UTF8(input->c_str()), "startDate",
+                          BCON_UTF8("RUNNING"), "input", BCON_UTF8(input.c_str()), "startDate",
                           BCON_DATE_TIME(now)));
     if (auto st = mongo::InsertOne(Coll(c, kExecutions), exec.get(), nullptr); !st.ok()) {
       return InternalFailure(st.message());
     }
-    engine::ExecutionInfo info{arn, exec_name, sm_arn, parsed->name, sm_info.role, now,
-                               *common::ParseJson(*input)};
+    engine::ExecutionInfo info{arn, exec_name, sm_arn, req->machine_name, sm_info.role, now,
+                               *common::ParseJson(input)};
     RunExpressAsync([this, arn, info = std::move(info), machine = sm_info.machine,
                      test_case]() mutable {
       runtime::ExpressRunner runner(dispatchers(info.state_machine_name, test_case), clock);
@@ -111,13 +126,13 @@ Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
   }
 
   runtime::NewExecution request;
-  request.execution_arn = common::FormatExecutionArn(options.arns, parsed->name, exec_name);
+  request.execution_arn = common::FormatExecutionArn(options.arns, req->machine_name, exec_name);
   request.name = exec_name;
   request.state_machine_arn = sm_arn;
-  request.state_machine_name = parsed->name;
+  request.state_machine_name = req->machine_name;
   request.revision = sm_info.revision;
   request.role_arn = sm_info.role;
-  request.input = *input;
+  request.input = input;
   request.test_case = test_case;
   auto started = runner.StartExecution(request);
   if (auto* e = std::get_if<runtime::RunnerError>(&started)) return FromRunner(*e);
@@ -126,34 +141,25 @@ Reply StepFunctionsApi::Impl::StartExecution(const Params& p) {
 }
 
 Reply StepFunctionsApi::Impl::StartSyncExecution(const Params& p) {
-  auto sm_text = RequireString(p, "stateMachineArn", common::kMaxArnLength + 256);
-  if (!sm_text.ok()) return std::move(sm_text).error();
-  auto [sm_arn_text, test_case] = SplitTestCase(*sm_text);
-  auto parsed = common::ParseStatesArn(sm_arn_text, common::ArnResourceType::kStateMachine);
-  if (!parsed.ok()) return ArnOrNameError(parsed.status());
-  std::string sm_arn = common::FormatArn(*parsed);
-  auto name = OptionalString(p, "name", common::kMaxResourceNameChars, 1);
-  if (!name.ok()) return std::move(name).error();
-  std::string exec_name = name->value_or(RandomName());
-  if (auto st = common::ValidateResourceName(exec_name); !st.ok()) return ArnOrNameError(st);
-  auto input = JsonTextMember(p, "input", error_code::kInvalidExecutionInput, "{}");
-  if (!input.ok()) return std::move(input).error();
-
-  auto sm = LookupMachine(sm_arn);
-  if (!sm.ok()) return std::move(sm).error();
-  if ((*sm)->type != "EXPRESS") {
+  auto req = ReadStartRequest(p);
+  if (!req.ok()) return std::move(req).error();
+  const std::string& sm_arn = req->sm_arn;
+  const std::string& test_case = req->test_case;
+  const std::string& exec_name = req->name;
+  const std::string& input = req->input;
+  if (req->machine->type != "EXPRESS") {
     return MakeApiError(error_code::kStateMachineTypeNotSupported,
                         "This operation is not supported by this type of state machine");
   }
-  std::shared_ptr<const asl::StateMachine> machine = (*sm)->machine;
-  const std::string& role = (*sm)->role;
+  std::shared_ptr<const asl::StateMachine> machine = req->machine->machine;
+  const std::string& role = req->machine->role;
   std::string arn =
-      common::FormatExpressExecutionArn(options.arns, parsed->name, exec_name, RandomName());
+      common::FormatExpressExecutionArn(options.arns, req->machine_name, exec_name, RandomName());
   common::TimeMs now = clock.Now();
-  engine::ExecutionInfo info{arn, exec_name, sm_arn, parsed->name, role, now,
-                             *common::ParseJson(*input)};
+  engine::ExecutionInfo info{arn, exec_name, sm_arn, req->machine_name, role, now,
+                             *common::ParseJson(input)};
   info.redrive_count.reset();
-  runtime::ExpressRunner express(dispatchers(parsed->name, test_case), clock);
+  runtime::ExpressRunner express(dispatchers(req->machine_name, test_case), clock);
   runtime::RunResult result =
       express.Run(machine, std::move(info), runtime::RunOptions{false, 0, false});
   json::object o{{"executionArn", arn},
@@ -162,7 +168,7 @@ Reply StepFunctionsApi::Impl::StartSyncExecution(const Params& p) {
                  {"startDate", Seconds(now)},
                  {"stopDate", Seconds(clock.Now())},
                  {"status", engine::ExecutionStatusName(result.status)},
-                 {"input", *input},
+                 {"input", input},
                  {"inputDetails", json::object{{"included", true}}},
                  {"billingDetails",
                   json::object{{"billedMemoryUsedInMB", 64}, {"billedDurationInMilliseconds", 100}}}};

@@ -100,10 +100,20 @@ struct StepFunctionsApi::Impl {
   Reply TagResource(const Params& p);
   Reply UntagResource(const Params& p);
   Reply ListTagsForResource(const Params& p);
+  // A page of `collection` in _id order (ListStateMachines, ListActivities): maxResults and
+  // nextToken from `p`, each document turned into an item by `row`, under `list_key`.
+  Reply ListById(const Params& p, const char* collection, const char* list_key,
+                 const std::function<json::object(const bson_t*)>& row);
   // The state machine document, or StateMachineDoesNotExist.
   ApiResult<mongo::BsonPtr> FindStateMachine(mongo::Client& c, const std::string& arn);
 
   // Executions (sfn_executions.cc).
+  // The members StartExecution and StartSyncExecution share, validated, and the machine.
+  struct StartRequest {
+    std::string sm_arn, machine_name, test_case, name, input;
+    std::shared_ptr<const MachineInfo> machine;
+  };
+  ApiResult<StartRequest> ReadStartRequest(const Params& p);
   Reply StartExecution(const Params& p);
   Reply StartSyncExecution(const Params& p);
   Reply StopExecution(const Params& p);

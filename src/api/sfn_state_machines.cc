@@ -322,7 +322,9 @@ Reply StepFunctionsApi::Impl::DeleteStateMachine(const Params& p) {
   return json::object{};
 }
 
-Reply StepFunctionsApi::Impl::ListStateMachines(const Params& p) {
+Reply StepFunctionsApi::Impl::ListById(const Params& p, const char* collection,
+                                       const char* list_key,
+                                       const std::function<json::object(const bson_t*)>& row) {
   auto size = PageSize(p);
   if (!size.ok()) return std::move(size).error();
   auto token = OptionalString(p, "nextToken", 1024, 1);
@@ -336,26 +338,32 @@ Reply StepFunctionsApi::Impl::ListStateMachines(const Params& p) {
   }
   BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit", BCON_INT64(*size + 1)));
   mongo::Client c = pool.Acquire();
-  json::array machines;
+  json::array items;
   std::string last;
   bool more = false;
   mongo::DbStatus st =
-      mongo::Find(Coll(c, kStateMachines), filter.get(), opts.get(), nullptr, [&](const bson_t* d) {
-        if (static_cast<std::int64_t>(machines.size()) == *size) {
+      mongo::Find(Coll(c, collection), filter.get(), opts.get(), nullptr, [&](const bson_t* d) {
+        if (static_cast<std::int64_t>(items.size()) == *size) {
           more = true;
           return false;
         }
         last = mongo::GetString(d, "_id");
-        machines.push_back(json::object{{"stateMachineArn", last},
-                                        {"name", mongo::GetString(d, "name")},
-                                        {"type", mongo::GetString(d, "type")},
-                                        {"creationDate", Seconds(mongo::GetDateMs(d, "createdAt"))}});
+        items.push_back(row(d));
         return true;
       });
   if (!st.ok()) return InternalFailure(st.message());
-  json::object out{{"stateMachines", std::move(machines)}};
+  json::object out{{list_key, std::move(items)}};
   if (more) out["nextToken"] = EncodePageToken(last);
   return out;
+}
+
+Reply StepFunctionsApi::Impl::ListStateMachines(const Params& p) {
+  return ListById(p, kStateMachines, "stateMachines", [](const bson_t* d) {
+    return json::object{{"stateMachineArn", mongo::GetString(d, "_id")},
+                        {"name", mongo::GetString(d, "name")},
+                        {"type", mongo::GetString(d, "type")},
+                        {"creationDate", Seconds(mongo::GetDateMs(d, "createdAt"))}};
+  });
 }
 
 Reply StepFunctionsApi::Impl::ValidateStateMachineDefinition(const Params& p) {
