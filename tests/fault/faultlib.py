@@ -9,10 +9,13 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
+import unittest
 
 import boto3
 import botocore.config
@@ -287,3 +290,30 @@ def wait_all_done(sfn, arns, stats, deadline, interval=0.3):
                                    % (len(pending), pending[:3]))
             time.sleep(interval)
     return done
+
+
+class OneDataDirTest(unittest.TestCase):
+    """A test whose `tactus serve` processes (started with _start, lease 1 s) share one data
+    directory in a temporary dir (kept with FAULT_KEEP); every process is killed at the end."""
+    dir_prefix = "tactus-fault-"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix=self.dir_prefix)
+        if os.environ.get("FAULT_KEEP"):
+            print("\nkeeping %s (FAULT_KEEP)" % self.dir)
+        else:
+            self.addCleanup(shutil.rmtree, self.dir, True)
+        self.servers = []
+        self.addCleanup(self._stop_servers)
+        self.stats = Stats()
+        self.log = os.path.join(self.dir, "serve.log")
+        self.data = os.path.join(self.dir, "data")
+
+    def _stop_servers(self):
+        for s in self.servers:
+            s.kill()
+
+    def _start(self, listen="127.0.0.1:0"):
+        s = start_serve(self.log, data=self.data, listen=listen, lease_seconds=1)
+        self.servers.append(s)
+        return s

@@ -30,9 +30,7 @@ import datetime
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 
@@ -174,27 +172,8 @@ def make_orders(rng, now):
     return orders, old
 
 
-class ArchiveExactlyOnceTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="tactus-fault-archive-")
-        if os.environ.get("FAULT_KEEP"):
-            print("\nkeeping %s (FAULT_KEEP)" % self.dir)
-        else:
-            self.addCleanup(shutil.rmtree, self.dir, True)
-        self.servers = []
-        self.addCleanup(self._stop_servers)
-        self.stats = faultlib.Stats()
-        self.log = os.path.join(self.dir, "serve.log")
-        self.data = os.path.join(self.dir, "data")
-
-    def _stop_servers(self):
-        for s in self.servers:
-            s.kill()
-
-    def _start(self, listen="127.0.0.1:0"):
-        s = faultlib.start_serve(self.log, data=self.data, listen=listen, lease_seconds=1)
-        self.servers.append(s)
-        return s
+class ArchiveExactlyOnceTest(faultlib.OneDataDirTest):
+    dir_prefix = "tactus-fault-archive-"
 
     def _run(self, sfn, machine, name, input, deadline):
         arn = faultlib.call(sfn.start_execution, self.stats, deadline, "StartExecution",

@@ -22,9 +22,7 @@ import concurrent.futures
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -125,27 +123,8 @@ def execution_input(i):
     return {"items": [{"pause": (i + k) % 3 == 0} for k in range(ITEMS)]}
 
 
-class MongoDbExactlyOnceTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="tactus-fault-mongo-")
-        if os.environ.get("FAULT_KEEP"):
-            print("\nkeeping %s (FAULT_KEEP)" % self.dir)
-        else:
-            self.addCleanup(shutil.rmtree, self.dir, True)
-        self.servers = []
-        self.addCleanup(self._stop_servers)
-        self.stats = faultlib.Stats()
-        self.log = os.path.join(self.dir, "serve.log")
-        self.data = os.path.join(self.dir, "data")
-
-    def _stop_servers(self):
-        for s in self.servers:
-            s.kill()
-
-    def _start(self, listen="127.0.0.1:0"):
-        s = faultlib.start_serve(self.log, data=self.data, listen=listen, lease_seconds=1)
-        self.servers.append(s)
-        return s
+class MongoDbExactlyOnceTest(faultlib.OneDataDirTest):
+    dir_prefix = "tactus-fault-mongo-"
 
     def _start_all(self, endpoint, deadline, machines, started):
         local = threading.local()
