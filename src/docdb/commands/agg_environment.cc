@@ -5,42 +5,6 @@
 
 namespace tactus::docdb::commands {
 
-namespace {
-constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
-}  // namespace
-
-DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
-  if (doc->len > kMaxDocumentBytes) {
-    return MakeError(kLocation10334, "object to insert too large. size in bytes: " +
-                                         std::to_string(doc->len) + ", max size: 16777216");
-  }
-  BsonPtr out = NewBson();
-  bson_iter_t it;
-  if (bson_iter_init_find(&it, doc, "_id")) {
-    bson_type_t t = bson_iter_type(&it);
-    if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
-      return MakeError(kInvalidIdField,
-                       std::string("The '_id' value cannot be of type ") + BsonTypeName(t));
-    }
-    bson_append_iter(out.get(), "_id", 3, &it);
-  } else {
-    bson_oid_t oid;
-    bson_oid_init(&oid, nullptr);
-    BSON_APPEND_OID(out.get(), "_id", &oid);
-  }
-  bson_iter_init(&it, doc);
-  while (bson_iter_next(&it)) {
-    std::string_view key = bson_iter_key(&it);
-    if (key == "_id") continue;
-    if (!key.empty() && key[0] == '$') {
-      return MakeError(kDollarPrefixedFieldName,
-                       "Document can't have $ prefixed field names: " + std::string(key));
-    }
-    bson_append_iter(out.get(), nullptr, 0, &it);
-  }
-  return out;
-}
-
 DbResult<std::vector<BsonPtr>> TxnEnvironment::Read(const std::string& db, const std::string& coll,
                                                     const bson_t* filter) {
   std::vector<BsonPtr> out;

@@ -30,8 +30,4 @@ class TxnEnvironment : public agg::Environment {
   bool in_transaction_;
 };
 
-// A document ready to store: _id first (an ObjectId when missing), at most 16 MiB, no
-// '$'-prefixed top-level names, no array _id. Errors as insert's.
-DbResult<BsonPtr> DocumentForStorage(const bson_t* doc);
-
 }  // namespace tactus::docdb::commands

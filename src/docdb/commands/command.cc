@@ -1,6 +1,7 @@
 #include "docdb/commands/command.h"
 
 #include "docdb/commands/registry.h"
+#include "docdb/wire/bson_check.h"
 
 namespace tactus::docdb::commands {
 
@@ -109,6 +110,42 @@ const Registry& AllCommands() {
     return r;
   }();
   return *registry;
+}
+
+DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
+  if (doc->len > kMaxDocumentBytes) {
+    return MakeError(kLocation10334, "object to insert too large. size in bytes: " +
+                                         std::to_string(doc->len) + ", max size: 16777216");
+  }
+  if (!wire::CheckWireBson(bson_get_data(doc), doc->len, kMaxStoredDepth).empty()) {
+    return MakeError(kBadValue, "Document exceeds the maximum nesting depth of " +
+                                    std::to_string(kMaxStoredDepth));
+  }
+  BsonPtr out = NewBson();
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, doc, "_id")) {
+    bson_type_t t = bson_iter_type(&it);
+    if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
+      return MakeError(kInvalidIdField, std::string("The '_id' value cannot be of type ") +
+                                            BsonTypeName(t));
+    }
+    bson_append_iter(out.get(), "_id", 3, &it);
+  } else {
+    bson_oid_t oid;
+    bson_oid_init(&oid, nullptr);
+    BSON_APPEND_OID(out.get(), "_id", &oid);
+  }
+  bson_iter_init(&it, doc);
+  while (bson_iter_next(&it)) {
+    std::string_view key = bson_iter_key(&it);
+    if (key == "_id") continue;
+    if (!key.empty() && key[0] == '$') {
+      return MakeError(kDollarPrefixedFieldName,
+                       "Document can't have $ prefixed field names: " + std::string(key));
+    }
+    bson_append_iter(out.get(), nullptr, 0, &it);
+  }
+  return out;
 }
 
 }  // namespace tactus::docdb::commands

@@ -101,6 +101,14 @@ struct CommandSpec {
 BsonPtr ErrorReply(const DbError& error);
 
 // ---- helpers shared by command implementations ----
+// MongoDB's limits on a stored document: 16 MiB, nesting depth 100 (commands may nest deeper, up
+// to the wire's limit).
+inline constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
+inline constexpr int kMaxStoredDepth = 100;
+// A document ready to store (insert, upsert, $out, $merge): _id first (an ObjectId when
+// missing), within the limits above, no '$'-prefixed top-level names, no array/regex/undefined
+// _id. Errors as insert's.
+DbResult<BsonPtr> DocumentForStorage(const bson_t* doc);
 // The collection name a command targets: the string value of its first field.
 DbResult<std::string> TargetCollection(const CommandContext& ctx);
 // Looks up a field of the command; nullptr-safe accessors with MongoDB's type errors.

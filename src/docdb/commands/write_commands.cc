@@ -11,9 +11,6 @@ namespace tactus::docdb::commands {
 namespace {
 
 inline constexpr std::size_t kMaxWriteBatch = 100000;
-inline constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
-// MongoDB's limit on stored documents (commands may nest deeper, up to the wire's limit).
-inline constexpr int kMaxStoredDepth = 100;
 
 // A user-level error of one statement (reported in writeErrors while the others proceed), as
 // opposed to a conflict or a storage failure, after which the whole command must roll back.
@@ -85,43 +82,6 @@ DbResult<std::vector<Statement>> Statements(const bson_t* command, const char* f
   return out;
 }
 
-// The document as stored: _id first (generated when missing), checked for MongoDB's rules.
-DbResult<BsonPtr> PrepareForInsert(const bson_t* doc) {
-  if (doc->len > kMaxDocumentBytes) {
-    return MakeError(kLocation10334, "object to insert too large. size in bytes: " +
-                                         std::to_string(doc->len) + ", max size: 16777216");
-  }
-  if (!wire::CheckWireBson(bson_get_data(doc), doc->len, kMaxStoredDepth).empty()) {
-    return MakeError(kBadValue, "Document exceeds the maximum nesting depth of " +
-                                    std::to_string(kMaxStoredDepth));
-  }
-  BsonPtr out = NewBson();
-  bson_iter_t it;
-  if (bson_iter_init_find(&it, doc, "_id")) {
-    bson_type_t t = bson_iter_type(&it);
-    if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
-      return MakeError(kInvalidIdField, std::string("The '_id' value cannot be of type ") +
-                                            (t == BSON_TYPE_ARRAY ? "array" : "regex"));
-    }
-    bson_append_iter(out.get(), "_id", 3, &it);
-  } else {
-    bson_oid_t oid;
-    bson_oid_init(&oid, nullptr);
-    BSON_APPEND_OID(out.get(), "_id", &oid);
-  }
-  bson_iter_init(&it, doc);
-  while (bson_iter_next(&it)) {
-    std::string_view key = bson_iter_key(&it);
-    if (key == "_id") continue;
-    if (!key.empty() && key[0] == '$') {
-      return MakeError(kDollarPrefixedFieldName,
-                       "Document can't have $ prefixed field names: " + std::string(key));
-    }
-    bson_append_iter(out.get(), nullptr, 0, &it);
-  }
-  return out;
-}
-
 DbResult<storage::CollectionInfo> CollectionForWrite(CommandContext& ctx, storage::Txn& txn,
                                                      const std::string& name) {
   auto found = txn.FindCollection(ctx.db, name);
@@ -145,7 +105,7 @@ DbResult<BsonPtr> Insert(CommandContext& ctx) {
     for (std::size_t i = 0; i < docs.value().size(); ++i) {
       bson_t doc;
       docs.value()[i].View(&doc);
-      auto prepared = PrepareForInsert(&doc);
+      auto prepared = DocumentForStorage(&doc);
       DbResult<Done> inserted = prepared.ok() ? txn.Insert(coll.value(), prepared.value().get())
                                               : DbResult<Done>(prepared.error());
       if (inserted.ok()) {
@@ -237,7 +197,7 @@ DbResult<UpdateOutcome> RunUpdate(CommandContext& ctx, storage::Txn& txn,
         doc = std::move(with_id);
       }
     }
-    auto prepared = PrepareForInsert(doc.value().get());
+    auto prepared = DocumentForStorage(doc.value().get());
     if (!prepared.ok()) return prepared.error();
     auto inserted = txn.Insert(coll, prepared.value().get());
     if (!inserted.ok()) return inserted.error();
