@@ -427,6 +427,7 @@ ApiResult<const char*> TaggableCollection(const Params& p, std::string* arn) {
 }
 }  // namespace
 
+// Reads a resource's tags and, when `change` is given, writes back what it makes of them.
 static Reply ChangeTags(StepFunctionsApi::Impl& x, const Params& p,
                         const std::function<json::array(json::array)>& change) {
   std::string arn;
@@ -439,7 +440,9 @@ static Reply ChangeTags(StepFunctionsApi::Impl& x, const Params& p,
   if (!doc->has_value()) {
     return MakeApiError(error_code::kResourceNotFound, "Resource not found: '" + arn + "'");
   }
-  json::array tags = change(ParseTags(mongo::GetString(doc->value().get(), "tags")));
+  json::array tags = ParseTags(mongo::GetString(doc->value().get(), "tags"));
+  if (!change) return json::object{{"tags", tags}};
+  tags = change(std::move(tags));
   if (tags.size() > kMaxTags) {
     return MakeApiError(error_code::kTooManyTags, "Too many tags: at most 50 per resource");
   }
@@ -477,7 +480,7 @@ Reply StepFunctionsApi::Impl::UntagResource(const Params& p) {
 }
 
 Reply StepFunctionsApi::Impl::ListTagsForResource(const Params& p) {
-  return ChangeTags(*this, p, [](json::array current) { return current; });
+  return ChangeTags(*this, p, nullptr);
 }
 
 }  // namespace tactus::api
