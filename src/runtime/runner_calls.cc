@@ -256,17 +256,17 @@ engine::Event DurableRunner::Impl::RunTask(Loaded& x, const WorkItem& item) {
   return engine::TaskFailed{task, std::move(outcome.error), std::move(outcome.cause)};
 }
 
-std::optional<DurableRunner::Impl::ChildStart> DurableRunner::Impl::StartChild(
-    mongo::Client& client, Loaded& parent, const WorkItem& item) {
+bool DurableRunner::Impl::StartChild(mongo::Client& client, Loaded& parent,
+                                     const WorkItem& item) {
   auto body = common::ParseJson(item.body);
-  if (!body.ok() || !body->is_object()) return ChildStart::kDone;
+  if (!body.ok() || !body->is_object()) return true;
   const json::object& b = body->as_object();
   std::int64_t task = 0;
   const json::value* task_value = b.if_contains("task");
   const json::value* mode_value = b.if_contains("mode");
   if (!task_value || !common::AsInt64(*task_value, &task) || !mode_value ||
       !mode_value->is_string()) {
-    return ChildStart::kDone;  // a damaged work item: nothing sensible to start
+    return true;  // a damaged work item: nothing sensible to start
   }
   std::string mode(mode_value->as_string());
   json::value params = b.contains("params") ? b.at("params") : json::value(json::object());
@@ -292,19 +292,19 @@ std::optional<DurableRunner::Impl::ChildStart> DurableRunner::Impl::StartChild(
   }
 
   auto session = client.StartSession();
-  if (!session.ok() || !(*session)->Begin().ok()) return std::nullopt;
+  if (!session.ok() || !(*session)->Begin().ok()) return false;
   BsonPtr item_filter(BCON_NEW("_id", BCON_UTF8(item.id.c_str())));
   std::int64_t deleted = 0;
   DbStatus st = mongo::DeleteOne(client.Collection(options.database, kWork), item_filter.get(),
                                  session->get(), &deleted);
-  if (!st.ok()) return std::nullopt;
-  if (!deleted) return ChildStart::kDone;
+  if (!st.ok()) return false;
+  if (!deleted) return true;
   AfterCommit after;
   if (!parent_event) {
     BsonPtr filter(BCON_NEW("_id", BCON_UTF8(sm_arn.c_str())));
     auto sm = mongo::FindOne(client.Collection(options.database, kStateMachines), filter.get(),
                              nullptr, session->get());
-    if (!sm.ok()) return std::nullopt;
+    if (!sm.ok()) return false;
     if (!sm->has_value()) {
       parent_event = fail("StepFunctions.StateMachineDoesNotExistException",
                           "State Machine Does Not Exist: '" + sm_arn + "'");
@@ -355,9 +355,9 @@ std::optional<DurableRunner::Impl::ChildStart> DurableRunner::Impl::StartChild(
                       common::SerializeJson(*parent_event), &after);
   }
   if (st.ok()) st = (*session)->Commit();
-  if (!st.ok()) return std::nullopt;
+  if (!st.ok()) return false;
   Schedule(std::move(after));
-  return ChildStart::kDone;
+  return true;
 }
 
 }  // namespace tactus::runtime

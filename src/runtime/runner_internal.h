@@ -171,10 +171,9 @@ struct DurableRunner::Impl {
                               const std::optional<ParentLink>& parent);
   // Performs a task work item through the dispatcher: the event that answers it.
   engine::Event RunTask(Loaded& x, const WorkItem& item);
-  // Starts the child execution a `child` work item asks for; nullopt on a transient failure.
-  enum class ChildStart { kDone };
-  std::optional<ChildStart> StartChild(mongo::Client& client, Loaded& parent,
-                                       const WorkItem& item);
+  // Starts the child execution a `child` work item asks for (the item is consumed); false on a
+  // transient failure, to be tried again.
+  bool StartChild(mongo::Client& client, Loaded& parent, const WorkItem& item);
   // Inserts an event for an execution, claimed by this process, and queues it after commit.
   mongo::DbStatus DeliverEvent(mongo::Client& client, mongo::Session* session,
                                const std::string& arn, const std::string& work_id,

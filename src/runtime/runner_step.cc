@@ -364,10 +364,8 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
       }
       event = *task_outcome;
     } else if (item.kind == "child") {
-      auto outcome = runner.StartChild(client, *x, item);
-      if (!outcome) continue;  // transient failure: try again
-      if (*outcome == DurableRunner::Impl::ChildStart::kDone) return;
-      continue;
+      if (runner.StartChild(client, *x, item)) return;
+      continue;  // transient failure: try again
     } else if (item.kind != "start") {
       return;
     }
