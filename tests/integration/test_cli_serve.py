@@ -43,9 +43,14 @@ class CliServeTest(ServeTestCase):
     def cli(self, *args, endpoint=True, env=None, timeout=60, stderr=None):
         """Runs `tactus ARGS --endpoint <server>`; returns the CompletedProcess."""
         argv = [TACTUS, *args] + (["--endpoint", self.server.endpoint] if endpoint else [])
+        # libmongoc (linked into `tactus`) initialises at load time and warns on stderr when a
+        # process killed earlier (the fault tests kill -9) left its /dev/shm counters behind
+        # under a PID that is reused; these tests assert stderr exactly, so its counters stay
+        # off the shared memory.
+        base = {**os.environ, "MONGOC_DISABLE_SHM": "1"}
         return subprocess.run(argv, stdout=subprocess.PIPE,
                               stderr=stderr if stderr is not None else subprocess.PIPE,
-                              text=True, timeout=timeout, env={**os.environ, **(env or {})})
+                              text=True, timeout=timeout, env={**base, **(env or {})})
 
     def ok(self, *args, **kwargs):
         r = self.cli(*args, **kwargs)
