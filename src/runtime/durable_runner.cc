@@ -35,6 +35,9 @@ common::Status DurableRunner::Open() {
   for (auto& shard : impl_->shards) {
     shard->thread = std::thread([s = shard.get()] { s->Run(); });
   }
+  for (int i = 0; i < std::max(1, options_.task_threads); ++i) {
+    impl_->task_threads.emplace_back([this] { impl_->TaskLoop(); });
+  }
   impl_->poller = std::thread([this] { impl_->PollLoop(); });
   impl_->starter = std::thread([this] { impl_->StartLoop(); });
   return common::Status::Ok();
@@ -55,6 +58,15 @@ void DurableRunner::Shutdown() {
   }
   r.starts_cv.notify_all();
   if (r.starter.joinable()) r.starter.join();  // answers every start already queued
+  // Tasks in flight finish and queue their results on the shards, which are still running;
+  // tasks not begun are left to their leases (released below).
+  {
+    std::lock_guard lock(r.tasks_mu);
+    r.tasks_stop = true;
+  }
+  r.tasks_cv.notify_all();
+  for (auto& t : r.task_threads) t.join();
+  r.task_threads.clear();
   for (auto& shard : r.shards) {
     {
       std::lock_guard lock(shard->mu);
@@ -115,6 +127,67 @@ common::Status DurableRunner::Impl::EnsureSchema() {
     if (!st.ok()) return st.ToStatus();
   }
   return common::Status::Ok();
+}
+
+bool DurableRunner::Impl::IsBlocking(const Loaded& x, const WorkItem& item) {
+  auto body = common::ParseJson(item.body);
+  if (!body.ok() || !body->is_object()) return false;
+  const json::value* resource = body->as_object().if_contains("resource");
+  return resource && resource->is_string() &&
+         dispatchers(x.sm_name, x.test_case).Blocking(resource->as_string());
+}
+
+void DurableRunner::Impl::HandOff(BlockingTask task) {
+  {
+    std::lock_guard lock(tasks_mu);
+    blocking.push_back(std::move(task));
+  }
+  tasks_cv.notify_one();
+}
+
+void DurableRunner::Impl::TaskLoop() {
+  while (true) {
+    BlockingTask task;
+    {
+      std::unique_lock lock(tasks_mu);
+      tasks_cv.wait(lock, [&] { return tasks_stop || !blocking.empty(); });
+      if (tasks_stop) {
+        // Tasks not begun stay in the store; this process's leases on them are released.
+        for (auto& left : blocking) Done(left.item.id);
+        blocking.clear();
+        return;
+      }
+      task = std::move(blocking.front());
+      blocking.pop_front();
+    }
+    // The claim must outlast the call: the task's own timeout plus a lease, so that no other
+    // process performs it again meanwhile. Lost claim = performed elsewhere: drop it.
+    std::int64_t timeout_s = kBlockingTaskDefaultSeconds;
+    if (auto body = common::ParseJson(task.item.body); body.ok() && body->is_object()) {
+      if (auto* t = body->as_object().if_contains("timeout")) common::AsInt64(*t, &timeout_s);
+    }
+    {
+      mongo::Client client = pool.Acquire();
+      common::TimeMs until = clock.Now() + timeout_s * 1000 + options.lease_ms;
+      BsonPtr filter(BCON_NEW("_id", BCON_UTF8(task.item.id.c_str()), "owner",
+                              BCON_UTF8(options.owner.c_str())));
+      BsonPtr update(BCON_NEW("$set", "{", "lease", BCON_DATE_TIME(until), "}"));
+      std::int64_t matched = 0;
+      DbStatus st = mongo::UpdateOne(client.Collection(options.database, kWork), filter.get(),
+                                     update.get(), nullptr, &matched);
+      if (!st.ok() || matched == 0) {
+        Done(task.item.id);
+        continue;
+      }
+    }
+    engine::Event event = RunTask(task.sm_name, task.test_case, task.item);
+    Shard& shard = ShardFor(task.item.execution);
+    {
+      std::lock_guard lock(shard.mu);
+      shard.queue.emplace_back(FinishedTask{std::move(task.item), std::move(event)});
+    }
+    shard.cv.notify_one();
+  }
 }
 
 Shard& DurableRunner::Impl::ShardFor(const std::string& execution_arn) {

@@ -34,6 +34,9 @@ struct DurableOptions {
   common::TimeMs poll_ms = 200;
   // Executions kept in memory per shard; others are rebuilt from their journal when needed.
   std::size_t cache_per_shard = 2048;
+  // Threads that perform blocking tasks (TaskDispatcher::Blocking: HTTP calls, other
+  // deployments), so a slow endpoint holds one of them, not a runner thread.
+  int task_threads = 16;
   // This process's name in leases; empty = a random one.
   std::string owner;
 };

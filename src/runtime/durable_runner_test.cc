@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -14,6 +16,7 @@
 
 #include "common/arn.h"
 #include "docdb/embedded_server.h"
+#include "runtime/runner_internal.h"
 #include "tasks/mock.h"
 #include "tasks/unconfigured.h"
 
@@ -103,15 +106,17 @@ class DurableRunnerTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
-  DurableRunner& NewRunner(const std::string& owner, common::TimeMs lease_ms = 30000) {
+  DurableRunner& NewRunner(const std::string& owner, common::TimeMs lease_ms = 30000,
+                           int shards = 2) {
     DurableOptions options;
-    options.shards = 2;
+    options.shards = shards;
     options.lease_ms = lease_ms;
     options.poll_ms = 50;
     options.owner = owner;
     auto dispatchers = [this](const std::string& machine,
                               const std::string& test_case) -> tasks::TaskDispatcher& {
       if (machine == "Retried" && test_case == "flaky") return *mock_;
+      if (machine == "Slow") return slow_;
       return unconfigured_;
     };
     runners_.push_back(std::make_unique<DurableRunner>(*pool_, dispatchers, clock_, options));
@@ -264,6 +269,23 @@ class DurableRunnerTest : public ::testing::Test {
   std::unique_ptr<mongo::Pool> pool_;
   tasks::UnconfiguredDispatcher unconfigured_;
   std::unique_ptr<tasks::MockDispatcher> mock_;
+  // Blocking: its calls wait until `open` (a slow endpoint), on the runner's task threads.
+  struct SlowDispatcher : tasks::TaskDispatcher {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool open = false;
+    std::vector<tasks::TaskRequest> calls;
+    tasks::TaskOutcome Invoke(const tasks::TaskRequest& request) override {
+      std::unique_lock lock(mu);
+      calls.push_back(request);
+      cv.notify_all();
+      cv.wait(lock, [&] { return open; });
+      return tasks::TaskOutcome::Success(json::object{{"called", request.state_name}});
+    }
+    bool Blocking(std::string_view resource) const override {
+      return resource == "arn:aws:states:::http:invoke";
+    }
+  } slow_;
   std::vector<std::unique_ptr<DurableRunner>> runners_;
 };
 
@@ -565,6 +587,52 @@ TEST_F(DurableRunnerTest, MockedTaskSucceedsOnItsRetry) {
   EXPECT_EQ(CountType(history, "TaskFailed"), 1);
   EXPECT_EQ(CountType(history, "TaskSucceeded"), 1);
   EXPECT_EQ(CountType(history, "ExecutionSucceeded"), 1);
+}
+
+constexpr std::string_view kSlowCall = R"({"StartAt": "Call", "States": {
+  "Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+           "Parameters": {"ApiEndpoint": "https://example.com", "Method": "GET"},
+           "ResultPath": "$.r", "Next": "Pause"},
+  "Pause": {"Type": "Wait", "Seconds": 0, "End": true}}})";
+
+TEST_F(DurableRunnerTest, ABlockingTaskDoesNotHoldItsShard) {
+  CreateMachine("Slow", kSlowCall);
+  DurableRunner& runner = NewRunner("owner-a", 30000, /*shards=*/1);
+  std::string slow = Start(runner, Execution("Slow", "slow-run", "{}"));
+  {
+    std::unique_lock lock(slow_.mu);
+    ASSERT_TRUE(slow_.cv.wait_for(lock, std::chrono::seconds(10), [&] { return !slow_.calls.empty(); }));
+  }
+  // The only shard is free while the call is in flight: another execution's Wait ends.
+  CreateMachine("Quick", R"({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 0, "End": true}}})");
+  std::string quick = Start(runner, Execution("Quick", "quick-run", "{}"));
+  EXPECT_EQ(WaitForEnd(quick, std::chrono::seconds(10)), "SUCCEEDED");
+  EXPECT_EQ(Status(slow), "RUNNING");
+  // The claim on the task outlasts the call (its default bound plus a lease).
+  std::string task_work;
+  {
+    mongo::Client c = pool_->Acquire();
+    BsonPtr filter(BCON_NEW("e", BCON_UTF8(slow.c_str()), "k", BCON_UTF8("task")));
+    auto work = mongo::FindOne(c.Collection(kDb, "work"), filter.get(), nullptr, nullptr);
+    ASSERT_TRUE(work.ok() && work->has_value());
+    task_work = mongo::GetString(work->value().get(), "_id");
+    EXPECT_GT(mongo::GetDateMs(work->value().get(), "lease"),
+              clock_.Now() + kBlockingTaskDefaultSeconds * 1000);
+  }
+  {
+    std::lock_guard lock(slow_.mu);
+    slow_.open = true;
+  }
+  slow_.cv.notify_all();
+  ASSERT_EQ(WaitForEnd(slow, std::chrono::seconds(10)), "SUCCEEDED");
+  auto doc = FindById("executions", slow);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_EQ(common::SerializeJson(J(mongo::GetString(doc->get(), "output"))),
+            R"({"r":{"called":"Call"}})");
+  std::lock_guard lock(slow_.mu);
+  ASSERT_EQ(slow_.calls.size(), 1u);
+  EXPECT_EQ(slow_.calls[0].execution_arn, slow);
+  EXPECT_EQ(slow_.calls[0].idempotency_key, task_work);
 }
 
 }  // namespace

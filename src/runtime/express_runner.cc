@@ -22,6 +22,7 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
   common::Random* random = seeded ? static_cast<common::Random*>(seeded.get()) : &system_random;
   common::TimeMs now = info.start_time ? info.start_time : clock_.Now();
   info.start_time = now;
+  const std::string execution_arn = info.execution_arn;  // `info` moves into the execution
   // Under virtual time the run's clock starts at the real start and moves only with timers.
   common::VirtualClock virtual_clock(now);
   auto current_time = [&]() {
@@ -43,7 +44,9 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
         tasks::TaskRequest request{task->state_name,      task->resource,
                                    std::move(task->parameters), task->task_token,
                                    task->timeout_seconds, task->heartbeat_seconds,
-                                   invocations[task->state_name]++};
+                                   invocations[task->state_name]++, execution_arn,
+                                   execution_arn + "#task#" +
+                                       std::to_string(task->task_id)};
         tasks::TaskOutcome outcome = dispatcher_.Invoke(request);
         if (outcome.ok) {
           events.push_back(engine::TaskSucceeded{task->task_id, std::move(outcome.result)});

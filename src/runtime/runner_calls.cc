@@ -227,7 +227,8 @@ void DurableRunner::OnActivityTask(const std::string& activity_arn, std::functio
   impl_->activity_waiters.emplace(activity_arn, std::move(wake));
 }
 
-engine::Event DurableRunner::Impl::RunTask(Loaded& x, const WorkItem& item) {
+engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
+                                           const std::string& test_case, const WorkItem& item) {
   auto body = common::ParseJson(item.body);
   if (!body.ok() || !body->is_object()) {
     return engine::TaskFailed{0, "States.Runtime", "malformed task work item " + item.id};
@@ -251,7 +252,9 @@ engine::Event DurableRunner::Impl::RunTask(Loaded& x, const WorkItem& item) {
   request.timeout_seconds = num("timeout");
   request.heartbeat_seconds = num("heartbeat");
   request.invocation = num("invocation");
-  tasks::TaskOutcome outcome = dispatchers(x.sm_name, x.test_case).Invoke(request);
+  request.execution_arn = item.execution;
+  request.idempotency_key = item.id;  // "<execution>#task-<n>": one per task, kept on redelivery
+  tasks::TaskOutcome outcome = dispatchers(sm_name, test_case).Invoke(request);
   if (outcome.ok) return engine::TaskSucceeded{task, std::move(outcome.result)};
   return engine::TaskFailed{task, std::move(outcome.error), std::move(outcome.cause)};
 }

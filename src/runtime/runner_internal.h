@@ -37,6 +37,9 @@ inline constexpr int kMaxStepAttempts = 8;
 // When a step still conflicts after kMaxStepAttempts, its work item is tried again this much
 // later (instead of when its lease runs out).
 inline constexpr common::TimeMs kRetryLaterMs = 100;
+// A blocking task without TimeoutSeconds is given this long before its claim may lapse (the
+// HTTP integrations' own default bound is 60 s).
+inline constexpr std::int64_t kBlockingTaskDefaultSeconds = 60;
 // At most this many StartExecution requests commit in one transaction.
 inline constexpr std::size_t kMaxStartBatch = 128;
 // Durable executions record ActivityStarted when a worker takes the task, with its name.
@@ -84,6 +87,16 @@ struct AfterCommit {
 
 struct Shard;
 
+// A task performed by a task thread, and then its result, back to the execution's shard.
+struct BlockingTask {
+  WorkItem item;
+  std::string sm_name, test_case;
+};
+struct FinishedTask {
+  WorkItem item;
+  engine::Event event;
+};
+
 // A StartExecution call waiting for the starter thread.
 struct PendingStart {
   NewExecution request;
@@ -128,6 +141,15 @@ struct DurableRunner::Impl {
     return c.Collection(options.database, name);
   }
 
+  // Blocking tasks waiting for a task thread (`task_threads` of them).
+  std::mutex tasks_mu;
+  std::condition_variable tasks_cv;
+  std::deque<BlockingTask> blocking;
+  bool tasks_stop = false;
+  std::vector<std::thread> task_threads;
+  void TaskLoop();
+  void HandOff(BlockingTask task);
+
   std::mutex mu;  // guards everything below
   std::condition_variable poller_cv;
   bool stopping = false;
@@ -170,7 +192,10 @@ struct DurableRunner::Impl {
   mongo::BsonPtr ExecutionDoc(const NewExecution& e, common::TimeMs now, const RandomKey& key,
                               const std::optional<ParentLink>& parent);
   // Performs a task work item through the dispatcher: the event that answers it.
-  engine::Event RunTask(Loaded& x, const WorkItem& item);
+  engine::Event RunTask(const std::string& sm_name, const std::string& test_case,
+                        const WorkItem& item);
+  // Whether a task work item goes to the task threads (see TaskDispatcher::Blocking).
+  bool IsBlocking(const Loaded& x, const WorkItem& item);
   // Starts the child execution a `child` work item asks for (the item is consumed); false on a
   // transient failure, to be tried again.
   bool StartChild(mongo::Client& client, Loaded& parent, const WorkItem& item);
@@ -187,7 +212,7 @@ struct Shard {
   std::thread thread;
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<std::variant<WorkItem, std::unique_ptr<Loaded>>> queue;
+  std::deque<std::variant<WorkItem, std::unique_ptr<Loaded>, FinishedTask>> queue;
   bool stop = false;
 
   // Executions in memory, least recently used first.
@@ -196,7 +221,10 @@ struct Shard {
       cache;
 
   void Run();
-  void Process(mongo::Client& client, WorkItem& item);
+  // Performs `item`; false when it was handed to a task thread (which queues its result here).
+  // `finished`: the result of a task work item that a task thread performed.
+  bool Process(mongo::Client& client, WorkItem& item,
+               std::optional<engine::Event> finished = std::nullopt);
   // Applies one event; true when committed.
   enum class StepResult { kCommitted, kRetry, kGone };
   // A task performed inside the step's transaction (MongoDB tasks on Tactus's own deployment):

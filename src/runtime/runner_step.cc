@@ -287,6 +287,8 @@ std::optional<Shard::MongoDbTask> Shard::MongoDbTaskOf(const Loaded& x, const Wo
   if (!resource || !resource->is_string() || !tasks::IsMongoDbResource(resource->as_string())) {
     return std::nullopt;
   }
+  // A named connection is another deployment: its operation cannot join this transaction.
+  if (tasks::NamedConnection(b.if_contains("params"))) return std::nullopt;
   MongoDbTask task;
   task.resource = std::string(resource->as_string());
   if (const json::value* id = b.if_contains("task")) common::AsInt64(*id, &task.id);
@@ -294,8 +296,8 @@ std::optional<Shard::MongoDbTask> Shard::MongoDbTaskOf(const Loaded& x, const Wo
   return task;
 }
 
-void Shard::Process(mongo::Client& client, WorkItem& item) {
-  std::optional<engine::Event> task_outcome;
+bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine::Event> finished) {
+  std::optional<engine::Event> task_outcome = std::move(finished);
   for (int attempt = 0; attempt < kMaxStepAttempts; ++attempt) {
     Loaded* x = Cached(item.execution);
     if (!x) {
@@ -303,7 +305,7 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
       if (!loaded.ok()) {
         common::Log(common::LogLevel::kError, "runtime", "cannot rebuild the execution",
                     {{"execution", item.execution}, {"error", loaded.status().ToString()}});
-        return;  // the item stays; its lease expires and it is tried again later
+        return true;  // the item stays; its lease expires and it is tried again later
       }
       bool running = loaded->has_value() &&
                      (**loaded)->exec->status() == engine::ExecutionStatus::kRunning;
@@ -313,7 +315,7 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
         BsonPtr filter(BCON_NEW("_id", BCON_UTF8(item.id.c_str())));
         (void)mongo::DeleteOne(client.Collection(runner.options.database, kWork), filter.get(),
                                nullptr);
-        return;
+        return true;
       }
       Keep(std::move(**loaded));
       x = Cached(item.execution);
@@ -326,12 +328,12 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
       if (ec != std::errc() || end != item.body.data() + item.body.size()) {
         common::Log(common::LogLevel::kError, "runtime", "malformed timer work item; dropped",
                     {{"work", item.id}});
-        return;
+        return true;
       }
       event = engine::Event(engine::TimerFired{timer_id});
     } else if (item.kind == "event") {
       auto decoded = DecodeEvent(item.body);
-      if (!decoded.ok()) return;
+      if (!decoded.ok()) return true;
       event = std::move(*decoded);
     } else if (item.kind == "task") {
       if (!task_outcome) {
@@ -354,29 +356,33 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
           StepResult result = Step(client, *x, event, item, &run);
           if (result == StepResult::kCommitted) {
             if (x->exec->status() != engine::ExecutionStatus::kRunning) Evict(item.execution);
-            return;
+            return true;
           }
           Evict(item.execution);
-          if (result == StepResult::kGone) return;
+          if (result == StepResult::kGone) return true;
           continue;
         }
-        task_outcome = runner.RunTask(*x, item);
+        if (runner.IsBlocking(*x, item)) {
+          runner.HandOff({item, x->sm_name, x->test_case});
+          return false;
+        }
+        task_outcome = runner.RunTask(x->sm_name, x->test_case, item);
       }
       event = *task_outcome;
     } else if (item.kind == "child") {
-      if (runner.StartChild(client, *x, item)) return;
+      if (runner.StartChild(client, *x, item)) return true;
       continue;  // transient failure: try again
     } else if (item.kind != "start") {
-      return;
+      return true;
     }
     StepResult result = Step(client, *x, event, item);
     if (result == StepResult::kCommitted) {
       if (x->exec->status() != engine::ExecutionStatus::kRunning) Evict(item.execution);
-      return;
+      return true;
     }
     // The in-memory execution may have moved past what the store holds: rebuild it.
     Evict(item.execution);
-    if (result == StepResult::kGone) return;
+    if (result == StepResult::kGone) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
   }
   // Still conflicting: try again shortly rather than waiting for the lease to run out.
@@ -385,12 +391,13 @@ void Shard::Process(mongo::Client& client, WorkItem& item) {
   AfterCommit later;
   later.timers.push_back(std::move(again));
   runner.Schedule(std::move(later));
+  return true;
 }
 
 void Shard::Run() {
   mongo::Client client = runner.pool.Acquire();
   while (true) {
-    std::variant<WorkItem, std::unique_ptr<Loaded>> job;
+    std::variant<WorkItem, std::unique_ptr<Loaded>, FinishedTask> job;
     {
       std::unique_lock lock(mu);
       cv.wait(lock, [&] { return stop || !queue.empty(); });
@@ -402,9 +409,13 @@ void Shard::Run() {
       Keep(std::move(*adopt));
       continue;
     }
+    if (auto* finished = std::get_if<FinishedTask>(&job)) {
+      Process(client, finished->item, std::move(finished->event));
+      runner.Done(finished->item.id);
+      continue;
+    }
     WorkItem& item = std::get<WorkItem>(job);
-    Process(client, item);
-    runner.Done(item.id);
+    if (Process(client, item)) runner.Done(item.id);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/json.h"
 
@@ -26,6 +27,12 @@ struct TaskRequest {
   // The how-manieth invocation of this state within its execution (from 0), when the runtime
   // keeps count durably; mocks then answer by it instead of counting in memory.
   std::optional<std::int64_t> invocation;
+  // The execution the task belongs to (empty for express runs and tests).
+  std::string execution_arn;
+  // Stable across every redelivery of this one task (a crash before its result commits makes
+  // the runtime invoke it again with the same key), distinct between tasks and their retries.
+  // Integrations that cannot join the runtime's transaction use it to make repeats harmless.
+  std::string idempotency_key;
 };
 
 struct TaskOutcome {
@@ -46,6 +53,9 @@ class TaskDispatcher {
   // Performs the task synchronously. Implementations must be callable repeatedly; thread safety
   // is per implementation.
   virtual TaskOutcome Invoke(const TaskRequest& request) = 0;
+  // Whether Invoke may block for long on `resource` (network calls): the durable runtime then
+  // invokes it on its task threads instead of the threads that step executions.
+  virtual bool Blocking(std::string_view resource) const { return false; }
 };
 
 }  // namespace tactus::tasks

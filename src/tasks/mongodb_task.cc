@@ -159,6 +159,13 @@ bool IsMongoDbResource(std::string_view resource) {
   return resource.substr(0, kMongoDbResourcePrefix.size()) == kMongoDbResourcePrefix;
 }
 
+std::optional<std::string> NamedConnection(const json::value* parameters) {
+  const json::object* p = parameters ? parameters->if_object() : nullptr;
+  const json::value* name = p ? p->if_contains("Connection") : nullptr;
+  if (!name || !name->is_string() || name->as_string().empty()) return std::nullopt;
+  return std::string(name->as_string());
+}
+
 MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* session,
                                  std::string_view resource, const json::value& parameters,
                                  const std::string& execution_arn) {

@@ -8,6 +8,7 @@
 // Thread-compatible: one call per client at a time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,10 @@ namespace tactus::tasks {
 inline constexpr std::string_view kMongoDbResourcePrefix = "arn:tactus:states:::mongodb:";
 
 bool IsMongoDbResource(std::string_view resource);
+
+// The `Connection` parameter of a MongoDB task's parameters, when it names a connection
+// (absent, null or "" mean Tactus's own deployment).
+std::optional<std::string> NamedConnection(const json::value* parameters);
 
 struct MongoDbTaskResult {
   TaskOutcome outcome;
