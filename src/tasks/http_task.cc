@@ -182,6 +182,10 @@ HttpTaskDispatcher::HttpTaskDispatcher(FunctionResolver resolver)
 
 HttpTaskDispatcher::~HttpTaskDispatcher() = default;
 
+bool HttpTaskDispatcher::Blocking(std::string_view resource) const {
+  return IsHttpResource(resource);
+}
+
 std::size_t HttpTaskDispatcher::connections_opened() const { return client_->connections_opened(); }
 
 TaskOutcome HttpTaskDispatcher::Invoke(const TaskRequest& request) {

@@ -84,6 +84,9 @@ class HttpTaskDispatcher final : public TaskDispatcher {
   // call's timeout.
   TaskOutcome Invoke(const TaskRequest& request) override;
 
+  // True for every resource it performs (IsHttpResource): each is a network call.
+  bool Blocking(std::string_view resource) const override;
+
   // Connections opened so far; a call that reuses a kept-alive connection opens none. Thread-safe;
   // for tests and metrics.
   std::size_t connections_opened() const;

@@ -32,6 +32,13 @@ TEST(IsHttpResourceTest, RecognizesWhatTheDispatcherPerforms) {
   EXPECT_FALSE(IsHttpResource("http:invoke"));
 }
 
+TEST(HttpTaskDispatcherTest, ItsResourcesAreBlocking) {
+  HttpTaskDispatcher dispatcher;
+  EXPECT_TRUE(dispatcher.Blocking("arn:aws:states:::http:invoke"));
+  EXPECT_TRUE(dispatcher.Blocking("arn:aws:lambda:us-east-1:123456789012:function:f"));
+  EXPECT_FALSE(dispatcher.Blocking("arn:aws:states:::sqs:sendMessage"));
+}
+
 TEST(HttpTaskDispatcherTest, OtherResourcesFailWithStatesRuntime) {
   HttpTaskDispatcher dispatcher;
   TaskRequest r;
