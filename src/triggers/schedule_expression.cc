@@ -152,12 +152,14 @@ Result<TimeZone> FindZone(std::string_view name) {
     return Status::InvalidArgument("timezone: longer than " +
                                    std::to_string(kMaxScheduleTimezoneLength) + " characters");
   }
-  // The zone code also reads fixed offsets ("+05:30") and "Z"; AWS takes IANA names only. A
-  // directory of the zone database ("Europe") is no zone (and reading it would throw).
+  if (name == "UTC") return TimeZone();  // the default needs no tz database
+  // Only names of zone files pass: the zone code would also take fixed offsets ("+05:30") and
+  // "Z", which are not IANA names; reading a directory ("Europe") would throw; and it caches
+  // every name it is asked for, so unknown names from callers must not reach it.
   std::error_code error;
-  const bool directory = std::filesystem::is_directory(
+  const bool is_zone_file = std::filesystem::is_regular_file(
       std::string(docdb::query::kZoneInfoDir) + "/" + std::string(name), error);
-  if (name[0] != '+' && name[0] != '-' && name != "Z" && !directory) {
+  if (is_zone_file && name[0] != '+' && name[0] != '-') {
     auto zone = TimeZone::Find(name);
     if (zone.ok()) return std::move(zone).value();
   }
