@@ -5,7 +5,8 @@
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= jsonpath intrinsics definition aws_json wire bson_filter command pipeline
+FUZZ_TARGETS ?= jsonpath intrinsics definition aws_json wire bson_filter command pipeline \
+                schedule_expression
 
 all: build
 
