@@ -1,0 +1,106 @@
+// The definitions that live in Tactus's database beside the state machines (docs/schedules.md,
+// docs/api.md): named connections, the function registry, schedules and database triggers.
+//
+// Each is one document {_id: name, spec: <JSON text in the API's shape>, created, updated, ...}
+// in its own collection; schedules and triggers also carry the runtime fields their loops keep
+// (next fire time, resume token, lease). Specs are validated here, so the API, the CLI and the
+// loops agree on one shape; errors are InvalidArgument naming the member at fault.
+//
+// Thread-safe: every method may be called from any thread (each borrows a pool client).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/status.h"
+#include "mongo/mongo.h"
+
+namespace tactus::triggers {
+
+namespace json = boost::json;
+
+enum class Kind { kConnection, kFunction, kSchedule, kTrigger };
+
+// The collection holding each kind, in Tactus's database.
+const char* CollectionOf(Kind kind);
+// "connection", "function", "schedule", "trigger": for messages.
+const char* NameOf(Kind kind);
+
+// Names: 1-60 of [A-Za-z0-9_.-] (so "<schedule>-<fire time>" fits an execution name's 80).
+inline constexpr std::size_t kMaxDefinitionNameLength = 60;
+// A schedule's or trigger's Input, and a trigger's Match, as AWS limits execution input.
+inline constexpr std::size_t kMaxDefinitionInputBytes = 256 * 1024;
+// Operations a trigger can listen for (change events' operationType).
+inline constexpr const char* kTriggerOperations[] = {"insert", "update", "replace", "delete"};
+
+common::Status ValidateDefinitionName(std::string_view name);
+
+// Each checks a spec in the API's shape and returns it normalised (defaults filled in, unknown
+// members refused). Shapes (docs/api.md):
+//   connection {Uri}
+//   function   {Url, Headers?: {name: value}}
+//   schedule   {ScheduleExpression, ScheduleExpressionTimezone = "UTC", FlexibleTimeWindow =
+//               {Mode: OFF}, Target: {Arn (a state machine), Input = "{}" (JSON text),
+//               RoleArn?}, State = ENABLED|DISABLED, StartDate?, EndDate? (epoch seconds),
+//               CatchUp = LATEST|ALL|NONE, ActionAfterCompletion = NONE|DELETE, Description?}
+//   trigger    {Database, Collection, Operations = ["insert"], Match = {} (a filter on the
+//               change event), Target: {Arn}, State = ENABLED|DISABLED, Description?}
+common::Result<json::object> ValidateSpec(Kind kind, const json::object& spec);
+
+// A MongoDB URI with its password replaced by "****" (for anything shown or logged).
+std::string RedactUri(std::string_view uri);
+
+struct Definition {
+  std::string name;
+  json::object spec;
+  common::TimeMs created = 0, updated = 0;
+  // Schedules: the next fire time (nominal, before any flexible delay), the last one fired and
+  // the execution it started. Triggers: the last execution started and the events seen.
+  std::optional<common::TimeMs> next_fire, last_fire;
+  std::string last_execution, last_error;
+  std::int64_t fired = 0;
+};
+
+// What a definition looks like to API callers: the spec (URIs redacted) and its status fields.
+json::object DefinitionToJson(Kind kind, const Definition& d, std::string_view arn);
+
+class Registry {
+ public:
+  Registry(mongo::Pool& pool, std::string database);
+
+  // Validates and stores. AlreadyExists when the name is taken (Create), NotFound when it is
+  // not (Update). Schedules get their first fire time computed here.
+  common::Status Create(Kind kind, const std::string& name, const json::object& spec,
+                        common::TimeMs now);
+  common::Status Update(Kind kind, const std::string& name, const json::object& spec,
+                        common::TimeMs now);
+  // NotFound when there is no such definition.
+  common::Status Delete(Kind kind, const std::string& name);
+  common::Result<std::optional<Definition>> Get(Kind kind, const std::string& name);
+  // In name order, from the first name after `after`; at most `limit`.
+  common::Result<std::vector<Definition>> List(Kind kind, std::string_view prefix,
+                                               std::string_view after, std::int64_t limit);
+
+  // The URI of a named connection, or nullopt.
+  common::Result<std::optional<std::string>> ConnectionUri(const std::string& name);
+
+  mongo::Pool& pool() { return pool_; }
+  const std::string& database() const { return database_; }
+
+ private:
+  mongo::Pool& pool_;
+  std::string database_;
+};
+
+// The first fire time of a schedule spec after `after` (nominal), honouring StartDate/EndDate;
+// nullopt when it fires no more. `created`: the anchor of rate() when there is no StartDate.
+common::Result<std::optional<common::TimeMs>> NextFireTime(const json::object& schedule_spec,
+                                                           common::TimeMs after,
+                                                           common::TimeMs created);
+
+}  // namespace tactus::triggers
