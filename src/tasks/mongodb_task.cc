@@ -3,6 +3,10 @@
 // bulkWrite), mongodb_task_archive.cc (archive).
 #include "tasks/mongodb_task.h"
 
+#include <openssl/evp.h>
+
+#include <set>
+
 #include "tasks/mongodb_task_internal.h"
 
 namespace tactus::tasks {
@@ -11,33 +15,70 @@ using namespace mongodb_internal;
 
 namespace {
 
-// Gives a document an ObjectId _id when it has none, so the result can name it.
-BsonPtr WithId(const bson_t* doc) {
+// Gives a document an ObjectId _id when it has none, so the result can name it. With an
+// idempotency key the ObjectId is derived from (key, index), so a repeated task generates the
+// same _ids and finds its documents inserted.
+BsonPtr WithId(const bson_t* doc, std::string_view idempotency_key, std::size_t index) {
   if (bson_has_field(doc, "_id")) return BsonPtr(bson_copy(doc));
   BsonPtr out(bson_new());
   bson_oid_t oid;
-  bson_oid_init(&oid, nullptr);
+  if (idempotency_key.empty()) {
+    bson_oid_init(&oid, nullptr);
+  } else {
+    DerivedObjectId(idempotency_key, index, oid.bytes);
+  }
   BSON_APPEND_OID(out.get(), "_id", &oid);
   bson_concat(out.get(), doc);
   return out;
 }
 
-MongoDbTaskResult InsertOne(mongoc_collection_t* coll, Args& args,
-                            const mongo::Session* session) {
+// The documents of `docs` whose _id is not in `coll` yet (a repeated task inserts only those).
+std::optional<std::vector<const bson_t*>> NotInserted(mongoc_collection_t* coll,
+                                                      const std::vector<BsonPtr>& docs,
+                                                      MongoDbTaskResult* failure) {
+  std::set<std::string> present;
+  BsonPtr by_ids = IdsIn(docs);
+  BsonPtr opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}"));
+  mongo::CursorPtr cursor(mongoc_collection_find_with_opts(coll, by_ids.get(), opts.get(), nullptr));
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) present.insert(IdKey(doc));
+  bson_error_t error{};
+  const bson_t* reply = nullptr;
+  if (mongoc_cursor_error_document(cursor.get(), &error, &reply)) {
+    *failure = DbFailure(error, reply);
+    return std::nullopt;
+  }
+  std::vector<const bson_t*> missing;
+  for (const auto& d : docs) {
+    if (!present.count(IdKey(d.get()))) missing.push_back(d.get());
+  }
+  return missing;
+}
+
+MongoDbTaskResult InsertOne(mongoc_collection_t* coll, Args& args, const mongo::Session* session,
+                            std::string_view idempotency_key) {
   auto doc = args.Doc("Document");
   BsonPtr opts = OperationOptions(args, session, {});
   if (args.failed()) return args.Failure();
-  BsonPtr with_id = WithId(doc->get());
+  std::vector<BsonPtr> with_id;
+  with_id.push_back(WithId(doc->get(), idempotency_key, 0));
+  json::object result{{"InsertedId", FieldToJson(with_id[0].get(), "_id")}};
+  if (!idempotency_key.empty()) {
+    MongoDbTaskResult failure;
+    auto missing = NotInserted(coll, with_id, &failure);
+    if (!missing) return failure;
+    if (missing->empty()) return Success(std::move(result));  // inserted by an earlier attempt
+  }
   ReplyDoc reply;
   bson_error_t error{};
-  if (!mongoc_collection_insert_one(coll, with_id.get(), opts.get(), reply.out(), &error)) {
+  if (!mongoc_collection_insert_one(coll, with_id[0].get(), opts.get(), reply.out(), &error)) {
     return DbFailure(error, reply.get());
   }
-  return Success(json::object{{"InsertedId", FieldToJson(with_id.get(), "_id")}});
+  return Success(std::move(result));
 }
 
-MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args,
-                             const mongo::Session* session) {
+MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args, const mongo::Session* session,
+                             std::string_view idempotency_key) {
   const json::value* docs = args.Raw("Documents");
   BsonPtr opts = OperationOptions(args, session, {"ordered"});
   if (!docs || !docs->is_array() || docs->as_array().empty()) {
@@ -54,9 +95,19 @@ MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args,
       args.Fail("Parameters.Documents[" + std::to_string(owned.size()) + "] " + e);
       return args.Failure();
     }
-    owned.push_back(WithId(doc->get()));
+    owned.push_back(WithId(doc->get(), idempotency_key, owned.size()));
     raw.push_back(owned.back().get());
     ids.push_back(FieldToJson(owned.back().get(), "_id"));
+  }
+  std::int64_t n = static_cast<std::int64_t>(ids.size());
+  if (!idempotency_key.empty()) {
+    MongoDbTaskResult failure;
+    auto missing = NotInserted(coll, owned, &failure);
+    if (!missing) return failure;
+    raw = std::move(*missing);  // what an earlier attempt did not insert
+    if (raw.empty()) {
+      return Success(json::object{{"InsertedIds", std::move(ids)}, {"InsertedCount", n}});
+    }
   }
   ReplyDoc reply;
   bson_error_t error{};
@@ -64,7 +115,6 @@ MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args,
                                      &error)) {
     return DbFailure(error, reply.get());
   }
-  std::int64_t n = static_cast<std::int64_t>(ids.size());
   return Success(json::object{{"InsertedIds", std::move(ids)}, {"InsertedCount", n}});
 }
 
@@ -168,7 +218,8 @@ std::optional<std::string> NamedConnection(const json::value* parameters) {
 
 MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* session,
                                  std::string_view resource, const json::value& parameters,
-                                 const std::string& execution_arn) {
+                                 const std::string& execution_arn,
+                                 std::string_view idempotency_key) {
   std::string op(resource.substr(kMongoDbResourcePrefix.size()));
   Args args(parameters);
   std::string db = args.String("Database");
@@ -176,8 +227,8 @@ MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* se
   if (args.failed()) return args.Failure();
   mongoc_collection_t* coll = client.Collection(db, coll_name);
 
-  if (op == "insertOne") return InsertOne(coll, args, session);
-  if (op == "insertMany") return InsertMany(coll, args, session);
+  if (op == "insertOne") return InsertOne(coll, args, session, idempotency_key);
+  if (op == "insertMany") return InsertMany(coll, args, session, idempotency_key);
   if (op == "findOne" || op == "find") return Find(coll, op, args, session);
   if (op == "countDocuments") return CountDocuments(coll, args, session);
   if (op == "distinct") return RunDistinct(coll, args, session);
@@ -190,7 +241,10 @@ MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* se
     return RunFindOneAnd(coll, op, args, session);
   }
   if (op == "bulkWrite") return RunBulkWrite(coll, args, session);
-  if (op == "archive") return RunArchive(client, db, coll_name, args, session, execution_arn);
+  if (op == "archive") {
+    return RunArchive(client, db, coll_name, args, session, execution_arn,
+                      /*repeatable=*/!idempotency_key.empty());
+  }
   args.Fail("unknown MongoDB operation '" + op +
             "' (insertOne, insertMany, findOne, find, countDocuments, distinct, updateOne, "
             "updateMany, replaceOne, deleteOne, deleteMany, aggregate, findOneAndUpdate, "

@@ -36,8 +36,12 @@ struct MongoDbTaskResult {
 };
 
 // `execution_arn`: the running execution, for `archive`'s StampExecution.
+// `idempotency_key` (TaskRequest::idempotency_key), for operations outside Tactus's transaction
+// that may be repeated (at least once: docs/tasks.md): inserts derive the _ids they generate
+// from it and skip documents already inserted; archive skips documents already in the target.
 MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* session,
                                  std::string_view resource, const json::value& parameters,
-                                 const std::string& execution_arn = "");
+                                 const std::string& execution_arn = "",
+                                 std::string_view idempotency_key = "");
 
 }  // namespace tactus::tasks

@@ -3,6 +3,9 @@
 // Find the batch, insert it into the target, delete it from the source by _id, count what is
 // left: all in the session's transaction, which also commits the task's result, so a batch is
 // moved exactly once (never lost, never in both collections) even across a crash.
+#include <openssl/evp.h>
+
+#include <cstring>
 #include <set>
 
 #include "tasks/mongodb_task_internal.h"
@@ -29,7 +32,8 @@ BsonPtr Stamped(const bson_t* doc, const bson_t* stamp) {
   return kept;
 }
 
-// The canonical Extended JSON of a document's _id: a set key that tells 1 from "1".
+}  // namespace
+
 std::string IdKey(const bson_t* doc) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, doc, "_id")) return "";
@@ -42,7 +46,6 @@ std::string IdKey(const bson_t* doc) {
   return key;
 }
 
-// {"_id": {"$in": [ids of docs]}}.
 BsonPtr IdsIn(const std::vector<BsonPtr>& docs) {
   BsonPtr filter(bson_new());
   bson_t id, in;
@@ -62,11 +65,18 @@ BsonPtr IdsIn(const std::vector<BsonPtr>& docs) {
   return filter;
 }
 
-}  // namespace
+void DerivedObjectId(std::string_view key, std::size_t index, std::uint8_t out[12]) {
+  std::string seed = std::string(key) + "#" + std::to_string(index);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(seed.data(), seed.size(), digest, &n, EVP_sha256(), nullptr);
+  std::memcpy(out, digest, 12);
+}
 
 MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
                              const std::string& coll_name, Args& args,
-                             const mongo::Session* session, const std::string& execution_arn) {
+                             const mongo::Session* session, const std::string& execution_arn,
+                             bool repeatable) {
   auto filter = args.Doc("Filter");
   std::string target_db = args.StringOr("TargetDatabase", db);
   std::string target_name = args.String("TargetCollection");
@@ -88,6 +98,7 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
     if (!v->is_bool()) args.Fail("Parameters.Options.skipExisting must be a boolean");
     skip_existing = v->is_bool() && v->as_bool();
   }
+  skip_existing = skip_existing || repeatable;
   if (const json::value* v = args.Raw("StampExecution"); stamp && v && !v->is_null()) {
     if (v->is_bool()) {
       if (v->as_bool()) {

@@ -126,8 +126,18 @@ MongoDbTaskResult RunFindOneAnd(mongoc_collection_t* coll, const std::string& op
                                 const mongo::Session* session);
 MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
                                const mongo::Session* session);
+// `repeatable`: the batch may have been moved in part by an earlier attempt outside a
+// transaction, so documents already in the target are skipped (as Options.skipExisting).
 MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
                              const std::string& coll_name, Args& args,
-                             const mongo::Session* session, const std::string& execution_arn);
+                             const mongo::Session* session, const std::string& execution_arn,
+                             bool repeatable = false);
+
+// {"_id": {"$in": [the _ids of docs]}}.
+BsonPtr IdsIn(const std::vector<BsonPtr>& docs);
+// The canonical Extended JSON of a document's _id: a set key that tells 1 from "1".
+std::string IdKey(const bson_t* doc);
+// A 12-byte ObjectId from SHA-256(key "#" index): the same for every attempt of one task.
+void DerivedObjectId(std::string_view key, std::size_t index, std::uint8_t out[12]);
 
 }  // namespace tactus::tasks::mongodb_internal
