@@ -1,6 +1,7 @@
 #include "docdb/query/tz.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -241,15 +242,18 @@ DbResult<TimeZone> TimeZone::Find(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu);
   auto found = cache.find(name);
   if (found == cache.end()) {
-    std::shared_ptr<const Rules> loaded;
-    std::ifstream in(std::string(kZoneInfoDir) + "/" + std::string(name), std::ios::binary);
-    if (in) {
-      std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (auto rules = ParseTzif(data)) loaded = std::make_shared<const Rules>(std::move(*rules));
-    }
-    found = cache.emplace(std::string(name), std::move(loaded)).first;
+    // Only regular files are zones ("Europe" is a directory, which a stream cannot read); only
+    // zones are cached, so unknown names cannot grow the cache.
+    std::string path = std::string(kZoneInfoDir) + "/" + std::string(name);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return unknown;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return unknown;
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto rules = ParseTzif(data);
+    if (!rules) return unknown;
+    found = cache.emplace(std::string(name), std::make_shared<const Rules>(std::move(*rules))).first;
   }
-  if (!found->second) return unknown;
   zone.rules_ = found->second;
   return zone;
 }
