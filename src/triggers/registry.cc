@@ -131,7 +131,13 @@ common::Result<json::object> ValidateConnection(const json::object& spec) {
   bson_error_t error{};
   mongoc_uri_t* parsed = mongoc_uri_new_with_error(uri->c_str(), &error);
   if (!parsed) return Invalid("Uri: not a valid MongoDB connection string");
+  const char* password = mongoc_uri_get_password(parsed);
+  bool has_password = password && *password;
   mongoc_uri_destroy(parsed);
+  // What RedactUri cannot find, it cannot mask: refuse it rather than show it.
+  if (has_password && RedactUri(*uri).find(":****@") == std::string::npos) {
+    return Invalid("Uri: percent-encode the user name and password (RFC 3986)");
+  }
   json::object out{{"Uri", *uri}};
   if (auto st = CheckDescription(spec, out); !st.ok()) return st;
   return out;
@@ -365,7 +371,9 @@ std::string RedactUri(std::string_view uri) {
   auto scheme = uri.find("://");
   if (scheme == std::string_view::npos) return std::string(uri);
   std::size_t start = scheme + 3;
-  std::size_t host_end = uri.find_first_of("/?", start);
+  // libmongoc ends the user information at the last '@' before the first '/': a password may
+  // hold '?' unencoded (a '?' there must not end the search).
+  std::size_t host_end = uri.find('/', start);
   std::string_view authority = uri.substr(
       start, host_end == std::string_view::npos ? std::string_view::npos : host_end - start);
   auto at = authority.rfind('@');
