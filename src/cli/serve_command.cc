@@ -1,11 +1,13 @@
 // `tactus serve`: the AWS Step Functions API over durable executions (docs/serve.md,
 // docs/api.md), on the embedded store or any MongoDB.
 #include <csignal>
+#include <future>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
 
+#include "api/control_api.h"
 #include "api/http_server.h"
 #include "api/sfn_api.h"
 #include "cli/commands.h"
@@ -13,11 +15,19 @@
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
 #include "runtime/durable_runner.h"
+#include "tasks/http_task.h"
 #include "tasks/mock.h"
+#include "tasks/mongodb_connections.h"
+#include "tasks/mongodb_task.h"
 #include "tasks/unconfigured.h"
+#include "triggers/registry.h"
+#include "triggers/scheduler.h"
+#include "triggers/trigger_watcher.h"
 
 namespace tactus::cli {
 namespace {
+
+namespace json = boost::json;
 
 // Connections to MongoDB, and the embedded store's workers (more than the connections).
 constexpr int kPoolSize = 48;
@@ -36,13 +46,53 @@ struct ServeArgs {
   std::string log_level = "info";
 };
 
-// The integrations of this issue: mocks by test case; anything else is not configured.
+// The real integrations by resource: HTTP and Lambda tasks, MongoDB tasks that do not run in
+// the runner's transaction (named connections, express executions); anything else (activities
+// and nested executions are the runner's own) is not configured.
+class Integrations final : public tasks::TaskDispatcher {
+ public:
+  Integrations(mongo::Pool& pool, triggers::Registry& registry)
+      : http_([&registry](const std::string& name) -> std::optional<tasks::FunctionEndpoint> {
+          auto d = registry.Get(triggers::Kind::kFunction, name);
+          if (!d.ok() || !*d) return std::nullopt;
+          tasks::FunctionEndpoint endpoint;
+          if (auto* url = (*d)->spec.if_contains("Url"); url && url->is_string()) {
+            endpoint.url = std::string(url->as_string());
+          }
+          if (auto* headers = (*d)->spec.if_contains("Headers"); headers && headers->is_object()) {
+            for (const auto& h : headers->as_object()) {
+              if (h.value().is_string()) {
+                endpoint.headers.emplace_back(std::string(h.key()), std::string(h.value().as_string()));
+              }
+            }
+          }
+          return endpoint;
+        }),
+        mongodb_(pool, [&registry](const std::string& name) { return registry.ConnectionUri(name); }) {}
+
+  tasks::TaskOutcome Invoke(const tasks::TaskRequest& request) override {
+    if (tasks::IsHttpResource(request.resource)) return http_.Invoke(request);
+    if (tasks::IsMongoDbResource(request.resource)) return mongodb_.Invoke(request);
+    return unconfigured_.Invoke(request);
+  }
+  bool Blocking(std::string_view resource) const override {
+    return http_.Blocking(resource) || mongodb_.Blocking(resource);
+  }
+
+ private:
+  tasks::HttpTaskDispatcher http_;
+  tasks::ConnectionTaskDispatcher mongodb_;
+  tasks::UnconfiguredDispatcher unconfigured_;
+};
+
+// Mocks by test case (Step Functions Local's mock file); otherwise the real integrations.
 class Dispatchers {
  public:
-  explicit Dispatchers(std::optional<tasks::MockConfig> config) : config_(std::move(config)) {}
+  Dispatchers(std::optional<tasks::MockConfig> config, tasks::TaskDispatcher& real)
+      : config_(std::move(config)), real_(real) {}
 
   tasks::TaskDispatcher& For(const std::string& machine, const std::string& test_case) {
-    if (!config_ || test_case.empty()) return unconfigured_;
+    if (!config_ || test_case.empty()) return real_;
     std::lock_guard lock(mu_);
     auto key = machine + "#" + test_case;
     auto it = mocks_.find(key);
@@ -56,6 +106,7 @@ class Dispatchers {
 
  private:
   std::optional<tasks::MockConfig> config_;
+  tasks::TaskDispatcher& real_;
   tasks::UnconfiguredDispatcher unconfigured_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<tasks::MockDispatcher>> mocks_;
@@ -135,7 +186,9 @@ int RunServe(const ServeArgs& args) {
     return 1;
   }
 
-  Dispatchers dispatchers(std::move(mocks));
+  triggers::Registry registry(**pool, args.database);
+  Integrations integrations(**pool, registry);
+  Dispatchers dispatchers(std::move(mocks), integrations);
   auto dispatcher_for = [&dispatchers](const std::string& m, const std::string& t) -> auto& {
     return dispatchers.For(m, t);
   };
@@ -155,13 +208,51 @@ int RunServe(const ServeArgs& args) {
   sfn.arns.account = args.account;
   sfn.database = args.database;
   api::StepFunctionsApi sfn_api(**pool, runner, dispatcher_for, clock, sfn);
-  auto server = api::HttpServer::Start(http, [&sfn_api](api::HttpRequest r, api::Responder w) {
-    sfn_api.Handle(std::move(r), std::move(w));
-  });
+  api::ControlApi control_api(registry, clock, sfn.arns);
+  auto server = api::HttpServer::Start(
+      http, [&sfn_api, &control_api](api::HttpRequest r, api::Responder w) {
+        if (api::ControlApi::Owns(r)) {
+          control_api.Handle(r, w);
+        } else {
+          sfn_api.Handle(std::move(r), std::move(w));
+        }
+      });
   if (!server.ok()) {
     std::cerr << "tactus serve: " << server.status().message() << "\n";
     return 1;
   }
+  // Schedules and triggers start executions through StartExecution, as an API caller would.
+  triggers::Starter starter = [&sfn_api](const std::string& machine, const std::string& name,
+                                         const std::string& input) {
+    std::promise<api::ApiResult<json::object>> answer;
+    auto future = answer.get_future();
+    sfn_api.Call("StartExecution",
+                 json::object{{"stateMachineArn", machine}, {"name", name}, {"input", input}},
+                 [&answer](api::ApiResult<json::object> r) { answer.set_value(std::move(r)); });
+    api::ApiResult<json::object> r = future.get();
+    triggers::StartResult result;
+    if (r.ok()) {
+      if (auto* arn = r.value().if_contains("executionArn"); arn && arn->is_string()) {
+        result.execution_arn = std::string(arn->as_string());
+      }
+      return result;
+    }
+    result.message = r.error().code + ": " + r.error().message;
+    result.code = r.error().http_status >= 500 ? triggers::StartResult::Code::kUnavailable
+                                               : triggers::StartResult::Code::kRejected;
+    return result;
+  };
+  triggers::SchedulerOptions scheduler_options;
+  scheduler_options.region = args.region;
+  scheduler_options.account = args.account;
+  triggers::Scheduler scheduler(registry, clock, starter, scheduler_options);
+  triggers::TriggerOptions trigger_options;
+  trigger_options.owner = runner.options().owner;
+  trigger_options.lease_ms = options.lease_ms;
+  triggers::TriggerWatchers trigger_watchers(registry, clock, starter, trigger_options);
+  scheduler.Start();
+  trigger_watchers.Start();
+
   std::cout << "tactus serve: listening on http://" << http.address << ":" << (*server)->port()
             << " (store: " << (store ? args.data : "MongoDB") << ", owner "
             << runner.options().owner << ")" << std::endl;
@@ -176,6 +267,8 @@ int RunServe(const ServeArgs& args) {
   sigwait(&stop_signals, &signal);
   std::cout << "tactus serve: stopping" << std::endl;
   common::Log(common::LogLevel::kInfo, "serve", "stopping", {{"signal", signal}});
+  scheduler.Stop();
+  trigger_watchers.Stop();
   sfn_api.SetDraining();
   (*server)->Stop(std::chrono::milliseconds(5000));
   runner.Shutdown();
