@@ -350,6 +350,10 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
               }
               return std::nullopt;
             }
+            // `.waitForTaskToken`: the operation commits; the result comes with the token.
+            if (r.outcome.ok && engine::IsCallbackResource(task->resource)) {
+              return engine::TaskStarted{task->id, ""};
+            }
             if (r.outcome.ok) return engine::TaskSucceeded{task->id, std::move(r.outcome.result)};
             return engine::TaskFailed{task->id, r.outcome.error, r.outcome.cause};
           };

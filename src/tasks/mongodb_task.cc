@@ -221,6 +221,9 @@ MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* se
                                  const std::string& execution_arn,
                                  std::string_view idempotency_key) {
   std::string op(resource.substr(kMongoDbResourcePrefix.size()));
+  // `<op>.waitForTaskToken` performs the operation (which carries $$.Task.Token somewhere a
+  // person or a program finds it); the runtime then waits for the token.
+  if (op.ends_with(kWaitForTaskToken)) op.resize(op.size() - kWaitForTaskToken.size());
   Args args(parameters);
   std::string db = args.String("Database");
   std::string coll_name = args.String("Collection");

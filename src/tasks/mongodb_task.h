@@ -19,6 +19,7 @@
 namespace tactus::tasks {
 
 inline constexpr std::string_view kMongoDbResourcePrefix = "arn:tactus:states:::mongodb:";
+inline constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
 
 bool IsMongoDbResource(std::string_view resource);
 
