@@ -52,8 +52,9 @@ constexpr KindRoute kRoutes[] = {
 // Members of GET answers that are not part of a spec (triggers/registry.h DefinitionToJson):
 // dropped from PUT bodies, so that what GET returns can be sent back changed.
 constexpr std::string_view kReadOnlyMembers[] = {
-    "Arn",         "CreationDate",     "LastModificationDate", "NextFireTime",
-    "LastFireTime", "LastExecutionArn", "LastError",            "ExecutionsStarted"};
+    "Arn",          "CreationDate",     "LastModificationDate",
+    "NextFireTime", "LastFireTime",     "LastExecutionArn",
+    "LastError",    "ExecutionsStarted"};
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -187,9 +188,9 @@ class Call {
     json::object spec = std::move(std::get<json::object>(body));
     if (auto* n = spec.if_contains("Name")) {
       if (!n->is_string() || n->as_string() != name) {
-        return Error(400, kValidation, "Name: the body names another " +
-                                           std::string(triggers::NameOf(route_.kind)) +
-                                           " than the path");
+        return Error(400, kValidation,
+                     "Name: the body names another " + std::string(triggers::NameOf(route_.kind)) +
+                         " than the path");
       }
       spec.erase("Name");
     }
@@ -242,7 +243,8 @@ class Call {
  private:
   HttpResponse NotFound(const std::string& name) const {
     std::string kind = triggers::NameOf(route_.kind);
-    if (!kind.empty()) kind[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind[0])));
+    if (!kind.empty())
+      kind[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind[0])));
     return Error(404, kNotFound, kind + " " + name + " does not exist.");
   }
 
@@ -253,7 +255,8 @@ class Call {
 
   // ListSchedules answers ScheduleSummary objects; Tactus's own lists answer what GET does.
   json::object Summary(const triggers::Definition& d) const {
-    if (route_.kind != Kind::kSchedule) return triggers::DefinitionToJson(route_.kind, d, Arn(d.name));
+    if (route_.kind != Kind::kSchedule)
+      return triggers::DefinitionToJson(route_.kind, d, Arn(d.name));
     json::object target;
     if (const json::value* t = d.spec.if_contains("Target"); t && t->is_object()) {
       if (const json::value* arn = t->as_object().if_contains("Arn")) target["Arn"] = *arn;

@@ -20,7 +20,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr const char* kMachine = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
-constexpr const char* kSchedulePrefix = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/";
+constexpr const char* kSchedulePrefix =
+    "arn:aws:scheduler:us-east-1:123456789012:schedule/default/";
 constexpr common::TimeMs kNow = 1714557600000;  // 2024-05-01T10:00:00Z
 
 struct Answer {
@@ -187,8 +188,8 @@ TEST_F(ControlApiTest, ScheduleCreateGetUpdateDelete) {
   EXPECT_NE(dup.Message().find("nightly"), std::string::npos) << dup.text;
 
   clock_.AdvanceTo(kNow + 60000);
-  Answer updated = Send("PUT", "/schedules/nightly",
-                        Schedule("cron(0 3 * * ? *)", R"(, "State": "DISABLED")"));
+  Answer updated =
+      Send("PUT", "/schedules/nightly", Schedule("cron(0 3 * * ? *)", R"(, "State": "DISABLED")"));
   ASSERT_EQ(updated.status, 200) << updated.text;
   EXPECT_EQ(updated.body.at("ScheduleArn").as_string(), std::string(kSchedulePrefix) + "nightly");
   got = Send("GET", "/schedules/nightly");
@@ -350,8 +351,9 @@ TEST_F(ControlApiTest, Triggers) {
   Answer bad_op = Send("POST", "/v1/triggers/t2", Trigger(R"(, "Operations": ["drop"])"));
   EXPECT_EQ(bad_op.status, 400);
   EXPECT_NE(bad_op.Message().find("Operations"), std::string::npos) << bad_op.text;
-  Answer no_db = Send("POST", "/v1/triggers/t2",
-                      R"({"Collection": "c", "Target": {"Arn": ")" + std::string(kMachine) + "\"}}");
+  Answer no_db =
+      Send("POST", "/v1/triggers/t2",
+           R"({"Collection": "c", "Target": {"Arn": ")" + std::string(kMachine) + "\"}}");
   EXPECT_EQ(no_db.status, 400);
   EXPECT_NE(no_db.Message().find("Database"), std::string::npos) << no_db.text;
 
@@ -383,8 +385,7 @@ TEST_F(ControlApiTest, ConnectionsNeverShowTheirPassword) {
   ASSERT_EQ(listed.body.at("Connections").as_array().size(), 1u);
   EXPECT_EQ(listed.body.at("Connections").as_array()[0].at("Uri").as_string(),
             "mongodb://u:****@h/");
-  EXPECT_EQ(Send("POST", "/v1/connections/warehouse", R"({"Uri": "mongodb://u:secret@h/"})")
-                .status,
+  EXPECT_EQ(Send("POST", "/v1/connections/warehouse", R"({"Uri": "mongodb://u:secret@h/"})").status,
             409);
 
   // Sent back as GET showed it, the masked URI keeps the stored password.
@@ -395,8 +396,7 @@ TEST_F(ControlApiTest, ConnectionsNeverShowTheirPassword) {
   auto uri = registry_->ConnectionUri("warehouse");
   ASSERT_TRUE(uri.ok() && *uri);
   EXPECT_EQ(**uri, "mongodb://u:secret@h/");
-  EXPECT_EQ(Send("GET", "/v1/connections/warehouse").body.at("Description").as_string(),
-            "renamed");
+  EXPECT_EQ(Send("GET", "/v1/connections/warehouse").body.at("Description").as_string(), "renamed");
 
   Answer changed = Send("PUT", "/v1/connections/warehouse",
                         R"({"Uri": "mongodb+srv://other:secret2@cluster.example.com/db"})");
@@ -420,8 +420,8 @@ TEST_F(ControlApiTest, PasswordsWithDelimitersAreRedactedOrRefused) {
   for (std::string password : {"pw@rd", "pw/rd", "pw?rd", "pw%2Frd", "pw:rd", "pw%40rd"}) {
     std::string name = "c" + std::to_string(n++);
     std::string uri = "mongodb://user:" + password + "@h1:27017,h2/db?replicaSet=rs";
-    Answer created = Send("POST", "/v1/connections/" + name,
-                          common::SerializeJson(json::object{{"Uri", uri}}));
+    Answer created =
+        Send("POST", "/v1/connections/" + name, common::SerializeJson(json::object{{"Uri", uri}}));
     EXPECT_EQ(created.text.find(password), std::string::npos) << created.text;
     if (created.status != 200) continue;
     Answer got = Send("GET", "/v1/connections/" + name);
