@@ -59,25 +59,26 @@ ApiClient::ApiClient(std::string endpoint)
 
 ApiClient::~ApiClient() = default;
 
-api::ApiResult<json::object> ApiClient::Call(std::string_view action, const json::object& params) {
+api::ApiResult<std::pair<int, std::string>> ApiClient::Perform(
+    std::string_view method, const std::string& url, const std::vector<std::string>& headers,
+    const std::string* body) {
   CURL* curl = handle_->curl;
   if (!curl) return api::ApiError{std::string(kEndpointConnectionError), "libcurl failed", 0};
-  std::string url = endpoint_;
-  if (url.empty() || url.back() != '/') url += '/';
-  std::string request = common::SerializeJson(params);
   std::string response;
-  std::string target = "X-Amz-Target: AWSStepFunctions." + std::string(action);
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, target.c_str());
-  headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
   // libcurl would otherwise wait for "100 Continue" before sending bodies over 1 KiB.
-  headers = curl_slist_append(headers, "Expect:");
+  list = curl_slist_append(list, "Expect:");
+  std::string verb(method);
   char error_text[CURL_ERROR_SIZE] = "";
   curl_easy_reset(curl);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  if (body) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  }
+  if (verb != (body ? "POST" : "GET")) curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, verb.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
@@ -85,7 +86,7 @@ api::ApiResult<json::object> ApiClient::Call(std::string_view action, const json
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, kRequestTimeoutSeconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
+  curl_slist_free_all(list);
   if (rc != CURLE_OK) {
     std::string reason = error_text[0] ? error_text : curl_easy_strerror(rc);
     return api::ApiError{std::string(kEndpointConnectionError),
@@ -93,15 +94,59 @@ api::ApiResult<json::object> ApiClient::Call(std::string_view action, const json
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) return ErrorFromResponse(static_cast<int>(status), response);
+  return std::make_pair(static_cast<int>(status), std::move(response));
+}
+
+api::ApiResult<json::object> ApiClient::Call(std::string_view action, const json::object& params) {
+  std::string url = endpoint_;
+  if (url.empty() || url.back() != '/') url += '/';
+  std::string request = common::SerializeJson(params);
+  auto answer = Perform("POST", url,
+                        {"X-Amz-Target: AWSStepFunctions." + std::string(action),
+                         "Content-Type: application/x-amz-json-1.0"},
+                        &request);
+  if (!answer.ok()) return std::move(answer).error();
+  auto& [status, response] = *answer;
+  if (status != 200) return ErrorFromResponse(status, response);
   auto parsed = common::ParseJson(response);
   if (!parsed.ok() || !parsed->is_object()) {
     return api::ApiError{
         "SerializationException",
         "the answer to " + std::string(action) + " from " + endpoint_ + " is not a JSON object",
-        static_cast<int>(status)};
+        status};
   }
   return std::move(parsed->as_object());
+}
+
+api::ApiResult<json::object> ApiClient::Rest(std::string_view method, std::string_view path,
+                                             const json::object* body) {
+  std::string url = endpoint_;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += path;
+  std::string request;
+  if (body) request = common::SerializeJson(*body);
+  auto answer = Perform(method, url, {"Content-Type: application/json"}, body ? &request : nullptr);
+  if (!answer.ok()) return std::move(answer).error();
+  auto& [status, response] = *answer;
+  if (status < 200 || status > 299) return ErrorFromResponse(status, response);
+  if (response.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
+  auto parsed = common::ParseJson(response);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return api::ApiError{"SerializationException",
+                         "the answer to " + std::string(method) + " " + std::string(path) +
+                             " from " + endpoint_ + " is not a JSON object",
+                         status};
+  }
+  return std::move(parsed->as_object());
+}
+
+std::string ApiClient::Escape(std::string_view text) {
+  std::string out;
+  if (char* escaped = curl_easy_escape(handle_->curl, text.data(), static_cast<int>(text.size()))) {
+    out = escaped;
+    curl_free(escaped);
+  }
+  return out;
 }
 
 }  // namespace tactus::cli

@@ -3,7 +3,8 @@
 // requests).
 //
 // Each call is `POST /` with `X-Amz-Target: AWSStepFunctions.<Action>`,
-// `Content-Type: application/x-amz-json-1.0` and the parameters as a JSON object.
+// `Content-Type: application/x-amz-json-1.0` and the parameters as a JSON object; Rest calls
+// Tactus's own REST routes (schedules, triggers, connections, functions).
 //
 // Not thread-safe: one ApiClient per thread. Consecutive calls reuse the connection.
 #pragma once
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/api_error.h"
 #include "common/json.h"
@@ -47,10 +50,25 @@ class ApiClient {
   // "SerializationException" when a 200 answer is not a JSON object.
   api::ApiResult<json::object> Call(std::string_view action, const json::object& params);
 
+  // A REST call to Tactus's own routes (api/control_api.h): `method` ("GET", "POST", ...) on
+  // `path` (with its query, already encoded, e.g. "/v1/triggers?NextToken=t"), with `body` as
+  // its JSON body when given. Returns the answer's JSON object on a 2xx status (an empty body
+  // counts as {}); otherwise the errors Call gives.
+  api::ApiResult<json::object> Rest(std::string_view method, std::string_view path,
+                                    const json::object* body = nullptr);
+
+  // `text` percent-encoded for a path segment or a query value.
+  std::string Escape(std::string_view text);
+
   const std::string& endpoint() const { return endpoint_; }
 
  private:
   struct Handle;
+  // One request: the HTTP status and body, or a kEndpointConnectionError.
+  api::ApiResult<std::pair<int, std::string>> Perform(std::string_view method,
+                                                      const std::string& url,
+                                                      const std::vector<std::string>& headers,
+                                                      const std::string* body);
   std::string endpoint_;
   std::unique_ptr<Handle> handle_;
 };

@@ -15,6 +15,11 @@ void RegisterStateMachines(CLI::App& app, int* exit_code);
 void RegisterExecutions(CLI::App& app, int* exit_code);
 void RegisterActivities(CLI::App& app, int* exit_code);
 void RegisterTasks(CLI::App& app, int* exit_code);
+// Tactus's own definitions on a running `tactus serve` (definitions.h, api/control_api.h).
+void RegisterSchedules(CLI::App& app, int* exit_code);
+void RegisterTriggers(CLI::App& app, int* exit_code);
+void RegisterConnections(CLI::App& app, int* exit_code);
+void RegisterFunctions(CLI::App& app, int* exit_code);
 
 // Reads a whole file. Returns false and prints "tactus: cannot read FILE" to stderr on failure.
 bool ReadFile(const std::string& path, std::string* out);

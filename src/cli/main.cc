@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterExecutions(app, &exit_code);
   tactus::cli::RegisterActivities(app, &exit_code);
   tactus::cli::RegisterTasks(app, &exit_code);
+  tactus::cli::RegisterSchedules(app, &exit_code);
+  tactus::cli::RegisterTriggers(app, &exit_code);
+  tactus::cli::RegisterConnections(app, &exit_code);
+  tactus::cli::RegisterFunctions(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
-// `tactus tasks success|failure|heartbeat TOKEN`: answering the task tokens of activities and
-// `.waitForTaskToken` tasks on a running `tactus serve` (docs/api.md, "CLI").
+// `tactus tasks success|failure|heartbeat|approve|reject TOKEN`: answering the task tokens of
+// activities and `.waitForTaskToken` tasks on a running `tactus serve` (docs/api.md, "CLI").
+// approve and reject are success and failure with the defaults of a human approval step.
 #include <iostream>
 
 #include "cli/commands.h"
@@ -11,6 +12,7 @@ namespace {
 struct Args {
   RemoteOptions remote;
   std::string token, output, error, cause;
+  std::string approval = R"({"approved": true})", rejection = "Rejected";
 };
 
 void PrintNothing(const json::object&) {}
@@ -27,6 +29,18 @@ int Failure(const Args& a) {
   if (!a.error.empty()) params["error"] = a.error;
   if (!a.cause.empty()) params["cause"] = a.cause;
   return CallAndPrint(a.remote, "SendTaskFailure", params, &PrintNothing);
+}
+
+int Approve(const Args& a) {
+  Args success = a;
+  success.output = a.approval;
+  return Success(success);
+}
+
+int Reject(const Args& a) {
+  Args failure = a;
+  failure.error = a.rejection;
+  return Failure(failure);
 }
 
 int Heartbeat(const Args& a) {
@@ -53,6 +67,13 @@ void RegisterTasks(CLI::App& app, int* exit_code) {
   failure->add_option("--error", a.error, "Error code (matched by Retry and Catch)");
   failure->add_option("--cause", a.cause, "Cause");
   add("heartbeat", "Report that the worker is still working on a task", &Heartbeat);
+  add("approve", "Approve a task waiting for a person: complete it with an output", &Approve)
+      ->add_option("--output", a.approval, "Output JSON, or @FILE")
+      ->default_str(a.approval);
+  auto* reject = add("reject", "Reject a task waiting for a person: fail it", &Reject);
+  reject->add_option("--error", a.rejection, "Error code (matched by Retry and Catch)")
+      ->default_str(a.rejection);
+  reject->add_option("--cause", a.cause, "Cause");
 }
 
 }  // namespace tactus::cli
