@@ -1,12 +1,13 @@
 # Front end for CMake presets. The two commands a newcomer needs:
-#   make demo   installs dependencies, builds, runs an example workflow
+#   make demo   installs dependencies, builds, runs example workflows (scripts/demo.py: a
+#               tactus serve on the embedded store archiving 10,000 orders)
 #   make test   installs dependencies, builds (debug: ASan+UBSan), runs every test
 .PHONY: all deps build release demo test test-deps bench fuzz format clean
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= jsonpath intrinsics definition aws_json wire bson_filter command pipeline \
-                schedule_expression
+                schedule_expression sigv4 jwt policy
 
 all: build
 
@@ -25,17 +26,18 @@ demo: release
 	@echo "== tactus validate examples/order-pipeline.json"
 	@build/release/src/cli/tactus validate examples/order-pipeline.json
 	@echo
-	@echo "== tactus run (mocked tasks: stock reservation retried once, approval granted)"
+	@echo "== tactus run, in memory (mocked tasks: stock reservation retried once, approval granted)"
 	@build/release/src/cli/tactus run examples/order-pipeline.json \
 	    --input @examples/order-pipeline.input.json \
-	    --mock-config examples/order-pipeline.mocks.json --test-case HappyPath \
-	    --fast-timers --history
+	    --mock-config examples/order-pipeline.mocks.json --test-case HappyPath --fast-timers
 	@echo
 	@echo "== the same order, rejected by the approver"
 	@build/release/src/cli/tactus run examples/order-pipeline.json \
 	    --input @examples/order-pipeline.input.json \
 	    --mock-config examples/order-pipeline.mocks.json --test-case Rejected \
 	    --fast-timers || true
+	@echo
+	@python3 scripts/demo.py --tactus build/release/src/cli/tactus
 
 test: build test-deps
 	ctest --test-dir build/debug --output-on-failure -j $(JOBS)
