@@ -14,6 +14,7 @@ MongoDB tasks, as test_serve_mongodb_tasks does), the executions' outputs and th
   amounts are auto-approved, big ones wait with a request in shop.approvals holding the task
   token; `tactus tasks approve` and `tactus tasks reject` decide them.
 - customer-tiers: each customer's tier follows their order total.
+- Every examples/*/*.asl.json passes `tactus validate`, and every example has a README.
 
 Run by CTest with TACTUS_BIN pointing at the built binary (python3 with boto3).
 """
@@ -79,6 +80,26 @@ class Webhook:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class DefinitionsTest(unittest.TestCase):
+    def test_every_definition_validates(self):
+        found = []
+        for name in sorted(os.listdir(EXAMPLES)):
+            folder = os.path.join(EXAMPLES, name)
+            if not os.path.isdir(folder):
+                continue
+            self.assertTrue(os.path.exists(os.path.join(folder, "README.md")), name)
+            for file in sorted(os.listdir(folder)):
+                if file.endswith(".asl.json"):
+                    found.append(f"{name}/{file}")
+                    p = subprocess.run([TACTUS, "validate", os.path.join(folder, file)],
+                                       capture_output=True, text=True, timeout=60)
+                    self.assertEqual(p.returncode, 0, f"{name}/{file}: {p.stdout}{p.stderr}")
+        for expected in ("archive-stale-orders/definition.asl.json",
+                         "refund-approval/definition.asl.json",
+                         "customer-tiers/definition.asl.json"):
+            self.assertIn(expected, found)
 
 
 class ExampleTestCase(ServeTestCase):
