@@ -635,5 +635,36 @@ TEST_F(DurableRunnerTest, ABlockingTaskDoesNotHoldItsShard) {
   EXPECT_EQ(slow_.calls[0].idempotency_key, task_work);
 }
 
+TEST_F(DurableRunnerTest, ACallbackTaskWaitsForItsTokenAfterTheCall) {
+  CreateMachine("Slow", R"({"StartAt": "Ask", "States": {
+    "Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "approver", "Payload": {"token.$": "$$.Task.Token"}},
+            "End": true}}})");
+  {
+    std::lock_guard lock(slow_.mu);
+    slow_.open = true;  // the function answers at once; the task must still wait
+  }
+  DurableRunner& runner = NewRunner("owner-a");
+  std::string arn = Start(runner, Execution("Slow", "ask-run", "{}"));
+  std::optional<std::string> token;
+  for (int i = 0; i < 500 && !token; ++i) {
+    {
+      std::lock_guard lock(slow_.mu);
+      if (!slow_.calls.empty()) token = slow_.calls[0].task_token;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(token.has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Status(arn), "RUNNING") << "the function's answer is not the task's result";
+  auto sent = runner.SendTaskSuccess(*token, J(R"({"approved": true})"));
+  ASSERT_TRUE(std::holds_alternative<bool>(sent));
+  ASSERT_EQ(WaitForEnd(arn, std::chrono::seconds(10)), "SUCCEEDED");
+  auto doc = FindById("executions", arn);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_EQ(common::SerializeJson(J(mongo::GetString(doc->get(), "output"))),
+            R"({"approved":true})");
+}
+
 }  // namespace
 }  // namespace tactus::runtime

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/resource.h"
 #include "runtime/runner_internal.h"
 
 namespace tactus::runtime {
@@ -255,6 +256,12 @@ engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
   request.execution_arn = item.execution;
   request.idempotency_key = item.id;  // "<execution>#task-<n>": one per task, kept on redelivery
   tasks::TaskOutcome outcome = dispatchers(sm_name, test_case).Invoke(request);
+  // `.waitForTaskToken` on a real integration: the call delivered the token; the task's result
+  // comes with SendTaskSuccess/Failure. (Mocks answer callbacks directly, as Step Functions
+  // Local does.)
+  if (outcome.ok && test_case.empty() && engine::IsCallbackResource(request.resource)) {
+    return engine::TaskStarted{task, ""};
+  }
   if (outcome.ok) return engine::TaskSucceeded{task, std::move(outcome.result)};
   return engine::TaskFailed{task, std::move(outcome.error), std::move(outcome.cause)};
 }
