@@ -290,6 +290,7 @@ class Call {
   // A connection's Uri sent back as GET showed it (password "****") keeps the stored password,
   // so a GET-edit-PUT round trip cannot overwrite it with the mask.
   common::Status KeepStoredPassword(const std::string& name, json::object& spec) {
+    if (route_.kind == Kind::kFunction) return KeepStoredHeaders(name, spec);
     if (route_.kind != Kind::kConnection) return common::Status::Ok();
     json::value* uri = spec.if_contains("Uri");
     if (!uri || !uri->is_string() || uri->as_string().find(":****@") == json::string::npos) {
@@ -298,6 +299,27 @@ class Call {
     auto stored = registry_.ConnectionUri(name);
     if (!stored.ok()) return stored.status();
     if (*stored && triggers::RedactUri(**stored) == uri->as_string()) *uri = **stored;
+    return common::Status::Ok();
+  }
+
+  // Likewise a function's header values sent back masked keep their stored values.
+  common::Status KeepStoredHeaders(const std::string& name, json::object& spec) {
+    json::value* headers = spec.if_contains("Headers");
+    if (!headers || !headers->is_object()) return common::Status::Ok();
+    auto stored = registry_.Get(Kind::kFunction, name);
+    if (!stored.ok()) return stored.status();
+    const json::value* before = *stored ? (*stored)->spec.if_contains("Headers") : nullptr;
+    for (auto& h : headers->as_object()) {
+      if (!h.value().is_string() || h.value().as_string() != triggers::kMaskedValue) continue;
+      const json::value* old = before && before->is_object()
+                                   ? before->as_object().if_contains(h.key())
+                                   : nullptr;
+      if (!old) {
+        return common::Status::InvalidArgument("Headers." + std::string(h.key()) +
+                                               ": the masked value has no stored value to keep");
+      }
+      h.value() = *old;
+    }
     return common::Status::Ok();
   }
 

@@ -416,6 +416,12 @@ json::object DefinitionToJson(Kind kind, const Definition& d, std::string_view a
       *uri = RedactUri(uri->as_string());
     }
   }
+  if (kind == Kind::kFunction) {
+    // Header values are often credentials (API keys, bearer tokens): never shown.
+    if (auto* headers = o.if_contains("Headers"); headers && headers->is_object()) {
+      for (auto& h : headers->as_object()) h.value() = kMaskedValue;
+    }
+  }
   o["Name"] = d.name;
   if (!arn.empty()) o["Arn"] = arn;
   if (kind == Kind::kSchedule) o["GroupName"] = "default";

@@ -52,6 +52,9 @@ common::Status ValidateDefinitionName(std::string_view name);
 //               change event), Target: {Arn}, State = ENABLED|DISABLED, Description?}
 common::Result<json::object> ValidateSpec(Kind kind, const json::object& spec);
 
+// What is shown instead of a secret.
+inline constexpr const char* kMaskedValue = "****";
+
 // A MongoDB URI with its password replaced by "****" (for anything shown or logged).
 std::string RedactUri(std::string_view uri);
 
@@ -66,7 +69,8 @@ struct Definition {
   std::int64_t fired = 0;
 };
 
-// What a definition looks like to API callers: the spec (URIs redacted) and its status fields.
+// What a definition looks like to API callers: the spec (connection passwords and function
+// header values masked) and its status fields.
 json::object DefinitionToJson(Kind kind, const Definition& d, std::string_view arn);
 
 class Registry {
