@@ -1,0 +1,556 @@
+// The audit trail against the embedded store: appends in and outside transactions, chaining
+// and verification, every kind of tampering, concurrent chainers, checkpoints, queries, export,
+// and the signing key file.
+#include "audit/audit.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "audit/chain_format.h"
+#include "docdb/embedded_server.h"
+
+namespace tactus::audit {
+namespace {
+
+using mongo::BsonPtr;
+
+constexpr const char* kDb = "tactus_audit";
+constexpr const char* kNs = "shop.orders";
+
+json::value J(std::string_view text) {
+  auto v = common::ParseJson(text);
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return v.ok() ? v.value() : json::value();
+}
+
+Record DataRec(common::TimeMs time, const std::string& execution, std::vector<json::value> ids,
+               const std::string& ns = kNs, const std::string& operation = "update") {
+  DataRecord d;
+  d.execution = execution;
+  d.ns = ns;
+  d.operation = operation;
+  d.role = "arn:aws:iam::123456789012:role/archiver";
+  d.count = static_cast<std::int64_t>(ids.size());
+  d.ids = std::move(ids);
+  return Record::Data(time, "test", d);
+}
+
+Record ApiRec(common::TimeMs time, int i) {
+  ApiRecord a;
+  a.principal = "arn:aws:iam::123456789012:user/alice";
+  a.source_ip = "10.0.0.1";
+  a.action = "states:StartExecution";
+  a.resource = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+  a.decision = "Allow";
+  a.statement = "AllowStart";
+  a.request_id = "req-" + std::to_string(i);
+  a.outcome = "ok";
+  return Record::Api(time, "test", a);
+}
+
+Record TransitionRec(common::TimeMs time, int i) {
+  TransitionRecord t;
+  t.execution = "arn:aws:states:us-east-1:123456789012:execution:m:e" + std::to_string(i);
+  t.state_machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+  t.events = {{"TaskStateEntered", "A", "", ""}, {"TaskFailed", "", "E.Boom", "it broke"}};
+  return Record::Transition(time, "test", t);
+}
+
+// The raw 32-byte key a test signs with.
+std::string TestKeyBytes(char fill) { return std::string(32, fill); }
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/tactus-audit-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    docdb::EmbeddedServer::Options options;
+    options.dbpath = dir_ + "/store";
+    options.port = -1;
+    options.unix_path = dir_ + "/store.sock";
+    options.durable = false;
+    options.ttl_monitor_seconds = 0;
+    auto server = docdb::EmbeddedServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 32);
+    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    pool_ = std::move(*pool);
+    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    ASSERT_TRUE(EnsureSchema(*pool_, kDb).ok());
+    auto key = AuditKey::FromPrivateKey(TestKeyBytes('k'));
+    ASSERT_TRUE(key.ok());
+    key_ = std::make_unique<AuditKey>(std::move(*key));
+  }
+
+  void TearDown() override {
+    pool_.reset();
+    server_.reset();
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  ChainerOptions Options(const std::string& owner) {
+    ChainerOptions o;
+    o.database = kDb;
+    o.owner = owner;
+    o.key = key_.get();
+    o.poll_ms = 10;
+    return o;
+  }
+
+  // Appends `n` records (data, api and transition in turn) in transactions of 100.
+  void AppendMany(int n, common::TimeMs t0 = 1'000'000) {
+    AuditOutbox outbox(kDb);
+    mongo::Client client = pool_->Acquire();
+    auto session = client.StartSession();
+    ASSERT_TRUE(session.ok());
+    for (int i = 0; i < n; i += 100) {
+      ASSERT_TRUE((*session)->Begin().ok());
+      for (int j = i; j < std::min(n, i + 100); ++j) {
+        Record r = j % 3 == 0   ? DataRec(t0 + j, "exec-" + std::to_string(j % 7),
+                                          {json::value("o" + std::to_string(j))})
+                   : j % 3 == 1 ? ApiRec(t0 + j, j)
+                                : TransitionRec(t0 + j, j);
+        ASSERT_TRUE(outbox.Append(client, session->get(), r).ok());
+      }
+      ASSERT_TRUE((*session)->Commit().ok());
+    }
+  }
+
+  // Appends and chains `n` records; a checkpoint is signed at `checkpoint_at` when > 0.
+  void Chain(int n, std::int64_t checkpoint_at = 0) {
+    ChainerOptions o = Options("solo");
+    o.checkpoint_records = 1'000'000;
+    Chainer chainer(pool_.get(), o);
+    if (checkpoint_at > 0) {
+      AppendMany(static_cast<int>(checkpoint_at));
+      ASSERT_EQ(*chainer.Drain(), checkpoint_at);
+      ASSERT_EQ(*chainer.CheckpointNow(), checkpoint_at);
+      AppendMany(n - static_cast<int>(checkpoint_at), 2'000'000);
+    } else {
+      AppendMany(n);
+    }
+    auto drained = chainer.Drain();
+    ASSERT_TRUE(drained.ok()) << drained.status().ToString();
+    chainer.Stop();
+  }
+
+  std::int64_t Count(const char* collection) {
+    mongo::Client client = pool_->Acquire();
+    BsonPtr all = mongo::NewBson();
+    std::int64_t n = -1;
+    EXPECT_TRUE(mongo::CountDocuments(client.Collection(kDb, collection), all.get(), &n).ok());
+    return n;
+  }
+
+  BsonPtr RecordDoc(std::int64_t seq) {
+    mongo::Client client = pool_->Acquire();
+    BsonPtr filter(BCON_NEW("_id", BCON_INT64(seq)));
+    auto doc = mongo::FindOne(client.Collection(kDb, "records"), filter.get(), nullptr, nullptr);
+    EXPECT_TRUE(doc.ok() && doc->has_value());
+    return std::move(doc->value());
+  }
+
+  void SetRecord(std::int64_t seq, const bson_t* set) {
+    mongo::Client client = pool_->Acquire();
+    BsonPtr filter(BCON_NEW("_id", BCON_INT64(seq)));
+    BsonPtr update(BCON_NEW("$set", BCON_DOCUMENT(set)));
+    std::int64_t matched = 0;
+    ASSERT_TRUE(mongo::UpdateOne(client.Collection(kDb, "records"), filter.get(), update.get(),
+                                 nullptr, &matched)
+                    .ok());
+    ASSERT_EQ(matched, 1);
+  }
+
+  void DeleteRecords(std::int64_t from, std::int64_t to) {
+    mongo::Client client = pool_->Acquire();
+    BsonPtr filter(BCON_NEW("_id", "{", "$gte", BCON_INT64(from), "$lte", BCON_INT64(to), "}"));
+    ASSERT_TRUE(mongo::DeleteMany(client.Collection(kDb, "records"), filter.get(), nullptr).ok());
+  }
+
+  void SetHead(std::int64_t seq, const std::string& hash) {
+    mongo::Client client = pool_->Acquire();
+    BsonPtr filter(BCON_NEW("_id", BCON_UTF8("head")));
+    BsonPtr update(
+        BCON_NEW("$set", "{", "seq", BCON_INT64(seq), "hash", BCON_UTF8(hash.c_str()), "}"));
+    ASSERT_TRUE(
+        mongo::UpdateOne(client.Collection(kDb, "meta"), filter.get(), update.get(), nullptr).ok());
+  }
+
+  VerifyReport Check() {
+    auto report = Verify(*pool_, kDb, {key_->public_key_hex()});
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : VerifyReport{};
+  }
+
+  std::string dir_;
+  std::unique_ptr<docdb::EmbeddedServer> server_;
+  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<AuditKey> key_;
+};
+
+TEST(AuditRecordTest, CanonicalTextHasAFixedMemberOrder) {
+  Record r = TransitionRec(1000, 1);
+  r.producer = "p";
+  BsonPtr outbox = format::OutboxDoc(r);
+  EXPECT_EQ(format::CanonicalFromOutbox(7, outbox.get()),
+            R"({"seq":7,"time":1000,"kind":"transition","producer":"p",)"
+            R"("execution":"arn:aws:states:us-east-1:123456789012:execution:m:e1",)"
+            R"("stateMachine":"arn:aws:states:us-east-1:123456789012:stateMachine:m",)"
+            R"("events":[{"type":"TaskStateEntered","state":"A"},)"
+            R"({"type":"TaskFailed","error":"E.Boom","cause":"it broke"}]})");
+  EXPECT_EQ(format::ChainHash(format::kGenesisHash, "x"),
+            Sha256Hex(std::string(format::kGenesisHash) + "\nx"));
+}
+
+TEST(AuditRecordTest, DataRecordsListAtMostAHundredIds) {
+  std::vector<json::value> ids;
+  for (int i = 0; i < 150; ++i) ids.emplace_back(i);
+  Record r = DataRec(1, "e", ids);
+  EXPECT_EQ(r.fields.at("ids").as_array().size(), kMaxDataIds);
+  EXPECT_EQ(r.fields.at("count").as_int64(), 150);
+  EXPECT_TRUE(r.fields.at("idsTruncated").as_bool());
+  EXPECT_FALSE(DataRec(1, "e", {json::value(1)}).fields.at("idsTruncated").as_bool());
+}
+
+TEST_F(AuditTest, AppendInsideATransactionExistsIffItCommits) {
+  AuditOutbox outbox(kDb);
+  mongo::Client client = pool_->Acquire();
+  ASSERT_TRUE(outbox.Append(client, nullptr, ApiRec(1, 1)).ok());
+  EXPECT_EQ(Count("outbox"), 1);
+
+  auto session = client.StartSession();
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE((*session)->Begin().ok());
+  ASSERT_TRUE(outbox.Append(client, session->get(), ApiRec(2, 2)).ok());
+  ASSERT_TRUE((*session)->Commit().ok());
+  EXPECT_EQ(Count("outbox"), 2);
+
+  ASSERT_TRUE((*session)->Begin().ok());
+  ASSERT_TRUE(outbox.Append(client, session->get(), ApiRec(3, 3)).ok());
+  (*session)->Abort();
+  EXPECT_EQ(Count("outbox"), 2);
+
+  Chainer chainer(pool_.get(), Options("solo"));
+  EXPECT_EQ(*chainer.Drain(), 2);
+  EXPECT_EQ(Count("outbox"), 0);
+  EXPECT_EQ(Count("records"), 2);
+  VerifyReport report = Check();
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.records_checked, 2);
+}
+
+TEST_F(AuditTest, ChainsAndVerifiesFiveThousandRecordsWithCheckpoints) {
+  AppendMany(5000);
+  ChainerOptions o = Options("solo");
+  o.checkpoint_records = 1000;
+  Chainer chainer(pool_.get(), o);
+  auto drained = chainer.Drain();
+  ASSERT_TRUE(drained.ok()) << drained.status().ToString();
+  EXPECT_EQ(*drained, 5000);
+  EXPECT_EQ(Count("records"), 5000);
+  EXPECT_EQ(Count("checkpoints"), 5);  // batches of 1000: one per batch
+
+  VerifyReport report = Check();
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.records_checked, 5000);
+  EXPECT_EQ(report.checkpoints_checked, 5);
+  EXPECT_EQ(report.first_bad_seq, 0);
+
+  // Outbox order is arrival order: record 1 is the first appended.
+  BsonPtr first = RecordDoc(1);
+  EXPECT_EQ(mongo::GetInt(first.get(), "time"), 1'000'000);
+  EXPECT_EQ(mongo::GetString(first.get(), "prev"), std::string(format::kGenesisHash));
+}
+
+TEST_F(AuditTest, ModifiedCanonicalTextIsDetected) {
+  Chain(200);
+  BsonPtr doc = RecordDoc(51);
+  std::string canonical = mongo::GetString(doc.get(), "canonical");
+  std::string forged = canonical;
+  forged.replace(forged.find("\"time\":"), 7, "\"time\":1");
+  BsonPtr set(BCON_NEW("canonical", BCON_UTF8(forged.c_str())));
+  SetRecord(51, set.get());
+  VerifyReport report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 51);
+  EXPECT_NE(report.reason.find("hash does not match"), std::string::npos) << report.reason;
+}
+
+TEST_F(AuditTest, ModifiedIndexFieldIsDetected) {
+  Chain(200);
+  BsonPtr set(BCON_NEW("execution", BCON_UTF8("arn:forged")));
+  SetRecord(61, set.get());  // j = 60: a data record
+  VerifyReport report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 61);
+  EXPECT_NE(report.reason.find("field 'execution'"), std::string::npos) << report.reason;
+
+  BsonPtr restored(BCON_NEW("execution", BCON_UTF8("exec-4")));  // j = 60: 60 % 7
+  SetRecord(61, restored.get());
+  BsonPtr extra(BCON_NEW("note", BCON_UTF8("added later")));
+  SetRecord(62, extra.get());
+  report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 62);
+  EXPECT_NE(report.reason.find("field 'note'"), std::string::npos) << report.reason;
+}
+
+TEST_F(AuditTest, DeletedMiddleRecordIsDetected) {
+  Chain(200);
+  DeleteRecords(100, 100);
+  VerifyReport report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 100);
+  EXPECT_NE(report.reason.find("record 100 is missing"), std::string::npos) << report.reason;
+  EXPECT_EQ(report.records_checked, 99);
+}
+
+TEST_F(AuditTest, SwappedRecordsAreDetected) {
+  Chain(200);
+  BsonPtr a = RecordDoc(30), b = RecordDoc(40);
+  auto contents = [](const bson_t* doc) {
+    return BsonPtr(BCON_NEW("canonical", BCON_UTF8(mongo::GetString(doc, "canonical").c_str()),
+                            "hash", BCON_UTF8(mongo::GetString(doc, "hash").c_str()), "prev",
+                            BCON_UTF8(mongo::GetString(doc, "prev").c_str())));
+  };
+  SetRecord(30, contents(b.get()).get());
+  SetRecord(40, contents(a.get()).get());
+  VerifyReport report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 30);
+  EXPECT_NE(report.reason.find("reordered"), std::string::npos) << report.reason;
+}
+
+TEST_F(AuditTest, TruncatedTailIsDetectedByTheHead) {
+  Chain(200);
+  DeleteRecords(191, 200);
+  VerifyReport report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 191);
+  EXPECT_NE(report.reason.find("records 191..200 are missing"), std::string::npos) << report.reason;
+}
+
+TEST_F(AuditTest, TruncatedTailWithARewrittenHeadIsDetectedByACheckpointPastIt) {
+  Chain(200, /*checkpoint_at=*/150);
+  DeleteRecords(101, 200);
+  SetHead(100, mongo::GetString(RecordDoc(100).get(), "hash"));
+  VerifyReport report = Check();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 150);
+  EXPECT_NE(report.reason.find("checkpoint 150: record 150 is missing"), std::string::npos)
+      << report.reason;
+}
+
+// The documented limit: past the newest checkpoint, a truncation that also rewrites the head
+// goes unnoticed.
+TEST_F(AuditTest, TruncationPastTheLastCheckpointWithARewrittenHeadIsNotDetected) {
+  Chain(200, /*checkpoint_at=*/150);
+  DeleteRecords(181, 200);
+  SetHead(180, mongo::GetString(RecordDoc(180).get(), "hash"));
+  VerifyReport report = Check();
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.records_checked, 180);
+}
+
+TEST_F(AuditTest, CheckpointsVerifyOnlyWithATrustedKey) {
+  Chain(100, /*checkpoint_at=*/50);
+  auto trusted_pem = PublicKeyHexFromPem(key_->public_key_pem());
+  ASSERT_TRUE(trusted_pem.ok()) << trusted_pem.status().ToString();
+  EXPECT_EQ(*trusted_pem, key_->public_key_hex());
+  auto ok = Verify(*pool_, kDb, {*trusted_pem});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->ok) << ok->reason;
+  EXPECT_EQ(ok->checkpoints_checked, 1);
+
+  auto other = AuditKey::FromPrivateKey(TestKeyBytes('x'));
+  ASSERT_TRUE(other.ok());
+  auto untrusted = Verify(*pool_, kDb, {other->public_key_hex()});
+  ASSERT_TRUE(untrusted.ok());
+  EXPECT_FALSE(untrusted->ok);
+  EXPECT_EQ(untrusted->first_bad_seq, 50);
+  EXPECT_NE(untrusted->reason.find("not trusted"), std::string::npos) << untrusted->reason;
+
+  // A checkpoint re-signed over another hash by an untrusted key, under the trusted key's id.
+  mongo::Client client = pool_->Acquire();
+  BsonPtr filter(BCON_NEW("_id", BCON_INT64(50)));
+  BsonPtr update(BCON_NEW("$set", "{", "signature",
+                          BCON_UTF8(other->Sign("tactus-audit-checkpoint\n50\nx\n1").c_str()),
+                          "}"));
+  ASSERT_TRUE(
+      mongo::UpdateOne(client.Collection(kDb, "checkpoints"), filter.get(), update.get(), nullptr)
+          .ok());
+  VerifyReport forged = Check();
+  EXPECT_FALSE(forged.ok);
+  EXPECT_EQ(forged.first_bad_seq, 50);
+  EXPECT_NE(forged.reason.find("signature is invalid"), std::string::npos) << forged.reason;
+}
+
+TEST_F(AuditTest, TwoConcurrentChainersProduceOneUnbrokenChain) {
+  // A lease that lapses between polls makes both chainers work at once: only the conditional
+  // head keeps the chain whole.
+  ChainerOptions oa = Options("a"), ob = Options("b");
+  oa.lease_ms = ob.lease_ms = 1;
+  oa.poll_ms = ob.poll_ms = 1;
+  oa.batch = ob.batch = 50;
+  oa.checkpoint_records = ob.checkpoint_records = 500;
+  Chainer a(pool_.get(), oa), b(pool_.get(), ob);
+  a.Start();
+  b.Start();
+
+  constexpr int kThreads = 4, kEach = 300;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([this, t] {
+      AuditOutbox outbox(kDb);
+      mongo::Client client = pool_->Acquire();
+      for (int i = 0; i < kEach; ++i) {
+        ASSERT_TRUE(outbox.Append(client, nullptr, ApiRec(1000 + i, t * kEach + i)).ok());
+      }
+    });
+  }
+  for (auto& p : producers) p.join();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Count("records") < kThreads * kEach && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  a.Stop();
+  b.Stop();
+  EXPECT_EQ(Count("records"), kThreads * kEach);
+  EXPECT_EQ(Count("outbox"), 0);
+  EXPECT_EQ(a.chained() + b.chained(), kThreads * kEach);
+  VerifyReport report = Check();
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.records_checked, kThreads * kEach);
+}
+
+TEST_F(AuditTest, OnlyTheLeaseHolderChains) {
+  Chainer a(pool_.get(), Options("a")), b(pool_.get(), Options("b"));
+  AppendMany(10);
+  EXPECT_EQ(*a.Drain(), 10);
+  AppendMany(5, 2'000'000);
+  auto refused = b.Drain();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), common::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count("outbox"), 5);
+  a.Stop();  // releases the lease
+  EXPECT_EQ(*b.Drain(), 5);
+  EXPECT_TRUE(Check().ok);
+}
+
+TEST_F(AuditTest, LineageAndExecutionsTouching) {
+  AuditOutbox outbox(kDb);
+  mongo::Client client = pool_->Acquire();
+  auto append = [&](const Record& r) { ASSERT_TRUE(outbox.Append(client, nullptr, r).ok()); };
+  append(DataRec(100, "exec-1", {J(R"({"$oid": "65f000000000000000000001"})"), J("7")}, kNs,
+                 "insert"));
+  append(DataRec(200, "exec-2", {J(R"("7")")}, kNs, "update"));
+  append(DataRec(300, "exec-2", {J(R"({"$oid": "65f000000000000000000001"})")}, kNs, "delete"));
+  append(DataRec(400, "exec-3", {J(R"({"$oid": "65f000000000000000000001"})")}, "shop.other"));
+  append(ApiRec(500, 1));
+  Chainer chainer(pool_.get(), Options("solo"));
+  ASSERT_EQ(*chainer.Drain(), 5);
+
+  auto lineage = Lineage(*pool_, kDb, kNs, J(R"({"$oid": "65f000000000000000000001"})"));
+  ASSERT_TRUE(lineage.ok()) << lineage.status().ToString();
+  ASSERT_EQ(lineage->size(), 2u);
+  EXPECT_EQ((*lineage)[0].execution, "exec-1");
+  EXPECT_EQ((*lineage)[0].operation, "insert");
+  EXPECT_EQ((*lineage)[0].time, 100);
+  EXPECT_EQ((*lineage)[0].seq, 1);
+  EXPECT_EQ((*lineage)[1].execution, "exec-2");
+  EXPECT_EQ((*lineage)[1].operation, "delete");
+  EXPECT_EQ((*lineage)[1].seq, 3);
+
+  auto number = Lineage(*pool_, kDb, kNs, J("7"));
+  ASSERT_TRUE(number.ok());
+  ASSERT_EQ(number->size(), 1u);
+  EXPECT_EQ((*number)[0].execution, "exec-1");
+  auto text = Lineage(*pool_, kDb, kNs, J(R"("7")"));
+  ASSERT_TRUE(text.ok());
+  ASSERT_EQ(text->size(), 1u);
+  EXPECT_EQ((*text)[0].execution, "exec-2");
+
+  auto touching = ExecutionsTouching(*pool_, kDb, kNs, 0);
+  ASSERT_TRUE(touching.ok()) << touching.status().ToString();
+  ASSERT_EQ(touching->size(), 2u);
+  EXPECT_EQ((*touching)[0].execution, "exec-1");
+  EXPECT_EQ((*touching)[0].first, 100);
+  EXPECT_EQ((*touching)[1].execution, "exec-2");
+  EXPECT_EQ((*touching)[1].first, 200);
+  EXPECT_EQ((*touching)[1].last, 300);
+  EXPECT_EQ((*touching)[1].records, 2);
+  auto recent = ExecutionsTouching(*pool_, kDb, kNs, 250);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].execution, "exec-2");
+  EXPECT_EQ((*recent)[0].first, 300);
+}
+
+TEST_F(AuditTest, ExportWritesVerifiableJsonLines) {
+  Chain(30);
+  std::vector<std::string> lines;
+  ASSERT_TRUE(Export(*pool_, kDb, 11, [&](std::string_view line) {
+                lines.emplace_back(line);
+                return true;
+              }).ok());
+  ASSERT_EQ(lines.size(), 20u);
+  std::string prev = mongo::GetString(RecordDoc(10).get(), "hash");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    json::value line = J(lines[i]);
+    const json::object& o = line.as_object();
+    EXPECT_EQ(o.at("seq").as_int64(), static_cast<std::int64_t>(11 + i));
+    EXPECT_EQ(o.at("prev").as_string(), prev);
+    std::string canonical(o.at("canonical").as_string());
+    EXPECT_EQ(format::ChainHash(prev, canonical), o.at("hash").as_string());
+    EXPECT_EQ(J(canonical).as_object().at("seq").as_int64(), static_cast<std::int64_t>(11 + i));
+    prev = std::string(o.at("hash").as_string());
+  }
+  int calls = 0;
+  ASSERT_TRUE(Export(*pool_, kDb, 1, [&](std::string_view) { return ++calls < 3; }).ok());
+  EXPECT_EQ(calls, 3);
+}
+
+TEST_F(AuditTest, KeyFileIsCreated0600AndReloaded) {
+  std::string path = dir_ + "/audit.key";
+  auto created = AuditKey::LoadOrCreate(path);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  EXPECT_EQ(created->key_id().size(), 16u);
+  EXPECT_EQ(created->key_id(), KeyIdOf(created->public_key_hex()));
+
+  auto reloaded = AuditKey::LoadOrCreate(path);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_EQ(reloaded->public_key_hex(), created->public_key_hex());
+  std::string sig = reloaded->Sign("m");
+  EXPECT_TRUE(VerifySignature(created->public_key_hex(), "m", sig));
+  EXPECT_FALSE(VerifySignature(created->public_key_hex(), "n", sig));
+
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  auto exposed = AuditKey::LoadOrCreate(path);
+  ASSERT_FALSE(exposed.ok());
+  EXPECT_EQ(exposed.status().code(), common::StatusCode::kFailedPrecondition);
+
+  std::string short_path = dir_ + "/short.key";
+  { std::ofstream(short_path) << "too short"; }
+  ASSERT_EQ(chmod(short_path.c_str(), 0600), 0);
+  auto bad = AuditKey::LoadOrCreate(short_path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), common::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tactus::audit
