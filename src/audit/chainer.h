@@ -6,7 +6,8 @@
 // every batch moves the head with a conditional update (`{_id: "head", seq: n}`) in the same
 // transaction that inserts the chained records and deletes their outbox documents (all of
 // them, or the batch aborts), so two chainers can never fork the chain or chain a record
-// twice; a lost race costs a retry.
+// twice; a lost race costs a retry. The lease's expiry is wall-clock time compared across
+// processes, so clock skew only makes a takeover early or late.
 //
 // Thread safety: all methods may be called from any thread; batches of one Chainer never run
 // concurrently (Drain and the background loop take turns).
