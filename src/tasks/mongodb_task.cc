@@ -15,23 +15,6 @@ using namespace mongodb_internal;
 
 namespace {
 
-// Gives a document an ObjectId _id when it has none, so the result can name it. With an
-// idempotency key the ObjectId is derived from (key, index), so a repeated task generates the
-// same _ids and finds its documents inserted.
-BsonPtr WithId(const bson_t* doc, std::string_view idempotency_key, std::size_t index) {
-  if (bson_has_field(doc, "_id")) return BsonPtr(bson_copy(doc));
-  BsonPtr out(bson_new());
-  bson_oid_t oid;
-  if (idempotency_key.empty()) {
-    bson_oid_init(&oid, nullptr);
-  } else {
-    DerivedObjectId(idempotency_key, index, oid.bytes);
-  }
-  BSON_APPEND_OID(out.get(), "_id", &oid);
-  bson_concat(out.get(), doc);
-  return out;
-}
-
 // The documents of `docs` whose _id is not in `coll` yet (a repeated task inserts only those).
 std::optional<std::vector<const bson_t*>> NotInserted(mongoc_collection_t* coll,
                                                       const std::vector<BsonPtr>& docs,
@@ -62,19 +45,25 @@ MongoDbTaskResult InsertOne(mongoc_collection_t* coll, Args& args, const mongo::
   if (args.failed()) return args.Failure();
   std::vector<BsonPtr> with_id;
   with_id.push_back(WithId(doc->get(), idempotency_key, 0));
-  json::object result{{"InsertedId", FieldToJson(with_id[0].get(), "_id")}};
+  json::value id = FieldToJson(with_id[0].get(), "_id");
+  json::object result{{"InsertedId", id}};
+  DataTouched touched;
+  touched.count = 1;
+  touched.ids.push_back(std::move(id));
   if (!idempotency_key.empty()) {
     MongoDbTaskResult failure;
     auto missing = NotInserted(coll, with_id, &failure);
     if (!missing) return failure;
-    if (missing->empty()) return Success(std::move(result));  // inserted by an earlier attempt
+    if (missing->empty()) {  // inserted by an earlier attempt
+      return Success(std::move(result), std::move(touched));
+    }
   }
   ReplyDoc reply;
   bson_error_t error{};
   if (!mongoc_collection_insert_one(coll, with_id[0].get(), opts.get(), reply.out(), &error)) {
     return DbFailure(error, reply.get());
   }
-  return Success(std::move(result));
+  return Success(std::move(result), std::move(touched));
 }
 
 MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args, const mongo::Session* session,
@@ -100,13 +89,19 @@ MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args, const mongo:
     ids.push_back(FieldToJson(owned.back().get(), "_id"));
   }
   std::int64_t n = static_cast<std::int64_t>(ids.size());
+  // The whole request, also what an earlier attempt inserted: that attempt's step did not
+  // commit, so it left no audit record of its own.
+  DataTouched touched;
+  touched.count = n;
+  for (const auto& id : ids) AddTouchedId(&touched, id);
   if (!idempotency_key.empty()) {
     MongoDbTaskResult failure;
     auto missing = NotInserted(coll, owned, &failure);
     if (!missing) return failure;
     raw = std::move(*missing);  // what an earlier attempt did not insert
     if (raw.empty()) {
-      return Success(json::object{{"InsertedIds", std::move(ids)}, {"InsertedCount", n}});
+      return Success(json::object{{"InsertedIds", std::move(ids)}, {"InsertedCount", n}},
+                     std::move(touched));
     }
   }
   ReplyDoc reply;
@@ -115,7 +110,8 @@ MongoDbTaskResult InsertMany(mongoc_collection_t* coll, Args& args, const mongo:
                                      &error)) {
     return DbFailure(error, reply.get());
   }
-  return Success(json::object{{"InsertedIds", std::move(ids)}, {"InsertedCount", n}});
+  return Success(json::object{{"InsertedIds", std::move(ids)}, {"InsertedCount", n}},
+                 std::move(touched));
 }
 
 MongoDbTaskResult Find(mongoc_collection_t* coll, const std::string& op, Args& args,
@@ -139,7 +135,9 @@ MongoDbTaskResult CountDocuments(mongoc_collection_t* coll, Args& args,
   std::int64_t n = mongoc_collection_count_documents(coll, filter->get(), opts.get(), nullptr,
                                                      reply.out(), &error);
   if (n < 0) return DbFailure(error, reply.get());
-  return Success(json::object{{"Count", n}});
+  DataTouched touched;  // counted, not returned: no ids
+  touched.count = n;
+  return Success(json::object{{"Count", n}}, std::move(touched));
 }
 
 MongoDbTaskResult Update(mongoc_collection_t* coll, const std::string& op, Args& args,
@@ -155,6 +153,13 @@ MongoDbTaskResult Update(mongoc_collection_t* coll, const std::string& op, Args&
   BsonPtr opts = replace ? OperationOptions(args, session, {"upsert"})
                          : OperationOptions(args, session, {"upsert", "arrayFilters"});
   if (args.failed()) return args.Failure();
+  // The documents about to change (updateOne/replaceOne: the one the server picks first, as
+  // this find does: same filter, same snapshot).
+  DataTouched touched;
+  std::int64_t limit = op == "updateMany" ? kMaxTouchedIds + 1 : 1;
+  if (auto failure = ListMatchingIds(coll, filter->get(), nullptr, limit, session, &touched)) {
+    return std::move(*failure);
+  }
   ReplyDoc reply;
   bson_error_t error{};
   bool ok = op == "updateOne"
@@ -168,10 +173,14 @@ MongoDbTaskResult Update(mongoc_collection_t* coll, const std::string& op, Args&
   if (!ok) return DbFailure(error, reply.get());
   json::object result{{"MatchedCount", ReplyInt(reply.get(), "matchedCount")},
                       {"ModifiedCount", ReplyInt(reply.get(), "modifiedCount")}};
+  touched.count = ReplyInt(reply.get(), "matchedCount");
   if (bson_has_field(reply.get(), "upsertedId")) {
-    result["UpsertedId"] = FieldToJson(reply.get(), "upsertedId");
+    json::value id = FieldToJson(reply.get(), "upsertedId");
+    result["UpsertedId"] = id;
+    touched.count += 1;
+    AddTouchedId(&touched, std::move(id));
   }
-  return Success(std::move(result));
+  return Success(std::move(result), std::move(touched));
 }
 
 MongoDbTaskResult Delete(mongoc_collection_t* coll, const std::string& op, Args& args,
@@ -179,6 +188,11 @@ MongoDbTaskResult Delete(mongoc_collection_t* coll, const std::string& op, Args&
   auto filter = args.Doc("Filter");
   BsonPtr opts = OperationOptions(args, session, {});
   if (args.failed()) return args.Failure();
+  DataTouched touched;
+  std::int64_t limit = op == "deleteMany" ? kMaxTouchedIds + 1 : 1;
+  if (auto failure = ListMatchingIds(coll, filter->get(), nullptr, limit, session, &touched)) {
+    return std::move(*failure);
+  }
   ReplyDoc reply;
   bson_error_t error{};
   bool ok = op == "deleteOne"
@@ -186,7 +200,8 @@ MongoDbTaskResult Delete(mongoc_collection_t* coll, const std::string& op, Args&
                 : mongoc_collection_delete_many(coll, filter->get(), opts.get(), reply.out(),
                                                 &error);
   if (!ok) return DbFailure(error, reply.get());
-  return Success(json::object{{"DeletedCount", ReplyInt(reply.get(), "deletedCount")}});
+  touched.count = ReplyInt(reply.get(), "deletedCount");
+  return Success(json::object{{"DeletedCount", touched.count}}, std::move(touched));
 }
 
 MongoDbTaskResult Aggregate(mongoc_collection_t* coll, Args& args,
@@ -201,6 +216,35 @@ MongoDbTaskResult Aggregate(mongoc_collection_t* coll, Args& args,
   return Collect(
       mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline->get(), opts.get(), nullptr),
       false);
+}
+
+MongoDbTaskResult Dispatch(mongo::Client& client, mongoc_collection_t* coll, const std::string& db,
+                           const std::string& coll_name, const std::string& op, Args& args,
+                           const mongo::Session* session, const std::string& execution_arn,
+                           std::string_view idempotency_key) {
+  if (op == "insertOne") return InsertOne(coll, args, session, idempotency_key);
+  if (op == "insertMany") return InsertMany(coll, args, session, idempotency_key);
+  if (op == "findOne" || op == "find") return Find(coll, op, args, session);
+  if (op == "countDocuments") return CountDocuments(coll, args, session);
+  if (op == "distinct") return RunDistinct(coll, args, session);
+  if (op == "updateOne" || op == "updateMany" || op == "replaceOne") {
+    return Update(coll, op, args, session);
+  }
+  if (op == "deleteOne" || op == "deleteMany") return Delete(coll, op, args, session);
+  if (op == "aggregate") return Aggregate(coll, args, session);
+  if (op == "findOneAndUpdate" || op == "findOneAndReplace" || op == "findOneAndDelete") {
+    return RunFindOneAnd(coll, op, args, session);
+  }
+  if (op == "bulkWrite") return RunBulkWrite(coll, args, session);
+  if (op == "archive") {
+    return RunArchive(client, db, coll_name, args, session, execution_arn,
+                      /*repeatable=*/!idempotency_key.empty());
+  }
+  args.Fail("unknown MongoDB operation '" + op +
+            "' (insertOne, insertMany, findOne, find, countDocuments, distinct, updateOne, "
+            "updateMany, replaceOne, deleteOne, deleteMany, aggregate, findOneAndUpdate, "
+            "findOneAndReplace, findOneAndDelete, bulkWrite, archive)");
+  return args.Failure();
 }
 
 }  // namespace
@@ -230,29 +274,17 @@ MongoDbTaskResult RunMongoDbTask(mongo::Client& client, const mongo::Session* se
   if (args.failed()) return args.Failure();
   mongoc_collection_t* coll = client.Collection(db, coll_name);
 
-  if (op == "insertOne") return InsertOne(coll, args, session, idempotency_key);
-  if (op == "insertMany") return InsertMany(coll, args, session, idempotency_key);
-  if (op == "findOne" || op == "find") return Find(coll, op, args, session);
-  if (op == "countDocuments") return CountDocuments(coll, args, session);
-  if (op == "distinct") return RunDistinct(coll, args, session);
-  if (op == "updateOne" || op == "updateMany" || op == "replaceOne") {
-    return Update(coll, op, args, session);
+  MongoDbTaskResult r =
+      Dispatch(client, coll, db, coll_name, op, args, session, execution_arn, idempotency_key);
+  if (r.outcome.ok) {
+    for (DataTouched& t : r.touched) {
+      if (t.ns.empty()) t.ns = db + "." + coll_name;
+      if (t.operation.empty()) t.operation = op;
+    }
+  } else {
+    r.touched.clear();
   }
-  if (op == "deleteOne" || op == "deleteMany") return Delete(coll, op, args, session);
-  if (op == "aggregate") return Aggregate(coll, args, session);
-  if (op == "findOneAndUpdate" || op == "findOneAndReplace" || op == "findOneAndDelete") {
-    return RunFindOneAnd(coll, op, args, session);
-  }
-  if (op == "bulkWrite") return RunBulkWrite(coll, args, session);
-  if (op == "archive") {
-    return RunArchive(client, db, coll_name, args, session, execution_arn,
-                      /*repeatable=*/!idempotency_key.empty());
-  }
-  args.Fail("unknown MongoDB operation '" + op +
-            "' (insertOne, insertMany, findOne, find, countDocuments, distinct, updateOne, "
-            "updateMany, replaceOne, deleteOne, deleteMany, aggregate, findOneAndUpdate, "
-            "findOneAndReplace, findOneAndDelete, bulkWrite, archive)");
-  return args.Failure();
+  return r;
 }
 
 }  // namespace tactus::tasks

@@ -138,6 +138,11 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
   BsonPtr session_opts(bson_new());
   if (session) session->AppendTo(session_opts.get());
   std::int64_t skipped = 0;
+  DataTouched deleted, inserted;
+  deleted.ns = db + "." + coll_name;
+  deleted.operation = "archive.delete";
+  inserted.ns = target_db + "." + target_name;
+  inserted.operation = "archive.insert";
   if (!docs.empty()) {
     mongoc_collection_t* target = client.Collection(target_db, target_name);
     BsonPtr by_ids = IdsIn(docs);
@@ -157,10 +162,12 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
     std::vector<BsonPtr> owned;
     std::vector<const bson_t*> to_insert;
     for (const auto& doc : docs) {
+      AddTouchedIdOf(&deleted, doc.get());
       if (skip_existing && existing.count(IdKey(doc.get()))) {
         ++skipped;
         continue;
       }
+      AddTouchedIdOf(&inserted, doc.get());
       owned.push_back(bson_empty(stamp->get()) ? BsonPtr(bson_copy(doc.get()))
                                                : Stamped(doc.get(), stamp->get()));
       to_insert.push_back(owned.back().get());
@@ -181,7 +188,11 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
   json::object result{{"Moved", static_cast<std::int64_t>(docs.size())},
                       {"Remaining", remaining}};
   if (skip_existing) result["Skipped"] = skipped;
-  return Success(std::move(result));
+  deleted.count = static_cast<std::int64_t>(docs.size());
+  inserted.count = deleted.count - skipped;
+  MongoDbTaskResult r = Success(std::move(result), std::move(deleted));
+  r.touched.push_back(std::move(inserted));
+  return r;
 }
 
 }  // namespace tactus::tasks::mongodb_internal

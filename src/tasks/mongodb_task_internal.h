@@ -133,6 +133,28 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
                              const mongo::Session* session, const std::string& execution_arn,
                              bool repeatable = false);
 
+// ---- What an operation touched (MongoDbTaskResult::touched; mongodb_task_touched.cc). The
+// dispatcher fills each entry's empty `ns` and `operation` with the task's own. ----
+
+// Success with one entry of `touched`.
+MongoDbTaskResult Success(json::value result, DataTouched touched);
+// Lists `id` in t->ids, or sets ids_truncated once kMaxTouchedIds are listed.
+void AddTouchedId(DataTouched* t, json::value id);
+// Lists doc's _id; a document without one (a projection or a pipeline left it out) sets
+// ids_truncated: the list no longer names every document counted.
+void AddTouchedIdOf(DataTouched* t, const bson_t* doc);
+// Lists the _ids of the documents `filter` matches, before a write by the same filter: a find
+// with projection {_id: 1}, `sort` (may be null), at most `limit` documents, in `session` (so,
+// inside the step's transaction, the same documents the write then changes). nullopt on
+// success, else the failure to return.
+std::optional<MongoDbTaskResult> ListMatchingIds(mongoc_collection_t* coll, const bson_t* filter,
+                                                 const bson_t* sort, std::int64_t limit,
+                                                 const mongo::Session* session, DataTouched* t);
+// `doc` with an ObjectId _id first when it has none, so the caller can name it. With an
+// idempotency key the ObjectId is derived from (key, index): a repeated task generates the
+// same _ids and finds its documents inserted.
+BsonPtr WithId(const bson_t* doc, std::string_view idempotency_key, std::size_t index);
+
 // {"_id": {"$in": [the _ids of docs]}}.
 BsonPtr IdsIn(const std::vector<BsonPtr>& docs);
 // The canonical Extended JSON of a document's _id: a set key that tells 1 from "1".

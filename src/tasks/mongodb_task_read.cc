@@ -30,6 +30,7 @@ MongoDbTaskResult Collect(mongoc_cursor_t* raw_cursor, bool one) {
   mongo::CursorPtr cursor(raw_cursor);
   CappedArray docs(one ? JsonSize(json::object{{"Document", nullptr}}) : Overhead("Documents"));
   bool truncated = false;
+  DataTouched touched;  // the documents returned (not those a pipeline only read)
   const bson_t* doc = nullptr;
   while (mongoc_cursor_next(cursor.get(), &doc)) {
     std::size_t size = 0;
@@ -39,6 +40,7 @@ MongoDbTaskResult Collect(mongoc_cursor_t* raw_cursor, bool one) {
       truncated = true;
       break;
     }
+    AddTouchedIdOf(&touched, doc);
     if (one) break;
   }
   bson_error_t error{};
@@ -47,11 +49,15 @@ MongoDbTaskResult Collect(mongoc_cursor_t* raw_cursor, bool one) {
     return DbFailure(error, reply);
   }
   std::int64_t n = docs.count();
+  touched.count = n;
   json::array values = docs.Take();
-  if (one) return Success(json::object{{"Document", values.empty() ? json::value() : values[0]}});
+  if (one) {
+    return Success(json::object{{"Document", values.empty() ? json::value() : values[0]}},
+                   std::move(touched));
+  }
   json::object result{{"Documents", std::move(values)}, {"Count", n}};
   if (truncated) result["Truncated"] = true;
-  return Success(std::move(result));
+  return Success(std::move(result), std::move(touched));
 }
 
 MongoDbTaskResult RunDistinct(mongoc_collection_t* coll, Args& args,
@@ -84,9 +90,11 @@ MongoDbTaskResult RunDistinct(mongoc_collection_t* coll, Args& args,
       }
     }
   }
+  DataTouched touched;  // values, not documents: no ids
+  touched.count = values.count();
   json::object result{{"Values", values.Take()}};
   if (truncated) result["Truncated"] = true;
-  return Success(std::move(result));
+  return Success(std::move(result), std::move(touched));
 }
 
 }  // namespace tactus::tasks::mongodb_internal

@@ -26,6 +26,21 @@ void CheckUpdateKind(Args& args, const std::string& where, const bson_t* doc, bo
   }
 }
 
+// Whether a projection excludes _id ({_id: 0} or {_id: false}).
+bool ExcludesId(const bson_t* projection) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, projection, "_id")) return false;
+  if (BSON_ITER_HOLDS_BOOL(&it)) return !bson_iter_bool(&it);
+  return BSON_ITER_HOLDS_NUMBER(&it) && bson_iter_as_int64(&it) == 0;
+}
+
+// `doc` without its top-level `field`.
+BsonPtr Without(const bson_t* doc, const char* field) {
+  BsonPtr out(bson_new());
+  bson_copy_to_excluding_noinit(doc, out.get(), field, nullptr);
+  return out;
+}
+
 // One member of a bulkWrite operation, or of the task's Parameters.
 const json::value* Member(const json::object& o, const char* name) {
   const json::value* v = o.if_contains(name);
@@ -66,6 +81,9 @@ MongoDbTaskResult RunFindOneAnd(mongoc_collection_t* coll, const std::string& op
   BsonPtr command(bson_new());
   BSON_APPEND_UTF8(command.get(), "findAndModify", mongoc_collection_get_name(coll));
   BSON_APPEND_DOCUMENT(command.get(), "query", filter->get());
+  // The audit trail needs the document's _id: a projection that excludes it is sent without
+  // that exclusion, and _id is removed from the result instead.
+  bool hide_id = false;
   for (auto [option, field] : {std::pair{"sort", "sort"}, std::pair{"projection", "fields"}}) {
     if (const json::value* v = args.Option(option)) {
       std::string e;
@@ -73,6 +91,10 @@ MongoDbTaskResult RunFindOneAnd(mongoc_collection_t* coll, const std::string& op
       if (!doc) {
         args.Fail(std::string("Parameters.Options.") + option + " " + e);
         return args.Failure();
+      }
+      if (std::string_view(field) == "fields" && ExcludesId(doc->get())) {
+        hide_id = true;
+        doc = Without(doc->get(), "_id");
       }
       BSON_APPEND_DOCUMENT(command.get(), field, doc->get());
     }
@@ -115,8 +137,23 @@ MongoDbTaskResult RunFindOneAnd(mongoc_collection_t* coll, const std::string& op
     return DbFailure(error, reply.get());
   }
   json::value doc = FieldToJson(reply.get(), "value");
+  DataTouched touched;
+  if (json::object* o = doc.if_object(); o && o->contains("_id")) {
+    AddTouchedId(&touched, o->at("_id"));
+    if (hide_id) o->erase("_id");
+  }
+  // No document answered (none matched, or an upsert answered the document before it): the
+  // upserted _id is in lastErrorObject.
+  bson_iter_t it, upserted;
+  if (touched.ids.empty() && bson_iter_init(&it, reply.get()) &&
+      bson_iter_find_descendant(&it, "lastErrorObject.upserted", &upserted)) {
+    BsonPtr wrapper(bson_new());
+    bson_append_iter(wrapper.get(), "_id", 3, &upserted);
+    AddTouchedId(&touched, FieldToJson(wrapper.get(), "_id"));
+  }
+  touched.count = static_cast<std::int64_t>(touched.ids.size());
   if (std::size_t size = JsonSize(doc); size + 16 > kMaxResultBytes) return TooLarge(size);
-  return Success(json::object{{"Document", std::move(doc)}});
+  return Success(json::object{{"Document", std::move(doc)}}, std::move(touched));
 }
 
 MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
@@ -128,6 +165,10 @@ MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
   BsonPtr opts = OperationOptions(args, session, {"ordered"});
   if (args.failed()) return args.Failure();
   BulkPtr bulk(mongoc_collection_create_bulk_operation_with_opts(coll, opts.get()));
+  // The audit trail's ids: the inserted documents' (given an _id here, as the driver would),
+  // then the upserted ones from the reply. Documents matched by a filter are not listed.
+  DataTouched touched;
+  bool by_filter = false;
 
   std::size_t index = 0;
   for (const json::value& operation : operations->as_array()) {
@@ -181,7 +222,9 @@ MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
       check_members({"Document"});
       auto d = doc("Document");
       if (args.failed()) return args.Failure();
-      ok = mongoc_bulk_operation_insert_with_opts(bulk.get(), d->get(), nullptr, &error);
+      BsonPtr with_id = WithId(d->get(), "", 0);
+      AddTouchedId(&touched, FieldToJson(with_id.get(), "_id"));
+      ok = mongoc_bulk_operation_insert_with_opts(bulk.get(), with_id.get(), nullptr, &error);
     } else if (kind == "updateOne" || kind == "updateMany" || kind == "replaceOne") {
       bool replace = kind == "replaceOne";
       const char* member = replace ? "Replacement" : "Update";
@@ -202,6 +245,7 @@ MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
       }
       BsonPtr u = update_opts(!replace);
       if (args.failed()) return args.Failure();
+      by_filter = true;
       ok = kind == "updateOne"
                ? mongoc_bulk_operation_update_one_with_opts(bulk.get(), filter->get(),
                                                             update->get(), u.get(), &error)
@@ -214,6 +258,7 @@ MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
       check_members({"Filter"});
       auto filter = doc("Filter");
       if (args.failed()) return args.Failure();
+      by_filter = true;
       ok = kind == "deleteOne"
                ? mongoc_bulk_operation_remove_one_with_opts(bulk.get(), filter->get(), nullptr,
                                                             &error)
@@ -259,15 +304,24 @@ MongoDbTaskResult RunBulkWrite(mongoc_collection_t* coll, Args& args,
       bson_iter_document(&list, &len, &data);
       bson_t entry;
       if (!bson_init_static(&entry, data, len)) continue;
-      upserted_ids[std::to_string(ReplyInt(&entry, "index"))] = FieldToJson(&entry, "_id");
+      json::value id = FieldToJson(&entry, "_id");
+      AddTouchedId(&touched, id);
+      upserted_ids[std::to_string(ReplyInt(&entry, "index"))] = std::move(id);
     }
   }
+  std::int64_t matched = ReplyInt(reply.get(), "nMatched");
+  std::int64_t deleted = ReplyInt(reply.get(), "nRemoved");
+  touched.count = ReplyInt(reply.get(), "nInserted") + matched + deleted +
+                  ReplyInt(reply.get(), "nUpserted");
+  // Documents an update or delete found by its filter are counted but not listed.
+  if (by_filter && matched + deleted > 0) touched.ids_truncated = true;
   return Success(json::object{{"InsertedCount", ReplyInt(reply.get(), "nInserted")},
-                              {"MatchedCount", ReplyInt(reply.get(), "nMatched")},
+                              {"MatchedCount", matched},
                               {"ModifiedCount", ReplyInt(reply.get(), "nModified")},
-                              {"DeletedCount", ReplyInt(reply.get(), "nRemoved")},
+                              {"DeletedCount", deleted},
                               {"UpsertedCount", ReplyInt(reply.get(), "nUpserted")},
-                              {"UpsertedIds", std::move(upserted_ids)}});
+                              {"UpsertedIds", std::move(upserted_ids)}},
+                 std::move(touched));
 }
 
 }  // namespace tactus::tasks::mongodb_internal
