@@ -10,6 +10,19 @@ mongo::DbStatus AuditOutbox::Append(mongo::Client& client, const mongo::Session*
   return mongo::InsertOne(client.Collection(database_, format::kOutbox), doc.get(), session);
 }
 
+mongo::DbStatus AuditOutbox::AppendMany(mongo::Client& client, const mongo::Session* session,
+                                        const std::vector<Record>& records) const {
+  if (records.empty()) return mongo::DbStatus::Ok();
+  if (records.size() == 1) return Append(client, session, records.front());
+  std::vector<mongo::BsonPtr> docs;
+  std::vector<const bson_t*> raw;
+  for (const auto& record : records) {
+    docs.push_back(format::OutboxDoc(record));
+    raw.push_back(docs.back().get());
+  }
+  return mongo::InsertMany(client.Collection(database_, format::kOutbox), raw, session);
+}
+
 common::Status EnsureSchema(mongo::Pool& pool, const std::string& database) {
   constexpr int kNamespaceExists = 48;
   mongo::Client client = pool.Acquire();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "audit/record.h"
 #include "mongo/mongo.h"
@@ -23,6 +24,9 @@ class AuditOutbox {
   mongo::DbStatus Append(mongo::Client& client, const mongo::Session* session,
                          const Record& record) const;
 
+  // Several records in one insert (one round trip), in order; as Append otherwise.
+  mongo::DbStatus AppendMany(mongo::Client& client, const mongo::Session* session,
+                             const std::vector<Record>& records) const;
   const std::string& database() const { return database_; }
 
  private:

@@ -7,11 +7,13 @@
 #include <map>
 #include <mutex>
 
+#include "api/aws_json.h"
 #include "api/control_api.h"
 #include "api/http_server.h"
 #include "api/sfn_api.h"
 #include "cli/commands.h"
 #include "common/log.h"
+#include "audit/audit.h"
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
 #include "runtime/durable_runner.h"
@@ -44,7 +46,40 @@ struct ServeArgs {
   int shards = 4;
   int poll_ms = 200;
   std::string log_level = "info";
+  bool no_audit = false;
+  std::string audit_database = audit::kDefaultDatabase;
 };
+
+// The audit record of one API call (docs/auth.md): who (no authentication yet: "anonymous"),
+// from where, which action, and how it ended.
+audit::Record ApiCallRecord(const api::HttpRequest& request, const api::HttpResponse& response,
+                            common::TimeMs now, const std::string& producer) {
+  audit::ApiRecord r;
+  r.principal = "anonymous";
+  r.source_ip = request.remote_ip;
+  std::string_view target = request.Header("X-Amz-Target");
+  if (!target.empty()) {
+    r.action = std::string(target.substr(target.find('.') == std::string_view::npos
+                                             ? 0
+                                             : target.find('.') + 1));
+  } else {
+    r.action = request.method + " " + request.target.substr(0, request.target.find('?'));
+  }
+  r.decision = "allow";
+  r.statement = "no authentication configured";
+  for (const auto& [name, value] : response.headers) {
+    if (name == api::kRequestIdHeader) r.request_id = value;
+  }
+  r.outcome = std::to_string(response.status);
+  if (response.status >= 400) {
+    if (auto body = common::ParseJson(response.body); body.ok() && body->is_object()) {
+      if (auto* type = body->as_object().if_contains("__type"); type && type->is_string()) {
+        r.outcome += " " + std::string(type->as_string());
+      }
+    }
+  }
+  return audit::Record::Api(now, producer, r);
+}
 
 // The real integrations by resource: HTTP and Lambda tasks, MongoDB tasks that do not run in
 // the runner's transaction (named connections, express executions); anything else (activities
@@ -198,6 +233,7 @@ int RunServe(const ServeArgs& args) {
   options.shards = args.shards;
   options.lease_ms = static_cast<common::TimeMs>(args.lease_seconds * 1000);
   options.poll_ms = args.poll_ms;
+  if (!args.no_audit) options.audit_database = args.audit_database;
   runtime::DurableRunner runner(**pool, dispatcher_for, clock, options);
   if (auto st = runner.Open(); !st.ok()) {
     std::cerr << "tactus serve: " << st.message() << "\n";
@@ -209,8 +245,51 @@ int RunServe(const ServeArgs& args) {
   sfn.database = args.database;
   api::StepFunctionsApi sfn_api(**pool, runner, dispatcher_for, clock, sfn);
   api::ControlApi control_api(registry, clock, sfn.arns);
+
+  // The audit trail: its signing key in the data directory, one chainer per deployment.
+  std::optional<audit::AuditKey> audit_key;
+  std::unique_ptr<audit::Chainer> chainer;
+  std::optional<audit::AuditOutbox> audit_outbox;
+  if (!args.no_audit) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.data, ec);
+    std::string key_path = (std::filesystem::path(args.data) / "audit-signing.key").string();
+    auto key = audit::AuditKey::LoadOrCreate(key_path);
+    if (!key.ok()) {
+      std::cerr << "tactus serve: audit key " << key_path << ": " << key.status().message()
+                << "\n";
+      return 1;
+    }
+    audit_key.emplace(std::move(*key));
+    audit::ChainerOptions chain;
+    chain.database = args.audit_database;
+    chain.owner = runner.options().owner;
+    chain.key = &*audit_key;
+    chainer = std::make_unique<audit::Chainer>(pool->get(), chain);
+    chainer->Start();
+    audit_outbox.emplace(args.audit_database);
+  }
+  mongo::Pool& api_pool = **pool;
+  const std::string producer = runner.options().owner;
+  auto audited = [&](const api::HttpRequest& request, api::Responder respond) -> api::Responder {
+    if (!audit_outbox) return respond;
+    return [&, respond, request_copy = api::HttpRequest{request.method, request.target, "",
+                                                        request.remote_ip, request.headers,
+                                                        request.version}](
+               api::HttpResponse response) {
+      audit::Record record = ApiCallRecord(request_copy, response, clock.Now(), producer);
+      respond(std::move(response));
+      mongo::Client client = api_pool.Acquire();
+      if (auto st = audit_outbox->Append(client, nullptr, record); !st.ok()) {
+        common::Log(common::LogLevel::kError, "audit", "cannot record an API call",
+                    {{"action", record.fields.at("action")}, {"error", st.message()}});
+      }
+    };
+  };
   auto server = api::HttpServer::Start(
-      http, [&sfn_api, &control_api](api::HttpRequest r, api::Responder w) {
+      http, [&sfn_api, &control_api, &audited](api::HttpRequest r, api::Responder w) {
+        bool health = r.method == "GET" && (r.target == "/healthz" || r.target == "/readyz");
+        if (!health) w = audited(r, std::move(w));
         if (api::ControlApi::Owns(r)) {
           control_api.Handle(r, w);
         } else {
@@ -272,6 +351,10 @@ int RunServe(const ServeArgs& args) {
   sfn_api.SetDraining();
   (*server)->Stop(std::chrono::milliseconds(5000));
   runner.Shutdown();
+  if (chainer) {
+    (void)chainer->Drain();  // chain what this process wrote before it stops
+    chainer->Stop();
+  }
   // The API, the runner, the pool and then the store are destroyed in that order (the reverse
   // of their construction), so the pool's connections end their sessions before the store
   // closes.
@@ -306,6 +389,10 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                                                  "stderr)")
       ->capture_default_str();
   cmd->add_option("--region", args.region, "Region in ARNs")->capture_default_str();
+  cmd->add_flag("--no-audit", args.no_audit,
+                "Do not write the audit trail (API calls, transitions, data touched)");
+  cmd->add_option("--audit-database", args.audit_database, "Database of the audit trail")
+      ->capture_default_str();
   cmd->add_option("--account", args.account, "Account id in ARNs")->capture_default_str();
   cmd->callback([exit_code]() { *exit_code = RunServe(args); });
 }

@@ -23,12 +23,16 @@ DurableRunner::DurableRunner(mongo::Pool& pool, DispatcherFor dispatchers,
   if (options_.owner.empty()) options_.owner = "tactus-" + NewToken(8);
   if (options_.shards < 1) options_.shards = 1;
   impl_ = std::make_unique<Impl>(pool, std::move(dispatchers), clock, options_);
+  if (!options_.audit_database.empty()) impl_->audit_outbox.emplace(options_.audit_database);
 }
 
 DurableRunner::~DurableRunner() { Shutdown(); }
 
 common::Status DurableRunner::Open() {
   if (auto st = impl_->EnsureSchema(); !st.ok()) return st;
+  if (impl_->audit_outbox) {
+    if (auto st = audit::EnsureSchema(impl_->pool, options_.audit_database); !st.ok()) return st;
+  }
   for (int i = 0; i < options_.shards; ++i) {
     impl_->shards.push_back(std::make_unique<Shard>(*impl_));
   }

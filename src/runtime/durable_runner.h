@@ -37,6 +37,9 @@ struct DurableOptions {
   // Threads that perform blocking tasks (TaskDispatcher::Blocking: HTTP calls, other
   // deployments), so a slow endpoint holds one of them, not a runner thread.
   int task_threads = 16;
+  // The audit trail's database (docs/auth.md): each step also writes its transitions and the
+  // data its MongoDB tasks touched to the audit outbox, in the step's transaction. Empty: off.
+  std::string audit_database;
   // This process's name in leases; empty = a random one.
   std::string owner;
 };

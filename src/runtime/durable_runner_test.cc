@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "audit/audit.h"
 #include "common/arn.h"
 #include "docdb/embedded_server.h"
 #include "runtime/runner_internal.h"
@@ -107,9 +108,10 @@ class DurableRunnerTest : public ::testing::Test {
   }
 
   DurableRunner& NewRunner(const std::string& owner, common::TimeMs lease_ms = 30000,
-                           int shards = 2) {
+                           int shards = 2, const std::string& audit_database = "") {
     DurableOptions options;
     options.shards = shards;
+    options.audit_database = audit_database;
     options.lease_ms = lease_ms;
     options.poll_ms = 50;
     options.owner = owner;
@@ -664,6 +666,45 @@ TEST_F(DurableRunnerTest, ACallbackTaskWaitsForItsTokenAfterTheCall) {
   ASSERT_TRUE(doc.has_value());
   EXPECT_EQ(common::SerializeJson(J(mongo::GetString(doc->get(), "output"))),
             R"({"approved":true})");
+}
+
+TEST_F(DurableRunnerTest, StepsWriteTheirTransitionsAndTouchedDataToTheAuditTrail) {
+  CreateMachine("Orders", R"({"StartAt": "Add", "States": {
+    "Add": {"Type": "Task", "Resource": "arn:tactus:states:::mongodb:insertOne",
+            "Parameters": {"Database": "shop", "Collection": "orders",
+                           "Document": {"_id": "o-1", "total": 5}},
+            "Next": "Done"},
+    "Done": {"Type": "Succeed"}}})");
+  DurableRunner& runner = NewRunner("owner-a", 30000, 2, "audit_db");
+  std::string arn = Start(runner, Execution("Orders", "audited", "{}"));
+  ASSERT_EQ(WaitForEnd(arn, std::chrono::seconds(10)), "SUCCEEDED");
+  audit::ChainerOptions chain;
+  chain.database = "audit_db";
+  audit::Chainer chainer(pool_.get(), chain);
+  auto chained = chainer.Drain();
+  ASSERT_TRUE(chained.ok()) << chained.status().ToString();
+  EXPECT_GE(*chained, 2) << "the start step and the task's step";
+  auto report = audit::Verify(*pool_, "audit_db", {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->reason;
+  auto lineage = audit::Lineage(*pool_, "audit_db", "shop.orders", json::value("o-1"));
+  ASSERT_TRUE(lineage.ok()) << lineage.status().ToString();
+  ASSERT_EQ(lineage->size(), 1u);
+  EXPECT_EQ((*lineage)[0].execution, arn);
+  EXPECT_EQ((*lineage)[0].operation, "insertOne");
+  // Every history event of the execution is in a transition record.
+  std::int64_t transitions = 0;
+  mongo::Client c = pool_->Acquire();
+  BsonPtr filter(BCON_NEW("kind", BCON_UTF8("transition"), "execution", BCON_UTF8(arn.c_str())));
+  EXPECT_TRUE(mongo::Find(c.Collection("audit_db", "records"), filter.get(), nullptr, nullptr,
+                          [&](const bson_t* doc) {
+                            auto canonical = J(mongo::GetString(doc, "canonical"));
+                            transitions += static_cast<std::int64_t>(
+                                canonical.at("events").as_array().size());
+                            return true;
+                          })
+                  .ok());
+  EXPECT_EQ(transitions, static_cast<std::int64_t>(History(arn).size()));
 }
 
 }  // namespace

@@ -13,10 +13,12 @@
 #include <unordered_set>
 
 #include "asl/model.h"
+#include "audit/outbox.h"
 #include "engine/execution.h"
 #include "runtime/durable_runner.h"
 #include "runtime/journal.h"
 #include "runtime/keyed_random.h"
+#include "tasks/mongodb_task.h"
 
 namespace tactus::runtime {
 
@@ -64,6 +66,7 @@ struct Loaded {
   std::string arn;
   std::string name, sm_arn, sm_name, test_case, input_text;
   std::int64_t revision = 0;
+  std::string role_arn;
   common::TimeMs start_date = 0;
   std::shared_ptr<const asl::StateMachine> machine;
   RandomKey key{};
@@ -109,6 +112,7 @@ struct PendingStart {
   std::unique_ptr<Loaded> x;
   std::vector<engine::Action> actions;
   std::vector<mongo::BsonPtr> history;
+  std::vector<audit::Record> audit;  // the first step's transition record (audit trail on)
 };
 
 struct DurableRunner::Impl {
@@ -135,8 +139,14 @@ struct DurableRunner::Impl {
   std::unique_ptr<Loaded> NewLoaded(const PendingStart& p, common::TimeMs now,
                                     const RandomKey& key);
   void Adopt(std::unique_ptr<Loaded> x);
-  // The history events recorded since the last call, as documents.
-  std::vector<mongo::BsonPtr> HistoryDocs(Loaded& x);
+  // The history events recorded since the last call, as documents; with the audit trail on,
+  // also the step's transition record in *audit.
+  std::vector<mongo::BsonPtr> HistoryDocs(Loaded& x, std::vector<audit::Record>* audit);
+  // The audit outbox, when the audit trail is on.
+  std::optional<audit::AuditOutbox> audit_outbox;
+  // Data records for what a step's MongoDB task touched.
+  void AuditData(const Loaded& x, const std::vector<tasks::DataTouched>& touched,
+                 common::TimeMs now, std::vector<audit::Record>* audit);
   mongoc_collection_t* Coll(mongo::Client& c, const char* name) {
     return c.Collection(options.database, name);
   }
@@ -182,9 +192,11 @@ struct DurableRunner::Impl {
                                  std::vector<engine::Action>& actions, common::TimeMs now,
                                  AfterCommit* after);
   // Journal + history + follow-ups of one applied event, in the open transaction.
+  // `touched`: what the step's in-transaction MongoDB task touched (for the audit trail).
   mongo::DbStatus WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
                             const JournalEvent& event, std::vector<engine::Action>& actions,
-                            common::TimeMs now, AfterCommit* after);
+                            common::TimeMs now, AfterCommit* after,
+                            const std::vector<tasks::DataTouched>& touched = {});
   // The execution document's $set for its state after a step.
   mongo::BsonPtr ExecutionUpdate(Loaded& x, common::TimeMs now);
   mongo::BsonPtr WorkDoc(const WorkItem& item, common::TimeMs now, bool mine);
@@ -230,7 +242,9 @@ struct Shard {
   // A task performed inside the step's transaction (MongoDB tasks on Tactus's own deployment):
   // the event that answers it, or nullopt when the operation failed in a way that ends the
   // transaction (the step is then abandoned).
-  using InTransactionTask = std::function<std::optional<engine::Event>(mongo::Session&)>;
+  // The task adds what it touched to *touched.
+  using InTransactionTask = std::function<std::optional<engine::Event>(
+      mongo::Session&, std::vector<tasks::DataTouched>* touched)>;
   // `event` is ignored when `task` is given: the task produces the event.
   StepResult Step(mongo::Client& client, Loaded& x, const JournalEvent& event,
                   const WorkItem& consumed, const InTransactionTask* task = nullptr);

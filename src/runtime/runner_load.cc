@@ -98,6 +98,7 @@ common::Result<std::optional<std::unique_ptr<Loaded>>> DurableRunner::Impl::Load
   info.state_machine_arn = x->sm_arn;
   info.state_machine_name = x->sm_name;
   info.role_arn = mongo::GetString(doc, "roleArn");
+  x->role_arn = info.role_arn;
   info.start_time = x->start_date;
   auto input = common::ParseJson(x->input_text);
   info.input = input.ok() ? std::move(*input) : json::value(json::object());

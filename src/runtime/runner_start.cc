@@ -29,6 +29,7 @@ std::unique_ptr<Loaded> DurableRunner::Impl::NewLoaded(const PendingStart& p, co
   x->test_case = r.test_case;
   x->input_text = r.input;
   x->revision = r.revision;
+  x->role_arn = r.role_arn;
   x->start_date = now;
   x->machine = p.machine;
   x->key = key;
@@ -64,7 +65,7 @@ RunnerResult<StartOutcome> DurableRunner::StartExecution(const NewExecution& req
   pending->now = r.clock.Now();
   pending->x = r.NewLoaded(*pending, pending->now, NewRandomKey());
   pending->actions = Apply(*pending->x, StartEvent{}, pending->now);
-  pending->history = r.HistoryDocs(*pending->x);
+  pending->history = r.HistoryDocs(*pending->x, &pending->audit);
   auto result = pending->done.get_future();
   {
     std::lock_guard lock(r.starts_mu);
@@ -135,6 +136,11 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
     executions.push_back(std::move(doc));
   }
   if (st.ok()) st = mongo::InsertMany(Coll(client, kExecutions), raw(executions), session->get());
+  if (st.ok() && audit_outbox) {
+    std::vector<audit::Record> records;
+    for (auto& p : batch) records.insert(records.end(), p->audit.begin(), p->audit.end());
+    st = audit_outbox->AppendMany(client, session->get(), records);
+  }
   if (st.ok()) st = (*session)->Commit();
   if (!st.ok()) {
     (*session)->Abort();

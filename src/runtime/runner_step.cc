@@ -56,7 +56,55 @@ json::object ChildOutput(const Loaded& x, common::TimeMs now, bool json_payloads
   return o;
 }
 
+// The step's transitions for the audit trail: each history event's type, the state it
+// concerns and, for failures, the error and cause.
+audit::Record TransitionRecord(const Loaded& x, const std::vector<json::value>& events,
+                               const std::string& producer) {
+  audit::TransitionRecord t;
+  t.execution = x.arn;
+  t.state_machine = x.sm_arn;
+  for (const auto& e : events) {
+    const json::object* o = e.if_object();
+    if (!o) continue;
+    audit::TransitionEvent te;
+    if (auto* type = o->if_contains("type"); type && type->is_string()) {
+      te.type = std::string(type->as_string());
+    }
+    for (const auto& member : *o) {
+      const json::object* details = member.value().if_object();
+      if (!details || !member.key().ends_with("EventDetails")) continue;
+      if (auto* name = details->if_contains("name"); name && name->is_string()) {
+        te.state = std::string(name->as_string());
+      }
+      if (auto* error = details->if_contains("error"); error && error->is_string()) {
+        te.error = std::string(error->as_string());
+      }
+      if (auto* cause = details->if_contains("cause"); cause && cause->is_string()) {
+        te.cause = std::string(cause->as_string());
+      }
+    }
+    t.events.push_back(std::move(te));
+  }
+  return audit::Record::Transition(x.last_time, producer, t);
+}
+
 }  // namespace
+
+void DurableRunner::Impl::AuditData(const Loaded& x,
+                                    const std::vector<tasks::DataTouched>& touched,
+                                    common::TimeMs now, std::vector<audit::Record>* audit) {
+  for (const auto& t : touched) {
+    audit::DataRecord d;
+    d.execution = x.arn;
+    d.ns = t.ns;
+    d.operation = t.operation;
+    d.role = x.role_arn;
+    d.count = t.count;
+    d.ids = t.ids;
+    d.ids_truncated = t.ids_truncated;
+    audit->push_back(audit::Record::Data(now, options.owner, d));
+  }
+}
 
 BsonPtr DurableRunner::Impl::ExecutionUpdate(Loaded& x, common::TimeMs now) {
   BsonPtr set(bson_new());
@@ -81,12 +129,14 @@ BsonPtr DurableRunner::Impl::ExecutionUpdate(Loaded& x, common::TimeMs now) {
   return set;
 }
 
-std::vector<BsonPtr> DurableRunner::Impl::HistoryDocs(Loaded& x) {
+std::vector<BsonPtr> DurableRunner::Impl::HistoryDocs(Loaded& x,
+                                                     std::vector<audit::Record>* audit) {
   // One document per step: `_id` is keyed by the step's first event id, `j` holds the events
   // as a JSON array (docs/serve.md), so a step that records a dozen events writes one document.
   std::vector<BsonPtr> docs;
   std::vector<json::value> events = x.exec->TakeHistory();
   if (events.empty()) return docs;
+  if (audit && audit_outbox) audit->push_back(TransitionRecord(x, events, options.owner));
   std::int64_t first = 0;
   common::AsInt64(events.front().as_object().at("id"), &first);
   std::string key = SeqKey(x.arn, first);
@@ -101,7 +151,8 @@ std::vector<BsonPtr> DurableRunner::Impl::HistoryDocs(Loaded& x) {
 DbStatus DurableRunner::Impl::WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
                                         const JournalEvent& event,
                                         std::vector<engine::Action>& actions, common::TimeMs now,
-                                        AfterCommit* after) {
+                                        AfterCommit* after,
+                                        const std::vector<tasks::DataTouched>& touched) {
   std::string key = SeqKey(x.arn, x.v);
   std::string ev = EncodeEvent(event);
   BsonPtr entry(BCON_NEW("_id", BCON_UTF8(key.c_str()), "t", BCON_DATE_TIME(now), "ev",
@@ -109,11 +160,17 @@ DbStatus DurableRunner::Impl::WriteStep(mongo::Client& client, mongo::Session& s
   DbStatus st = mongo::InsertOne(client.Collection(options.database, kJournal), entry.get(),
                                  &session);
   if (!st.ok()) return st;
-  std::vector<BsonPtr> docs = HistoryDocs(x);
+  std::vector<audit::Record> records;
+  std::vector<BsonPtr> docs = HistoryDocs(x, &records);
   if (!docs.empty()) {
     std::vector<const bson_t*> raw;
     for (const auto& d : docs) raw.push_back(d.get());
     st = mongo::InsertMany(client.Collection(options.database, kHistory), raw, &session);
+    if (!st.ok()) return st;
+  }
+  if (audit_outbox) {
+    AuditData(x, touched, now, &records);
+    st = audit_outbox->AppendMany(client, &session, records);
     if (!st.ok()) return st;
   }
   return WriteFollowUps(client, session, x, actions, now, after);
@@ -244,8 +301,9 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   if (!st.ok()) return StepResult::kRetry;
   if (deleted == 0) return StepResult::kGone;  // consumed already, here or elsewhere
   JournalEvent event = given;
+  std::vector<tasks::DataTouched> touched;
   if (task) {
-    std::optional<engine::Event> produced = (*task)(**session);
+    std::optional<engine::Event> produced = (*task)(**session, &touched);
     if (!produced) return StepResult::kRetry;
     event = std::move(*produced);
   }
@@ -253,7 +311,7 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   common::TimeMs now = std::max(r.clock.Now(), x.last_time);
   std::vector<engine::Action> actions = Apply(x, event, now);
   AfterCommit after;
-  st = r.WriteStep(client, **session, x, event, actions, now, &after);
+  st = r.WriteStep(client, **session, x, event, actions, now, &after, touched);
   if (!st.ok()) return StepResult::kRetry;
   // Last, so that it carries what the follow-ups changed (the mock invocation counts).
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(x.arn.c_str()), "v", BCON_INT64(x.v)));
@@ -339,9 +397,12 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
       if (!task_outcome) {
         if (auto task = MongoDbTaskOf(*x, item)) {
           // Exactly once: the operation and the step that records its result commit together.
-          InTransactionTask run = [&](mongo::Session& session) -> std::optional<engine::Event> {
+          InTransactionTask run = [&](mongo::Session& session,
+                                      std::vector<tasks::DataTouched>* touched)
+              -> std::optional<engine::Event> {
             auto r = tasks::RunMongoDbTask(client, &session, task->resource, task->params,
                                            x->arn);
+            if (r.outcome.ok) *touched = std::move(r.touched);
             if (r.aborted_transaction) {
               // A refused operation is recorded as the task's failure, without the operation;
               // a write conflict is retried as a whole.
