@@ -70,9 +70,12 @@ void StepFunctionsApi::Impl::RunExpressAsync(std::function<void()> job) {
   express_cv.notify_one();
 }
 
-void StepFunctionsApi::Call(const std::string& action, const json::object& params,
-                            ActionCallback respond) {
-  using Action = Reply (Impl::*)(const Params&);
+namespace {
+using Action = Reply (StepFunctionsApi::Impl::*)(const Params&);
+using Impl = StepFunctionsApi::Impl;
+
+// Every action but GetActivityTask (which answers asynchronously).
+const std::unordered_map<std::string, Action>& ActionTable() {
   static const std::unordered_map<std::string, Action> kActions = {
       {"CreateStateMachine", &Impl::CreateStateMachine},
       {"DescribeStateMachine", &Impl::DescribeStateMachine},
@@ -98,9 +101,21 @@ void StepFunctionsApi::Call(const std::string& action, const json::object& param
       {"SendTaskFailure", &Impl::SendTaskFailure},
       {"SendTaskHeartbeat", &Impl::SendTaskHeartbeat},
   };
+  return kActions;
+}
+}  // namespace
+
+std::vector<std::string> StepFunctionsApi::ActionNames() {
+  std::vector<std::string> names{"GetActivityTask"};
+  for (const auto& [name, action] : ActionTable()) names.push_back(name);
+  return names;
+}
+
+void StepFunctionsApi::Call(const std::string& action, const json::object& params,
+                            ActionCallback respond) {
   if (action == "GetActivityTask") return impl_->GetActivityTask(params, std::move(respond));
-  auto it = kActions.find(action);
-  if (it == kActions.end()) return respond(UnknownOperation(action));
+  auto it = ActionTable().find(action);
+  if (it == ActionTable().end()) return respond(UnknownOperation(action));
   respond(((*impl_).*(it->second))(params));
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/api_error.h"
 #include "api/http_server.h"
@@ -53,6 +54,9 @@ class StepFunctionsApi {
   // it may run later on another thread (GetActivityTask).
   using ActionCallback = std::function<void(ApiResult<json::object>)>;
   void Call(const std::string& action, const json::object& params, ActionCallback respond);
+
+  // The name of every action Call answers.
+  static std::vector<std::string> ActionNames();
 
   struct Impl;
 
