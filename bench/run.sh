@@ -11,6 +11,12 @@
 #   BENCH_SERVE_SECONDS  seconds per serve_bench figure (default 3; quick: 1)
 #   BENCH_SERVE_PARKED   executions serve_bench parks on a Wait for the RSS figure (default 100000;
 #                        quick: 10000)
+#   BENCH_ARCHIVE_DOCS    documents archive_bench seeds (default 1000000; quick: 100000)
+#   BENCH_ARCHIVE_BATCHES batch sizes archive_bench measures, comma-separated (default 1000,5000;
+#                         quick: 1000)
+#   BENCH_ARCHIVE_SECONDS time limit per side and batch size; a side stopped by it reports the
+#                         rate over what it moved, marked partial (default 120; quick: 60)
+#   BENCH_TRIGGER_EVENTS  inserts trigger_bench times on each side (default 500; quick: 200)
 #   BENCH_QUICK=1      shorter runs; skips moto's map1000 (over a minute per execution)
 #   PYTHON, NODE, NPM  interpreters/clients (default python3, node, npm)
 set -uo pipefail
@@ -29,6 +35,10 @@ DOCDB_OPS="${BENCH_DOCDB_OPS:-2000}"
 DOCDB_IDLE="${BENCH_DOCDB_IDLE:-10000}"
 SERVE_SECONDS="${BENCH_SERVE_SECONDS:-3}"
 SERVE_PARKED="${BENCH_SERVE_PARKED:-100000}"
+ARCHIVE_DOCS="${BENCH_ARCHIVE_DOCS:-1000000}"
+ARCHIVE_BATCHES="${BENCH_ARCHIVE_BATCHES:-1000,5000}"
+ARCHIVE_SECONDS="${BENCH_ARCHIVE_SECONDS:-120}"
+TRIGGER_EVENTS="${BENCH_TRIGGER_EVENTS:-500}"
 MOTO_ONLY=""
 GB_MIN_TIME=0.5
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
@@ -38,6 +48,10 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   DOCDB_OPS="${BENCH_DOCDB_OPS:-500}"
   SERVE_SECONDS="${BENCH_SERVE_SECONDS:-1}"
   SERVE_PARKED="${BENCH_SERVE_PARKED:-10000}"
+  ARCHIVE_DOCS="${BENCH_ARCHIVE_DOCS:-100000}"
+  ARCHIVE_BATCHES="${BENCH_ARCHIVE_BATCHES:-1000}"
+  ARCHIVE_SECONDS="${BENCH_ARCHIVE_SECONDS:-60}"
+  TRIGGER_EVENTS="${BENCH_TRIGGER_EVENTS:-200}"
   MOTO_ONLY="$("$PYTHON" -c 'import json,sys; print(",".join(w["name"] for w in json.load(open(sys.argv[1]))["workflows"] if w["name"] != "map1000"))' "$WORKFLOWS/manifest.json")"
 fi
 
@@ -57,6 +71,10 @@ cmake --build "$BUILD" -j "$(nproc)" --target tactus asl_bench || die "build fai
 DOCDB_BENCH="$BUILD/bench/docdb_bench"
 SERVE_BENCH="$BUILD/bench/serve_bench"
 cmake --build "$BUILD" -j "$(nproc)" --target serve_bench || SERVE_BENCH=""
+ARCHIVE_BENCH="$BUILD/bench/archive_bench"
+TRIGGER_BENCH="$BUILD/bench/trigger_bench"
+cmake --build "$BUILD" -j "$(nproc)" --target archive_bench || ARCHIVE_BENCH=""
+cmake --build "$BUILD" -j "$(nproc)" --target trigger_bench || TRIGGER_BENCH=""
 if ! cmake --build "$BUILD" -j "$(nproc)" --target docdb_bench; then
   echo "warning: docdb_bench did not build (TACTUS_DOCDB off?); its table is skipped" >&2
   DOCDB_BENCH=""
@@ -135,4 +153,19 @@ if [[ -n "$SERVE_BENCH" && -x "$SERVE_BENCH" ]]; then
   log "serve_bench: durable executions on the embedded store (AWS's quota as the reference)"
   "$SERVE_BENCH" --seconds "$SERVE_SECONDS" --parked "$SERVE_PARKED" 2>/dev/null \
     | tee "$OUT/serve.txt" || echo "warning: serve_bench failed" >&2
+fi
+
+# ---- 10. archiving old documents: a plain libmongoc loop vs a STANDARD mongodb:archive loop ----
+if [[ -n "$ARCHIVE_BENCH" && -x "$ARCHIVE_BENCH" ]]; then
+  log "archive_bench: $ARCHIVE_DOCS documents, batches $ARCHIVE_BATCHES (peer: a libmongoc script)"
+  BENCH_ARCHIVE_DOCS="$ARCHIVE_DOCS" BENCH_ARCHIVE_BATCHES="$ARCHIVE_BATCHES" \
+    BENCH_ARCHIVE_SECONDS="$ARCHIVE_SECONDS" "$ARCHIVE_BENCH" 2>/dev/null \
+    | tee "$OUT/archive.txt" || echo "warning: archive_bench failed" >&2
+fi
+
+# ---- 11. trigger latency: insert -> execution started vs insert -> change event ----
+if [[ -n "$TRIGGER_BENCH" && -x "$TRIGGER_BENCH" ]]; then
+  log "trigger_bench: $TRIGGER_EVENTS inserts (peer: a plain libmongoc change stream)"
+  BENCH_TRIGGER_EVENTS="$TRIGGER_EVENTS" "$TRIGGER_BENCH" 2>/dev/null \
+    | tee "$OUT/trigger.txt" || echo "warning: trigger_bench failed" >&2
 fi
