@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <mutex>
 #include <utility>
 
@@ -21,6 +22,27 @@ std::size_t AppendBody(char* data, std::size_t size, std::size_t count, void* ou
 std::string StringMember(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+std::string_view SigningServiceFor(std::string_view path) {
+  if (path == "/schedules" || path.starts_with("/schedules/") || path.starts_with("/schedules?")) {
+    return "scheduler";
+  }
+  if (path == "/v1" || path.starts_with("/v1/")) return "tactus";
+  return "states";
+}
+
+namespace {
+
+// "host[:port]" and the path of a URL ("http://h:1/base" -> "h:1", "/base").
+std::pair<std::string, std::string> HostAndPath(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+  auto slash = url.find('/');
+  if (slash == std::string_view::npos) return {std::string(url), "/"};
+  return {std::string(url.substr(0, slash)), std::string(url.substr(slash))};
 }
 
 }  // namespace
@@ -50,8 +72,10 @@ struct ApiClient::Handle {
   }
 };
 
-ApiClient::ApiClient(std::string endpoint)
-    : endpoint_(std::move(endpoint)), handle_(std::make_unique<Handle>()) {
+ApiClient::ApiClient(std::string endpoint, ClientCredentials credentials)
+    : endpoint_(std::move(endpoint)),
+      credentials_(std::move(credentials)),
+      handle_(std::make_unique<Handle>()) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   handle_->curl = curl_easy_init();
@@ -61,12 +85,40 @@ ApiClient::~ApiClient() = default;
 
 api::ApiResult<std::pair<int, std::string>> ApiClient::Perform(
     std::string_view method, const std::string& url, const std::vector<std::string>& headers,
-    const std::string* body) {
+    const std::string* body, std::string_view service) {
   CURL* curl = handle_->curl;
   if (!curl) return api::ApiError{std::string(kEndpointConnectionError), "libcurl failed", 0};
   std::string response;
   curl_slist* list = nullptr;
   for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  if (credentials_.keys) {
+    auto [host, target] = HostAndPath(url);
+    std::vector<auth::Header> to_sign{{"Host", host}};
+    for (const auto& h : headers) {
+      auto colon = h.find(':');
+      std::string value = h.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      to_sign.emplace_back(h.substr(0, colon), value);
+    }
+    auth::SigV4SignOptions sign;
+    sign.region = credentials_.region;
+    sign.service = std::string(service);
+    sign.now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto added = auth::SignSigV4(
+        auth::SigV4Request{method, target, to_sign, body ? std::string_view(*body) : ""},
+        *credentials_.keys, sign);
+    if (!added.ok()) {
+      curl_slist_free_all(list);
+      return api::ApiError{"SigningError", "cannot sign the request: " + added.status().message(),
+                           0};
+    }
+    list = curl_slist_append(list, ("Host: " + host).c_str());
+    for (const auto& [name, value] : *added) {
+      list = curl_slist_append(list, (name + ": " + value).c_str());
+    }
+  }
   // libcurl would otherwise wait for "100 Continue" before sending bodies over 1 KiB.
   list = curl_slist_append(list, "Expect:");
   std::string verb(method);
@@ -104,7 +156,7 @@ api::ApiResult<json::object> ApiClient::Call(std::string_view action, const json
   auto answer = Perform("POST", url,
                         {"X-Amz-Target: AWSStepFunctions." + std::string(action),
                          "Content-Type: application/x-amz-json-1.0"},
-                        &request);
+                        &request, "states");
   if (!answer.ok()) return std::move(answer).error();
   auto& [status, response] = *answer;
   if (status != 200) return ErrorFromResponse(status, response);
@@ -125,7 +177,8 @@ api::ApiResult<json::object> ApiClient::Rest(std::string_view method, std::strin
   url += path;
   std::string request;
   if (body) request = common::SerializeJson(*body);
-  auto answer = Perform(method, url, {"Content-Type: application/json"}, body ? &request : nullptr);
+  auto answer = Perform(method, url, {"Content-Type: application/json"}, body ? &request : nullptr,
+                        SigningServiceFor(path));
   if (!answer.ok()) return std::move(answer).error();
   auto& [status, response] = *answer;
   if (status < 200 || status > 299) return ErrorFromResponse(status, response);

@@ -1,6 +1,7 @@
 // A client of the AWS Step Functions JSON 1.0 API of a running `tactus serve` (docs/api.md), for
-// the CLI's remote commands. Over libcurl; requests are not signed (the server accepts unsigned
-// requests).
+// the CLI's remote commands. Over libcurl; requests are signed with SigV4 when the client has
+// credentials (docs/auth.md, "Credentials of the tactus CLI"): service "states" for the JSON
+// API, "scheduler" for /schedules, "tactus" for /v1/*.
 //
 // Each call is `POST /` with `X-Amz-Target: AWSStepFunctions.<Action>`,
 // `Content-Type: application/x-amz-json-1.0` and the parameters as a JSON object; Rest calls
@@ -10,12 +11,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "api/api_error.h"
+#include "auth/sigv4.h"
 #include "common/json.h"
 
 namespace tactus::cli {
@@ -36,10 +39,19 @@ inline constexpr std::string_view kDefaultEndpoint = "http://127.0.0.1:8083";
 // the body. Pure.
 api::ApiError ErrorFromResponse(int http_status, std::string_view body);
 
+// What requests are signed with: no keys, no signature.
+struct ClientCredentials {
+  std::optional<auth::SigV4Credentials> keys;
+  std::string region = "us-east-1";
+};
+
+// The SigV4 service a request to `path` is signed for.
+std::string_view SigningServiceFor(std::string_view path);
+
 class ApiClient {
  public:
   // `endpoint` is the server's base URL, e.g. "http://127.0.0.1:8083".
-  explicit ApiClient(std::string endpoint);
+  explicit ApiClient(std::string endpoint, ClientCredentials credentials = {});
   ~ApiClient();
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;
@@ -68,8 +80,10 @@ class ApiClient {
   api::ApiResult<std::pair<int, std::string>> Perform(std::string_view method,
                                                       const std::string& url,
                                                       const std::vector<std::string>& headers,
-                                                      const std::string* body);
+                                                      const std::string* body,
+                                                      std::string_view service);
   std::string endpoint_;
+  ClientCredentials credentials_;
   std::unique_ptr<Handle> handle_;
 };
 

@@ -9,7 +9,7 @@ namespace tactus::cli {
 
 int RestAndPrint(const RemoteOptions& options, const Collection& collection,
                  std::string_view method, const std::string& name, const json::object* body) {
-  ApiClient client(options.endpoint);
+  ApiClient client(options.endpoint, CredentialsFor(options));
   auto answer = client.Rest(method, std::string(collection.path) + "/" + client.Escape(name), body);
   if (!answer.ok()) return ReportError(answer.error());
   PrintJson(*answer);
@@ -17,7 +17,7 @@ int RestAndPrint(const RemoteOptions& options, const Collection& collection,
 }
 
 int ListAndPrint(const RemoteOptions& options, const Collection& collection) {
-  ApiClient client(options.endpoint);
+  ApiClient client(options.endpoint, CredentialsFor(options));
   json::array items;
   std::string token;
   while (true) {
@@ -43,7 +43,7 @@ int ListAndPrint(const RemoteOptions& options, const Collection& collection) {
 
 int ModifyAndPrint(const RemoteOptions& options, const Collection& collection,
                    const std::string& name, const std::function<bool(json::object&)>& edit) {
-  ApiClient client(options.endpoint);
+  ApiClient client(options.endpoint, CredentialsFor(options));
   std::string path = std::string(collection.path) + "/" + client.Escape(name);
   auto current = client.Rest("GET", path);
   if (!current.ok()) return ReportError(current.error());

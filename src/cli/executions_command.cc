@@ -33,7 +33,7 @@ int Start(const ExecutionArgs& a) {
 int StartSync(const ExecutionArgs& a) {
   json::object params;
   if (!StartParams(a, &params)) return 2;
-  ApiClient client(a.remote.endpoint);
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
   auto answer = client.Call("StartSyncExecution", params);
   if (!answer.ok()) return ReportError(answer.error());
   return PrintOutcome(a.remote, *answer);
@@ -42,7 +42,7 @@ int StartSync(const ExecutionArgs& a) {
 int List(const ExecutionArgs& a) {
   json::object params{{"stateMachineArn", StateMachineArnFor(a.target, a.remote)}};
   if (!a.status.empty()) params["statusFilter"] = a.status;
-  ApiClient client(a.remote.endpoint);
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
   auto all = CallAllPages(client, "ListExecutions", params, "executions");
   if (!all.ok()) return ReportError(all.error());
   if (a.remote.json) {

@@ -44,7 +44,7 @@ std::string ProgressLine(double elapsed, const json::object* latest) {
 }  // namespace
 
 int RunHistory(const ExecutionArgs& a) {
-  ApiClient client(a.remote.endpoint);
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
   json::object params{{"executionArn", ExecutionArnFor(a.target, a.remote)}, {"maxResults", 1000}};
   auto all = CallAllPages(client, "GetExecutionHistory", params, "events");
   if (!all.ok()) return ReportError(all.error());
@@ -63,7 +63,7 @@ int RunHistory(const ExecutionArgs& a) {
 }
 
 int RunWait(const ExecutionArgs& a) {
-  ApiClient client(a.remote.endpoint);
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
   std::string arn = ExecutionArnFor(a.target, a.remote);
   const bool progress = isatty(STDERR_FILENO) == 1;
   bool shown = false;

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterTriggers(app, &exit_code);
   tactus::cli::RegisterConnections(app, &exit_code);
   tactus::cli::RegisterFunctions(app, &exit_code);
+  tactus::cli::RegisterIam(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

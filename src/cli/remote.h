@@ -19,11 +19,25 @@ struct RemoteOptions {
   std::string endpoint = std::string(kDefaultEndpoint);
   bool json = false;
   common::ArnContext arns;
+  std::string profile;  // --profile: a section of $AWS_SHARED_CREDENTIALS_FILE
+  std::string data;     // --data (default $TACTUS_DATA): DIR/admin-credentials
 };
 
-// Adds --endpoint (default: $TACTUS_ENDPOINT, else kDefaultEndpoint), --json, --region and
-// --account to `cmd`, bound to *options, which must outlive the app.
+// Adds --endpoint (default: $TACTUS_ENDPOINT, else kDefaultEndpoint), --json, --region,
+// --account, --profile and --data to `cmd`, bound to *options, which must outlive the app.
 void AddRemoteOptions(CLI::App* cmd, RemoteOptions* options);
+
+// The credentials requests are signed with (docs/auth.md, "Credentials of the tactus CLI"), first
+// match: --profile (from $AWS_SHARED_CREDENTIALS_FILE, else DIR/admin-credentials of --data);
+// $AWS_ACCESS_KEY_ID + $AWS_SECRET_ACCESS_KEY (+ $AWS_SESSION_TOKEN); --data DIR or $TACTUS_DATA
+// -> DIR/admin-credentials, section [default]. ~/.aws/credentials is never read implicitly. None:
+// no keys (requests go unsigned). A file or profile that cannot be read is reported on stderr.
+ClientCredentials CredentialsFor(const RemoteOptions& options);
+
+// Parses AWS shared-credentials text: the keys of section `profile`, or nullopt when it has no
+// aws_access_key_id and aws_secret_access_key.
+std::optional<auth::SigV4Credentials> ParseSharedCredentials(std::string_view text,
+                                                             std::string_view profile);
 
 // An argument that starts with "arn:" is used as is; anything else is a name, expanded with the
 // options' partition, region and account (common/arn.h).

@@ -7,13 +7,16 @@
 #include <map>
 #include <mutex>
 
+#include "api/authorize.h"
 #include "api/aws_json.h"
 #include "api/control_api.h"
 #include "api/http_server.h"
+#include "api/iam_api.h"
 #include "api/sfn_api.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "audit/audit.h"
+#include "cli/serve_auth.h"
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
 #include "runtime/durable_runner.h"
@@ -47,26 +50,31 @@ struct ServeArgs {
   int poll_ms = 200;
   std::string log_level = "info";
   bool no_audit = false;
+  bool insecure_no_auth = false;
   std::string audit_database = audit::kDefaultDatabase;
 };
 
-// The audit record of one API call (docs/auth.md): who (no authentication yet: "anonymous"),
-// from where, which action, and how it ended.
-audit::Record ApiCallRecord(const api::HttpRequest& request, const api::HttpResponse& response,
-                            common::TimeMs now, const std::string& producer) {
+// The audit record of one API call (docs/auth.md, "The audit record of a call"): who, from
+// where, which action on which resource, the decision and its statement, and how it ended.
+audit::Record ApiCallRecord(const api::HttpRequest& request, const api::AuthOutcome& auth,
+                            const api::HttpResponse& response, common::TimeMs now,
+                            const std::string& producer) {
   audit::ApiRecord r;
-  r.principal = "anonymous";
+  r.principal = auth.principal;
   r.source_ip = request.remote_ip;
+  r.resource = auth.permission.resource;
   std::string_view target = request.Header("X-Amz-Target");
-  if (!target.empty()) {
+  if (!auth.permission.action.empty()) {
+    r.action = auth.permission.action;
+  } else if (!target.empty()) {
     r.action = std::string(target.substr(target.find('.') == std::string_view::npos
                                              ? 0
                                              : target.find('.') + 1));
   } else {
     r.action = request.method + " " + request.target.substr(0, request.target.find('?'));
   }
-  r.decision = "allow";
-  r.statement = "no authentication configured";
+  r.decision = auth.decision;
+  r.statement = auth.statement;
   for (const auto& [name, value] : response.headers) {
     if (name == api::kRequestIdHeader) r.request_id = value;
   }
@@ -246,6 +254,28 @@ int RunServe(const ServeArgs& args) {
   api::StepFunctionsApi sfn_api(**pool, runner, dispatcher_for, clock, sfn);
   api::ControlApi control_api(registry, clock, sfn.arns);
 
+  // Identities: the IAM store (secrets sealed under the master key in the data directory) and the
+  // admin's credentials on the first start; nothing with --insecure-no-auth.
+  std::unique_ptr<auth::IamStore> iam;
+  std::vector<std::string> auth_notes;
+  if (!args.insecure_no_auth) {
+    auto opened = OpenIdentities(**pool, args.data, args.database, args.region, args.account,
+                                 clock, &auth_notes);
+    if (!opened.ok()) {
+      std::cerr << "tactus serve: " << opened.status().message() << "\n";
+      return 1;
+    }
+    iam = std::move(*opened);
+  } else {
+    std::cerr << "tactus serve: WARNING: --insecure-no-auth: every API call is accepted without "
+                 "authentication or authorization, as principal \"anonymous\". Use it only for "
+                 "local experiments.\n";
+    common::Log(common::LogLevel::kWarning, "serve", "authentication disabled (--insecure-no-auth)");
+  }
+  api::ApiAuthorizer authorizer(iam.get(), clock, sfn.arns);
+  std::optional<api::IamApi> iam_api;
+  if (iam) iam_api.emplace(*iam, args.account);
+
   // The audit trail: its signing key in the data directory, one chainer per deployment.
   std::optional<audit::AuditKey> audit_key;
   std::unique_ptr<audit::Chainer> chainer;
@@ -271,13 +301,15 @@ int RunServe(const ServeArgs& args) {
   }
   mongo::Pool& api_pool = **pool;
   const std::string producer = runner.options().owner;
-  auto audited = [&](const api::HttpRequest& request, api::Responder respond) -> api::Responder {
+  auto audited = [&](const api::HttpRequest& request, api::AuthOutcome auth,
+                     api::Responder respond) -> api::Responder {
     if (!audit_outbox) return respond;
-    return [&, respond, request_copy = api::HttpRequest{request.method, request.target, "",
-                                                        request.remote_ip, request.headers,
-                                                        request.version}](
+    auth.refusal.reset();
+    return [&, respond, auth = std::move(auth),
+            request_copy = api::HttpRequest{request.method, request.target, "", request.remote_ip,
+                                            request.headers, request.version}](
                api::HttpResponse response) {
-      audit::Record record = ApiCallRecord(request_copy, response, clock.Now(), producer);
+      audit::Record record = ApiCallRecord(request_copy, auth, response, clock.Now(), producer);
       respond(std::move(response));
       mongo::Client client = api_pool.Acquire();
       if (auto st = audit_outbox->Append(client, nullptr, record); !st.ok()) {
@@ -287,9 +319,24 @@ int RunServe(const ServeArgs& args) {
     };
   };
   auto server = api::HttpServer::Start(
-      http, [&sfn_api, &control_api, &audited](api::HttpRequest r, api::Responder w) {
+      http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api](api::HttpRequest r,
+                                                                       api::Responder w) {
         bool health = r.method == "GET" && (r.target == "/healthz" || r.target == "/readyz");
-        if (!health) w = audited(r, std::move(w));
+        if (!health) {
+          api::AuthOutcome auth = authorizer.Check(r);
+          std::optional<api::HttpResponse> refusal = std::move(auth.refusal);
+          w = audited(r, std::move(auth), std::move(w));
+          if (refusal) return w(std::move(*refusal));
+        }
+        if (api::IamApi::Owns(r)) {
+          if (iam_api) return iam_api->Handle(r, w);
+          api::HttpResponse none;
+          none.status = 404;
+          none.headers.emplace_back(std::string(api::kErrorTypeHeader), "UnknownOperationException");
+          none.body = R"({"__type":"UnknownOperationException","Message":"IAM is off: )"
+                      R"(tactus serve runs with --insecure-no-auth"})";
+          return w(std::move(none));
+        }
         if (api::ControlApi::Owns(r)) {
           control_api.Handle(r, w);
         } else {
@@ -341,6 +388,7 @@ int RunServe(const ServeArgs& args) {
                {"store", store ? args.data : std::string("mongodb")},
                {"database", args.database},
                {"owner", runner.options().owner}});
+  for (const std::string& note : auth_notes) std::cout << "tactus serve: " << note << std::endl;
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
@@ -369,7 +417,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "serve", "Run the AWS Step Functions API with durable executions on MongoDB");
   static ServeArgs args;
-  cmd->add_option("--data", args.data, "Data directory of the embedded store")
+  cmd->add_option("--data", args.data,
+                  "Data directory: the embedded store, master.key, admin-credentials, the audit "
+                  "key")
       ->capture_default_str();
   cmd->add_option("--mongo-uri", args.mongo_uri,
                   "Use this MongoDB (replica set) instead of the embedded store");
@@ -394,6 +444,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--audit-database", args.audit_database, "Database of the audit trail")
       ->capture_default_str();
   cmd->add_option("--account", args.account, "Account id in ARNs")->capture_default_str();
+  cmd->add_flag("--insecure-no-auth", args.insecure_no_auth,
+                "Accept every API call without SigV4 authentication or authorization (local "
+                "experiments only)");
   cmd->callback([exit_code]() { *exit_code = RunServe(args); });
 }
 

@@ -35,7 +35,7 @@ int Create(const Args& a) {
 }
 
 int List(const Args& a) {
-  ApiClient client(a.remote.endpoint);
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
   auto all = CallAllPages(client, "ListStateMachines", {}, "stateMachines");
   if (!all.ok()) return ReportError(all.error());
   if (a.remote.json) {
