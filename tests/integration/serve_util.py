@@ -1,10 +1,13 @@
 """Helpers for the integration tests of `tactus serve` through real AWS clients.
 
 `Server` starts `tactus serve` on a temporary data directory with port 0, reads the port from
-the one line it prints, hands out boto3 Step Functions clients pointed at it, and stops it with
+the first line it prints, reads the admin's access key from <data>/admin-credentials (the server
+requires SigV4, docs/auth.md), hands out boto3 clients signed with it (and `env()`, the same
+credentials as environment variables for awscli and `tactus` subprocesses), and stops it with
 SIGTERM, checking that it exits cleanly (exit code 0). `ServeTestCase` runs one server per test
 class. The binary is $TACTUS_BIN.
 """
+import configparser
 import json
 import os
 import re
@@ -29,9 +32,10 @@ READ_TIMEOUT = 90
 
 
 class Server:
-    def __init__(self, mock_config=None, lease_seconds=None, extra_args=()):
+    def __init__(self, mock_config=None, lease_seconds=None, extra_args=(), data=None,
+                 require_credentials=True):
         self.tmp = tempfile.TemporaryDirectory(prefix="tactus-serve-")
-        self.data = os.path.join(self.tmp.name, "data")
+        self.data = data or os.path.join(self.tmp.name, "data")
         self.stderr_path = os.path.join(self.tmp.name, "stderr.log")
         args = [TACTUS, "serve", "--data", self.data, "--listen", "127.0.0.1:0"]
         if mock_config is not None:
@@ -47,6 +51,28 @@ class Server:
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr)
         self.endpoint = self._read_endpoint(timeout=60)
+        self.access_key_id = self.secret_access_key = None
+        if require_credentials:
+            self.access_key_id, self.secret_access_key = read_credentials(self.data)
+
+    def env(self, **extra):
+        """os.environ with the admin's credentials, for awscli and `tactus` subprocesses."""
+        return {**os.environ, "AWS_ACCESS_KEY_ID": self.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+                "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", **extra}
+
+    def boto3_client(self, service, read_timeout=READ_TIMEOUT, access_key_id=None,
+                     secret_access_key=None, **config):
+        """A boto3 client of `service` signed with the admin's (or the given) credentials."""
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=REGION,
+            aws_access_key_id=access_key_id or self.access_key_id,
+            aws_secret_access_key=secret_access_key or self.secret_access_key,
+            config=botocore.config.Config(inject_host_prefix=False,
+                                          retries={"max_attempts": 0},
+                                          connect_timeout=10, read_timeout=read_timeout,
+                                          **config))
 
     def _read_endpoint(self, timeout):
         deadline = time.monotonic() + timeout
@@ -77,13 +103,8 @@ class Server:
         except OSError:
             return ""
 
-    def client(self, read_timeout=READ_TIMEOUT):
-        return boto3.client(
-            "stepfunctions", endpoint_url=self.endpoint, region_name=REGION,
-            aws_access_key_id="test", aws_secret_access_key="test",
-            config=botocore.config.Config(inject_host_prefix=False,
-                                          retries={"max_attempts": 0},
-                                          connect_timeout=10, read_timeout=read_timeout))
+    def client(self, read_timeout=READ_TIMEOUT, **kwargs):
+        return self.boto3_client("stepfunctions", read_timeout=read_timeout, **kwargs)
 
     def stop(self, timeout=60):
         """SIGTERM, then waits; returns the exit code (None if it had to be killed)."""
@@ -104,6 +125,17 @@ class Server:
         self.proc.stdout.close()
         self.stderr.close()
         self.tmp.cleanup()
+
+
+def read_credentials(data):
+    """The admin's (access key id, secret) from DATA/admin-credentials, written by `tactus serve`
+    on its first start."""
+    parser = configparser.ConfigParser()
+    path = os.path.join(data, "admin-credentials")
+    if not parser.read(path):
+        raise RuntimeError(f"tactus serve wrote no {path}")
+    section = parser["default"]
+    return section["aws_access_key_id"], section["aws_secret_access_key"]
 
 
 class ServeTestCase(unittest.TestCase):

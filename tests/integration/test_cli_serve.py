@@ -47,7 +47,7 @@ class CliServeTest(ServeTestCase):
         # process killed earlier (the fault tests kill -9) left its /dev/shm counters behind
         # under a PID that is reused; these tests assert stderr exactly, so its counters stay
         # off the shared memory.
-        base = {**os.environ, "MONGOC_DISABLE_SHM": "1"}
+        base = self.server.env(MONGOC_DISABLE_SHM="1")
         return subprocess.run(argv, stdout=subprocess.PIPE,
                               stderr=stderr if stderr is not None else subprocess.PIPE,
                               text=True, timeout=timeout, env={**base, **(env or {})})

@@ -115,7 +115,7 @@ class ExampleTestCase(ServeTestCase):
 
     def cli(self, *args, check=True):
         p = subprocess.run([TACTUS, *args, "--endpoint", self.server.endpoint],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, env=self.server.env())
         if check:
             self.assertEqual(p.returncode, 0, f"tactus {' '.join(args)}: {p.stdout}{p.stderr}")
         return p

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 TACTUS="${TACTUS_BIN:-build/debug/src/cli/tactus}"
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
 # StartSyncExecution has the host prefix "sync-": keep it off an endpoint URL (docs/api.md).
 export AWS_DISABLE_HOST_PREFIX_INJECTION=true
 export AWS_MAX_ATTEMPTS=1 AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
@@ -53,11 +53,27 @@ if [[ ! "$line" =~ ^tactus\ serve:\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)\
   fail "unexpected first line: $line"
 fi
 ENDPOINT="${BASH_REMATCH[1]}"
+# The server requires SigV4: use the admin's key it wrote on its first start (docs/auth.md).
+[[ "$(stat -c %a "$WORK/data/admin-credentials")" == 600 ]] || fail "admin-credentials is not 0600"
+export AWS_SHARED_CREDENTIALS_FILE="$WORK/data/admin-credentials"
 # Keep draining stdout so the server never blocks on a full pipe.
 cat <&3 > "$WORK/serve.rest" &
 echo "ok - tactus serve listening on $ENDPOINT"
 
 sfn() { aws stepfunctions --endpoint-url "$ENDPOINT" --output json "$@"; }
+
+# Unsigned and wrongly signed requests are refused as AWS refuses them.
+if aws stepfunctions --endpoint-url "$ENDPOINT" --no-sign-request list-state-machines \
+    > /dev/null 2> "$WORK/err.txt"; then fail "an unsigned request succeeded"; fi
+grep -q "(MissingAuthenticationTokenException)" "$WORK/err.txt" || fail "unsigned: $(cat "$WORK/err.txt")"
+echo "ok - unsigned -> MissingAuthenticationTokenException"
+KEY_ID="$(sed -n 's/^aws_access_key_id = //p' "$AWS_SHARED_CREDENTIALS_FILE")"
+if AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_ACCESS_KEY_ID="$KEY_ID" AWS_SECRET_ACCESS_KEY=wrong \
+    aws stepfunctions --endpoint-url "$ENDPOINT" list-state-machines > /dev/null 2> "$WORK/err.txt"; then
+  fail "a request signed with a wrong secret succeeded"
+fi
+grep -q "(InvalidSignatureException)" "$WORK/err.txt" || fail "wrong secret: $(cat "$WORK/err.txt")"
+echo "ok - wrong secret -> InvalidSignatureException"
 
 # sfn_error EXPECTED_CODE ARGS...: the command must fail with that error code.
 sfn_error() {

@@ -28,11 +28,7 @@ class SchedulerBoto3Test(ServeTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.scheduler = boto3.client(
-            "scheduler", endpoint_url=cls.server.endpoint, region_name=REGION,
-            aws_access_key_id="test", aws_secret_access_key="test",
-            config=botocore.config.Config(retries={"max_attempts": 0}, connect_timeout=10,
-                                          read_timeout=60))
+        cls.scheduler = cls.server.boto3_client("scheduler", read_timeout=60)
 
     def setUp(self):
         self.machine = self.create_machine(PASS)
@@ -183,7 +179,7 @@ class CliControlTest(ServeTestCase):
 
     def cli(self, *args, timeout=60):
         """Runs `tactus ARGS --endpoint <server>`; returns the CompletedProcess."""
-        env = {**os.environ, "MONGOC_DISABLE_SHM": "1"}
+        env = self.server.env(MONGOC_DISABLE_SHM="1")
         return subprocess.run([TACTUS, *args, "--endpoint", self.server.endpoint],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=timeout, env=env)
