@@ -10,7 +10,10 @@ the webhook's payload and how long it took. Then stops the server and removes th
 Python 3 standard library only. Usage: scripts/demo.py [--tactus BIN] [--orders N]
 """
 import argparse
+import configparser
 import datetime
+import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import zoneinfo
 
@@ -87,6 +91,12 @@ class Demo:
         if not m:
             raise RuntimeError(f"unexpected first line of tactus serve: {line!r}")
         self.endpoint = m.group(1)
+        # The server requires SigV4 (docs/auth.md): the admin's key from its first start.
+        self.data = data
+        credentials = configparser.ConfigParser()
+        credentials.read(os.path.join(data, "admin-credentials"))
+        self.key_id = credentials["default"]["aws_access_key_id"]
+        self.secret = credentials["default"]["aws_secret_access_key"]
         return data
 
     def server_log(self):
@@ -100,7 +110,8 @@ class Demo:
         command = [self.tactus, *args, "--endpoint", self.endpoint]
         if show:
             say("$ tactus " + " ".join(_quote(a) for a in args))
-        p = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+        p = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT,
+                           env={**os.environ, "TACTUS_DATA": self.data})
         if check and p.returncode != 0:
             raise RuntimeError(f"tactus {' '.join(args)} exited {p.returncode}:\n"
                                f"{p.stdout}{p.stderr}")
@@ -112,10 +123,35 @@ class Demo:
 
     def rest(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
+        headers = self.sign(method, path, data or b"", {"Content-Type": "application/json"})
         request = urllib.request.Request(self.endpoint + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers=headers)
         with urllib.request.urlopen(request, timeout=30) as r:
             return json.loads(r.read() or b"{}")
+
+    def sign(self, method, path, body, headers, region="us-east-1"):
+        """SigV4 (docs/auth.md, "SigV4"), service "scheduler" for /schedules, else "tactus"; the
+        path carries no query string here."""
+        service = "scheduler" if path.startswith("/schedules") else "tactus"
+        now = datetime.datetime.now(datetime.timezone.utc)
+        stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+        headers = {**headers, "Host": self.endpoint.split("://", 1)[1], "X-Amz-Date": stamp}
+        names = sorted(headers, key=str.lower)
+        signed = ";".join(n.lower() for n in names)
+        canonical = "\n".join([
+            method, urllib.parse.quote(path, safe="/-_.~"), "",
+            "".join(f"{n.lower()}:{headers[n].strip()}\n" for n in names), signed,
+            hashlib.sha256(body).hexdigest()])
+        scope = f"{day}/{region}/{service}/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope,
+                             hashlib.sha256(canonical.encode()).hexdigest()])
+        key = ("AWS4" + self.secret).encode()
+        for part in (day, region, service, "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.key_id}/{scope}, "
+                                    f"SignedHeaders={signed}, Signature={signature}")
+        return headers
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
