@@ -22,6 +22,8 @@ void RegisterConnections(CLI::App& app, int* exit_code);
 void RegisterFunctions(CLI::App& app, int* exit_code);
 // IAM users, groups, roles and policies on a running `tactus serve` (docs/auth.md).
 void RegisterIam(CLI::App& app, int* exit_code);
+// The audit trail, read from the store directly (an auditor's tool; docs/auth.md).
+void RegisterAudit(CLI::App& app, int* exit_code);
 
 // Reads a whole file. Returns false and prints "tactus: cannot read FILE" to stderr on failure.
 bool ReadFile(const std::string& path, std::string* out);

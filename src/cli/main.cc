@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterConnections(app, &exit_code);
   tactus::cli::RegisterFunctions(app, &exit_code);
   tactus::cli::RegisterIam(app, &exit_code);
+  tactus::cli::RegisterAudit(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
