@@ -1,6 +1,7 @@
 #include "cli/remote.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <utility>
 
@@ -30,6 +31,8 @@ void AddRemoteOptions(CLI::App* cmd, RemoteOptions* options) {
 }
 
 namespace {
+
+constexpr const char* kDefaultAdminCredentials = "tactus-data/admin-credentials";
 
 std::string Trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r");
@@ -107,7 +110,13 @@ ClientCredentials CredentialsFor(const RemoteOptions& options) {
     c.keys = std::move(keys);
     return c;
   }
-  if (!admin_file.empty()) c.keys = FromFile(admin_file, "default");
+  if (!admin_file.empty()) {
+    c.keys = FromFile(admin_file, "default");
+  } else if (std::ifstream probe(kDefaultAdminCredentials); probe.good()) {
+    // `tactus serve` with no --data keeps its files in ./tactus-data: the quick start of the
+    // READMEs (serve in one terminal, the CLI in another, same directory) works unchanged.
+    c.keys = FromFile(kDefaultAdminCredentials, "default");
+  }
   return c;
 }
 

@@ -30,7 +30,8 @@ void AddRemoteOptions(CLI::App* cmd, RemoteOptions* options);
 // The credentials requests are signed with (docs/auth.md, "Credentials of the tactus CLI"), first
 // match: --profile (from $AWS_SHARED_CREDENTIALS_FILE, else DIR/admin-credentials of --data);
 // $AWS_ACCESS_KEY_ID + $AWS_SECRET_ACCESS_KEY (+ $AWS_SESSION_TOKEN); --data DIR or $TACTUS_DATA
-// -> DIR/admin-credentials, section [default]. ~/.aws/credentials is never read implicitly. None:
+// -> DIR/admin-credentials, section [default]; ./tactus-data/admin-credentials (where `tactus
+// serve` without --data writes it). ~/.aws/credentials is never read implicitly. None:
 // no keys (requests go unsigned). A file or profile that cannot be read is reported on stderr.
 ClientCredentials CredentialsFor(const RemoteOptions& options);
 

@@ -122,11 +122,36 @@ class Process:
             self.log.close()
 
 
+# `tactus serve` requires SigV4 (docs/auth.md). Servers sharing a MongoDB share its IAM users,
+# so they must share the master key that seals the secrets: every server here gets this one.
+# The admin's credentials come from the data directory of the server that bootstrapped them;
+# `client(endpoint)` signs with the credentials of that endpoint's server.
+os.environ["TACTUS_MASTER_KEY"] = "ZmF1bHQtdGVzdHMtbWFzdGVyLWtleS0zMi1ieXRlcyE="
+_credentials = {}        # endpoint -> (key id, secret)
+_store_credentials = {}  # data dir or MongoDB URI -> (key id, secret)
+
+
+def _read_credentials(data):
+    path = os.path.join(data, "admin-credentials")
+    values = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    values[k.strip()] = v.strip()
+    except OSError:
+        return None
+    return values["aws_access_key_id"], values["aws_secret_access_key"]
+
+
 def start_serve(log_path, data=None, mongo_uri=None, listen="127.0.0.1:0", mock_config=None,
                 lease_seconds=1, extra=()):
     args = [TACTUS, "serve", "--listen", listen, "--lease-seconds", str(lease_seconds)]
     if mongo_uri:
-        args += ["--mongo-uri", mongo_uri]
+        # The data directory still holds admin-credentials (and must not be the cwd's).
+        data = tempfile.mkdtemp(prefix="tactus-fault-serve-")
+        args += ["--mongo-uri", mongo_uri, "--data", data]
     else:
         args += ["--data", data]
     if mock_config:
@@ -135,6 +160,12 @@ def start_serve(log_path, data=None, mongo_uri=None, listen="127.0.0.1:0", mock_
     p = Process(args, r"tactus serve: listening on http://127\.0\.0\.1:(\d+)", log_path)
     p.port = int(p.match.group(1))
     p.endpoint = "http://127.0.0.1:%d" % p.port
+    store = mongo_uri or data
+    found = _read_credentials(data)
+    if found:
+        _store_credentials[store] = found
+    if store in _store_credentials:
+        _credentials[p.endpoint] = _store_credentials[store]
     return p
 
 
@@ -160,9 +191,10 @@ def tail(path, lines=40):
 
 
 def client(endpoint, timeout=10):
+    key_id, secret = _credentials[endpoint]
     return boto3.session.Session().client(
         "stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="AKIAFAULTTEST", aws_secret_access_key="fault-test-secret",
+        aws_access_key_id=key_id, aws_secret_access_key=secret,
         config=botocore.config.Config(inject_host_prefix=False, retries={"max_attempts": 0},
                                       connect_timeout=2, read_timeout=timeout,
                                       max_pool_connections=16))

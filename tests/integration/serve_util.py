@@ -20,7 +20,10 @@ import unittest
 import uuid
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
 import botocore.config
+import botocore.credentials
 
 TACTUS = os.environ.get("TACTUS_BIN", "build/debug/src/cli/tactus")
 LISTENING = re.compile(r"^tactus serve: listening on (http://127\.0\.0\.1:(\d+)) ")
@@ -102,6 +105,18 @@ class Server:
                 return f.read().decode(errors="replace")[-4000:]
         except OSError:
             return ""
+
+    def signed_headers(self, method, path, body=b"", headers=None):
+        """Headers for `method` `path` with `body`, signed with the admin's key as botocore
+        signs (service "scheduler" for /schedules, "tactus" for /v1, else "states")."""
+        service = ("scheduler" if path.startswith("/schedules") else
+                   "tactus" if path.startswith("/v1") else "states")
+        request = botocore.awsrequest.AWSRequest(method=method, url=self.endpoint + path,
+                                                 data=body, headers=dict(headers or {}))
+        botocore.auth.SigV4Auth(
+            botocore.credentials.Credentials(self.access_key_id, self.secret_access_key),
+            service, REGION).add_auth(request)
+        return dict(request.headers.items())
 
     def client(self, read_timeout=READ_TIMEOUT, **kwargs):
         return self.boto3_client("stepfunctions", read_timeout=read_timeout, **kwargs)

@@ -145,8 +145,10 @@ class ExampleTestCase(ServeTestCase):
 
     def rest(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
+        headers = self.server.signed_headers(method, path, data or b"",
+                                             {"Content-Type": "application/json"})
         request = urllib.request.Request(self.server.endpoint + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers=headers)
         with urllib.request.urlopen(request, timeout=30) as r:
             return json.loads(r.read() or b"{}")
 
