@@ -25,14 +25,19 @@ struct Target {
   std::string mongo_uri;
   std::string data = "./tactus-data";
   std::string database = audit::kDefaultDatabase;
+  CLI::Option* data_option = nullptr;
+  // --data given explicitly (`tactus serve --mongo-uri` keeps its key in --data too).
+  bool data_given() const { return data_option && data_option->count() > 0; }
 };
 
 void AddTargetOptions(CLI::App* cmd, Target* t) {
   cmd->add_option("--mongo-uri", t->mongo_uri, "MongoDB connection string of the deployment");
-  cmd->add_option("--data", t->data,
-                  "Data directory of a running `tactus serve --data DIR` (its embedded store's "
-                  "socket DIR/store.sock); used when --mongo-uri is not given")
-      ->capture_default_str();
+  t->data_option =
+      cmd->add_option("--data", t->data,
+                      "Data directory of a running `tactus serve --data DIR` (its embedded store's "
+                      "socket DIR/store.sock), used when --mongo-uri is not given; verify "
+                      "trusts its audit-signing.key")
+          ->capture_default_str();
   cmd->add_option("--audit-database", t->database, "The audit database")->capture_default_str();
 }
 
@@ -155,7 +160,7 @@ int RunVerify(const Target& t, const std::vector<std::string>& keys) {
     }
     trusted.push_back(*hex);
   }
-  if (trusted.empty() && t.mongo_uri.empty()) {
+  if (trusted.empty() && (t.mongo_uri.empty() || t.data_given())) {
     auto key = DataKey(DataDir(t));
     if (!key.ok()) {
       std::cerr << "tactus audit verify: " << key.status().message()
