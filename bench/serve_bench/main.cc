@@ -22,6 +22,7 @@
 #include "api/http_server.h"
 #include "api/http_test_client.h"
 #include "api/sfn_api.h"
+#include "audit/audit.h"
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
 #include "runtime/durable_runner.h"
@@ -109,7 +110,8 @@ int main(int argc, char** argv) {
 
   std::printf("\n%-44s %14s %14s %8s\n", "benchmark", "tactus", "reference", "ratio");
   // 1. STANDARD transitions/s.
-  for (int clients : {1, 16, 64}) {
+  auto transitions = [&](api::StepFunctionsApi& api, const std::string& tag, int clients,
+                         long* failures) {
     std::atomic<long> done{0}, failed{0};
     auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
     std::vector<std::thread> threads;
@@ -117,9 +119,9 @@ int main(int argc, char** argv) {
     for (int t = 0; t < clients; ++t) {
       threads.emplace_back([&, t] {
         for (long i = 0; Clock::now() < deadline; ++i) {
-          std::string r = Call(sfn, "StartExecution",
+          std::string r = Call(api, "StartExecution",
                                {{"stateMachineArn", prefix + "five"},
-                                {"name", "c" + std::to_string(clients) + "-" + std::to_string(t) +
+                                {"name", tag + std::to_string(clients) + "-" + std::to_string(t) +
                                              "-" + std::to_string(i)}});
           (r.rfind("ERROR", 0) == 0 ? failed : done)++;
         }
@@ -127,11 +129,44 @@ int main(int argc, char** argv) {
     }
     for (auto& th : threads) th.join();
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    double rate = done * kTransitionsPerExecution / elapsed;
+    *failures += failed;
+    return done * kTransitionsPerExecution / elapsed;
+  };
+  double unaudited16 = 0;
+  for (int clients : {1, 16, 64}) {
+    long failed = 0;
+    double rate = transitions(sfn, "c", clients, &failed);
+    if (clients == 16) unaudited16 = rate;
     char name[64];
     std::snprintf(name, sizeof(name), "STANDARD transitions/s, %d clients", clients);
     std::printf("%-44s %14.0f %14s %8.2f  (AWS default quota 5,000/s; target 20,000)%s\n", name,
                 rate, "5000", rate / 5000, failed ? " FAILURES" : "");
+  }
+  {
+    // The same with the audit trail on (as `tactus serve` runs by default): every step also
+    // writes its transition record to the audit outbox, and a chainer links them meanwhile.
+    // Its own Tactus database on the same store; the reference is the figure above.
+    runtime::DurableOptions audited_options;
+    audited_options.database = "tactus_audited";
+    audited_options.audit_database = "bench_audit";
+    runtime::DurableRunner audited(**pool, dispatchers, clock, audited_options);
+    if (!audited.Open().ok()) return 1;
+    api::SfnOptions audited_api_options;
+    audited_api_options.database = "tactus_audited";
+    api::StepFunctionsApi audited_api(**pool, audited, dispatchers, clock, audited_api_options);
+    Call(audited_api, "CreateStateMachine",
+         {{"name", "five"}, {"definition", kFiveStates}, {"roleArn", role}});
+    audit::ChainerOptions chain;
+    chain.database = "bench_audit";
+    audit::Chainer chainer(pool->get(), chain);
+    chainer.Start();
+    long failed = 0;
+    double rate = transitions(audited_api, "a", 16, &failed);
+    chainer.Stop();
+    std::printf("%-44s %14.0f %14.0f %8.2f  (reference: audit off; target >= 0.80)%s\n",
+                "  with the audit trail, 16 clients", rate, unaudited16, rate / unaudited16,
+                failed ? " FAILURES" : "");
+    audited.Shutdown();
   }
 
   // 2. StartSyncExecution over HTTP, 16 connections.
