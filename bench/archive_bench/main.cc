@@ -11,8 +11,8 @@
 // inserted over time get), so about 2/3 are older than 30 days. After each side the run checks:
 // no old document left in the source, exactly the old count in the target, no duplicate _id.
 //
-// Each side stops after --max-seconds (the peer after its batch in hand, Tactus by shutting the
-// runner down once the step in flight has committed)
+// Each side stops after --max-seconds (the peer after its batch in hand; Tactus, which runs in a
+// child process, is killed, and the store reopened)
 // and then reports documents moved / seconds, marked partial, and verifies what was moved.
 //
 // Usage: archive_bench [--docs N] [--batches 1000,5000] [--max-seconds S] [--durable 0|1]
@@ -20,12 +20,18 @@
 //   (BENCH_ARCHIVE_DOCS, BENCH_ARCHIVE_BATCHES and BENCH_ARCHIVE_SECONDS give the defaults:
 //   1000000, 1000, 300)
 #include <mongoc/mongoc.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -56,8 +62,10 @@ struct Store {
   std::string uri;
 };
 
-Store StartStore(const std::string& dir, bool durable) {
-  std::filesystem::remove_all(dir);
+// A fresh store in `dir`, or with `reopen` the one left there (after a killed process).
+Store StartStore(const std::string& dir, bool durable, bool reopen = false) {
+  if (!reopen) std::filesystem::remove_all(dir);
+  std::filesystem::remove(dir + "/store.sock");
   std::filesystem::create_directories(dir);
   docdb::EmbeddedServer::Options options;
   options.dbpath = dir + "/store";
@@ -224,10 +232,10 @@ std::string Definition(std::int64_t cutoff_ms, std::int64_t batch_size) {
 }
 
 // Tactus: one STANDARD execution of the archive loop on the durable runner, as `tactus serve`
-// wires it. Returns seconds from StartExecution until the execution is seen SUCCEEDED, or, once
-// `deadline` passed, until the runner has shut down (the batch in flight commits whole).
+// wires it. Calls `on_start` just before StartExecution; returns seconds from StartExecution until
+// the execution is seen SUCCEEDED (or has failed).
 double TactusArchive(const std::string& uri, std::int64_t cutoff_ms, std::int64_t batch_size,
-                     Clock::time_point deadline, std::string* status_out) {
+                     const std::function<void()>& on_start, std::string* status_out) {
   auto pool = mongo::Pool::Open(uri, 48);
   if (!pool.ok() || !(*pool)->WaitReady(10000).ok()) Die("cannot connect the pool");
   // Own-deployment MongoDB tasks run inside the runner's step transaction whatever the
@@ -246,6 +254,7 @@ double TactusArchive(const std::string& uri, std::int64_t cutoff_ms, std::int64_
       {{"name", "archive"}, {"definition", Definition(cutoff_ms, batch_size)}, {"roleArn", role}});
   if (created.rfind("ERROR", 0) == 0) Die(created);
   const std::string machine = "arn:aws:states:us-east-1:123456789012:stateMachine:archive";
+  on_start();
   auto start = Clock::now();
   json::object started;
   std::string r =
@@ -260,19 +269,10 @@ double TactusArchive(const std::string& uri, std::int64_t cutoff_ms, std::int64_
     std::string d = Call(sfn, "DescribeExecution", {{"executionArn", arn}}, &described);
     if (d.rfind("ERROR", 0) == 0) Die(d);
     status = std::string(described.at("status").as_string());
-    if (status == "RUNNING" && Clock::now() >= deadline) {
-      // Not StopExecution: each step holds the store's write lock for its whole batch and the
-      // next step starts as soon as it commits, so StopExecution can keep failing with a write
-      // conflict (InternalFailure) for as long as the loop runs. Shutdown lets the step in
-      // flight commit and claims no more work.
-      runner.Shutdown();
-      status = "stopped at the time limit";
-      break;
-    }
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   *status_out = status;
-  if (status != "SUCCEEDED" && status != "stopped at the time limit") {
+  if (status != "SUCCEEDED") {
     json::object history;
     std::string h = Call(sfn, "GetExecutionHistory",
                          {{"executionArn", arn}, {"reverseOrder", true}, {"maxResults", 3}});
@@ -398,10 +398,63 @@ int main(int argc, char** argv) {
         complete = moved == seeded.old_count;
         extra = std::to_string(n_batches) + " batches";
       } else {
-        std::string status;
-        seconds = TactusArchive(store.uri, seeded.cutoff_ms, batch, deadline, &status);
-        complete = status == "SUCCEEDED";
-        extra = "execution " + status;
+        // In a child process killed (SIGKILL) at the time limit: neither StopExecution nor
+        // DurableRunner::Shutdown ends a running loop of steps (bench/README.md). The store is
+        // then reopened here, so the checks below also cover a crash in the middle of a batch.
+        store.server.reset();
+        int pipe_fds[2];
+        if (pipe(pipe_fds) != 0) Die("pipe failed");
+        pid_t child = fork();
+        if (child < 0) Die("fork failed");
+        if (child == 0) {
+          close(pipe_fds[0]);
+          Store own = StartStore(dir, durable, /*reopen=*/true);
+          std::string status;
+          double s = TactusArchive(
+              own.uri, seeded.cutoff_ms, batch,
+              [&] {
+                if (write(pipe_fds[1], "S", 1) != 1) _exit(3);
+              },
+              &status);
+          std::string line = std::to_string(s) + " " + status + "\n";
+          if (write(pipe_fds[1], line.data(), line.size()) < 0) _exit(3);
+          _exit(0);
+        }
+        close(pipe_fds[1]);
+        std::string got;
+        char c = 0;
+        if (read(pipe_fds[0], &c, 1) != 1 || c != 'S') Die("the tactus side did not start");
+        auto start = Clock::now();
+        deadline = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(max_seconds));
+        bool done = false;
+        while (!done) {
+          auto left =
+              std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+          pollfd p{pipe_fds[0], POLLIN, 0};
+          int ready = poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+          if (ready <= 0) break;  // the time limit
+          char buffer[256];
+          ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+          if (n <= 0) break;  // the child died
+          got.append(buffer, static_cast<std::size_t>(n));
+          done = got.find('\n') != std::string::npos;
+        }
+        if (done) {
+          seconds = std::atof(got.c_str());
+          std::string status = got.substr(got.find(' ') + 1);
+          status.pop_back();
+          complete = status == "SUCCEEDED";
+          extra = "execution " + status;
+        } else {
+          kill(child, SIGKILL);
+          seconds = std::chrono::duration<double>(Clock::now() - start).count();
+          complete = false;
+          extra = "process killed at the time limit";
+        }
+        waitpid(child, nullptr, 0);
+        close(pipe_fds[0]);
+        store = StartStore(dir, durable, /*reopen=*/true);
       }
       std::string detail;
       std::int64_t moved = 0;
