@@ -52,8 +52,8 @@ std::string StringMember(const json::object& params, std::string_view member) {
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
-  return path == prefix || (path.starts_with(prefix) && path.size() > prefix.size() &&
-                            path[prefix.size()] == '/');
+  return path == prefix ||
+         (path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/');
 }
 
 struct RestCollection {
@@ -226,8 +226,8 @@ AuthOutcome ApiAuthorizer::Check(const HttpRequest& request) const {
   if (!verified.ok()) {
     const auth::SigV4Error& e = verified.error();
     std::string_view code = auth::SigV4ErrorCode(e.kind, auth::AwsProtocol::kJson);
-    out.refusal = Refuse(kind, auth::SigV4HttpStatus(e.kind, auth::AwsProtocol::kJson), code,
-                         e.message);
+    out.refusal =
+        Refuse(kind, auth::SigV4HttpStatus(e.kind, auth::AwsProtocol::kJson), code, e.message);
     out.decision = "Unauthenticated";
     out.statement = std::string(code);
     return out;
@@ -248,9 +248,9 @@ AuthOutcome ApiAuthorizer::Check(const HttpRequest& request) const {
       user.ok() ? store_->PoliciesFor(*user)
                 : common::Result<std::shared_ptr<const auth::PrincipalInfo>>(user.status());
   if (!info.ok()) {
-    out.refusal = Refuse(kind, 500, kind == ApiKind::kStepFunctions ? "InternalFailure"
-                                                                     : "InternalServerException",
-                         "The caller's policies could not be read: " + info.status().message());
+    out.refusal = Refuse(
+        kind, 500, kind == ApiKind::kStepFunctions ? "InternalFailure" : "InternalServerException",
+        "The caller's policies could not be read: " + info.status().message());
     out.decision = "ImplicitDeny";
     out.statement = "policies unreadable";
     return out;
@@ -279,8 +279,7 @@ AuthOutcome ApiAuthorizer::Check(const HttpRequest& request) const {
   }
   if (decision.effect != auth::DecisionEffect::kAllow) {
     bool explicit_deny = decision.effect == auth::DecisionEffect::kExplicitDeny;
-    out.refusal = Refuse(kind, kind == ApiKind::kStepFunctions ? 400 : 403,
-                         "AccessDeniedException",
+    out.refusal = Refuse(kind, kind == ApiKind::kStepFunctions ? 400 : 403, "AccessDeniedException",
                          AccessDeniedMessage(principal.arn, out.permission, explicit_deny));
   }
   return out;

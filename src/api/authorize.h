@@ -75,9 +75,9 @@ struct AuthOutcome {
   std::optional<HttpResponse> refusal;
   // For the audit record.
   std::string principal = "anonymous";
-  Permission permission;   // empty action when the request did not authenticate
-  std::string decision;    // "Allow", "ExplicitDeny", "ImplicitDeny", "Unauthenticated"
-  std::string statement;   // "<policy>#<Sid>", or why it did not authenticate
+  Permission permission;  // empty action when the request did not authenticate
+  std::string decision;   // "Allow", "ExplicitDeny", "ImplicitDeny", "Unauthenticated"
+  std::string statement;  // "<policy>#<Sid>", or why it did not authenticate
 };
 
 class ApiAuthorizer {

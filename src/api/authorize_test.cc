@@ -73,9 +73,10 @@ TEST(AuthorizeTest, RestRoutes) {
   EXPECT_EQ(RestOf("GET", "/schedules/nightly?groupName=default"),
             "scheduler:GetSchedule arn:aws:scheduler:us-east-1:123456789012:schedule/default/"
             "nightly");
-  EXPECT_EQ(RestOf("PUT", "/schedules/n"), "scheduler:UpdateSchedule "
-                                           "arn:aws:scheduler:us-east-1:123456789012:schedule/"
-                                           "default/n");
+  EXPECT_EQ(RestOf("PUT", "/schedules/n"),
+            "scheduler:UpdateSchedule "
+            "arn:aws:scheduler:us-east-1:123456789012:schedule/"
+            "default/n");
   EXPECT_EQ(RestOf("DELETE", "/schedules/n").substr(0, 24), "scheduler:DeleteSchedule");
   EXPECT_EQ(RestOf("GET", "/schedules?MaxResults=5"), "scheduler:ListSchedules *");
   EXPECT_EQ(RestOf("POST", "/v1/triggers/t"),

@@ -100,9 +100,12 @@ json::value PolicyJson(const std::string& text) {
 json::object UserJson(const auth::IamUser& u) {
   json::array groups;
   for (const auto& g : u.groups) groups.push_back(json::value(g));
-  return json::object{{"UserName", u.name},       {"UserId", u.user_id},
-                      {"Arn", u.arn},             {"CreateDate", Seconds(u.created)},
-                      {"Groups", std::move(groups)}, {"Policies", Names(u.policies)}};
+  return json::object{{"UserName", u.name},
+                      {"UserId", u.user_id},
+                      {"Arn", u.arn},
+                      {"CreateDate", Seconds(u.created)},
+                      {"Groups", std::move(groups)},
+                      {"Policies", Names(u.policies)}};
 }
 
 json::object GroupJson(const auth::IamGroup& g) {
@@ -166,7 +169,11 @@ std::optional<IamRoute> IamRouteOf(const HttpRequest& request, std::string_view 
   }
   const std::string& name = s[1];
   (kind == "users" ? r.user : kind == "groups" ? r.group : r.role) = name;
-  r.resource = arn_base + (kind == "users" ? "user/" : kind == "groups" ? "group/" : "role/") + name;
+  r.resource = arn_base +
+               (kind == "users"    ? "user/"
+                : kind == "groups" ? "group/"
+                                   : "role/") +
+               name;
   if (s.size() == 2) {
     if (!pick({{"POST", "Create"}, {"GET", "Get"}, {"DELETE", "Delete"}})) return std::nullopt;
     r.action += noun;
@@ -207,17 +214,16 @@ IamApi::IamApi(auth::IamStore& store, std::string account)
 
 bool IamApi::Owns(const HttpRequest& request) {
   std::string_view path = PathOf(request.target);
-  return path == kIamPrefix ||
-         (path.starts_with(kIamPrefix) && path.size() > kIamPrefix.size() &&
-          path[kIamPrefix.size()] == '/');
+  return path == kIamPrefix || (path.starts_with(kIamPrefix) && path.size() > kIamPrefix.size() &&
+                                path[kIamPrefix.size()] == '/');
 }
 
 void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
   auto route = IamRouteOf(request, account_);
   if (!route) {
-    return respond(Error(404, "UnknownOperationException",
-                         "no IAM action is " + request.method + " " +
-                             std::string(PathOf(request.target))));
+    return respond(
+        Error(404, "UnknownOperationException",
+              "no IAM action is " + request.method + " " + std::string(PathOf(request.target))));
   }
   using auth::PolicyHolder;
   const IamRoute& r = *route;
@@ -244,9 +250,9 @@ void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
     auto key = store_.CreateAccessKey(r.user);
     if (!key.ok()) return respond(FromStatus(key.status()));
     return respond(Ok(json::object{{"AccessKey", json::object{{"UserName", key->user},
-                                                               {"AccessKeyId", key->id},
-                                                               {"SecretAccessKey", key->secret},
-                                                               {"Status", "Active"}}}}));
+                                                              {"AccessKeyId", key->id},
+                                                              {"SecretAccessKey", key->secret},
+                                                              {"Status", "Active"}}}}));
   }
   if (a == "ListAccessKeys") {
     if (auto u = store_.GetUser(r.user); !u.ok()) return respond(FromStatus(u.status()));
@@ -342,8 +348,9 @@ void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
   PolicyHolder holder = !r.role.empty()    ? PolicyHolder::kRole
                         : !r.group.empty() ? PolicyHolder::kGroup
                                            : PolicyHolder::kUser;
-  const std::string& holder_name =
-      holder == PolicyHolder::kRole ? r.role : holder == PolicyHolder::kGroup ? r.group : r.user;
+  const std::string& holder_name = holder == PolicyHolder::kRole    ? r.role
+                                   : holder == PolicyHolder::kGroup ? r.group
+                                                                    : r.user;
   const char* holder_key = holder == PolicyHolder::kRole    ? "RoleName"
                            : holder == PolicyHolder::kGroup ? "GroupName"
                                                             : "UserName";

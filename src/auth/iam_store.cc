@@ -13,8 +13,8 @@ namespace tactus::auth {
 
 namespace {
 
-using mongo::BsonPtr;
 using common::Status;
+using mongo::BsonPtr;
 
 constexpr const char* kUsers = "iam_users";
 constexpr const char* kGroups = "iam_groups";
@@ -143,8 +143,7 @@ std::string_view HolderName(PolicyHolder holder) {
 }
 
 Status NoSuch(std::string_view what, const std::string& name) {
-  return Status::NotFound("The " + std::string(what) + " with name " + name +
-                          " cannot be found.");
+  return Status::NotFound("The " + std::string(what) + " with name " + name + " cannot be found.");
 }
 
 }  // namespace
@@ -176,8 +175,8 @@ IamStore::IamStore(mongo::Pool& pool, std::string database, std::string account,
 Status IamStore::EnsureSchema() {
   mongo::Client client = pool_.Acquire();
   BsonPtr keys(BCON_NEW("user", BCON_INT32(1)));
-  auto st = mongo::CreateIndex(client.Collection(database_, kAccessKeys), keys.get(), "user_1",
-                               false);
+  auto st =
+      mongo::CreateIndex(client.Collection(database_, kAccessKeys), keys.get(), "user_1", false);
   if (!st.ok()) return Db(st);
   BsonPtr groups(BCON_NEW("groups", BCON_INT32(1)));
   st = mongo::CreateIndex(client.Collection(database_, kUsers), groups.get(), "groups_1", false);
@@ -237,8 +236,8 @@ common::Result<IamUser> IamStore::CreateUser(const std::string& name) {
 
 common::Result<IamUser> IamStore::GetUser(const std::string& name) {
   mongo::Client client = pool_.Acquire();
-  auto doc = mongo::FindOne(client.Collection(database_, kUsers), IdFilter(name).get(), nullptr,
-                            nullptr);
+  auto doc =
+      mongo::FindOne(client.Collection(database_, kUsers), IdFilter(name).get(), nullptr, nullptr);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return NoSuch("user", name);
   return UserFrom(doc->value().get());
@@ -262,8 +261,8 @@ Status IamStore::DeleteUser(const std::string& name) {
   mongo::Client client = pool_.Acquire();
   BsonPtr by_user(BCON_NEW("user", BCON_UTF8(name.c_str())));
   std::int64_t keys = 0;
-  if (auto st = mongo::CountDocuments(client.Collection(database_, kAccessKeys), by_user.get(),
-                                      &keys);
+  if (auto st =
+          mongo::CountDocuments(client.Collection(database_, kAccessKeys), by_user.get(), &keys);
       !st.ok()) {
     return Db(st);
   }
@@ -295,9 +294,9 @@ common::Result<NewAccessKey> IamStore::CreateAccessKey(const std::string& user) 
   key.secret = RandomString(40, kSecretAlphabet);
   key.user = user;
   SealedSecret sealed = key_.Seal(key.secret, key.id);
-  BsonPtr doc(BCON_NEW("_id", BCON_UTF8(key.id.c_str()), "user", BCON_UTF8(user.c_str()),
-                       "status", BCON_UTF8("Active"), "created", BCON_DATE_TIME(clock_.Now()),
-                       "secret", "{", "v", BCON_INT32(1), "alg", BCON_UTF8("AES-256-GCM"), "kid",
+  BsonPtr doc(BCON_NEW("_id", BCON_UTF8(key.id.c_str()), "user", BCON_UTF8(user.c_str()), "status",
+                       BCON_UTF8("Active"), "created", BCON_DATE_TIME(clock_.Now()), "secret", "{",
+                       "v", BCON_INT32(1), "alg", BCON_UTF8("AES-256-GCM"), "kid",
                        BCON_UTF8(sealed.kid.c_str()), "iv", BCON_UTF8(sealed.iv.c_str()), "ct",
                        BCON_UTF8(sealed.ct.c_str()), "}"));
   mongo::Client client = pool_.Acquire();
@@ -313,13 +312,13 @@ common::Result<std::vector<AccessKeyInfo>> IamStore::ListAccessKeys(const std::s
   BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "projection", "{", "secret",
                         BCON_INT32(0), "}"));
   mongo::Client client = pool_.Acquire();
-  auto st = mongo::Find(client.Collection(database_, kAccessKeys), filter.get(), opts.get(),
-                        nullptr, [&](const bson_t* d) {
-                          out.push_back({mongo::GetString(d, "_id"), mongo::GetString(d, "user"),
-                                         mongo::GetString(d, "status"),
-                                         mongo::GetDateMs(d, "created")});
-                          return true;
-                        });
+  auto st =
+      mongo::Find(client.Collection(database_, kAccessKeys), filter.get(), opts.get(), nullptr,
+                  [&](const bson_t* d) {
+                    out.push_back({mongo::GetString(d, "_id"), mongo::GetString(d, "user"),
+                                   mongo::GetString(d, "status"), mongo::GetDateMs(d, "created")});
+                    return true;
+                  });
   if (!st.ok()) return Db(st);
   return out;
 }
@@ -328,8 +327,8 @@ Status IamStore::DeleteAccessKey(const std::string& user, const std::string& id)
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(id.c_str()), "user", BCON_UTF8(user.c_str())));
   mongo::Client client = pool_.Acquire();
   std::int64_t deleted = 0;
-  auto st = mongo::DeleteOne(client.Collection(database_, kAccessKeys), filter.get(), nullptr,
-                             &deleted);
+  auto st =
+      mongo::DeleteOne(client.Collection(database_, kAccessKeys), filter.get(), nullptr, &deleted);
   if (!st.ok()) return Db(st);
   if (deleted == 0) {
     return Status::NotFound("The Access Key with id " + id + " cannot be found.");
@@ -338,15 +337,13 @@ Status IamStore::DeleteAccessKey(const std::string& user, const std::string& id)
   return Status::Ok();
 }
 
-Status IamStore::SetAccessKeyStatus(const std::string& user, const std::string& id,
-                                    bool active) {
+Status IamStore::SetAccessKeyStatus(const std::string& user, const std::string& id, bool active) {
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(id.c_str()), "user", BCON_UTF8(user.c_str())));
-  BsonPtr update(
-      BCON_NEW("$set", "{", "status", BCON_UTF8(active ? "Active" : "Inactive"), "}"));
+  BsonPtr update(BCON_NEW("$set", "{", "status", BCON_UTF8(active ? "Active" : "Inactive"), "}"));
   mongo::Client client = pool_.Acquire();
   std::int64_t matched = 0;
-  auto st = mongo::UpdateOne(client.Collection(database_, kAccessKeys), filter.get(),
-                             update.get(), nullptr, &matched);
+  auto st = mongo::UpdateOne(client.Collection(database_, kAccessKeys), filter.get(), update.get(),
+                             nullptr, &matched);
   if (!st.ok()) return Db(st);
   if (matched == 0) {
     return Status::NotFound("The Access Key with id " + id + " cannot be found.");
@@ -439,8 +436,8 @@ common::Result<IamGroup> IamStore::CreateGroup(const std::string& name) {
   g.name = name;
   g.arn = GroupArn(name);
   g.created = clock_.Now();
-  BsonPtr doc(BCON_NEW("_id", BCON_UTF8(name.c_str()), "arn", BCON_UTF8(g.arn.c_str()),
-                       "created", BCON_DATE_TIME(g.created)));
+  BsonPtr doc(BCON_NEW("_id", BCON_UTF8(name.c_str()), "arn", BCON_UTF8(g.arn.c_str()), "created",
+                       BCON_DATE_TIME(g.created)));
   AppendPolicies(doc.get(), {});
   mongo::Client client = pool_.Acquire();
   auto st = mongo::InsertOne(client.Collection(database_, kGroups), doc.get(), nullptr);
@@ -453,8 +450,8 @@ common::Result<IamGroup> IamStore::CreateGroup(const std::string& name) {
 
 common::Result<IamGroup> IamStore::GetGroup(const std::string& name) {
   mongo::Client client = pool_.Acquire();
-  auto doc = mongo::FindOne(client.Collection(database_, kGroups), IdFilter(name).get(), nullptr,
-                            nullptr);
+  auto doc =
+      mongo::FindOne(client.Collection(database_, kGroups), IdFilter(name).get(), nullptr, nullptr);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return NoSuch("group", name);
   return GroupFrom(doc->value().get());
@@ -559,9 +556,8 @@ common::Result<IamRole> IamStore::CreateRole(const std::string& name,
   r.description = description;
   r.created = clock_.Now();
   BsonPtr doc(BCON_NEW("_id", BCON_UTF8(name.c_str()), "arn", BCON_UTF8(r.arn.c_str()), "roleId",
-                       BCON_UTF8(r.role_id.c_str()), "trustPolicy",
-                       BCON_UTF8(trust_policy.c_str()), "maxSessionDuration",
-                       BCON_INT64(max_session_seconds), "description",
+                       BCON_UTF8(r.role_id.c_str()), "trustPolicy", BCON_UTF8(trust_policy.c_str()),
+                       "maxSessionDuration", BCON_INT64(max_session_seconds), "description",
                        BCON_UTF8(description.c_str()), "created", BCON_DATE_TIME(r.created)));
   AppendPolicies(doc.get(), {});
   mongo::Client client = pool_.Acquire();
@@ -575,8 +571,8 @@ common::Result<IamRole> IamStore::CreateRole(const std::string& name,
 
 common::Result<IamRole> IamStore::GetRole(const std::string& name) {
   mongo::Client client = pool_.Acquire();
-  auto doc = mongo::FindOne(client.Collection(database_, kRoles), IdFilter(name).get(), nullptr,
-                            nullptr);
+  auto doc =
+      mongo::FindOne(client.Collection(database_, kRoles), IdFilter(name).get(), nullptr, nullptr);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return NoSuch("role", name);
   return RoleFrom(doc->value().get());

@@ -106,8 +106,8 @@ class IamStoreTest : public ::testing::Test {
     std::string all;
     mongo::Client client = pool_->Acquire();
     mongo::BsonPtr filter(bson_new());
-    auto st = mongo::Find(client.Collection(kDb, "iam_access_keys"), filter.get(), nullptr,
-                          nullptr, [&](const bson_t* d) {
+    auto st = mongo::Find(client.Collection(kDb, "iam_access_keys"), filter.get(), nullptr, nullptr,
+                          [&](const bson_t* d) {
                             char* json = bson_as_relaxed_extended_json(d, nullptr);
                             all += json;
                             bson_free(json);
@@ -152,8 +152,8 @@ TEST_F(IamStoreTest, LookupsAreCachedForAtMostOneSecond) {
   {
     mongo::Client client = pool_->Acquire();
     mongo::BsonPtr filter(BCON_NEW("_id", BCON_UTF8(key->id.c_str())));
-    ASSERT_TRUE(mongo::DeleteOne(client.Collection(kDb, "iam_access_keys"), filter.get(), nullptr)
-                    .ok());
+    ASSERT_TRUE(
+        mongo::DeleteOne(client.Collection(kDb, "iam_access_keys"), filter.get(), nullptr).ok());
   }
   clock_.AdvanceTo(clock_.Now() + kIamCacheMs - 1);
   EXPECT_TRUE(store_->LookupSecret(key->id).ok());
@@ -210,8 +210,7 @@ TEST_F(IamStoreTest, PoliciesAreValidatedAndNamesChecked) {
                               R"("Action":"states:*"}]})");
   EXPECT_EQ(st.code(), common::StatusCode::kInvalidArgument);
   EXPECT_TRUE(st.message().starts_with("Statement")) << st.message();
-  EXPECT_EQ(store_->CreateUser("no spaces").status().code(),
-            common::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateUser("no spaces").status().code(), common::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->CreateUser("erin").status().code(), common::StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->PutPolicy(PolicyHolder::kUser, "nobody", "p", std::string(kAdminPolicy)).code(),
             common::StatusCode::kNotFound);

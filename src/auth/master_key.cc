@@ -113,8 +113,7 @@ common::Result<MasterKey> MasterKey::FromBase64(std::string_view text) {
   int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(text.data()),
                           static_cast<int>(text.size()));
   if (n != 33) {
-    return common::Status::InvalidArgument(std::string(kMasterKeyEnv) +
-                                           " is not valid base64");
+    return common::Status::InvalidArgument(std::string(kMasterKeyEnv) + " is not valid base64");
   }
   return FromBytes(std::string_view(reinterpret_cast<const char*>(out), kMasterKeyBytes));
 }
@@ -131,8 +130,7 @@ common::Result<MasterKey> MasterKey::Load(const std::string& path, const char* e
   }
   if (errno != ENOENT) return Errno("cannot open", path);
   std::string raw(kMasterKeyBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) !=
-      1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) {
     return common::Status::Internal("the CSPRNG failed");
   }
   fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -169,18 +167,18 @@ SealedSecret MasterKey::Seal(std::string_view plaintext, std::string_view aad) c
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   std::string ct(plaintext.size() + kTagBytes, '\0');
   int len = 0, total = 0;
-  bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
-                                reinterpret_cast<const unsigned char*>(raw_.data()), iv) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                        static_cast<int>(aad.size())) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(ct.data()), &len,
-                        reinterpret_cast<const unsigned char*>(plaintext.data()),
-                        static_cast<int>(plaintext.size())) == 1;
+  bool ok = ctx &&
+            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                               reinterpret_cast<const unsigned char*>(raw_.data()), iv) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                              reinterpret_cast<const unsigned char*>(aad.data()),
+                              static_cast<int>(aad.size())) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(ct.data()), &len,
+                              reinterpret_cast<const unsigned char*>(plaintext.data()),
+                              static_cast<int>(plaintext.size())) == 1;
   total = len;
-  ok = ok &&
-       EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(ct.data()) + total, &len) ==
-           1;
+  ok = ok && EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(ct.data()) + total,
+                                 &len) == 1;
   total += len;
   ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
                                  reinterpret_cast<unsigned char*>(ct.data()) + total) == 1;
@@ -193,8 +191,8 @@ SealedSecret MasterKey::Seal(std::string_view plaintext, std::string_view aad) c
 common::Result<std::string> MasterKey::Open(const SealedSecret& sealed,
                                             std::string_view aad) const {
   if (sealed.kid != kid_) {
-    return common::Status::FailedPrecondition("sealed under another master key (kid " +
-                                              sealed.kid + ", this key is " + kid_ + ")");
+    return common::Status::FailedPrecondition("sealed under another master key (kid " + sealed.kid +
+                                              ", this key is " + kid_ + ")");
   }
   std::string iv, ct;
   if (!Unhex(sealed.iv, &iv) || iv.size() != kIvBytes || !Unhex(sealed.ct, &ct) ||
@@ -205,17 +203,17 @@ common::Result<std::string> MasterKey::Open(const SealedSecret& sealed,
   std::string plain(n, '\0');
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  bool ok =
-      ctx &&
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
-                         reinterpret_cast<const unsigned char*>(raw_.data()),
-                         reinterpret_cast<const unsigned char*>(iv.data())) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                        static_cast<int>(aad.size())) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
-                        reinterpret_cast<const unsigned char*>(ct.data()),
-                        static_cast<int>(n)) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, ct.data() + n) == 1;
+  bool ok = ctx &&
+            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                               reinterpret_cast<const unsigned char*>(raw_.data()),
+                               reinterpret_cast<const unsigned char*>(iv.data())) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                              reinterpret_cast<const unsigned char*>(aad.data()),
+                              static_cast<int>(aad.size())) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
+                              reinterpret_cast<const unsigned char*>(ct.data()),
+                              static_cast<int>(n)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, ct.data() + n) == 1;
   int tail = 0;
   ok = ok && EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len,
                                  &tail) == 1;

@@ -20,8 +20,8 @@ struct Args {
 std::string Segment(ApiClient& client, const std::string& s) { return client.Escape(s); }
 
 // One call; prints the answer (nothing for an empty one). Returns the exit code.
-int Send(const Args& a, const std::string& method, const std::function<std::string(ApiClient&)>& path,
-         const json::object* body = nullptr) {
+int Send(const Args& a, const std::string& method,
+         const std::function<std::string(ApiClient&)>& path, const json::object* body = nullptr) {
   ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
   auto answer = client.Rest(method, "/v1/iam" + path(client), body);
   if (!answer.ok()) return ReportError(answer.error());
@@ -75,8 +75,7 @@ void RegisterIam(CLI::App& app, int* exit_code) {
     cmd->add_option("POLICY", a.policy, "Inline policy name")->required();
   };
   auto document_opt = [](CLI::App* cmd) {
-    cmd->add_option("--document", a.document, "The policy: JSON, @FILE or a file path")
-        ->required();
+    cmd->add_option("--document", a.document, "The policy: JSON, @FILE or a file path")->required();
   };
   using P = std::function<std::string(ApiClient&)>;
   auto user_path = [](const std::string& rest) -> P {
@@ -136,8 +135,8 @@ void RegisterIam(CLI::App& app, int* exit_code) {
     name_arg(get);
     policy_arg(get);
     get->callback([=] { *exit_code = Send(a, "GET", path); });
-    auto* del = add(("delete-" + std::string(holder) + "-policy").c_str(),
-                    "Delete an inline policy");
+    auto* del =
+        add(("delete-" + std::string(holder) + "-policy").c_str(), "Delete an inline policy");
     name_arg(del);
     policy_arg(del);
     del->callback([=] { *exit_code = Send(a, "DELETE", path); });
@@ -186,8 +185,9 @@ void RegisterIam(CLI::App& app, int* exit_code) {
   auto role_path = [](ApiClient& c) { return "/roles/" + Segment(c, a.role); };
   auto* create_role = add("create-role", "Create a role with its trust policy");
   role_arg(create_role);
-  create_role->add_option("--trust-policy", a.trust_policy,
-                          "Who may assume it: JSON, @FILE or a file path")
+  create_role
+      ->add_option("--trust-policy", a.trust_policy,
+                   "Who may assume it: JSON, @FILE or a file path")
       ->required();
   create_role->add_option("--max-session-duration", a.max_session,
                           "Seconds, 3600 to 43200 (default 3600)");

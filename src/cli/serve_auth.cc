@@ -22,7 +22,8 @@ common::Status WriteSecretFile(const std::string& path, const std::string& text)
     ssize_t w = write(fd, text.data() + done, text.size() - done);
     if (w < 0 && errno == EINTR) continue;
     if (w < 0) {
-      common::Status s = common::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+      common::Status s =
+          common::Status::IoError("cannot write " + path + ": " + std::strerror(errno));
       close(fd);
       return s;
     }
@@ -51,7 +52,8 @@ common::Result<std::unique_ptr<auth::IamStore>> OpenIdentities(
   const std::string dir = std::filesystem::absolute(data).lexically_normal().string();
   const std::string key_path = dir + "/" + kMasterKeyFile;
   auto key = auth::MasterKey::Load(key_path, std::getenv(auth::kMasterKeyEnv));
-  if (!key.ok()) return common::Status(key.status().code(), "master key: " + key.status().message());
+  if (!key.ok())
+    return common::Status(key.status().code(), "master key: " + key.status().message());
   auto store = std::make_unique<auth::IamStore>(pool, database, account, std::move(*key), clock);
   if (auto st = store->EnsureSchema(); !st.ok()) return st;
   auto admin = store->BootstrapAdmin();
