@@ -201,6 +201,9 @@ Shard& DurableRunner::Impl::ShardFor(const std::string& execution_arn) {
 bool DurableRunner::Impl::Enqueue(WorkItem item) {
   {
     std::lock_guard lock(mu);
+    // Stopping: nothing new is taken on (an execution that loops would otherwise keep its
+    // shard busy forever); the item stays in the store and its lease is released at the end.
+    if (stopping) return false;
     if (!queued.insert(item.id).second) return false;
   }
   Shard& shard = ShardFor(item.execution);

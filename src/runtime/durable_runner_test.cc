@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <thread>
 #include <vector>
@@ -698,13 +699,42 @@ TEST_F(DurableRunnerTest, StepsWriteTheirTransitionsAndTouchedDataToTheAuditTrai
   BsonPtr filter(BCON_NEW("kind", BCON_UTF8("transition"), "execution", BCON_UTF8(arn.c_str())));
   EXPECT_TRUE(mongo::Find(c.Collection("audit_db", "records"), filter.get(), nullptr, nullptr,
                           [&](const bson_t* doc) {
-                            auto canonical = J(mongo::GetString(doc, "canonical"));
+                            auto fields = J(mongo::GetString(doc, "fields"));
                             transitions += static_cast<std::int64_t>(
-                                canonical.at("events").as_array().size());
+                                fields.at("events").as_array().size());
                             return true;
                           })
                   .ok());
   EXPECT_EQ(transitions, static_cast<std::int64_t>(History(arn).size()));
+}
+
+TEST_F(DurableRunnerTest, ShutdownReturnsWhileAnExecutionLoopsAndAnotherProcessContinuesIt) {
+  CreateMachine("Loop", R"({"StartAt": "Count", "States": {
+    "Count": {"Type": "Task", "Resource": "arn:tactus:states:::mongodb:countDocuments",
+              "Parameters": {"Database": "shop", "Collection": "none"}, "ResultPath": "$.n",
+              "Next": "Again"},
+    "Again": {"Type": "Choice", "Default": "Count",
+              "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}]},
+    "Done": {"Type": "Succeed"}}})");
+  DurableRunner& first = NewRunner("owner-a");
+  std::string arn = Start(first, Execution("Loop", "forever", "{}"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto stopped = std::async(std::launch::async, [&] { first.Shutdown(); });
+  ASSERT_EQ(stopped.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "Shutdown must not wait for an execution that never ends";
+  std::int64_t events = CountKeyed("history", arn);
+  DurableRunner& second = NewRunner("owner-b");
+  (void)second;
+  bool advanced = false;
+  for (int i = 0; i < 200 && !advanced; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    advanced = CountKeyed("history", arn) > events;
+  }
+  EXPECT_TRUE(advanced) << "the other process takes the execution over at once";
+  auto stop = second.StopExecution(arn, "Enough", "the test is over");
+  ASSERT_TRUE(std::holds_alternative<common::TimeMs>(stop))
+      << std::get<RunnerError>(stop).code << ": " << std::get<RunnerError>(stop).message;
+  EXPECT_EQ(Status(arn), "ABORTED");
 }
 
 }  // namespace

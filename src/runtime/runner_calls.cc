@@ -74,8 +74,15 @@ RunnerResult<common::TimeMs> DurableRunner::StopExecution(const std::string& arn
   if (mongo::GetString(doc->value().get(), "status") == "RUNNING") {
     json::object body{{"k", "stop"}, {"error", error}, {"cause", cause}};
     AfterCommit after;
-    DbStatus st = r.DeliverEvent(client, nullptr, arn, arn + "#event#stop",
-                                 common::SerializeJson(body), &after);
+    DbStatus st;
+    // A busy execution's steps follow each other closely; a write conflict here only means
+    // one of them held the store: try again.
+    for (int attempt = 0; attempt < kMaxDeliverAttempts; ++attempt) {
+      st = r.DeliverEvent(client, nullptr, arn, arn + "#event#stop", common::SerializeJson(body),
+                          &after);
+      if (st.ok() || st.duplicate_key() || !IsWriteConflict(st)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10 * (attempt + 1), 200)));
+    }
     if (!st.ok() && !st.duplicate_key()) return Internal(st.message());
     r.Schedule(std::move(after));
   }

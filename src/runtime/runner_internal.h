@@ -42,6 +42,10 @@ inline constexpr common::TimeMs kRetryLaterMs = 100;
 // A blocking task without TimeoutSeconds is given this long before its claim may lapse (the
 // HTTP integrations' own default bound is 60 s).
 inline constexpr std::int64_t kBlockingTaskDefaultSeconds = 60;
+// Attempts at delivering an event (StopExecution) that meets write conflicts.
+inline constexpr int kMaxDeliverAttempts = 50;
+// MongoDB's WriteConflict (112), or a transient transaction error.
+inline bool IsWriteConflict(const mongo::DbStatus& st) { return st.code() == 112 || st.transient(); }
 // At most this many StartExecution requests commit in one transaction.
 inline constexpr std::size_t kMaxStartBatch = 128;
 // Durable executions record ActivityStarted when a worker takes the task, with its name.
