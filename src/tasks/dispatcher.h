@@ -33,6 +33,11 @@ struct TaskRequest {
   // the runtime invoke it again with the same key), distinct between tasks and their retries.
   // Integrations that cannot join the runtime's transaction use it to make repeats harmless.
   std::string idempotency_key;
+  // Who the task acts as (docs/auth.md, "Execution roles"): the execution's role (its state
+  // machine's roleArn), and the role the state's `Credentials.RoleArn` assumes for it (empty:
+  // none).
+  std::string role_arn;
+  std::string credentials_role_arn;
 };
 
 struct TaskOutcome {
@@ -46,6 +51,22 @@ struct TaskOutcome {
     return {false, nullptr, std::move(error), std::move(cause)};
   }
 };
+
+// Decides whether a task's role may perform it, before anything is touched.
+class TaskAuthorizer {
+ public:
+  virtual ~TaskAuthorizer() = default;
+  // nullopt when allowed; otherwise the failure to record instead of performing the task
+  // (States.Permissions and why). Must be thread-safe.
+  virtual std::optional<TaskOutcome> Authorize(const TaskRequest& request) = 0;
+};
+
+// The role a state's evaluated `Credentials` field assumes ({"RoleArn": "..."}); "" when none.
+inline std::string CredentialsRoleArn(const json::value& credentials) {
+  const json::object* o = credentials.if_object();
+  const json::value* arn = o ? o->if_contains("RoleArn") : nullptr;
+  return arn && arn->is_string() ? std::string(arn->as_string()) : std::string();
+}
 
 class TaskDispatcher {
  public:
