@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -84,7 +85,7 @@ void Chainer::Loop() {
         common::Log(common::LogLevel::kWarning, "audit", "cannot take the chainer lease",
                     {{"error", held.status().ToString()}});
       } else if (*held) {
-        auto drained = DrainLocked();
+        auto drained = DrainLocked(/*scan_late=*/false);
         if (!drained.ok()) {
           common::Log(common::LogLevel::kWarning, "audit", "chaining failed; retrying",
                       {{"error", drained.status().ToString()}});
@@ -172,15 +173,16 @@ common::Result<std::int64_t> Chainer::Drain() {
   if (!*held) {
     return common::Status::FailedPrecondition("another chainer holds the audit lease");
   }
-  return DrainLocked();
+  return DrainLocked(/*scan_late=*/true);
 }
 
-common::Result<std::int64_t> Chainer::DrainLocked() {
+common::Result<std::int64_t> Chainer::DrainLocked(bool scan_late) {
   mongo::Client client = pool_->Acquire();
   std::int64_t total = 0;
   while (true) {
-    auto n = ChainBatch(client);
+    auto n = ChainBatch(client, scan_late);
     if (!n.ok()) return n.status();
+    scan_late = false;
     total += *n;
     if (*n == 0) return total;
     // Renewed per batch, so a long backlog does not let the lease lapse mid-drain.
@@ -190,13 +192,38 @@ common::Result<std::int64_t> Chainer::DrainLocked() {
   }
 }
 
-common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client) {
+common::Status Chainer::LoadRecent(mongo::Client& client, const std::string& low) {
+  recent_.clear();
+  recent_low_ = low;
+  mongo::BsonPtr filter(BCON_NEW("ids", "{", "$gt", BCON_UTF8(low.c_str()), "}"));
+  mongo::BsonPtr opts(BCON_NEW("projection", "{", "ids", BCON_INT32(1), "}"));
+  mongo::DbStatus st =
+      mongo::Find(client.Collection(options_.database, format::kChain), filter.get(), opts.get(),
+                  nullptr, [&](const bson_t* doc) {
+                    bson_iter_t it, ids;
+                    if (bson_iter_init_find(&it, doc, "ids") && BSON_ITER_HOLDS_ARRAY(&it) &&
+                        bson_iter_recurse(&it, &ids)) {
+                      while (bson_iter_next(&ids)) {
+                        if (!BSON_ITER_HOLDS_UTF8(&ids)) continue;
+                        std::string id = bson_iter_utf8(&ids, nullptr);
+                        if (id > low) recent_.insert(std::move(id));
+                      }
+                    }
+                    return true;
+                  });
+  return st.ToStatus();
+}
+
+common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client, bool scan_late) {
   mongoc_collection_t* meta = client.Collection(options_.database, format::kMeta);
-  mongoc_collection_t* outbox = client.Collection(options_.database, format::kOutbox);
   mongoc_collection_t* records = client.Collection(options_.database, format::kRecords);
+  mongoc_collection_t* chain = client.Collection(options_.database, format::kChain);
   mongoc_collection_t* checkpoints = client.Collection(options_.database, format::kCheckpoints);
   auto session = client.StartSession();
   if (!session.ok()) return session.status();
+  const common::TimeMs window = options_.late_window_ms;
+  // At a takeover (or after another chainer's batch) the late scan looks this far back once.
+  constexpr std::int64_t kTakeoverWindows = 10;
 
   for (int attempt = 1;; ++attempt) {
     if (attempt > kMaxAttempts) {
@@ -212,45 +239,116 @@ common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client) {
       return common::Status::FailedPrecondition(
           "the audit chain head (meta {_id: \"head\"}) is missing; run the verifier");
     }
-    const std::int64_t n = mongo::GetInt(head->value().get(), "seq");
-    std::string prev = mongo::GetString(head->value().get(), "hash");
+    const bson_t* h = head->value().get();
+    const std::int64_t n = mongo::GetInt(h, "seq");
+    const std::int64_t block = mongo::GetInt(h, "block");
+    const std::string cursor = mongo::GetString(h, "cursor");
+    const std::string head_hash = mongo::GetString(h, "hash");
+    std::string prev = head_hash;
 
-    std::vector<mongo::BsonPtr> pending;
-    mongo::BsonPtr all = mongo::NewBson();
-    mongo::BsonPtr find_opts(
-        BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit", BCON_INT64(options_.batch)));
-    mongo::DbStatus found =
-        mongo::Find(outbox, all.get(), find_opts.get(), nullptr, [&](const bson_t* doc) {
-          pending.emplace_back(bson_copy(doc));
-          return true;
-        });
-    if (!found.ok()) return found.ToStatus();
-    if (pending.empty()) return 0;
+    if (block != known_block_) {
+      // First batch, or another chainer moved the head: learn which recent ids are chained.
+      std::int64_t cursor_time = format::IdTime(cursor);
+      std::string low =
+          cursor_time < 0 ? cursor : format::IdPrefix(cursor_time - kTakeoverWindows * window);
+      common::Status loaded = LoadRecent(client, low);
+      if (!loaded.ok()) return loaded;
+      known_block_ = block;
+      last_late_scan_ = 0;
+    }
 
-    const auto k = static_cast<std::int64_t>(pending.size());
-    std::vector<mongo::BsonPtr> chained;
-    chained.reserve(pending.size());
-    mongo::BsonPtr delete_filter = mongo::NewBson();
-    bson_t in, ids;
-    BSON_APPEND_DOCUMENT_BEGIN(delete_filter.get(), "_id", &in);
-    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &ids);
-    for (std::int64_t i = 0; i < k; ++i) {
-      const bson_t* doc = pending[static_cast<std::size_t>(i)].get();
-      std::int64_t seq = n + 1 + i;
-      std::string canonical = format::CanonicalFromOutbox(seq, doc);
-      std::string hash = format::ChainHash(prev, canonical);
-      auto built = format::ChainedDoc(seq, prev, hash, canonical);
-      if (!built.ok()) return common::Status::Internal("audit: " + built.status().message());
-      chained.push_back(std::move(*built));
-      prev = std::move(hash);
-      std::string key = std::to_string(i);
-      bson_iter_t it;
-      if (bson_iter_init_find(&it, doc, "_id")) {
-        bson_append_value(&ids, key.c_str(), -1, bson_iter_value(&it));
+    const common::TimeMs now = system_clock_.Now();
+    const bool scan = !cursor.empty() && window > 0 &&
+                      (scan_late || last_late_scan_ == 0 || now - last_late_scan_ >= window);
+    std::vector<mongo::BsonPtr> pending;  // in chain order
+    bool late_left = false;               // more late records than a batch holds
+    if (scan) {
+      std::string low = recent_low_;
+      if (last_late_scan_ != 0) low = std::max(low, format::IdPrefix(last_late_scan_ - window));
+      std::vector<std::string> late;
+      mongo::BsonPtr filter(BCON_NEW("_id", "{", "$gt", BCON_UTF8(low.c_str()), "$lte",
+                                     BCON_UTF8(cursor.c_str()), "}"));
+      mongo::BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "projection", "{", "_id",
+                                   BCON_INT32(1), "}"));
+      mongo::DbStatus st =
+          mongo::Find(records, filter.get(), opts.get(), nullptr, [&](const bson_t* doc) {
+            std::string id = mongo::GetString(doc, "_id");
+            if (recent_.count(id)) return true;
+            if (static_cast<int>(late.size()) == options_.batch) {
+              late_left = true;
+              return false;
+            }
+            late.push_back(std::move(id));
+            return true;
+          });
+      if (!st.ok()) return st.ToStatus();
+      std::map<std::string, mongo::BsonPtr> found;
+      st = format::FindRecords(records, late, &found);
+      if (!st.ok()) return st.ToStatus();
+      for (const std::string& id : late) {
+        if (auto it = found.find(id); it != found.end()) pending.push_back(std::move(it->second));
       }
     }
-    bson_append_array_end(&in, &ids);
-    bson_append_document_end(delete_filter.get(), &in);
+    const std::size_t late_count = pending.size();
+    if (static_cast<int>(late_count) < options_.batch) {
+      // New records: past the cursor, and not taken after the chainer's now (so that an id
+      // from a clock running ahead cannot push the cursor past records still to come).
+      std::string upper = format::IdPrefix(now + 1);
+      mongo::BsonPtr filter(BCON_NEW("_id", "{", "$gt", BCON_UTF8(cursor.c_str()), "$lt",
+                                     BCON_UTF8(upper.c_str()), "}"));
+      mongo::BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "limit",
+                                   BCON_INT64(options_.batch - static_cast<int>(late_count))));
+      mongo::DbStatus st =
+          mongo::Find(records, filter.get(), opts.get(), nullptr, [&](const bson_t* doc) {
+            pending.emplace_back(bson_copy(doc));
+            return true;
+          });
+      if (!st.ok()) return st.ToStatus();
+    }
+    auto finish_scan = [&] {
+      if (!scan || late_left) return;
+      last_late_scan_ = now;
+      std::string low = format::IdPrefix(now - window);
+      if (low > recent_low_) {
+        recent_.erase(recent_.begin(), recent_.upper_bound(low));
+        recent_low_ = std::move(low);
+      }
+    };
+    if (pending.empty()) {
+      finish_scan();
+      return 0;
+    }
+
+    const auto k = static_cast<std::int64_t>(pending.size());
+    std::vector<std::string> ids;
+    ids.reserve(pending.size());
+    mongo::BsonPtr block_doc = mongo::NewBson();
+    BSON_APPEND_INT64(block_doc.get(), "_id", block + 1);
+    BSON_APPEND_INT64(block_doc.get(), "first_seq", n + 1);
+    BSON_APPEND_INT64(block_doc.get(), "last_seq", n + k);
+    BSON_APPEND_UTF8(block_doc.get(), "prev", head_hash.c_str());
+    bson_t ids_array, hashes_array;
+    BSON_APPEND_ARRAY_BEGIN(block_doc.get(), "ids", &ids_array);
+    std::vector<std::string> hashes;
+    hashes.reserve(pending.size());
+    for (std::int64_t i = 0; i < k; ++i) {
+      const bson_t* doc = pending[static_cast<std::size_t>(i)].get();
+      std::string canonical = format::CanonicalFromRecord(n + 1 + i, doc);
+      std::string hash = format::ChainHash(prev, canonical);
+      std::string key = std::to_string(i);
+      ids.push_back(mongo::GetString(doc, "_id"));
+      BSON_APPEND_UTF8(&ids_array, key.c_str(), ids.back().c_str());
+      prev = hash;
+      hashes.push_back(std::move(hash));
+    }
+    bson_append_array_end(block_doc.get(), &ids_array);
+    BSON_APPEND_ARRAY_BEGIN(block_doc.get(), "hashes", &hashes_array);
+    for (std::int64_t i = 0; i < k; ++i) {
+      std::string key = std::to_string(i);
+      BSON_APPEND_UTF8(&hashes_array, key.c_str(), hashes[static_cast<std::size_t>(i)].c_str());
+    }
+    bson_append_array_end(block_doc.get(), &hashes_array);
+    std::string new_cursor = std::max(cursor, ids.back());
 
     const std::int64_t new_seq = n + k;
     mongo::BsonPtr checkpoint;
@@ -266,23 +364,15 @@ common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client) {
       // write lock at once (docs/docdb.md), and a stale head fails here before any other write.
       std::int64_t matched = 0;
       mongo::BsonPtr filter(BCON_NEW("_id", BCON_UTF8(format::kHeadId), "seq", BCON_INT64(n)));
-      mongo::BsonPtr update(
-          BCON_NEW("$set", "{", "seq", BCON_INT64(new_seq), "hash", BCON_UTF8(prev.c_str()), "}"));
+      mongo::BsonPtr update(BCON_NEW("$set", "{", "seq", BCON_INT64(new_seq), "hash",
+                                     BCON_UTF8(prev.c_str()), "block", BCON_INT64(block + 1),
+                                     "cursor", BCON_UTF8(new_cursor.c_str()), "}"));
       st = mongo::UpdateOne(meta, filter.get(), update.get(), &s, &matched);
       if (st.ok() && matched != 1) {
         s.Abort();
         return {Outcome::kRetry, st};
       }
-      std::int64_t deleted = 0;
-      if (st.ok()) st = mongo::DeleteMany(outbox, delete_filter.get(), &s, &deleted);
-      if (st.ok() && deleted != k) {
-        s.Abort();  // another chainer took some of these records
-        return {Outcome::kRetry, st};
-      }
-      std::vector<const bson_t*> docs;
-      docs.reserve(chained.size());
-      for (const auto& d : chained) docs.push_back(d.get());
-      if (st.ok()) st = mongo::InsertMany(records, docs, &s);
+      if (st.ok()) st = mongo::InsertOne(chain, block_doc.get(), &s);
       if (st.ok() && checkpoint) st = mongo::InsertOne(checkpoints, checkpoint.get(), &s);
       if (!st.ok()) {
         s.Abort();
@@ -300,6 +390,9 @@ common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client) {
       if (!loaded.ok()) return loaded;
       continue;
     }
+    known_block_ = block + 1;
+    for (std::string& id : ids) recent_.insert(std::move(id));
+    finish_scan();
     if (checkpoint) {
       last_checkpoint_seq_ = new_seq;
       last_checkpoint_time_ = mongo::GetInt(checkpoint.get(), "time");

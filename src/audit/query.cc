@@ -20,25 +20,52 @@ std::string CanonicalString(const json::value& canonical, const char* field) {
 common::Result<std::vector<LineageEntry>> Lineage(mongo::Pool& pool, const std::string& database,
                                                   const std::string& ns, const json::value& id) {
   mongo::Client client = pool.Acquire();
+  mongoc_collection_t* chain = client.Collection(database, format::kChain);
   std::string key = IdKey(id);
   mongo::BsonPtr filter(BCON_NEW("kind", BCON_UTF8("data"), "namespace", BCON_UTF8(ns.c_str()),
                                  "ids", BCON_UTF8(key.c_str())));
-  mongo::BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}"));
   std::vector<LineageEntry> out;
+  std::vector<std::string> record_ids;
   mongo::DbStatus st =
-      mongo::Find(client.Collection(database, format::kRecords), filter.get(), opts.get(), nullptr,
+      mongo::Find(client.Collection(database, format::kRecords), filter.get(), nullptr, nullptr,
                   [&](const bson_t* doc) {
-                    auto canonical = common::ParseJson(mongo::GetString(doc, "canonical"));
+                    auto fields = common::ParseJson(mongo::GetString(doc, "fields"));
                     LineageEntry e;
                     e.execution = mongo::GetString(doc, "execution");
-                    e.operation = canonical.ok() ? CanonicalString(*canonical, "operation") : "";
+                    e.operation = fields.ok() ? CanonicalString(*fields, "operation") : "";
                     e.time = mongo::GetInt(doc, "time");
-                    e.seq = mongo::GetInt(doc, "_id");
                     out.push_back(std::move(e));
+                    record_ids.push_back(mongo::GetString(doc, "_id"));
                     return true;
                   });
   if (!st.ok()) return st.ToStatus();
-  return out;
+  // Each record's seq: its position in the block that lists it (the index {ids} on `chain`).
+  // Records not chained yet are left out.
+  std::vector<LineageEntry> chained;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    mongo::BsonPtr by_id(BCON_NEW("ids", BCON_UTF8(record_ids[i].c_str())));
+    mongo::BsonPtr projection(
+        BCON_NEW("projection", "{", "first_seq", BCON_INT32(1), "ids", BCON_INT32(1), "}"));
+    auto block = mongo::FindOne(chain, by_id.get(), projection.get(), nullptr);
+    if (!block.ok()) return block.status();
+    if (!block->has_value()) continue;
+    std::int64_t first_seq = mongo::GetInt(block->value().get(), "first_seq");
+    bson_iter_t it, ids;
+    if (!bson_iter_init_find(&it, block->value().get(), "ids") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+        !bson_iter_recurse(&it, &ids)) {
+      continue;
+    }
+    for (std::int64_t index = 0; bson_iter_next(&ids); ++index) {
+      if (BSON_ITER_HOLDS_UTF8(&ids) && record_ids[i] == bson_iter_utf8(&ids, nullptr)) {
+        out[i].seq = first_seq + index;
+        chained.push_back(std::move(out[i]));
+        break;
+      }
+    }
+  }
+  std::sort(chained.begin(), chained.end(),
+            [](const LineageEntry& a, const LineageEntry& b) { return a.seq < b.seq; });
+  return chained;
 }
 
 common::Result<std::vector<ExecutionTouch>> ExecutionsTouching(mongo::Pool& pool,
@@ -79,20 +106,49 @@ common::Result<std::vector<ExecutionTouch>> ExecutionsTouching(mongo::Pool& pool
 common::Status Export(mongo::Pool& pool, const std::string& database, std::int64_t from_seq,
                       const std::function<bool(std::string_view line)>& each) {
   mongo::Client client = pool.Acquire();
-  mongo::BsonPtr filter(BCON_NEW("_id", "{", "$gte", BCON_INT64(from_seq), "}"));
-  mongo::BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "projection", "{", "prev",
-                               BCON_INT32(1), "hash", BCON_INT32(1), "canonical", BCON_INT32(1),
-                               "}"));
-  mongo::DbStatus st = mongo::Find(client.Collection(database, format::kRecords), filter.get(),
-                                   opts.get(), nullptr, [&](const bson_t* doc) {
-                                     json::object line;
-                                     line["seq"] = mongo::GetInt(doc, "_id");
-                                     line["prev"] = mongo::GetString(doc, "prev");
-                                     line["hash"] = mongo::GetString(doc, "hash");
-                                     line["canonical"] = mongo::GetString(doc, "canonical");
-                                     return each(common::SerializeJson(line));
-                                   });
-  return st.ToStatus();
+  mongoc_collection_t* chain = client.Collection(database, format::kChain);
+  mongoc_collection_t* records = client.Collection(database, format::kRecords);
+  // The block holding from_seq: the first whose last_seq reaches it (the index {last_seq}).
+  mongo::BsonPtr filter(BCON_NEW("last_seq", "{", "$gte", BCON_INT64(from_seq), "}"));
+  mongo::BsonPtr opts(BCON_NEW("sort", "{", "last_seq", BCON_INT32(1), "}", "limit", BCON_INT64(1),
+                               "projection", "{", "_id", BCON_INT32(1), "}"));
+  auto first = mongo::FindOne(chain, filter.get(), opts.get(), nullptr);
+  if (!first.ok()) return first.status();
+  if (!first->has_value()) return common::Status::Ok();
+  for (std::int64_t number = mongo::GetInt(first->value().get(), "_id");; ++number) {
+    std::string problem;
+    auto found = format::FindBlock(chain, number, &problem);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) return common::Status::Ok();
+    const format::Block& block = **found;
+    if (!problem.empty()) {
+      return common::Status::FailedPrecondition("audit export: block " + std::to_string(number) +
+                                                ": " + problem + " (run tactus audit verify)");
+    }
+    std::map<std::string, mongo::BsonPtr> docs;
+    mongo::DbStatus st = format::FindRecords(records, block.ids, &docs);
+    if (!st.ok()) return st.ToStatus();
+    std::string prev = block.prev;
+    for (std::size_t i = 0; i < block.ids.size() && i < block.hashes.size(); ++i) {
+      const std::int64_t seq = block.first_seq + static_cast<std::int64_t>(i);
+      const std::string& hash = block.hashes[i];
+      if (seq >= from_seq) {
+        auto doc = docs.find(block.ids[i]);
+        if (doc == docs.end()) {
+          return common::Status::FailedPrecondition("audit export: record " + std::to_string(seq) +
+                                                    " (_id " + block.ids[i] +
+                                                    ") is missing (run tactus audit verify)");
+        }
+        json::object line;
+        line["seq"] = seq;
+        line["prev"] = prev;
+        line["hash"] = hash;
+        line["canonical"] = format::CanonicalFromRecord(seq, doc->second.get());
+        if (!each(common::SerializeJson(line))) return common::Status::Ok();
+      }
+      prev = hash;
+    }
+  }
 }
 
 }  // namespace tactus::audit

@@ -1,5 +1,6 @@
-// Questions answered from the chained records ("which workflow touched this document, and
-// when") and the export of the chain as JSON lines. Records still in the outbox are not seen.
+// Questions answered from the audit records ("which workflow touched this document, and
+// when") and the export of the chain as JSON lines. Lineage and Export see chained records
+// only; ExecutionsTouching sees every committed record, chained or not yet.
 //
 // Thread-safe: reads only.
 #pragma once
@@ -27,7 +28,8 @@ struct LineageEntry {
 // The data records on namespace `ns` ("db.coll") whose ids list `id` (relaxed Extended JSON,
 // matched by IdKey: the string "7" is not the number 7), in chain order. A record that listed
 // only its first kMaxDataIds ids (idsTruncated) is found only when `id` is among those.
-// Uses the index {kind, namespace, ids}. IoError on store errors.
+// Uses the index {kind, namespace, ids} on `records`, then {ids} on `chain` for each record's
+// seq; records not chained yet are left out. IoError on store errors.
 common::Result<std::vector<LineageEntry>> Lineage(mongo::Pool& pool, const std::string& database,
                                                   const std::string& ns, const json::value& id);
 
@@ -48,8 +50,11 @@ common::Result<std::vector<ExecutionTouch>> ExecutionsTouching(mongo::Pool& pool
 // Calls `each` with one JSON line (no newline) per chained record with seq >= from_seq, in seq
 // order, until it returns false:
 //   {"seq":N,"prev":"<hex>","hash":"<hex>","canonical":"<the canonical text, as a string>"}
-// The canonical text travels as a string so an offline checker hashes the exact bytes. By seq,
-// not time, so that an export is a contiguous, verifiable piece of the chain.
+// The canonical text travels as a string so an offline checker hashes the exact bytes; prev and
+// hash are the chain's (its blocks'). By seq, not time, so that an export is a contiguous,
+// verifiable piece of the chain. Walks the blocks from the one holding from_seq (the index
+// {last_seq} on `chain`), one records query per block. FailedPrecondition when a block lists a
+// record that is missing or is malformed (Verify names it); IoError on store errors.
 common::Status Export(mongo::Pool& pool, const std::string& database, std::int64_t from_seq,
                       const std::function<bool(std::string_view line)>& each);
 

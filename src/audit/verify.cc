@@ -1,5 +1,6 @@
 #include "audit/verify.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -56,6 +57,8 @@ std::string FieldDifference(const bson_t* expected, const bson_t* stored) {
 common::Result<VerifyReport> Verify(mongo::Pool& pool, const std::string& database,
                                     const std::vector<std::string>& trusted_public_keys) {
   mongo::Client client = pool.Acquire();
+  mongoc_collection_t* records = client.Collection(database, format::kRecords);
+  mongoc_collection_t* chain = client.Collection(database, format::kChain);
   std::map<std::string, std::string> trusted;  // key id -> public key
   for (const std::string& key : trusted_public_keys) trusted[KeyIdOf(key)] = key;
 
@@ -67,14 +70,17 @@ common::Result<VerifyReport> Verify(mongo::Pool& pool, const std::string& databa
     return report;
   };
 
-  // The head first: records chained after this read are walked too, and must link.
+  // The head first: blocks chained after this read are walked too, and must link.
   mongo::BsonPtr head_filter(BCON_NEW("_id", BCON_UTF8(format::kHeadId)));
   auto head = mongo::FindOne(client.Collection(database, format::kMeta), head_filter.get(), nullptr,
                              nullptr);
   if (!head.ok()) return head.status();
   const bool has_head = head->has_value();
-  const std::int64_t head_seq = has_head ? mongo::GetInt(head->value().get(), "seq") : 0;
-  const std::string head_hash = has_head ? mongo::GetString(head->value().get(), "hash") : "";
+  const bson_t* h = has_head ? head->value().get() : nullptr;
+  const std::int64_t head_seq = has_head ? mongo::GetInt(h, "seq") : 0;
+  const std::string head_hash = has_head ? mongo::GetString(h, "hash") : "";
+  const std::int64_t head_block = has_head ? mongo::GetInt(h, "block") : 0;
+  const std::string head_cursor = has_head ? mongo::GetString(h, "cursor") : "";
 
   std::map<std::int64_t, Checkpoint> checkpoints;
   mongo::BsonPtr all = mongo::NewBson();
@@ -90,80 +96,87 @@ common::Result<VerifyReport> Verify(mongo::Pool& pool, const std::string& databa
                   });
   if (!st.ok()) return st.ToStatus();
 
-  std::int64_t expected = 1;
+  std::int64_t expected = 1;  // the next seq
   std::string prev(format::kGenesisHash);
   std::string hash_at_head = head_seq == 0 ? std::string(format::kGenesisHash) : "";
-  std::string problem;
-  std::int64_t problem_seq = 0;
-  st = mongo::Find(
-      client.Collection(database, format::kRecords), all.get(), by_id.get(), nullptr,
-      [&](const bson_t* doc) {
-        bson_iter_t id;
-        std::int64_t seq = 0;
-        if (!bson_iter_init_find(&id, doc, "_id") || !BSON_ITER_HOLDS_NUMBER(&id) ||
-            (seq = bson_iter_as_int64(&id)) < expected) {
-          problem_seq = expected;
-          problem = "a record with a non-sequence _id sits where record " +
-                    std::to_string(expected) + " belongs";
-          return false;
-        }
-        const std::string name = "record " + std::to_string(seq);
-        if (seq > expected) {
-          problem_seq = expected;
-          problem = "record " + std::to_string(expected) + " is missing" +
-                    (seq > expected + 1 ? " (records " + std::to_string(expected) + ".." +
-                                              std::to_string(seq - 1) + ")"
-                                        : "");
-          return false;
-        }
-        problem_seq = seq;
-        const std::string canonical = mongo::GetString(doc, "canonical");
-        const std::string stored_prev = mongo::GetString(doc, "prev");
-        const std::string stored_hash = mongo::GetString(doc, "hash");
-        auto parsed = common::ParseJson(canonical);
-        std::int64_t canonical_seq = 0;
-        if (!parsed.ok() || !parsed->is_object() || !parsed->get_object().contains("seq") ||
-            !common::AsInt64(parsed->get_object().at("seq"), &canonical_seq)) {
-          problem = name + ": its canonical text is not a record";
-          return false;
-        }
-        if (canonical_seq != seq) {
-          problem = name + ": its canonical text is record " + std::to_string(canonical_seq) +
-                    "'s (records reordered)";
-          return false;
-        }
-        if (stored_prev != prev) {
-          problem = name + ": prev does not match the hash of record " + std::to_string(seq - 1);
-          return false;
-        }
-        if (format::ChainHash(prev, canonical) != stored_hash) {
-          problem = name + ": hash does not match its canonical text (the record was modified)";
-          return false;
-        }
-        auto rebuilt = format::ChainedDoc(seq, prev, stored_hash, canonical);
-        if (!rebuilt.ok()) {
-          problem = name + ": its canonical text is not a record";
-          return false;
-        }
-        if (std::string diff = FieldDifference(rebuilt->get(), doc); !diff.empty()) {
-          problem = name + ": stored " + diff;
-          return false;
-        }
-        if (auto cp = checkpoints.find(seq);
-            cp != checkpoints.end() && cp->second.hash != stored_hash) {
-          problem = "checkpoint " + std::to_string(seq) + ": its hash differs from record " +
-                    std::to_string(seq) + "'s";
-          return false;
-        }
-        if (seq == head_seq) hash_at_head = stored_hash;
-        prev = stored_hash;
-        ++expected;
-        ++report.records_checked;
-        problem.clear();
-        return true;
-      });
-  if (!st.ok()) return st.ToStatus();
-  if (!problem.empty()) return fail(problem_seq, problem);
+  std::int64_t behind_cursor = 0;  // chained records with _id <= head_cursor
+  std::int64_t number = 1;
+  for (;; ++number) {
+    std::string problem;
+    auto found = format::FindBlock(chain, number, &problem);
+    if (!found.ok()) return found.status();
+    const std::string name = "block " + std::to_string(number);
+    if (!found->has_value()) {
+      if (number <= head_block) {
+        // The records it listed: up to the next block's first, or the head's seq.
+        mongo::BsonPtr after(BCON_NEW("_id", "{", "$gt", BCON_INT64(number), "}"));
+        mongo::BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "projection", "{",
+                                     "first_seq", BCON_INT32(1), "}"));
+        auto next = mongo::FindOne(chain, after.get(), opts.get(), nullptr);
+        if (!next.ok()) return next.status();
+        std::int64_t end =
+            next->has_value() ? mongo::GetInt(next->value().get(), "first_seq") - 1 : head_seq;
+        return fail(expected, "records " + std::to_string(expected) + ".." +
+                                  std::to_string(std::max(end, expected)) + " are missing (" +
+                                  name + " is missing; the head names block " +
+                                  std::to_string(head_block) + ")");
+      }
+      break;
+    }
+    const format::Block& block = **found;
+    if (!problem.empty()) return fail(expected, name + ": " + problem);
+    const auto size = static_cast<std::int64_t>(block.ids.size());
+    if (block.first_seq != expected) {
+      return fail(expected, name + ": it starts at record " + std::to_string(block.first_seq) +
+                                " where record " + std::to_string(expected) +
+                                " belongs (a block was deleted or modified)");
+    }
+    if (size == 0 || block.hashes.size() != block.ids.size() ||
+        block.last_seq != block.first_seq + size - 1) {
+      return fail(expected, name +
+                                ": its ids, hashes and last_seq disagree (the block was "
+                                "modified)");
+    }
+    if (block.prev != prev) {
+      return fail(expected, name + ": prev does not match the hash of record " +
+                                std::to_string(expected - 1));
+    }
+    std::map<std::string, mongo::BsonPtr> docs;
+    st = format::FindRecords(records, block.ids, &docs);
+    if (!st.ok()) return st.ToStatus();
+    for (std::int64_t i = 0; i < size; ++i) {
+      const std::int64_t seq = block.first_seq + i;
+      const std::string& id = block.ids[static_cast<std::size_t>(i)];
+      const std::string rname = "record " + std::to_string(seq);
+      auto doc = docs.find(id);
+      if (doc == docs.end()) {
+        return fail(seq,
+                    rname + " is missing (" + name + " lists _id " + id + ", which no record has)");
+      }
+      std::string hash =
+          format::ChainHash(prev, format::CanonicalFromRecord(seq, doc->second.get()));
+      if (hash != block.hashes[static_cast<std::size_t>(i)]) {
+        return fail(seq, rname + " (_id " + id +
+                             "): its hash does not match its content (the record was modified, "
+                             "records were reordered, or " +
+                             name + "'s hash was changed)");
+      }
+      mongo::BsonPtr rebuilt = format::RebuildRecordDoc(doc->second.get());
+      if (std::string diff = FieldDifference(rebuilt.get(), doc->second.get()); !diff.empty()) {
+        return fail(seq, rname + " (_id " + id + "): stored " + diff);
+      }
+      if (auto cp = checkpoints.find(seq); cp != checkpoints.end() && cp->second.hash != hash) {
+        return fail(seq, "checkpoint " + std::to_string(seq) + ": its hash differs from record " +
+                             std::to_string(seq) + "'s");
+      }
+      if (seq == head_seq) hash_at_head = hash;
+      if (!head_cursor.empty() && id <= head_cursor) ++behind_cursor;
+      prev = std::move(hash);
+      ++expected;
+      ++report.records_checked;
+    }
+    docs.clear();
+  }
 
   const std::int64_t last = expected - 1;
   if (!has_head) {
@@ -192,6 +205,15 @@ common::Result<VerifyReport> Verify(mongo::Pool& pool, const std::string& databa
                            std::to_string(last) + ")");
     }
     ++report.checkpoints_checked;
+  }
+
+  // Records behind the cursor that no block lists: committed too late to be chained.
+  if (!head_cursor.empty()) {
+    mongo::BsonPtr behind(BCON_NEW("_id", "{", "$lte", BCON_UTF8(head_cursor.c_str()), "}"));
+    std::int64_t stored = 0;
+    st = mongo::CountDocuments(records, behind.get(), &stored);
+    if (!st.ok()) return st.ToStatus();
+    report.unchained = std::max<std::int64_t>(0, stored - behind_cursor);
   }
   return report;
 }

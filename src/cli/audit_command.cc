@@ -185,6 +185,11 @@ int RunVerify(const Target& t, const std::vector<std::string>& keys) {
   if (report->ok) {
     std::cout << "OK: " << report->records_checked << " records, " << report->checkpoints_checked
               << " checkpoints verified in " << t.database << "\n";
+    if (report->unchained > 0) {
+      std::cout << "note: " << report->unchained
+                << " records behind the chain's cursor were never chained (their transaction "
+                   "committed after the chainer's late window; docs/auth.md, \"Audit trail\")\n";
+    }
     return 0;
   }
   std::cout << "FAILED at seq " << report->first_bad_seq << ": " << report->reason << "\n"

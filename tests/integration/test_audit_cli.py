@@ -179,10 +179,14 @@ class AuditCliTest(unittest.TestCase):
         r = audit("verify", "--data", self.data, "--public-key", pem)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
-        # Tamper: a throwaway machine rewrites a field of the archive record, in place.
+        # Tamper: a throwaway machine rewrites a field of the archive record, in place. Records
+        # stay where their producer wrote them (format version 2): the archive.delete record on
+        # the orders collection listing _id 1 is found by its index fields and its content.
         tampered = seqs[-1]
         self.run_machine({"StartAt": "Forge", "States": {"Forge": task("updateOne", {
-            "Database": "tactus_audit", "Collection": "records", "Filter": {"_id": tampered},
+            "Database": "tactus_audit", "Collection": "records",
+            "Filter": {"kind": "data", "namespace": f"{db}.orders", "ids": "1",
+                       "fields": {"$regex": '"operation":"archive\\.delete"'}},
             "Update": {"$set": {"execution": "arn:forged"}}})}})
         self.assertEqual(self.server.proc.send_signal(signal.SIGTERM), None)
         self.assertEqual(self.server.proc.wait(timeout=60), 0, self.server.log())
