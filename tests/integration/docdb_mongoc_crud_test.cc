@@ -370,6 +370,85 @@ TEST_F(DocdbMongocIndexTest, CompoundRangeQueryUsesTheIndex) {
   EXPECT_EQ(DrainIds(cursor.get()), (std::vector<int64_t>{49, 47, 45, 43, 41}));
 }
 
+// $in over 1,000 ids on 20,000 documents: planned as _id points (explain says so), and
+// find, count, updateMany and deleteMany see exactly those documents. The ids mix int32, int64
+// and double (equal values are one point) and include some that do not exist.
+TEST_F(DocdbMongocIndexTest, InOverAThousandIdsUsesIdPoints) {
+  CreateIndexes("big", R"([{"key": {"g": 1}, "name": "g_1"}])");
+  auto big = Collection("big");
+  std::vector<BsonPtr> docs;
+  for (int i = 0; i < 20000; ++i) {
+    docs.push_back(
+        Json(R"({"_id": )" + std::to_string(i) + R"(, "g": )" + std::to_string(i % 100) + "}"));
+  }
+  InsertMany(big.get(), docs);
+  std::string ids;
+  std::vector<int64_t> wanted;
+  for (int k = 0; k < 1000; ++k) {
+    int id = k * 19 + 7;  // 7 .. 18988
+    wanted.push_back(id);
+    std::string v = std::to_string(id);
+    if (k % 3 == 1) v = R"({"$numberLong": ")" + v + R"("})";
+    if (k % 3 == 2) v += ".0";
+    ids += v + ", ";
+  }
+  ids += "7.0, 50000, 50001";  // a duplicate, and two ids that do not exist
+  const std::string filter = R"({"_id": {"$in": [)" + ids + "]}}";
+
+  Reply reply;
+  bson_error_t error;
+  ASSERT_TRUE(
+      RunCommand(R"({"explain": {"find": "big", "filter": )" + filter + "}}", &reply, &error))
+      << error.message;
+  EXPECT_EQ(GetString(reply.get(), "queryPlanner.winningPlan.stage"), "IXSCAN");
+  EXPECT_EQ(GetString(reply.get(), "queryPlanner.winningPlan.indexName"), "_id_");
+  EXPECT_EQ(GetInt(reply.get(), "queryPlanner.winningPlan.indexBounds._id.$in"), 1002);
+
+  auto cursor = Find(big.get(), filter, R"({"sort": {"_id": 1}})");
+  EXPECT_EQ(DrainIds(cursor.get()), wanted);
+  cursor = Find(big.get(), filter, R"({"sort": {"_id": -1}, "limit": 3})");
+  EXPECT_EQ(DrainIds(cursor.get()), (std::vector<int64_t>{18988, 18969, 18950}));
+  EXPECT_EQ(Count("big", filter), 1000);
+  int64_t counted = mongoc_collection_count_documents(big.get(), Json(filter).get(), nullptr,
+                                                      nullptr, nullptr, &error);
+  EXPECT_EQ(counted, 1000) << error.message;
+  // ANDed with a predicate on an indexed field: still the _id points.
+  const std::string and_g = R"({"g": 7, "_id": {"$in": [)" + ids + "]}}";
+  ASSERT_TRUE(
+      RunCommand(R"({"explain": {"find": "big", "filter": )" + and_g + "}}", &reply, &error))
+      << error.message;
+  EXPECT_EQ(GetString(reply.get(), "queryPlanner.winningPlan.indexName"), "_id_");
+  EXPECT_EQ(Count("big", and_g), 10);  // ids 7 + 19k with id % 100 == 7: k = 0, 100, ..., 900
+
+  ASSERT_TRUE(mongoc_collection_update_many(big.get(), Json(filter).get(),
+                                            Json(R"({"$set": {"archived": true}})").get(), nullptr,
+                                            reply.out(), &error))
+      << error.message;
+  EXPECT_EQ(GetInt(reply.get(), "matchedCount"), 1000);
+  EXPECT_EQ(GetInt(reply.get(), "modifiedCount"), 1000);
+  EXPECT_EQ(Count("big", R"({"archived": true})"), 1000);
+  EXPECT_EQ(Count("big", R"({"archived": true, "_id": {"$in": [6, 7, 8, 26]}})"), 2);
+
+  // $in on a secondary index: points on g_1.
+  const std::string by_g = R"({"g": {"$in": [3, 4.0, {"$numberLong": "5"}, 3]}})";
+  ASSERT_TRUE(RunCommand(R"({"explain": {"find": "big", "filter": )" + by_g + "}}", &reply, &error))
+      << error.message;
+  EXPECT_EQ(GetString(reply.get(), "queryPlanner.winningPlan.stage"), "IXSCAN");
+  EXPECT_EQ(GetString(reply.get(), "queryPlanner.winningPlan.indexName"), "g_1");
+  EXPECT_EQ(GetInt(reply.get(), "queryPlanner.winningPlan.indexBounds.g.$in"), 3);
+  EXPECT_EQ(Count("big", by_g), 600);
+
+  ASSERT_TRUE(
+      mongoc_collection_delete_many(big.get(), Json(filter).get(), nullptr, reply.out(), &error))
+      << error.message;
+  EXPECT_EQ(GetInt(reply.get(), "deletedCount"), 1000);
+  EXPECT_EQ(Count("big"), 19000);
+  EXPECT_EQ(Count("big", filter), 0);
+  EXPECT_EQ(Count("big", R"({"archived": true})"), 0);
+  cursor = Find(big.get(), R"({"_id": {"$in": [6, 7, 8]}})", R"({"sort": {"_id": 1}})");
+  EXPECT_EQ(DrainIds(cursor.get()), (std::vector<int64_t>{6, 8}));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 }  // namespace

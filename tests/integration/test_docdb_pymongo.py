@@ -164,6 +164,28 @@ class PymongoTest(unittest.TestCase):
         self.assertEqual(sorted(d["a"] for d in c.find({"a": {"$lt": "m"}})), ["", "b"])
         self.assertEqual([d["a"] for d in c.find({"a": "z"})], ["z"])
 
+    def test_in_over_a_thousand_ids_uses_id_points(self):
+        c = self.db.orders
+        c.insert_many([{"_id": i, "g": i % 100} for i in range(20000)])
+        ids = [i * 19 + 7 for i in range(1000)]
+        mixed = [Int64(i) if k % 3 == 1 else float(i) if k % 3 == 2 else i
+                 for k, i in enumerate(ids)] + [7.0, 50000]
+        query = {"_id": {"$in": mixed}}
+        plan = c.find(query).explain()["queryPlanner"]["winningPlan"]
+        self.assertEqual(plan["stage"], "IXSCAN")
+        self.assertEqual(plan["indexName"], "_id_")
+        self.assertEqual(plan["indexBounds"], {"_id": {"$in": 1001}})
+        self.assertEqual([d["_id"] for d in c.find(query).sort("_id", 1)], ids)
+        self.assertEqual(c.count_documents(query), 1000)
+        self.assertEqual(c.count_documents({"g": 7, "_id": {"$in": mixed}}), 10)
+        result = c.update_many(query, {"$set": {"archived": True}})
+        self.assertEqual((result.matched_count, result.modified_count), (1000, 1000))
+        self.assertEqual(c.count_documents({"archived": True}), 1000)
+        self.assertEqual(c.delete_many(query).deleted_count, 1000)
+        self.assertEqual(c.count_documents({}), 19000)
+        self.assertEqual(c.count_documents({"archived": True}), 0)
+        self.assertEqual(c.count_documents(query), 0)
+
     def test_documents_nested_deeper_than_100_are_refused(self):
         doc = {}
         inner = doc

@@ -138,7 +138,17 @@ void AppendExplain(bson_t* body, const std::string& ns, const Plan* plan, const 
   BSON_APPEND_UTF8(&planner, "namespace", ns.c_str());
   BSON_APPEND_DOCUMENT_BEGIN(&planner, "winningPlan", &winning);
   BSON_APPEND_UTF8(&winning, "stage", plan ? plan->Describe().c_str() : "EOF");
-  if (plan && plan->index) BSON_APPEND_UTF8(&winning, "indexName", plan->index->name.c_str());
+  if (plan && !plan->IndexName().empty()) {
+    BSON_APPEND_UTF8(&winning, "indexName", plan->IndexName().c_str());
+  }
+  if (plan && plan->in_ranges) {
+    bson_t bounds, field;
+    BSON_APPEND_DOCUMENT_BEGIN(&winning, "indexBounds", &bounds);
+    bson_append_document_begin(&bounds, plan->in_field.c_str(), -1, &field);
+    BSON_APPEND_INT64(&field, "$in", static_cast<std::int64_t>(plan->in_ranges->size()));
+    bson_append_document_end(&bounds, &field);
+    bson_append_document_end(&winning, &bounds);
+  }
   bson_append_document_end(&planner, &winning);
   bson_append_document_end(body, &planner);
   // The stages that run after the planner, as given.

@@ -72,6 +72,82 @@ bool BoundsFor(const bson_t* filter, const std::string& field, storage::KeyRange
   return any;
 }
 
+// Whether `values` (the operand of a `$in` on `field`) can be planned as points on an index
+// whose first field is `field`, each value's key appended to *keys. Not with a regex (it is
+// no point). Not null on a secondary index ({a: null} is not planned either: a missing field
+// and an empty array also index as null) nor an array (an array field indexes its elements, so
+// [1, 2] would need its elements' points too). `_id` is never missing nor an array (the _id
+// equality plan relies on this too), so there a null is the null point; arrays still bail out.
+bool AppendInKeys(const bson_value_t& values, bool is_id, std::vector<std::string>* keys) {
+  if (values.value_type != BSON_TYPE_ARRAY) return false;
+  bson_t array;
+  bson_iter_t it;
+  if (!bson_init_static(&array, values.value.v_doc.data, values.value.v_doc.data_len) ||
+      !bson_iter_init(&it, &array)) {
+    return false;
+  }
+  while (bson_iter_next(&it)) {
+    const bson_value_t* v = bson_iter_value(&it);
+    switch (v->value_type) {
+      case BSON_TYPE_REGEX:
+      case BSON_TYPE_ARRAY:
+        return false;
+      case BSON_TYPE_NULL:
+      case BSON_TYPE_UNDEFINED:
+        if (!is_id) return false;
+        break;
+      default:
+        break;
+    }
+    keys->push_back(query::EncodeKeyValue(*v));
+  }
+  return true;
+}
+
+// The point keys of a `field: {$in: [...]}` condition at the top level of `filter` or under a
+// top-level `$and` (the first one found: each is a superset of the result), sorted and
+// deduplicated; false when there is none or it cannot be planned as points.
+bool InPointsFor(const bson_t* filter, const std::string& field, std::vector<std::string>* keys,
+                 int depth = 0) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, filter)) return false;
+  bool is_id = field == "_id";
+  while (bson_iter_next(&it)) {
+    std::string_view name = bson_iter_key(&it);
+    if (name == "$and" && BSON_ITER_HOLDS_ARRAY(&it) && depth < 8) {
+      bson_iter_t clause;
+      if (!bson_iter_recurse(&it, &clause)) continue;
+      while (bson_iter_next(&clause)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&clause)) continue;
+        const bson_value_t* v = bson_iter_value(&clause);
+        bson_t sub;
+        if (bson_init_static(&sub, v->value.v_doc.data, v->value.v_doc.data_len) &&
+            InPointsFor(&sub, field, keys, depth + 1)) {
+          return true;
+        }
+      }
+      continue;
+    }
+    if (name != field || !BSON_ITER_HOLDS_DOCUMENT(&it)) continue;
+    bson_iter_t op;
+    if (!bson_iter_recurse(&it, &op)) continue;
+    while (bson_iter_next(&op)) {
+      std::string_view op_name = bson_iter_key(&op);
+      if (op_name.empty() || op_name[0] != '$') break;  // a literal subdocument
+      if (op_name != "$in") continue;
+      keys->clear();
+      if (!AppendInKeys(*bson_iter_value(&op), is_id, keys)) {
+        keys->clear();
+        break;
+      }
+      std::sort(keys->begin(), keys->end());
+      keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
+      return true;
+    }
+  }
+  return false;
+}
+
 // Turns a range on the first field into a range over whole (possibly compound) keys.
 storage::KeyRange WidenToPrefix(storage::KeyRange r, bool descending) {
   if (descending) {
@@ -93,6 +169,23 @@ storage::KeyRange WidenToPrefix(storage::KeyRange r, bool descending) {
   }
   r.lower_inclusive = true;
   return r;
+}
+
+// One range per point key over whole (possibly compound) keys, in index order.
+std::vector<storage::KeyRange> InRanges(const std::vector<std::string>& keys, bool descending) {
+  std::vector<storage::KeyRange> ranges;
+  ranges.reserve(keys.size());
+  for (const std::string& key : keys) {
+    storage::KeyRange point;
+    point.lower = point.upper = key;
+    ranges.push_back(WidenToPrefix(std::move(point), descending));
+  }
+  // Encodings are prefix-free, so the ranges are disjoint: ordering them by their lower bounds
+  // orders them in the index (a descending field complemented reverses the keys' order).
+  std::sort(
+      ranges.begin(), ranges.end(),
+      [](const storage::KeyRange& a, const storage::KeyRange& b) { return *a.lower < *b.lower; });
+  return ranges;
 }
 
 bool SingleSortField(const bson_t* sort, std::string* field, bool* descending) {
@@ -118,11 +211,17 @@ std::string Plan::Describe() const {
     case Kind::kCollectionScan:
       return "COLLSCAN";
     case Kind::kIdScan:
-      return "IDHACK";
+      return in_ranges ? "IXSCAN" : "IDHACK";
     case Kind::kIndexScan:
       return "IXSCAN";
   }
   return "COLLSCAN";
+}
+
+std::string Plan::IndexName() const {
+  if (index) return index->name;
+  if (kind == Kind::kIdScan && in_ranges) return "_id_";
+  return "";
 }
 
 Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bson_t* filter,
@@ -130,7 +229,22 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
   Plan plan;
   bool equality = false;
   storage::KeyRange range;
-  if (filter && BoundsFor(filter, "_id", &range, &equality)) {
+  bool id_bounds = filter && BoundsFor(filter, "_id", &range, &equality);
+  std::string sort_field;
+  bool sort_desc = false;
+  bool single_sort = SingleSortField(sort, &sort_field, &sort_desc);
+  std::vector<std::string> in_keys;
+  if (!equality && filter && InPointsFor(filter, "_id", &in_keys)) {
+    plan.kind = Plan::Kind::kIdScan;
+    plan.in_field = "_id";
+    plan.in_ranges = InRanges(in_keys, false);
+    if (single_sort && sort_field == "_id") {
+      plan.reverse = sort_desc;
+      plan.provides_sort = true;
+    }
+    return plan;
+  }
+  if (id_bounds) {
     plan.kind = Plan::Kind::kIdScan;
     plan.range = range;
     if (range.upper) {
@@ -141,10 +255,7 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
   }
   auto indexes = txn.ListIndexes(coll);
   if (!indexes.ok()) return plan;
-  std::optional<Plan> range_plan, sort_plan;
-  std::string sort_field;
-  bool sort_desc = false;
-  bool single_sort = SingleSortField(sort, &sort_field, &sort_desc);
+  std::optional<Plan> in_plan, range_plan, sort_plan;
   for (auto& index : indexes.value()) {
     if (index.name == "_id_") {
       if (single_sort && sort_field == "_id" && !sort_plan) {
@@ -165,9 +276,22 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
     if (!FirstKeyField(index.spec.get(), &field, &descending)) continue;
     storage::KeyRange r;
     bool eq = false;
+    bool bounded = filter && BoundsFor(filter, field, &r, &eq);
+    // A union of points comes out in index order, but an array field is found at each of its
+    // matching elements, not at the one its sort key is (its least or greatest element): so
+    // the sort is left to FindMatching.
+    if (!eq && !in_plan && filter && InPointsFor(filter, field, &in_keys)) {
+      Plan p;
+      p.kind = Plan::Kind::kIndexScan;
+      p.in_field = field;
+      p.in_ranges = InRanges(in_keys, descending);
+      p.index = std::make_shared<storage::IndexInfo>(std::move(index));
+      in_plan = std::move(p);
+      continue;  // it beats a range or sort plan on the same index
+    }
     // Range bounds on a descending field would need the class-range complemented exactly;
     // such an index answers equalities only (the matcher keeps results right either way).
-    if (filter && BoundsFor(filter, field, &r, &eq) && (eq || !descending)) {
+    if (bounded && (eq || !descending)) {
       Plan p;
       p.kind = Plan::Kind::kIndexScan;
       p.range = WidenToPrefix(r, descending);
@@ -190,6 +314,7 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       sort_plan = std::move(p);
     }
   }
+  if (in_plan) return std::move(*in_plan);
   if (range_plan) return std::move(*range_plan);
   if (sort_plan) return std::move(*sort_plan);
   return plan;
@@ -215,6 +340,23 @@ DbResult<Done> ScanMatching(storage::Txn& txn, const storage::CollectionInfo& co
     return !m.value() || on_match(id_key, doc, details);
   };
   DbResult<Done> scanned = Done{};
+  if (plan.in_ranges && plan.kind != Plan::Kind::kCollectionScan) {
+    bool stopped = false;
+    auto visit_in = [&](const std::string& id_key, const bson_t* doc) {
+      stopped = !visit(id_key, doc);
+      return !stopped;
+    };
+    const auto& ranges = *plan.in_ranges;
+    for (std::size_t i = 0; i < ranges.size() && !stopped; ++i) {
+      const storage::KeyRange& r = ranges[plan.reverse ? ranges.size() - 1 - i : i];
+      scanned = plan.kind == Plan::Kind::kIdScan
+                    ? txn.ScanCollection(coll, r, plan.reverse, visit_in)
+                    : txn.ScanIndex(coll, *plan.index, r, plan.reverse, visit_in);
+      if (!scanned.ok()) return scanned.error();
+    }
+    if (error) return *error;
+    return Done{};
+  }
   switch (plan.kind) {
     case Plan::Kind::kCollectionScan:
       scanned = txn.ScanCollection(coll, {}, false, visit);

@@ -1,11 +1,14 @@
 // Query planning and execution shared by find, count, distinct, update, delete and
 // findAndModify.
 //
-// The planner picks, in order: an `_id` equality or range; an equality on the first field of a
-// non-sparse, non-partial secondary index; a range on such a field; an index whose first field
-// is the (single-field) sort; otherwise a collection scan. Index bounds only narrow the
-// candidates: every candidate is still checked by the Matcher, so a plan can never change a
-// result, only its cost.
+// The planner picks, in order: an `_id` equality, `$in` or range; an equality on the first field
+// of a non-sparse, non-partial secondary index; a `$in` on such a field; a range on such a
+// field; an index whose first field is the (single-field) sort; otherwise a collection scan.
+// A `$in` is planned as one point range per distinct value (its index key, so 1, 1.0 and
+// NumberLong(1) are one point), in index order; not when the list holds a regex, nor (on a
+// secondary index) null or an array, which index keys do not map to points. Index bounds only
+// narrow the candidates: every candidate is still checked by the Matcher, so a plan can never
+// change a result, only its cost.
 #pragma once
 
 #include <deque>
@@ -25,10 +28,17 @@ struct Plan {
   enum class Kind { kCollectionScan, kIdScan, kIndexScan } kind = Kind::kCollectionScan;
   std::shared_ptr<const storage::IndexInfo> index;  // kIndexScan
   storage::KeyRange range;                          // kIdScan, kIndexScan
+  // A `$in` on `in_field` (the index's first field, or _id): one range per distinct value,
+  // sorted in index order and scanned instead of `range` (in reverse order when `reverse`).
+  // Empty for `$in: []`, which matches nothing.
+  std::optional<std::vector<storage::KeyRange>> in_ranges;
+  std::string in_field;
   bool reverse = false;
   bool provides_sort = false;  // candidates come out in the requested sort order
-  // For explain: "COLLSCAN", "IXSCAN { a: 1 }", ...
+  // For explain: "COLLSCAN", "IDHACK" or "IXSCAN" (also an `_id` `$in`).
   std::string Describe() const;
+  // For explain: the index scanned ("_id_" for an `_id` `$in`), empty for other plans.
+  std::string IndexName() const;
 };
 
 Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bson_t* filter,

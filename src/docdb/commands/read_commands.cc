@@ -275,6 +275,21 @@ DbResult<BsonPtr> Explain(CommandContext& ctx) {
         if (GetDocument(plan.index->spec.get(), "key", &key)) {
           BSON_APPEND_DOCUMENT(&winning, "keyPattern", &key);
         }
+      } else if (!plan.IndexName().empty()) {
+        BSON_APPEND_UTF8(&winning, "indexName", plan.IndexName().c_str());
+        bson_t key;
+        BSON_APPEND_DOCUMENT_BEGIN(&winning, "keyPattern", &key);
+        BSON_APPEND_INT32(&key, "_id", 1);
+        bson_append_document_end(&winning, &key);
+      }
+      if (plan.in_ranges) {
+        // {field: {$in: number of distinct points}}
+        bson_t bounds, field;
+        BSON_APPEND_DOCUMENT_BEGIN(&winning, "indexBounds", &bounds);
+        bson_append_document_begin(&bounds, plan.in_field.c_str(), -1, &field);
+        BSON_APPEND_INT64(&field, "$in", static_cast<std::int64_t>(plan.in_ranges->size()));
+        bson_append_document_end(&bounds, &field);
+        bson_append_document_end(&winning, &bounds);
       }
       BSON_APPEND_UTF8(&winning, "direction", plan.reverse ? "backward" : "forward");
     } else {

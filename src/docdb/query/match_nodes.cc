@@ -1,5 +1,6 @@
 #include "docdb/query/match_nodes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -53,13 +54,40 @@ bool RegexMatches(const Regex& regex, const bson_value_t& v, MatchContext* ctx) 
   return false;
 }
 
+// $in. Up to kInSortedMin values are tested one by one; a longer list is sorted once (by
+// CompareValues) and binary-searched. Both agree with CompareForMatch(kEq, ...): for equality
+// that is CompareValues(v, value) == 0 with a missing v read as null (brackets never compare
+// equal; NaN equals only NaN in both).
 class InTest : public ValueTest {
  public:
-  InTest(std::vector<bson_value_t> values, std::vector<Regex> regexes)
-      : values_(std::move(values)), regexes_(std::move(regexes)) {}
+  InTest(std::vector<bson_value_t> values, std::vector<Regex> regexes, std::size_t sorted_min)
+      : values_(std::move(values)), regexes_(std::move(regexes)) {
+    if (values_.size() > sorted_min) {
+      auto less = [](const bson_value_t& a, const bson_value_t& b) {
+        return CompareValues(a, b) < 0;
+      };
+      std::sort(values_.begin(), values_.end(), less);
+      values_.erase(std::unique(values_.begin(), values_.end(),
+                                [](const bson_value_t& a, const bson_value_t& b) {
+                                  return CompareValues(a, b) == 0;
+                                }),
+                    values_.end());
+      sorted_ = true;
+    }
+  }
   bool Test(const bson_value_t& v, MatchContext* ctx, std::int32_t*) const override {
-    for (const bson_value_t& value : values_) {
-      if (CompareForMatch(CompareOp::kEq, v, value)) return true;
+    if (sorted_) {
+      bson_value_t null_value{};
+      null_value.value_type = BSON_TYPE_NULL;
+      const bson_value_t& probe = v.value_type == BSON_TYPE_EOD ? null_value : v;
+      auto it = std::lower_bound(
+          values_.begin(), values_.end(), probe,
+          [](const bson_value_t& a, const bson_value_t& b) { return CompareValues(a, b) < 0; });
+      if (it != values_.end() && CompareValues(*it, probe) == 0) return true;
+    } else {
+      for (const bson_value_t& value : values_) {
+        if (CompareForMatch(CompareOp::kEq, v, value)) return true;
+      }
     }
     for (const Regex& regex : regexes_) {
       if (RegexMatches(regex, v, ctx)) return true;
@@ -70,6 +98,7 @@ class InTest : public ValueTest {
  private:
   std::vector<bson_value_t> values_;
   std::vector<Regex> regexes_;
+  bool sorted_ = false;
 };
 
 class RegexTest : public ValueTest {
@@ -317,8 +346,9 @@ bool CompareForMatch(CompareOp op, const bson_value_t& v, const bson_value_t& rh
 TestPtr MakeCompareTest(CompareOp op, const bson_value_t& rhs) {
   return std::make_unique<CompareTest>(op, rhs);
 }
-TestPtr MakeInTest(std::vector<bson_value_t> values, std::vector<Regex> regexes) {
-  return std::make_unique<InTest>(std::move(values), std::move(regexes));
+TestPtr MakeInTest(std::vector<bson_value_t> values, std::vector<Regex> regexes,
+                   std::size_t sorted_min) {
+  return std::make_unique<InTest>(std::move(values), std::move(regexes), sorted_min);
 }
 TestPtr MakeRegexTest(Regex regex) { return std::make_unique<RegexTest>(std::move(regex)); }
 TestPtr MakeExistsTest() { return std::make_unique<ExistsTest>(); }

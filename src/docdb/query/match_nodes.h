@@ -4,6 +4,7 @@
 
 #include <bson/bson.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -54,8 +55,12 @@ enum class CompareOp { kEq, kLt, kLte, kGt, kGte };
 bool CompareForMatch(CompareOp op, const bson_value_t& v, const bson_value_t& rhs);
 
 TestPtr MakeCompareTest(CompareOp op, const bson_value_t& rhs);
-// $in: equality with any of `values` or a match of any of `regexes`.
-TestPtr MakeInTest(std::vector<bson_value_t> values, std::vector<Regex> regexes);
+// $in: equality with any of `values` or a match of any of `regexes`. More than `sorted_min`
+// values are sorted once and binary-searched instead of compared one by one (same results;
+// tests pass other thresholds to compare the two).
+inline constexpr std::size_t kInSortedMin = 16;
+TestPtr MakeInTest(std::vector<bson_value_t> values, std::vector<Regex> regexes,
+                   std::size_t sorted_min = kInSortedMin);
 TestPtr MakeRegexTest(Regex regex);
 TestPtr MakeExistsTest();
 TestPtr MakeTypeTest(BsonTypeSet types);
