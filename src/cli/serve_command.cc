@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "common/log.h"
 #include "audit/audit.h"
+#include "auth/execution_roles.h"
 #include "cli/serve_auth.h"
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
@@ -94,8 +95,10 @@ audit::Record ApiCallRecord(const api::HttpRequest& request, const api::AuthOutc
 // and nested executions are the runner's own) is not configured.
 class Integrations final : public tasks::TaskDispatcher {
  public:
-  Integrations(mongo::Pool& pool, triggers::Registry& registry)
-      : http_([&registry](const std::string& name) -> std::optional<tasks::FunctionEndpoint> {
+  // `authorizer` (null: unchecked) decides each task before it is performed.
+  Integrations(mongo::Pool& pool, triggers::Registry& registry, tasks::TaskAuthorizer* authorizer)
+      : authorizer_(authorizer),
+        http_([&registry](const std::string& name) -> std::optional<tasks::FunctionEndpoint> {
           auto d = registry.Get(triggers::Kind::kFunction, name);
           if (!d.ok() || !*d) return std::nullopt;
           tasks::FunctionEndpoint endpoint;
@@ -114,6 +117,9 @@ class Integrations final : public tasks::TaskDispatcher {
         mongodb_(pool, [&registry](const std::string& name) { return registry.ConnectionUri(name); }) {}
 
   tasks::TaskOutcome Invoke(const tasks::TaskRequest& request) override {
+    if (authorizer_) {
+      if (auto denied = authorizer_->Authorize(request)) return std::move(*denied);
+    }
     if (tasks::IsHttpResource(request.resource)) return http_.Invoke(request);
     if (tasks::IsMongoDbResource(request.resource)) return mongodb_.Invoke(request);
     return unconfigured_.Invoke(request);
@@ -123,6 +129,7 @@ class Integrations final : public tasks::TaskDispatcher {
   }
 
  private:
+  tasks::TaskAuthorizer* authorizer_;
   tasks::HttpTaskDispatcher http_;
   tasks::ConnectionTaskDispatcher mongodb_;
   tasks::UnconfiguredDispatcher unconfigured_;
@@ -219,6 +226,7 @@ int RunServe(const ServeArgs& args) {
     store = std::move(*started);
     uri = WithDirectConnection(store->uri());
   }
+  common::SystemClock clock;
   auto pool = mongo::Pool::Open(uri, kPoolSize);
   if (!pool.ok()) {
     std::cerr << "tactus serve: " << pool.status().message() << "\n";
@@ -229,14 +237,42 @@ int RunServe(const ServeArgs& args) {
     return 1;
   }
 
+  // Identities: the IAM store (secrets sealed under the master key in the data directory) and the
+  // admin's credentials on the first start; nothing with --insecure-no-auth.
+  std::unique_ptr<auth::IamStore> iam;
+  std::vector<std::string> auth_notes;
+  if (!args.insecure_no_auth) {
+    auto opened = OpenIdentities(**pool, args.data, args.database, args.region, args.account,
+                                 clock, &auth_notes);
+    if (!opened.ok()) {
+      std::cerr << "tactus serve: " << opened.status().message() << "\n";
+      return 1;
+    }
+    iam = std::move(*opened);
+  } else {
+    std::cerr << "tactus serve: WARNING: --insecure-no-auth: every API call is accepted without "
+                 "authentication or authorization, as principal \"anonymous\", and tasks run "
+                 "without checking their execution roles. Use it only for local experiments.\n";
+    common::Log(common::LogLevel::kWarning, "serve", "authentication disabled (--insecure-no-auth)");
+  }
+  // Execution roles: every task is checked against its execution's role (docs/auth.md,
+  // "Execution roles"); off, like all authorization, with --insecure-no-auth.
+  std::unique_ptr<auth::ExecutionRoles> execution_roles;
+  if (iam) {
+    auth::ExecutionRolesOptions roles_options;
+    roles_options.protected_databases = {args.database, args.audit_database};
+    roles_options.arns.region = args.region;
+    roles_options.arns.account = args.account;
+    execution_roles = std::make_unique<auth::ExecutionRoles>(*iam, clock, roles_options);
+  }
   triggers::Registry registry(**pool, args.database);
-  Integrations integrations(**pool, registry);
+  Integrations integrations(**pool, registry, execution_roles.get());
   Dispatchers dispatchers(std::move(mocks), integrations);
   auto dispatcher_for = [&dispatchers](const std::string& m, const std::string& t) -> auto& {
     return dispatchers.For(m, t);
   };
-  common::SystemClock clock;
   runtime::DurableOptions options;
+  options.authorizer = execution_roles.get();
   options.database = args.database;
   options.shards = args.shards;
   options.lease_ms = static_cast<common::TimeMs>(args.lease_seconds * 1000);
@@ -254,24 +290,6 @@ int RunServe(const ServeArgs& args) {
   api::StepFunctionsApi sfn_api(**pool, runner, dispatcher_for, clock, sfn);
   api::ControlApi control_api(registry, clock, sfn.arns);
 
-  // Identities: the IAM store (secrets sealed under the master key in the data directory) and the
-  // admin's credentials on the first start; nothing with --insecure-no-auth.
-  std::unique_ptr<auth::IamStore> iam;
-  std::vector<std::string> auth_notes;
-  if (!args.insecure_no_auth) {
-    auto opened = OpenIdentities(**pool, args.data, args.database, args.region, args.account,
-                                 clock, &auth_notes);
-    if (!opened.ok()) {
-      std::cerr << "tactus serve: " << opened.status().message() << "\n";
-      return 1;
-    }
-    iam = std::move(*opened);
-  } else {
-    std::cerr << "tactus serve: WARNING: --insecure-no-auth: every API call is accepted without "
-                 "authentication or authorization, as principal \"anonymous\". Use it only for "
-                 "local experiments.\n";
-    common::Log(common::LogLevel::kWarning, "serve", "authentication disabled (--insecure-no-auth)");
-  }
   api::ApiAuthorizer authorizer(iam.get(), clock, sfn.arns);
   std::optional<api::IamApi> iam_api;
   if (iam) iam_api.emplace(*iam, args.account);

@@ -42,6 +42,11 @@ struct DurableOptions {
   std::string audit_database;
   // This process's name in leases; empty = a random one.
   std::string owner;
+  // Checks MongoDB tasks that run inside a step's transaction against the execution's role
+  // before they touch anything (docs/auth.md, "Execution roles"); null: unchecked. Tasks the
+  // dispatchers perform are checked by the dispatchers (they receive the role in TaskRequest).
+  // Must outlive the runner.
+  tasks::TaskAuthorizer* authorizer = nullptr;
 };
 
 // Chooses the integration for an execution's tasks: the state machine's name and the mock test

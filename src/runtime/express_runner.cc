@@ -23,6 +23,7 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
   common::TimeMs now = info.start_time ? info.start_time : clock_.Now();
   info.start_time = now;
   const std::string execution_arn = info.execution_arn;  // `info` moves into the execution
+  const std::string role_arn = info.role_arn;
   // Under virtual time the run's clock starts at the real start and moves only with timers.
   common::VirtualClock virtual_clock(now);
   auto current_time = [&]() {
@@ -46,7 +47,8 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
                                    task->timeout_seconds, task->heartbeat_seconds,
                                    invocations[task->state_name]++, execution_arn,
                                    execution_arn + "#task#" +
-                                       std::to_string(task->task_id)};
+                                       std::to_string(task->task_id),
+                                   role_arn, tasks::CredentialsRoleArn(task->credentials)};
         tasks::TaskOutcome outcome = dispatcher_.Invoke(request);
         if (outcome.ok) {
           events.push_back(engine::TaskSucceeded{task->task_id, std::move(outcome.result)});

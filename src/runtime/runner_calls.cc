@@ -262,6 +262,8 @@ engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
   request.invocation = num("invocation");
   request.execution_arn = item.execution;
   request.idempotency_key = item.id;  // "<execution>#task-<n>": one per task, kept on redelivery
+  request.role_arn = str("role");
+  request.credentials_role_arn = str("credentials");
   tasks::TaskOutcome outcome = dispatchers(sm_name, test_case).Invoke(request);
   // `.waitForTaskToken` on a real integration: the call delivered the token; the task's result
   // comes with SendTaskSuccess/Failure. (Mocks answer callbacks directly, as Step Functions

@@ -257,6 +257,8 @@ struct Shard {
     std::int64_t id = 0;
     std::string resource;
     json::value params;
+    std::string state;             // the Task state's name
+    std::string credentials_role;  // its Credentials.RoleArn ("": none)
   };
   static std::optional<MongoDbTask> MongoDbTaskOf(const Loaded& x, const WorkItem& item);
   Loaded* Cached(const std::string& arn);

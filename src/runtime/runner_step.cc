@@ -248,7 +248,11 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
                           {"state", task->state_name},
                           {"resource", task->resource},
                           {"params", task->parameters},
-                          {"invocation", x.mock_counts[task->state_name]++}};
+                          {"invocation", x.mock_counts[task->state_name]++},
+                          {"role", x.role_arn}};
+        if (std::string assumed = tasks::CredentialsRoleArn(task->credentials); !assumed.empty()) {
+          body["credentials"] = assumed;
+        }
         if (task->task_token) body["token"] = *task->task_token;
         if (task->timeout_seconds) body["timeout"] = *task->timeout_seconds;
         if (task->heartbeat_seconds) body["heartbeat"] = *task->heartbeat_seconds;
@@ -351,6 +355,12 @@ std::optional<Shard::MongoDbTask> Shard::MongoDbTaskOf(const Loaded& x, const Wo
   task.resource = std::string(resource->as_string());
   if (const json::value* id = b.if_contains("task")) common::AsInt64(*id, &task.id);
   if (const json::value* params = b.if_contains("params")) task.params = *params;
+  if (const json::value* state = b.if_contains("state"); state && state->is_string()) {
+    task.state = std::string(state->as_string());
+  }
+  if (const json::value* role = b.if_contains("credentials"); role && role->is_string()) {
+    task.credentials_role = std::string(role->as_string());
+  }
   return task;
 }
 
@@ -400,6 +410,19 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
           InTransactionTask run = [&](mongo::Session& session,
                                       std::vector<tasks::DataTouched>* touched)
               -> std::optional<engine::Event> {
+            // Authorized before anything is touched: a denial is the task's failure.
+            if (runner.options.authorizer) {
+              tasks::TaskRequest request;
+              request.state_name = task->state;
+              request.resource = task->resource;
+              request.parameters = task->params;
+              request.execution_arn = x->arn;
+              request.role_arn = x->role_arn;
+              request.credentials_role_arn = task->credentials_role;
+              if (auto denied = runner.options.authorizer->Authorize(request)) {
+                return engine::TaskFailed{task->id, denied->error, denied->cause};
+              }
+            }
             auto r = tasks::RunMongoDbTask(client, &session, task->resource, task->params,
                                            x->arn);
             if (r.outcome.ok) *touched = std::move(r.touched);
