@@ -97,6 +97,18 @@ class Demo:
         credentials.read(os.path.join(data, "admin-credentials"))
         self.key_id = credentials["default"]["aws_access_key_id"]
         self.secret = credentials["default"]["aws_secret_access_key"]
+        # Tasks run as their state machine's role (docs/auth.md, "Execution roles"): "tactus",
+        # the default of `tactus state-machines create`, may do what the examples do.
+        self.rest("POST", "/v1/iam/roles/tactus", {"AssumeRolePolicyDocument": {
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}})
+        self.rest("PUT", "/v1/iam/roles/tactus/policies/examples", {
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": ["mongodb:*", "http:invoke"],
+                "Resource": ["arn:tactus:mongodb:::shop/*", "arn:tactus:mongodb:::cold/*",
+                             "arn:tactus:mongodb:::ops/*",
+                             "arn:tactus:http:::http://127.0.0.1:*"]}]})
         return data
 
     def server_log(self):

@@ -166,7 +166,50 @@ def start_serve(log_path, data=None, mongo_uri=None, listen="127.0.0.1:0", mock_
         _store_credentials[store] = found
     if store in _store_credentials:
         _credentials[p.endpoint] = _store_credentials[store]
+        ensure_role(p.endpoint)
     return p
+
+
+# Tasks run as their state machine's role (docs/auth.md, "Execution roles"): ROLE may do every
+# task integration. Servers sharing a store share it (an existing role is kept).
+_ROLE_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": ["mongodb:*", "http:invoke", "lambda:InvokeFunction"],
+    "Resource": "*"}]}
+_ROLE_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]}
+
+
+def _signed_rest(endpoint, method, path, body):
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    import urllib.error
+    import urllib.request
+    key_id, secret = _credentials[endpoint]
+    data = json.dumps(body).encode()
+    request = botocore.awsrequest.AWSRequest(method=method, url=endpoint + path, data=data,
+                                             headers={"Content-Type": "application/json"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key_id, secret), "tactus",
+                            "us-east-1").add_auth(request)
+    r = urllib.request.Request(endpoint + path, data=data, method=method,
+                               headers=dict(request.headers.items()))
+    try:
+        with urllib.request.urlopen(r, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def ensure_role(endpoint):
+    name = ROLE.rsplit("/", 1)[1]
+    status = _signed_rest(endpoint, "POST", "/v1/iam/roles/" + name,
+                          {"AssumeRolePolicyDocument": _ROLE_TRUST})
+    if status not in (200, 409):
+        raise RuntimeError("CreateRole %s: HTTP %d" % (name, status))
+    status = _signed_rest(endpoint, "PUT", "/v1/iam/roles/%s/policies/tasks" % name, _ROLE_POLICY)
+    if status >= 300:
+        raise RuntimeError("PutRolePolicy %s: HTTP %d" % (name, status))
 
 
 def start_store(log_path, dbpath):

@@ -6,6 +6,12 @@ requires SigV4, docs/auth.md), hands out boto3 clients signed with it (and `env(
 credentials as environment variables for awscli and `tactus` subprocesses), and stops it with
 SIGTERM, checking that it exits cleanly (exit code 0). `ServeTestCase` runs one server per test
 class. The binary is $TACTUS_BIN.
+
+Every task runs as its execution's role (docs/auth.md, "Execution roles"): the server is given
+the role ROLE ("tactus-test"), which the tests' state machines use, allowing every MongoDB, HTTP
+and Lambda task (PERMISSIVE_POLICY; Tactus's own databases stay closed, as "*" does not open
+them), and so does "tactus", the default role of `tactus state-machines create`.
+`Server.create_role` makes narrower ones.
 """
 import configparser
 import json
@@ -17,6 +23,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 import uuid
 
 import boto3
@@ -29,7 +37,17 @@ TACTUS = os.environ.get("TACTUS_BIN", "build/debug/src/cli/tactus")
 LISTENING = re.compile(r"^tactus serve: listening on (http://127\.0\.0\.1:(\d+)) ")
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/tactus-test"
+ROLE_NAME = "tactus-test"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
+# What ROLE may do: every task integration on anything.
+PERMISSIVE_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": ["mongodb:*", "http:invoke", "lambda:InvokeFunction",
+                                  "states:*", "sts:AssumeRole"],
+    "Resource": "*"}]}
+# Trusted by Step Functions, as AWS execution roles are.
+STATES_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]}
 # GetActivityTask long-polls up to 60 s: the read timeout must be longer.
 READ_TIMEOUT = 90
 
@@ -57,6 +75,39 @@ class Server:
         self.access_key_id = self.secret_access_key = None
         if require_credentials:
             self.access_key_id, self.secret_access_key = read_credentials(self.data)
+            # ROLE for the tests' state machines; "tactus", the role `tactus state-machines
+            # create` gives when no --role-arn is given, for the CLI's.
+            for name in (ROLE_NAME, "tactus"):
+                self.create_role(name, PERMISSIVE_POLICY)
+
+    def rest(self, method, path, body=None):
+        """A signed REST call (/v1/..., /schedules/...): (status, parsed JSON answer or None)."""
+        data = b"" if body is None else (body if isinstance(body, bytes)
+                                          else json.dumps(body).encode())
+        headers = self.signed_headers(method, path, data,
+                                      {"Content-Type": "application/json"})
+        request = urllib.request.Request(self.endpoint + path, data=data or None,
+                                         method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                text = r.read()
+                return r.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            return e.code, json.loads(text) if text else None
+
+    def create_role(self, name, policy, trust=None):
+        """Creates (or reuses) role `name` with the inline policy "policy" (replaced); returns
+        its ARN."""
+        status, answer = self.rest("POST", f"/v1/iam/roles/{name}",
+                                   {"AssumeRolePolicyDocument": json.dumps(trust or STATES_TRUST)})
+        if status not in (200, 201, 409):
+            raise RuntimeError(f"CreateRole {name}: {status} {answer}")
+        status, answer = self.rest("PUT", f"/v1/iam/roles/{name}/policies/policy",
+                                   json.dumps(policy).encode())
+        if status >= 300:
+            raise RuntimeError(f"PutRolePolicy {name}: {status} {answer}")
+        return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
     def env(self, **extra):
         """os.environ with the admin's credentials, for awscli and `tactus` subprocesses."""
