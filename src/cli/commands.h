@@ -24,6 +24,8 @@ void RegisterFunctions(CLI::App& app, int* exit_code);
 void RegisterIam(CLI::App& app, int* exit_code);
 // The audit trail, read from the store directly (an auditor's tool; docs/auth.md).
 void RegisterAudit(CLI::App& app, int* exit_code);
+// `tactus policy suggest`: the policy a definition's execution role needs (docs/auth.md).
+void RegisterPolicy(CLI::App& app, int* exit_code);
 
 // Reads a whole file. Returns false and prints "tactus: cannot read FILE" to stderr on failure.
 bool ReadFile(const std::string& path, std::string* out);

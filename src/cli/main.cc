@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterFunctions(app, &exit_code);
   tactus::cli::RegisterIam(app, &exit_code);
   tactus::cli::RegisterAudit(app, &exit_code);
+  tactus::cli::RegisterPolicy(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
