@@ -9,8 +9,8 @@ class. The binary is $TACTUS_BIN.
 
 Every task runs as its execution's role (docs/auth.md, "Execution roles"): the server is given
 the role ROLE ("tactus-test"), which the tests' state machines use, allowing every MongoDB, HTTP
-and Lambda task (PERMISSIVE_POLICY; Tactus's own databases stay closed, as "*" does not open
-them), and so does "tactus", the default role of `tactus state-machines create`.
+and Lambda task (PERMISSIVE_POLICY, which names Tactus's own databases too: "*" alone does not
+open them), and so does "tactus", the default role of `tactus state-machines create`.
 `Server.create_role` makes narrower ones.
 """
 import configparser
@@ -39,11 +39,12 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROLE_NAME = "tactus-test"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
-# What ROLE may do: every task integration on anything.
+# What ROLE may do: every task integration on anything. The tests also read Tactus's own
+# databases (the IAM and audit collections), which only a statement naming them opens.
 PERMISSIVE_POLICY = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": ["mongodb:*", "http:invoke", "lambda:InvokeFunction",
                                   "states:*", "sts:AssumeRole"],
-    "Resource": "*"}]}
+    "Resource": ["*", "arn:tactus:mongodb:::tactus/*", "arn:tactus:mongodb:::tactus_audit/*"]}]}
 # Trusted by Step Functions, as AWS execution roles are.
 STATES_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},

@@ -75,6 +75,47 @@ class ValidateTest(unittest.TestCase):
         self.assertIn("cannot read", r.stderr)
 
 
+class PolicySuggestTest(unittest.TestCase):
+    """`tactus policy suggest` (docs/auth.md, "Policy suggestions")."""
+
+    def setUp(self):
+        self.w = Workdir()
+        self.addCleanup(self.w.dir.cleanup)
+
+    def test_prints_a_policy_and_notes_what_is_computed_at_run_time(self):
+        path = self.w.write("d.json", machine({
+            "A": {"Type": "Task", "Resource": "arn:tactus:states:::mongodb:updateMany",
+                  "Parameters": {"Database": "shop", "Collection.$": "$.coll",
+                                 "Filter": {}, "Update": {"$set": {"x": 1}}},
+                  "Next": "B"},
+            "B": {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "C", "States": {
+                "C": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+                      "Parameters": {"ApiEndpoint": "https://api.example.com/x?k=1",
+                                     "Method": "POST"}, "End": True}}}}}))
+        r = tactus("policy", "suggest", path, "--role-name", "orders")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"Version": "2012-10-17", "Statement": [
+            {"Sid": "HttpInvoke", "Effect": "Allow", "Action": "http:invoke",
+             "Resource": "arn:tactus:http:::https://api.example.com/x"},
+            {"Sid": "MongodbUpdate", "Effect": "Allow", "Action": "mongodb:update",
+             "Resource": "arn:tactus:mongodb:::shop/*"}]})
+        self.assertIn("note: States.A.Parameters.Collection.$ (computed at run time)", r.stderr)
+        self.assertIn("tactus iam put-role-policy orders", r.stderr)
+
+    def test_every_example_gets_a_policy(self):
+        for name in ("archive-stale-orders", "refund-approval", "customer-tiers"):
+            r = tactus("policy", "suggest", os.path.join(EXAMPLES, name, "definition.asl.json"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(json.loads(r.stdout)["Statement"], name)
+
+    def test_an_invalid_definition_is_refused(self):
+        path = self.w.write("bad.json", machine({"A": {"Type": "Pass", "Next": "Nowhere"}}))
+        r = tactus("policy", "suggest", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("MISSING_TRANSITION_TARGET", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
 class RunTest(unittest.TestCase):
     def setUp(self):
         self.w = Workdir()
