@@ -566,6 +566,7 @@ common::Result<IamRole> IamStore::CreateRole(const std::string& name,
     return Status::AlreadyExists("Role with name " + name + " already exists.");
   }
   if (!st.ok()) return Db(st);
+  ClearCache();
   return r;
 }
 
@@ -599,6 +600,7 @@ Status IamStore::DeleteRole(const std::string& name) {
                              &deleted);
   if (!st.ok()) return Db(st);
   if (deleted == 0) return NoSuch("role", name);
+  ClearCache();
   return Status::Ok();
 }
 
@@ -711,18 +713,39 @@ common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::ReadPolicies(
   return std::shared_ptr<const PrincipalInfo>(std::move(info));
 }
 
-common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::PoliciesFor(
-    const std::string& user) {
+common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::ReadRolePolicies(
+    const std::string& role) {
+  auto r = GetRole(role);
+  if (!r.ok()) return r.status();
+  auto info = std::make_shared<PrincipalInfo>();
+  info->user = r->name;
+  info->arn = r->arn;
+  info->user_id = r->role_id;
+  for (const auto& p : r->policies) {
+    // As for users: a stored policy that does not parse fails the lookup (it could be a Deny).
+    auto parsed = ParsePolicy(p.document, PolicyKind::kIdentity);
+    if (!parsed.ok()) {
+      return Status::Internal("stored policy role/" + role + "/" + p.name +
+                              " does not parse: " + parsed.status().message());
+    }
+    info->policies.push_back({"role/" + role + "/" + p.name, std::move(*parsed)});
+  }
+  return std::shared_ptr<const PrincipalInfo>(std::move(info));
+}
+
+common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::CachedPolicies(
+    const std::string& key,
+    const std::function<common::Result<std::shared_ptr<const PrincipalInfo>>()>& read) {
   common::TimeMs now = clock_.Now();
   {
     std::lock_guard lock(mu_);
-    auto it = policies_.find(user);
+    auto it = policies_.find(key);
     if (it != policies_.end() && now - it->second.read_at < kIamCacheMs) {
       if (!it->second.status.ok()) return it->second.status;
       return it->second.info;
     }
   }
-  auto info = ReadPolicies(user);
+  auto info = read();
   PolicyEntry e;
   e.read_at = now;
   if (info.ok()) {
@@ -733,9 +756,20 @@ common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::PoliciesFor(
     return info.status();
   }
   std::lock_guard lock(mu_);
-  policies_[user] = e;
+  policies_[key] = e;
   if (!e.status.ok()) return e.status;
   return e.info;
+}
+
+common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::PoliciesFor(
+    const std::string& user) {
+  return CachedPolicies(user, [&] { return ReadPolicies(user); });
+}
+
+common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::PoliciesForRole(
+    const std::string& role) {
+  // User names cannot contain '/': the keys do not collide.
+  return CachedPolicies("role/" + role, [&] { return ReadRolePolicies(role); });
 }
 
 // ---- Bootstrap ----

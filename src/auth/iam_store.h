@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -163,6 +164,10 @@ class IamStore {
   common::Result<std::string> UserOfKey(std::string_view access_key_id);
   // The user's identity and policies. NotFound for an unknown user. Cached.
   common::Result<std::shared_ptr<const PrincipalInfo>> PoliciesFor(const std::string& user);
+  // A role's identity and inline policies, for the sessions of that role: `user` is the role's
+  // name, `arn` its ARN, `user_id` its role id, policies named "role/<role>/<policy>". NotFound
+  // for an unknown role. Cached as PoliciesFor.
+  common::Result<std::shared_ptr<const PrincipalInfo>> PoliciesForRole(const std::string& role);
 
   // The first start's bootstrap: when no user `admin` exists, creates it with kAdminPolicy and
   // an access key and returns the key; otherwise nullopt. Safe against a concurrent bootstrap by
@@ -186,6 +191,10 @@ class IamStore {
   };
   common::Result<KeyEntry> ReadKey(std::string_view id);
   common::Result<std::shared_ptr<const PrincipalInfo>> ReadPolicies(const std::string& user);
+  common::Result<std::shared_ptr<const PrincipalInfo>> ReadRolePolicies(const std::string& role);
+  common::Result<std::shared_ptr<const PrincipalInfo>> CachedPolicies(
+      const std::string& key,
+      const std::function<common::Result<std::shared_ptr<const PrincipalInfo>>()>& read);
   common::Result<KeyEntry> CachedKey(std::string_view id);
   const char* CollectionOf(PolicyHolder holder) const;
 
