@@ -16,6 +16,8 @@
 
 #include "api/http_server.h"
 #include "auth/iam_store.h"
+#include "auth/oidc.h"
+#include "auth/sessions.h"
 #include "common/arn.h"
 #include "common/clock.h"
 #include "common/json.h"
@@ -35,6 +37,8 @@ enum class ApiKind {
   kStepFunctions,  // POST / (AWS JSON 1.0), service "states"
   kScheduler,      // /schedules..., service "scheduler"
   kTactus,         // /v1/... (triggers, connections, functions, iam), service "tactus"
+  kSts,            // POST / with a form body (or GET /?Action=...) and no X-Amz-Target: the
+                   // query protocol of STS, service "sts"
 };
 ApiKind ApiKindOf(const HttpRequest& request);
 std::string_view SigV4ServiceOf(ApiKind kind);
@@ -65,9 +69,15 @@ Permission RestPermission(const HttpRequest& request, const common::ArnContext& 
 
 // AWS's AccessDenied message: "User: <principal> is not authorized to perform: <action> on
 // resource: <resource> because no identity-based policy allows the <action> action" (implicit
-// deny) or "... with an explicit deny in an identity-based policy".
+// deny) or "... with an explicit deny in an identity-based policy". `policy_type` is
+// "identity-based" or "session" (a session policy decided).
 std::string AccessDeniedMessage(std::string_view principal, const Permission& permission,
-                                bool explicit_deny);
+                                bool explicit_deny,
+                                std::string_view policy_type = "identity-based");
+
+// The permission an STS action needs: sts:AssumeRole / sts:AssumeRoleWithWebIdentity on the
+// RoleArn, sts:GetCallerIdentity on "*".
+Permission StsPermission(std::string_view action, std::string_view role_arn);
 
 // The outcome of checking one request.
 struct AuthOutcome {
@@ -75,6 +85,10 @@ struct AuthOutcome {
   std::optional<HttpResponse> refusal;
   // For the audit record.
   std::string principal = "anonymous";
+  // Who the caller is, for policy conditions and GetCallerIdentity: aws:PrincipalArn (a user's
+  // ARN, or the role's ARN for a session), aws:userid ("AIDA..." or "AROA...:<session>"),
+  // aws:PrincipalType ("User", "AssumedRole"; empty when not authenticated).
+  std::string principal_arn, user_id, principal_type;
   Permission permission;  // empty action when the request did not authenticate
   std::string decision;   // "Allow", "ExplicitDeny", "ImplicitDeny", "Unauthenticated"
   std::string statement;  // "<policy>#<Sid>", or why it did not authenticate
@@ -83,16 +97,29 @@ struct AuthOutcome {
 class ApiAuthorizer {
  public:
   // `store` null: authentication and authorization are off (--insecure-no-auth); every request
-  // is allowed as "anonymous". Everything passed in must outlive the authorizer.
-  ApiAuthorizer(auth::IamStore* store, const common::Clock& clock, common::ArnContext arns);
+  // is allowed as "anonymous". `sessions` null: session credentials are refused. `oidc` null or
+  // empty: bearer tokens are refused. Everything passed in must outlive the authorizer.
+  ApiAuthorizer(auth::IamStore* store, const common::Clock& clock, common::ArnContext arns,
+                auth::SessionStore* sessions = nullptr, const auth::OidcVerifier* oidc = nullptr);
 
-  // Verifies the request's signature and evaluates the caller's policies.
+  // Authenticates the request — SigV4 with an access key or session credentials (their
+  // X-Amz-Security-Token must match and they must not have expired), or an OIDC bearer token
+  // mapped to a role — and evaluates the caller's policies (a session's: its role's, intersected
+  // with its session policy). AssumeRoleWithWebIdentity is let through unsigned (StsApi checks
+  // the token); GetCallerIdentity needs no permission.
   AuthOutcome Check(const HttpRequest& request) const;
 
  private:
+  struct Caller;
+  AuthOutcome CheckBearer(const HttpRequest& request, ApiKind kind, AuthOutcome out) const;
+  AuthOutcome Decide(const HttpRequest& request, ApiKind kind, const Caller& caller,
+                     AuthOutcome out) const;
+
   auth::IamStore* store_;
   const common::Clock& clock_;
   common::ArnContext arns_;
+  auth::SessionStore* sessions_;
+  const auth::OidcVerifier* oidc_;
 };
 
 }  // namespace tactus::api
