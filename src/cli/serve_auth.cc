@@ -7,6 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tasks/http_client.h"
 
 namespace tactus::cli {
 
@@ -42,10 +46,10 @@ std::string SharedCredentialsText(const auth::NewAccessKey& key, const std::stri
          "\nregion = " + region + "\n";
 }
 
-common::Result<std::unique_ptr<auth::IamStore>> OpenIdentities(
-    mongo::Pool& pool, const std::string& data, const std::string& database,
-    const std::string& region, const std::string& account, const common::Clock& clock,
-    std::vector<std::string>* notes) {
+common::Result<Identities> OpenIdentities(mongo::Pool& pool, const std::string& data,
+                                          const std::string& database, const std::string& region,
+                                          const std::string& account, const common::Clock& clock,
+                                          std::vector<std::string>* notes) {
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
   if (ec) return common::Status::IoError("cannot create " + data + ": " + ec.message());
@@ -54,6 +58,8 @@ common::Result<std::unique_ptr<auth::IamStore>> OpenIdentities(
   auto key = auth::MasterKey::Load(key_path, std::getenv(auth::kMasterKeyEnv));
   if (!key.ok())
     return common::Status(key.status().code(), "master key: " + key.status().message());
+  auto sessions = std::make_unique<auth::SessionStore>(pool, database, account, *key, clock);
+  if (auto st = sessions->EnsureSchema(); !st.ok()) return st;
   auto store = std::make_unique<auth::IamStore>(pool, database, account, std::move(*key), clock);
   if (auto st = store->EnsureSchema(); !st.ok()) return st;
   auto admin = store->BootstrapAdmin();
@@ -76,7 +82,37 @@ common::Result<std::unique_ptr<auth::IamStore>> OpenIdentities(
                      "other credentials, or delete user admin (and its keys) from the " +
                      database + ".iam_users and iam_access_keys collections and restart");
   }
-  return store;
+  return Identities{std::move(store), std::move(sessions)};
+}
+
+common::Result<auth::OidcConfig> LoadOidcConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return common::Status::IoError("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return auth::ParseOidcConfig(text.str());
+}
+
+auth::JwksFetcher HttpJwksFetcher() {
+  auto client = std::make_shared<tasks::http_internal::Client>();
+  return [client](const std::string& url) -> common::Result<std::string> {
+    tasks::http_internal::Request request;
+    request.method = "GET";
+    request.url = url;
+    request.headers.emplace_back("Accept", "application/json");
+    request.timeout = std::chrono::seconds(10);
+    request.connect_timeout = std::chrono::seconds(5);
+    request.max_body_bytes = 256 * 1024;
+    tasks::http_internal::Exchange exchange = client->Perform(request);
+    if (exchange.failure != tasks::http_internal::Failure::kNone) {
+      return common::Status::IoError("GET " + url + ": " + exchange.message);
+    }
+    if (exchange.response.status != 200) {
+      return common::Status::IoError("GET " + url + ": HTTP " +
+                                     std::to_string(exchange.response.status));
+    }
+    return std::move(exchange.response.body);
+  };
 }
 
 }  // namespace tactus::cli

@@ -13,6 +13,7 @@
 #include "api/http_server.h"
 #include "api/iam_api.h"
 #include "api/sfn_api.h"
+#include "api/sts_api.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "audit/audit.h"
@@ -52,6 +53,7 @@ struct ServeArgs {
   std::string log_level = "info";
   bool no_audit = false;
   bool insecure_no_auth = false;
+  std::string oidc_config;
   std::string audit_database = audit::kDefaultDatabase;
 };
 
@@ -84,6 +86,12 @@ audit::Record ApiCallRecord(const api::HttpRequest& request, const api::AuthOutc
     if (auto body = common::ParseJson(response.body); body.ok() && body->is_object()) {
       if (auto* type = body->as_object().if_contains("__type"); type && type->is_string()) {
         r.outcome += " " + std::string(type->as_string());
+      }
+    } else if (auto code = response.body.find("<Code>"); code != std::string::npos) {
+      // An STS (XML) error.
+      auto end = response.body.find("</Code>", code);
+      if (end != std::string::npos) {
+        r.outcome += " " + response.body.substr(code + 6, end - code - 6);
       }
     }
   }
@@ -240,6 +248,7 @@ int RunServe(const ServeArgs& args) {
   // Identities: the IAM store (secrets sealed under the master key in the data directory) and the
   // admin's credentials on the first start; nothing with --insecure-no-auth.
   std::unique_ptr<auth::IamStore> iam;
+  std::unique_ptr<auth::SessionStore> sessions;
   std::vector<std::string> auth_notes;
   if (!args.insecure_no_auth) {
     auto opened = OpenIdentities(**pool, args.data, args.database, args.region, args.account,
@@ -248,7 +257,8 @@ int RunServe(const ServeArgs& args) {
       std::cerr << "tactus serve: " << opened.status().message() << "\n";
       return 1;
     }
-    iam = std::move(*opened);
+    iam = std::move(opened->iam);
+    sessions = std::move(opened->sessions);
   } else {
     std::cerr << "tactus serve: WARNING: --insecure-no-auth: every API call is accepted without "
                  "authentication or authorization, as principal \"anonymous\", and tasks run "
@@ -290,9 +300,23 @@ int RunServe(const ServeArgs& args) {
   api::StepFunctionsApi sfn_api(**pool, runner, dispatcher_for, clock, sfn);
   api::ControlApi control_api(registry, clock, sfn.arns);
 
-  api::ApiAuthorizer authorizer(iam.get(), clock, sfn.arns);
+  // OIDC issuers (--oidc-config): bearer tokens on the API and AssumeRoleWithWebIdentity.
+  std::unique_ptr<auth::OidcVerifier> oidc;
+  if (!args.oidc_config.empty()) {
+    auto config = LoadOidcConfig(args.oidc_config);
+    if (!config.ok()) {
+      std::cerr << "tactus serve: --oidc-config: " << config.status().message() << "\n";
+      return 2;
+    }
+    auth_notes.push_back("OIDC issuers from " + args.oidc_config + ": " +
+                         std::to_string(config->issuers.size()));
+    oidc = std::make_unique<auth::OidcVerifier>(std::move(*config), HttpJwksFetcher(), clock);
+  }
+  api::ApiAuthorizer authorizer(iam.get(), clock, sfn.arns, sessions.get(), oidc.get());
   std::optional<api::IamApi> iam_api;
   if (iam) iam_api.emplace(*iam, args.account);
+  std::optional<api::StsApi> sts_api;
+  if (iam) sts_api.emplace(*iam, *sessions, oidc.get(), clock, args.account);
 
   // The audit trail: its signing key in the data directory, one chainer per deployment.
   std::optional<audit::AuditKey> audit_key;
@@ -337,14 +361,21 @@ int RunServe(const ServeArgs& args) {
     };
   };
   auto server = api::HttpServer::Start(
-      http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api](api::HttpRequest r,
-                                                                       api::Responder w) {
+      http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api, &sts_api](
+                api::HttpRequest r, api::Responder w) {
         bool health = r.method == "GET" && (r.target == "/healthz" || r.target == "/readyz");
+        api::AuthOutcome caller;
         if (!health) {
           api::AuthOutcome auth = authorizer.Check(r);
           std::optional<api::HttpResponse> refusal = std::move(auth.refusal);
+          caller = auth;
           w = audited(r, std::move(auth), std::move(w));
           if (refusal) return w(std::move(*refusal));
+        }
+        if (api::StsApi::Owns(r)) {
+          if (sts_api) return sts_api->Handle(r, caller, w);
+          return w(api::StsError(400, "InvalidAction",
+                                 "STS is off: tactus serve runs with --insecure-no-auth"));
         }
         if (api::IamApi::Owns(r)) {
           if (iam_api) return iam_api->Handle(r, w);
@@ -462,6 +493,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--audit-database", args.audit_database, "Database of the audit trail")
       ->capture_default_str();
   cmd->add_option("--account", args.account, "Account id in ARNs")->capture_default_str();
+  cmd->add_option("--oidc-config", args.oidc_config,
+                  "JSON file of trusted OIDC issuers and their role mappings (bearer tokens, "
+                  "AssumeRoleWithWebIdentity; docs/auth.md)");
   cmd->add_flag("--insecure-no-auth", args.insecure_no_auth,
                 "Accept every API call without SigV4 authentication or authorization (local "
                 "experiments only)");
