@@ -4,7 +4,8 @@
 //           createdAt older than 30 days (sort _id, limit B), insertMany them into
 //           cold.orders_archive, deleteMany {_id: {$in: ids}}, until none is left;
 //   tactus: a STANDARD execution on the durable runner (as `tactus serve` runs it) of
-//           Archive (mongodb:archive, same filter, BatchSize B) -> Choice Remaining > 0 -> Archive;
+//           Archive (mongodb:archive, same filter, BatchSize B, countRemaining false) -> Choice
+//           HasMore -> Archive;
 //           each batch commits with its step (exactly once).
 // Each side gets a fresh store seeded identically: N documents of shop.orders (~200 bytes) whose
 // createdAt spreads over the last 90 days in _id order (ObjectIds made from createdAt, as orders
@@ -219,13 +220,13 @@ std::string Definition(std::int64_t cutoff_ms, std::int64_t batch_size) {
       "Filter":{"createdAt":{"$lt":{"$date":{"$numberLong":")"
     << cutoff_ms << R"("}}}},
       "TargetDatabase":"cold","TargetCollection":"orders_archive","BatchSize":)"
-    << batch_size << R"(},
-    "ResultSelector":{"Remaining.$":"$.Remaining","Moved.$":"$.Moved"},
+    << batch_size << R"(,"Options":{"countRemaining":false}},
+    "ResultSelector":{"HasMore.$":"$.HasMore","Moved.$":"$.Moved"},
     "ResultPath":"$.batch",
     "Retry":[{"ErrorEquals":["MongoDB.WriteConflict"],"MaxAttempts":5}],
     "Next":"More?"},
   "More?":{"Type":"Choice",
-    "Choices":[{"Variable":"$.batch.Remaining","NumericGreaterThan":0,"Next":"Archive"}],
+    "Choices":[{"Variable":"$.batch.HasMore","BooleanEquals":true,"Next":"Archive"}],
     "Default":"Done"},
   "Done":{"Type":"Succeed"}}})";
   return d.str();

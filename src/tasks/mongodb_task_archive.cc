@@ -82,7 +82,7 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
   std::string target_name = args.String("TargetCollection");
   std::int64_t batch = args.IntOr("BatchSize", kDefaultArchiveBatch, 1, kMaxArchiveBatch);
   auto stamp = args.Doc("Stamp", false);
-  args.CheckOptions({"sort", "skipExisting"});
+  args.CheckOptions({"sort", "skipExisting", "countRemaining"});
   BsonPtr find_opts(bson_new());
   if (const json::value* v = args.Option("sort")) {
     std::string e;
@@ -92,6 +92,13 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
   } else {
     BsonPtr by_id(BCON_NEW("_id", BCON_INT32(1)));
     BSON_APPEND_DOCUMENT(find_opts.get(), "sort", by_id.get());
+  }
+  // Remaining counts the whole filter again (a scan without an index on its fields): a loop
+  // that needs only to know whether to go on sets countRemaining: false and reads HasMore.
+  bool count_remaining = true;
+  if (const json::value* v = args.Option("countRemaining")) {
+    if (!v->is_bool()) args.Fail("Parameters.Options.countRemaining must be a boolean");
+    count_remaining = !v->is_bool() || v->as_bool();
   }
   bool skip_existing = false;
   if (const json::value* v = args.Option("skipExisting")) {
@@ -117,7 +124,8 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
     args.Fail("Parameters.TargetCollection must differ from the source collection");
   }
   if (args.failed()) return args.Failure();
-  BSON_APPEND_INT64(find_opts.get(), "limit", batch);
+  // One document more than the batch tells whether more are left (HasMore).
+  BSON_APPEND_INT64(find_opts.get(), "limit", batch + 1);
   if (session) session->AppendTo(find_opts.get());
 
   mongoc_collection_t* source = client.Collection(db, coll_name);
@@ -133,6 +141,8 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
       return DbFailure(error, reply);
     }
   }
+  const bool has_more = static_cast<std::int64_t>(docs.size()) > batch;
+  if (has_more) docs.pop_back();
   bson_error_t error{};
   ReplyDoc reply;
   BsonPtr session_opts(bson_new());
@@ -182,11 +192,13 @@ MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,
       return DbFailure(error, reply.get());
     }
   }
-  std::int64_t remaining = mongoc_collection_count_documents(
-      source, filter->get(), session_opts.get(), nullptr, reply.out(), &error);
-  if (remaining < 0) return DbFailure(error, reply.get());
-  json::object result{{"Moved", static_cast<std::int64_t>(docs.size())},
-                      {"Remaining", remaining}};
+  json::object result{{"Moved", static_cast<std::int64_t>(docs.size())}, {"HasMore", has_more}};
+  if (count_remaining) {
+    std::int64_t remaining = mongoc_collection_count_documents(
+        source, filter->get(), session_opts.get(), nullptr, reply.out(), &error);
+    if (remaining < 0) return DbFailure(error, reply.get());
+    result["Remaining"] = remaining;
+  }
   if (skip_existing) result["Skipped"] = skipped;
   deleted.count = static_cast<std::int64_t>(docs.size());
   inserted.count = deleted.count - skipped;

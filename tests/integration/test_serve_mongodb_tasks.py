@@ -350,9 +350,9 @@ class MongoDbTaskTest(ServeTestCase):
         self.assertEqual(d["status"], "SUCCEEDED", d)
         results = [json.loads(e["taskSucceededEventDetails"]["output"])
                    for e in self.history(execution) if e["type"] == "TaskSucceeded"]
-        self.assertEqual(results, [{"Moved": 1000, "Remaining": 1500},
-                                   {"Moved": 1000, "Remaining": 500},
-                                   {"Moved": 500, "Remaining": 0}])
+        self.assertEqual(results, [{"Moved": 1000, "HasMore": True, "Remaining": 1500},
+                                   {"Moved": 1000, "HasMore": True, "Remaining": 500},
+                                   {"Moved": 500, "HasMore": False, "Remaining": 0}])
 
         self.assertEqual(self.count(source), 250)
         self.assertEqual(self.count(source, {"status": "closed"}), 0)
@@ -368,7 +368,21 @@ class MongoDbTaskTest(ServeTestCase):
 
         # Nothing left to move: an empty batch.
         out = self.run_ok(self.create_machine(self.ARCHIVE_LOOP), {"db": db, "cold": cold})
-        self.assertEqual(out["batch"], {"Moved": 0, "Remaining": 0})
+        self.assertEqual(out["batch"], {"Moved": 0, "HasMore": False, "Remaining": 0})
+
+        # Without the count: HasMore alone drives the loop (no scan of the whole filter).
+        self.seed(source, [{"_id": 10000 + i, "status": "closed"} for i in range(1500)])
+        quick = json.loads(json.dumps(self.ARCHIVE_LOOP))
+        quick["States"]["Archive"]["Parameters"]["Options"] = {"countRemaining": False}
+        quick["States"]["More"]["Choices"] = [
+            {"Variable": "$.batch.HasMore", "BooleanEquals": True, "Next": "Archive"}]
+        execution = self.start(self.create_machine(quick), {"db": db, "cold": cold})
+        self.assertEqual(self.wait_done(execution, timeout=120)["status"], "SUCCEEDED")
+        results = [json.loads(e["taskSucceededEventDetails"]["output"])
+                   for e in self.history(execution) if e["type"] == "TaskSucceeded"]
+        self.assertEqual(results, [{"Moved": 1000, "HasMore": True},
+                                   {"Moved": 500, "HasMore": False}])
+        self.assertEqual(self.count(target), 4000)
 
     def test_archive_duplicate_in_target_fails_unless_skipped(self):
         db = self.unique("arch")
@@ -386,7 +400,7 @@ class MongoDbTaskTest(ServeTestCase):
         out = self.run_ok(self.create_machine({"StartAt": "A", "States": {"A": task(
             "archive", {**archive, "BatchSize": 2, "Options": {"skipExisting": True,
                                                                "sort": {"_id": -1}}})}}), {})
-        self.assertEqual(out, {"Moved": 2, "Remaining": 3, "Skipped": 1})
+        self.assertEqual(out, {"Moved": 2, "HasMore": True, "Remaining": 3, "Skipped": 1})
         self.assertEqual(sorted(self.ids(source)), [0, 1, 2])
         self.assertEqual(self.count(target, {"kept": True}), 1)
         self.assertEqual(sorted(self.ids(target)), [3, 4])
