@@ -6,6 +6,7 @@
 
 #include "api/iam_api.h"
 #include "api/sfn_api.h"
+#include "api/sts_api.h"
 
 namespace tactus::api {
 namespace {
@@ -108,6 +109,41 @@ TEST(AuthorizeTest, ApiKindsAndServices) {
   EXPECT_EQ(SigV4ServiceOf(ApiKindOf(Rest("GET", "/schedules/x"))), "scheduler");
   EXPECT_EQ(SigV4ServiceOf(ApiKindOf(Rest("GET", "/v1/iam/users"))), "tactus");
   EXPECT_EQ(SigV4ServiceOf(ApiKindOf(Rest("GET", "/v1/triggers"))), "tactus");
+  // STS: a form body (or Action in the query) and no X-Amz-Target.
+  HttpRequest sts = Rest("POST", "/");
+  sts.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  EXPECT_EQ(ApiKindOf(sts), ApiKind::kSts);
+  EXPECT_EQ(SigV4ServiceOf(ApiKind::kSts), "sts");
+  EXPECT_EQ(ApiKindOf(Rest("GET", "/?Action=GetCallerIdentity&Version=2011-06-15")), ApiKind::kSts);
+  sts.headers.emplace_back("X-Amz-Target", "AWSStepFunctions.ListStateMachines");
+  EXPECT_EQ(ApiKindOf(sts), ApiKind::kStepFunctions);
+}
+
+TEST(AuthorizeTest, StsParametersAndPermissions) {
+  HttpRequest r = Rest("POST", "/?Version=2011-06-15");
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  r.body =
+      "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fops"
+      "&RoleSessionName=a+b&Policy=%7B%7D";
+  auto params = QueryParams(r);
+  ASSERT_TRUE(params.has_value());
+  EXPECT_EQ(params->at("Action"), "AssumeRole");
+  EXPECT_EQ(params->at("Version"), "2011-06-15");
+  EXPECT_EQ(params->at("RoleArn"), "arn:aws:iam::123456789012:role/ops");
+  EXPECT_EQ(params->at("RoleSessionName"), "a b");
+  EXPECT_EQ(params->at("Policy"), "{}");
+  r.body = "Action=%4";
+  EXPECT_FALSE(QueryParams(r).has_value());
+  Permission p = StsPermission("AssumeRole", "arn:aws:iam::123456789012:role/ops");
+  EXPECT_EQ(p.action + " " + p.resource, "sts:AssumeRole arn:aws:iam::123456789012:role/ops");
+  p = StsPermission("GetCallerIdentity", "");
+  EXPECT_EQ(p.action + " " + p.resource, "sts:GetCallerIdentity *");
+  EXPECT_EQ(XmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
+  HttpResponse e = StsError(400, "ValidationError", "bad <value>");
+  EXPECT_EQ(e.content_type, "text/xml");
+  EXPECT_NE(e.body.find("<Code>ValidationError</Code>"), std::string::npos);
+  EXPECT_NE(e.body.find("<Message>bad &lt;value&gt;</Message>"), std::string::npos);
+  EXPECT_NE(e.body.find("<Type>Sender</Type>"), std::string::npos);
 }
 
 TEST(AuthorizeTest, AccessDeniedMessagesAreAws) {
@@ -121,6 +157,17 @@ TEST(AuthorizeTest, AccessDeniedMessagesAreAws) {
             "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: "
             "states:StartExecution on resource: " +
                 kMachine + " with an explicit deny in an identity-based policy");
+  const std::string session = "arn:aws:sts::123456789012:assumed-role/ops/s1";
+  EXPECT_EQ(AccessDeniedMessage(session, p, false, "session"),
+            "User: " + session +
+                " is not authorized to perform: states:StartExecution on "
+                "resource: " +
+                kMachine + " because no session policy allows the states:StartExecution action");
+  EXPECT_EQ(AccessDeniedMessage(session, p, true, "session"),
+            "User: " + session +
+                " is not authorized to perform: states:StartExecution on "
+                "resource: " +
+                kMachine + " with an explicit deny in a session policy");
 }
 
 TEST(AuthorizeTest, InsecureModeAllowsAnonymous) {

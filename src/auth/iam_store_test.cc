@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "auth/sessions.h"
 #include "docdb/embedded_server.h"
 
 namespace tactus::auth {
@@ -253,6 +254,79 @@ TEST_F(IamStoreTest, BootstrapCreatesTheAdminOnce) {
   request.action = "iam:CreateUser";
   request.resource = "arn:aws:iam::123456789012:user/x";
   EXPECT_EQ(Evaluate((*info)->policies, request).effect, DecisionEffect::kAllow);
+}
+
+}  // namespace
+}  // namespace tactus::auth
+
+namespace tactus::auth {
+namespace {
+
+TEST_F(IamStoreTest, SessionsSealTheSecretHashTheTokenAndExpire) {
+  auto key = MasterKey::FromBytes(std::string(32, 'm'));
+  ASSERT_TRUE(key.ok());
+  SessionStore sessions(*pool_, kDb, "123456789012", std::move(*key), clock_);
+  ASSERT_TRUE(sessions.EnsureSchema().ok());
+  SessionSpec spec{"runner", "arn:aws:iam::123456789012:role/runner", "AROAEXAMPLE", "s1", "",
+                   "AssumeRole", "arn:aws:iam::123456789012:user/admin", 900};
+  auto made = sessions.Create(spec);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_TRUE(IsSessionKeyId(made->access_key_id));
+  EXPECT_EQ(made->access_key_id.size(), 20u);
+  EXPECT_EQ(made->secret_access_key.size(), 40u);
+  EXPECT_GE(made->session_token.size(), 64u);
+  EXPECT_EQ(made->arn, "arn:aws:sts::123456789012:assumed-role/runner/s1");
+  EXPECT_EQ(made->expires, clock_.Now() + 900'000);
+
+  auto got = sessions.Lookup(made->access_key_id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->secret_access_key, made->secret_access_key);
+  EXPECT_EQ(got->token_sha256, SessionTokenHash(made->session_token));
+  EXPECT_EQ(got->role, "runner");
+  EXPECT_EQ(got->expires, made->expires);
+  EXPECT_EQ(sessions.Lookup("ASIAUNKNOWN000000000").status().code(),
+            common::StatusCode::kNotFound);
+
+  // Neither the secret nor the token is stored.
+  std::string all;
+  mongo::Client client = pool_->Acquire();
+  mongo::BsonPtr filter(bson_new());
+  ASSERT_TRUE(mongo::Find(client.Collection(kDb, "iam_sessions"), filter.get(), nullptr, nullptr,
+                          [&](const bson_t* d) {
+                            char* json = bson_as_relaxed_extended_json(d, nullptr);
+                            all += json;
+                            bson_free(json);
+                            return true;
+                          })
+                  .ok());
+  EXPECT_NE(all.find(made->access_key_id), std::string::npos);
+  EXPECT_EQ(all.find(made->secret_access_key), std::string::npos);
+  EXPECT_EQ(all.find(made->session_token), std::string::npos);
+
+  // Sessions expired for more than a day are swept when another is created.
+  clock_.AdvanceTo(made->expires + kExpiredSessionRetentionMs + 1);
+  ASSERT_TRUE(sessions.Create(spec).ok());
+  sessions.ClearCache();
+  EXPECT_EQ(sessions.Lookup(made->access_key_id).status().code(),
+            common::StatusCode::kNotFound);
+}
+
+TEST_F(IamStoreTest, PoliciesForRoleAreTheRolesInlinePolicies) {
+  const std::string trust =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+      R"("Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]})";
+  ASSERT_TRUE(store_->CreateRole("ops", trust, 0, "").ok());
+  ASSERT_TRUE(store_->PutPolicy(PolicyHolder::kRole, "ops", "all", std::string(kAdminPolicy)).ok());
+  auto info = store_->PoliciesForRole("ops");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ((*info)->arn, "arn:aws:iam::123456789012:role/ops");
+  EXPECT_TRUE((*info)->user_id.starts_with("AROA"));
+  ASSERT_EQ((*info)->policies.size(), 1u);
+  EXPECT_EQ((*info)->policies[0].name, "role/ops/all");
+  EXPECT_EQ(store_->PoliciesForRole("nope").status().code(), common::StatusCode::kNotFound);
+  // Deleting the role ends its policies at once (this store's writes clear the cache).
+  ASSERT_TRUE(store_->DeleteRole("ops").ok());
+  EXPECT_EQ(store_->PoliciesForRole("ops").status().code(), common::StatusCode::kNotFound);
 }
 
 }  // namespace
