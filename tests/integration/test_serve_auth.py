@@ -11,6 +11,7 @@ Run by CTest with TACTUS_BIN pointing at the built binary (python3 with boto3; a
 import datetime
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -227,15 +228,16 @@ class AuthTest(ServeTestCase):
         definition = {"StartAt": "Find", "States": {"Find": {
             "Type": "Task", "Resource": "arn:tactus:states:::mongodb:find", "End": True,
             "Parameters": {"Database": "tactus_audit", "Collection": "records",
-                           "Filter": {"principal": bob_arn,
-                                      "action": "states:StartExecution"},
-                           "Options": {"sort": {"_id": 1}, "projection": {"canonical": 1}}}}}}
+                           # Format version 2: the fields are JSON text (docs/auth.md).
+                           "Filter": {"kind": "api", "fields": {"$regex": re.escape(bob_arn)}},
+                           "Options": {"sort": {"_id": 1}, "projection": {"fields": 1}}}}}}
         reader = self.create_machine(definition)
         deadline = time.monotonic() + 20
         while True:
-            records = [json.loads(d["canonical"])
+            records = [json.loads(d["fields"])
                        for d in self.run_ok(reader, {})["Documents"]]
-            decisions = [(r["decision"], r["statement"], r["resource"]) for r in records]
+            decisions = [(r["decision"], r["statement"], r["resource"]) for r in records
+                         if r["principal"] == bob_arn and r["action"] == "states:StartExecution"]
             if len(decisions) >= 3:
                 break
             self.assertLess(time.monotonic(), deadline, decisions)
