@@ -422,6 +422,14 @@ class StsTest(ServeTestCase):
                 self.assertEqual(error_of(caught)[0], expected, error_of(caught))
                 self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"],
                                  400)
+        # A flood of made-up kids cannot make the server hammer the issuer (one fetch per 60 s).
+        self.web_identity()
+        before = self.issuer.fetches
+        for i in range(10):
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                self.web_identity(self.issuer.token(header={"alg": "RS256", "kid": f"made-up-{i}"}))
+            self.assertEqual(error_of(caught)[0], "InvalidIdentityToken")
+        self.assertLessEqual(self.issuer.fetches - before, 1)
         # The XML error in STS's shape.
         status, headers, body = self.sts_raw(
             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + ROLE_ARN +
