@@ -54,7 +54,7 @@ constexpr KindRoute kRoutes[] = {
 constexpr std::string_view kReadOnlyMembers[] = {
     "Arn",          "CreationDate",     "LastModificationDate",
     "NextFireTime", "LastFireTime",     "LastExecutionArn",
-    "LastError",    "ExecutionsStarted"};
+    "LastError",    "ExecutionsStarted", "Secret"};
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -206,6 +206,19 @@ class Call {
       if (auto st = registry_.Update(route_.kind, name, spec, now); !st.ok()) {
         return FromStatus(st);
       }
+    }
+    return Ok(json::object{{route_.arn_key, Arn(name)}});
+  }
+
+  // A connection's new URI version (Registry::RotateConnection).
+  HttpResponse Rotate(const HttpRequest& request, const std::string& name) {
+    auto body = BodyObject(request);
+    if (auto* error = std::get_if<HttpResponse>(&body)) return std::move(*error);
+    json::object spec = std::move(std::get<json::object>(body));
+    spec.erase("Name");
+    for (std::string_view member : kReadOnlyMembers) spec.erase(member);
+    if (auto st = registry_.RotateConnection(name, spec, clock_.Now()); !st.ok()) {
+      return FromStatus(st);
     }
     return Ok(json::object{{route_.arn_key, Arn(name)}});
   }
@@ -420,6 +433,14 @@ void ControlApi::Handle(const HttpRequest& request, const Responder& respond) {
   }
   if (method == "GET") return respond(call.Get(name));
   if (method == "POST") return respond(call.Put(request, name, /*create=*/true));
+  if (method == "PUT" && route->kind == Kind::kConnection) {
+    // ?rotate=true: a new version of the secret; the previous one stays for the grace period.
+    for (const auto& param : url->params()) {
+      if (param.key == "rotate" && param.value == "true") {
+        return respond(call.Rotate(request, name));
+      }
+    }
+  }
   if (method == "PUT") return respond(call.Put(request, name, /*create=*/false));
   if (method == "DELETE") return respond(call.Delete(name));
   HttpResponse r = Error(405, "MethodNotAllowedException",

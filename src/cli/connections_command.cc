@@ -76,6 +76,30 @@ void RegisterConnections(CLI::App& app, int* exit_code) {
   create->add_option("--uri", a.uri, "mongodb:// or mongodb+srv:// connection string")->required();
   create->add_option("--description", a.description, "Description");
   create->callback([exit_code]() { *exit_code = CreateConnection(a); });
+  auto* rotate = group->add_subcommand(
+      "rotate",
+      "Give a connection a new URI (a new password): the previous one stays usable for the "
+      "server's --secret-grace-seconds, for tasks whose server has not learned the new one yet");
+  AddRemoteOptions(rotate, &a.remote);
+  rotate->add_option("NAME", a.name, "Connection name")->required();
+  rotate->add_option("--uri", a.uri, "The new mongodb:// or mongodb+srv:// connection string")
+      ->required();
+  rotate->add_option("--description", a.description, "Description");
+  rotate->callback([exit_code]() {
+    json::object spec{{"Uri", a.uri}};
+    if (!a.description.empty()) spec["Description"] = a.description;
+    ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
+    auto answer = client.Rest("PUT",
+                              std::string(kConnectionsCollection.path) + "/" +
+                                  client.Escape(a.name) + "?rotate=true",
+                              &spec);
+    if (!answer.ok()) {
+      *exit_code = ReportError(answer.error());
+      return;
+    }
+    PrintJson(*answer);
+    *exit_code = 0;
+  });
   AddCommon(group, a, kConnectionsCollection, exit_code, "Connection");
 }
 

@@ -53,6 +53,10 @@ struct ServeArgs {
   std::string log_level = "info";
   bool no_audit = false;
   bool insecure_no_auth = false;
+  // Named connections' secrets (docs/auth.md, "Secrets").
+  double secret_grace_seconds = 3600;
+  double secret_max_age_days = 90;
+  bool refuse_stale_secrets = false;
   std::string oidc_config;
   std::string audit_database = audit::kDefaultDatabase;
 };
@@ -104,7 +108,8 @@ audit::Record ApiCallRecord(const api::HttpRequest& request, const api::AuthOutc
 class Integrations final : public tasks::TaskDispatcher {
  public:
   // `authorizer` (null: unchecked) decides each task before it is performed.
-  Integrations(mongo::Pool& pool, triggers::Registry& registry, tasks::TaskAuthorizer* authorizer)
+  Integrations(mongo::Pool& pool, triggers::Registry& registry, tasks::TaskAuthorizer* authorizer,
+               tasks::SecretUse secret_use)
       : authorizer_(authorizer),
         http_([&registry](const std::string& name) -> std::optional<tasks::FunctionEndpoint> {
           auto d = registry.Get(triggers::Kind::kFunction, name);
@@ -122,7 +127,18 @@ class Integrations final : public tasks::TaskDispatcher {
           }
           return endpoint;
         }),
-        mongodb_(pool, [&registry](const std::string& name) { return registry.ConnectionUri(name); }) {}
+        mongodb_(
+            pool,
+            [&registry](const std::string& name)
+                -> common::Result<std::optional<std::vector<tasks::ConnectionUriVersion>>> {
+              auto versions = registry.ConnectionVersions(name);
+              if (!versions.ok()) return versions.status();
+              if (!*versions) return std::optional<std::vector<tasks::ConnectionUriVersion>>();
+              std::vector<tasks::ConnectionUriVersion> out;
+              for (auto& v : **versions) out.push_back({v.version, v.created, std::move(v.uri)});
+              return std::optional<std::vector<tasks::ConnectionUriVersion>>(std::move(out));
+            },
+            secret_use) {}
 
   tasks::TaskOutcome Invoke(const tasks::TaskRequest& request) override {
     if (authorizer_) {
@@ -141,6 +157,28 @@ class Integrations final : public tasks::TaskDispatcher {
   tasks::HttpTaskDispatcher http_;
   tasks::ConnectionTaskDispatcher mongodb_;
   tasks::UnconfiguredDispatcher unconfigured_;
+};
+
+// Connection secrets sealed under the master key (AES-256-GCM; docs/auth.md, "Secrets").
+class MasterKeySealer final : public triggers::SecretSealer {
+ public:
+  explicit MasterKeySealer(auth::MasterKey key) : key_(std::move(key)) {}
+  json::object Seal(std::string_view plaintext, std::string_view aad) const override {
+    auth::SealedSecret sealed = key_.Seal(plaintext, aad);
+    return json::object{{"alg", "AES-256-GCM"}, {"kid", sealed.kid}, {"iv", sealed.iv},
+                        {"ct", sealed.ct}};
+  }
+  common::Result<std::string> Open(const json::object& sealed,
+                                   std::string_view aad) const override {
+    auto member = [&](const char* name) {
+      const json::value* v = sealed.if_contains(name);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    return key_.Open({member("kid"), member("iv"), member("ct")}, aad);
+  }
+
+ private:
+  auth::MasterKey key_;
 };
 
 // Mocks by test case (Step Functions Local's mock file); otherwise the real integrations.
@@ -276,7 +314,35 @@ int RunServe(const ServeArgs& args) {
     execution_roles = std::make_unique<auth::ExecutionRoles>(*iam, clock, roles_options);
   }
   triggers::Registry registry(**pool, args.database);
-  Integrations integrations(**pool, registry, execution_roles.get());
+  // Named connections' URIs are sealed under the master key (also with --insecure-no-auth).
+  std::optional<MasterKeySealer> sealer;
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(args.data, ec);
+    std::string key_path = (std::filesystem::path(args.data) / kMasterKeyFile).string();
+    auto key = auth::MasterKey::Load(key_path, std::getenv(auth::kMasterKeyEnv));
+    if (!key.ok()) {
+      std::cerr << "tactus serve: master key: " << key.status().message() << "\n";
+      return 1;
+    }
+    sealer.emplace(std::move(*key));
+    registry.SetSealer(&*sealer);
+    auto sealed = registry.SealClearConnections(clock.Now());
+    if (!sealed.ok()) {
+      std::cerr << "tactus serve: sealing connection secrets: " << sealed.status().message()
+                << "\n";
+      return 1;
+    }
+    if (*sealed > 0) {
+      common::Log(common::LogLevel::kInfo, "secrets", "sealed connection URIs stored in clear",
+                  {{"connections", *sealed}});
+    }
+  }
+  tasks::SecretUse secret_use;
+  secret_use.grace_ms = static_cast<common::TimeMs>(args.secret_grace_seconds * 1000);
+  secret_use.max_age_ms = static_cast<common::TimeMs>(args.secret_max_age_days * 86400000.0);
+  secret_use.refuse_stale = args.refuse_stale_secrets;
+  Integrations integrations(**pool, registry, execution_roles.get(), secret_use);
   Dispatchers dispatchers(std::move(mocks), integrations);
   auto dispatcher_for = [&dispatchers](const std::string& m, const std::string& t) -> auto& {
     return dispatchers.For(m, t);
@@ -496,6 +562,16 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--oidc-config", args.oidc_config,
                   "JSON file of trusted OIDC issuers and their role mappings (bearer tokens, "
                   "AssumeRoleWithWebIdentity; docs/auth.md)");
+  cmd->add_option("--secret-grace-seconds", args.secret_grace_seconds,
+                  "After `tactus connections rotate`, how long the previous URI stays usable "
+                  "(when the newest fails to authenticate)")
+      ->capture_default_str();
+  cmd->add_option("--secret-max-age-days", args.secret_max_age_days,
+                  "A connection secret older than this is logged as a warning (0: no limit)")
+      ->capture_default_str();
+  cmd->add_flag("--refuse-stale-secrets", args.refuse_stale_secrets,
+                "Fail tasks (MongoDB.StaleSecret) whose connection secret is past "
+                "--secret-max-age-days instead of only warning");
   cmd->add_flag("--insecure-no-auth", args.insecure_no_auth,
                 "Accept every API call without SigV4 authentication or authorization (local "
                 "experiments only)");

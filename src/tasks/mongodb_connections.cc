@@ -1,5 +1,6 @@
 #include "tasks/mongodb_connections.h"
 
+#include "common/log.h"
 #include "tasks/mongodb_task.h"
 
 namespace tactus::tasks {
@@ -28,8 +29,18 @@ std::string PasswordOf(const std::string& uri) {
 
 }  // namespace
 
-ConnectionTaskDispatcher::ConnectionTaskDispatcher(mongo::Pool& own, ConnectionResolver resolver)
-    : own_(own), resolver_(std::move(resolver)) {}
+// Whether a task failed because the server refused the connection's credentials.
+static bool AuthenticationFailed(const TaskOutcome& outcome) {
+  return !outcome.ok && (outcome.error == "MongoDB.AuthenticationFailed" ||
+                         outcome.cause.find("uthentication failed") != std::string::npos);
+}
+
+ConnectionTaskDispatcher::ConnectionTaskDispatcher(mongo::Pool& own, ConnectionResolver resolver,
+                                                   SecretUse use, const common::Clock* clock)
+    : own_(own),
+      resolver_(std::move(resolver)),
+      use_(use),
+      clock_(clock ? *clock : system_clock_) {}
 
 bool ConnectionTaskDispatcher::Blocking(std::string_view resource) const {
   return IsMongoDbResource(resource);
@@ -59,25 +70,72 @@ TaskOutcome ConnectionTaskDispatcher::Invoke(const TaskRequest& request) {
                           request.execution_arn, request.idempotency_key)
         .outcome;
   }
-  auto uri = resolver_ ? resolver_(*name)
-                       : common::Result<std::optional<std::string>>(std::optional<std::string>());
-  if (!uri.ok()) return TaskOutcome::Failure("MongoDB.NetworkError", uri.status().message());
-  if (!*uri) {
+  auto versions =
+      resolver_ ? resolver_(*name)
+                : common::Result<std::optional<std::vector<ConnectionUriVersion>>>(std::nullopt);
+  if (!versions.ok()) {
+    return TaskOutcome::Failure("MongoDB.NetworkError", versions.status().message());
+  }
+  if (!*versions || (*versions)->empty()) {
     return TaskOutcome::Failure("MongoDB.ConnectionNotFound",
                                 "Parameters.Connection: no connection named '" + *name + "'");
   }
-  std::string secret = PasswordOf(**uri);
-  auto pool = PoolFor(**uri);
+  const std::vector<ConnectionUriVersion>& all = **versions;
+  const ConnectionUriVersion& newest = all.front();
+  common::TimeMs now = clock_.Now();
+  common::TimeMs age = now - newest.created;
+  if (use_.max_age_ms > 0 && age > use_.max_age_ms) {
+    bool first;
+    {
+      std::lock_guard lock(mu_);
+      first = warned_.insert({*name, newest.version}).second;
+    }
+    if (first) {
+      common::Log(common::LogLevel::kWarning, "secrets",
+                  "a connection's secret is past its maximum age; rotate it",
+                  {{"connection", *name},
+                   {"version", newest.version},
+                   {"age_days", age / 86400000},
+                   {"max_age_days", use_.max_age_ms / 86400000}});
+    }
+    if (use_.refuse_stale) {
+      return TaskOutcome::Failure(
+          "MongoDB.StaleSecret",
+          "connection '" + *name + "': its secret (version " + std::to_string(newest.version) +
+              ") is " + std::to_string(age / 86400000) + " days old, past the maximum of " +
+              std::to_string(use_.max_age_ms / 86400000) +
+              " days; rotate it: tactus connections rotate " + *name + " --uri ...");
+    }
+  }
+  TaskOutcome outcome = RunOn(*name, newest.uri, request, all);
+  if (AuthenticationFailed(outcome) && all.size() > 1 && age < use_.grace_ms) {
+    // Rotated moments ago, perhaps before the server learned the new password: the previous
+    // version is still valid for the grace period.
+    common::Log(common::LogLevel::kInfo, "secrets",
+                "newest secret version refused; using the previous one (grace period)",
+                {{"connection", *name}, {"version", all[1].version}});
+    outcome = RunOn(*name, all[1].uri, request, all);
+  }
+  return outcome;
+}
+
+TaskOutcome ConnectionTaskDispatcher::RunOn(const std::string& name, const std::string& uri,
+                                            const TaskRequest& request,
+                                            const std::vector<ConnectionUriVersion>& versions) {
+  auto scrub = [&](std::string text) {
+    for (const auto& v : versions) text = Scrub(std::move(text), PasswordOf(v.uri));
+    return text;
+  };
+  auto pool = PoolFor(uri);
   if (!pool.ok()) {
     return TaskOutcome::Failure("MongoDB.InvalidConnection",
-                                "connection '" + *name + "': " +
-                                    Scrub(pool.status().message(), secret));
+                                "connection '" + name + "': " + scrub(pool.status().message()));
   }
   mongo::Client client = (*pool)->Acquire();
   TaskOutcome outcome = RunMongoDbTask(client, nullptr, request.resource, request.parameters,
                                        request.execution_arn, request.idempotency_key)
                             .outcome;
-  if (!outcome.ok) outcome.cause = Scrub(std::move(outcome.cause), secret);
+  if (!outcome.ok) outcome.cause = scrub(std::move(outcome.cause));
   return outcome;
 }
 

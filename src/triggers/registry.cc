@@ -299,7 +299,26 @@ Definition FromDoc(const bson_t* doc) {
   d.last_execution = mongo::GetString(doc, "lastExecution");
   d.last_error = mongo::GetString(doc, "lastError");
   d.fired = mongo::GetInt(doc, "fired");
+  if (auto secret = common::ParseJson(mongo::GetString(doc, "secret"));
+      secret.ok() && secret->is_object()) {
+    if (auto* versions = secret->as_object().if_contains("versions");
+        versions && versions->is_array()) {
+      for (const auto& v : versions->as_array()) {
+        if (!v.is_object()) continue;
+        SecretVersion sv;
+        if (auto* n = v.as_object().if_contains("version")) common::AsInt64(*n, &sv.version);
+        if (auto* c = v.as_object().if_contains("created")) common::AsInt64(*c, &sv.created);
+        d.secret_versions.push_back(std::move(sv));
+      }
+    }
+  }
   return d;
+}
+
+// What a sealed version is bound to: a ciphertext moved onto another connection or version
+// does not open.
+std::string SecretAad(const std::string& name, std::int64_t version) {
+  return "connection/" + name + "/v" + std::to_string(version);
 }
 
 Status FromDb(const mongo::DbStatus& st) { return st.ToStatus(); }
@@ -422,6 +441,18 @@ json::object DefinitionToJson(Kind kind, const Definition& d, std::string_view a
       for (auto& h : headers->as_object()) h.value() = kMaskedValue;
     }
   }
+  if (kind == Kind::kConnection && !d.secret_versions.empty()) {
+    // Never the secret: its versions and when each was set (its age).
+    json::array versions;
+    for (const auto& v : d.secret_versions) {
+      versions.push_back(json::object{{"Version", v.version},
+                                      {"CreationDate", static_cast<double>(v.created) / 1000.0}});
+    }
+    o["Secret"] = json::object{
+        {"Version", d.secret_versions.front().version},
+        {"RotationDate", static_cast<double>(d.secret_versions.front().created) / 1000.0},
+        {"Versions", std::move(versions)}};
+  }
   o["Name"] = d.name;
   if (!arn.empty()) o["Arn"] = arn;
   if (kind == Kind::kSchedule) o["GroupName"] = "default";
@@ -447,10 +478,17 @@ common::Status Registry::Create(Kind kind, const std::string& name, const json::
   if (auto st = ValidateDefinitionName(name); !st.ok()) return st;
   auto normal = ValidateSpec(kind, spec);
   if (!normal.ok()) return normal.status();
+  std::string secret;
+  if (kind == Kind::kConnection && sealer_) {
+    std::string uri(normal->at("Uri").as_string());
+    secret = SealVersions(name, {{1, now, uri}});
+    (*normal)["Uri"] = RedactUri(uri);
+  }
   std::string text = common::SerializeJson(*normal);
   BsonPtr doc(BCON_NEW("_id", BCON_UTF8(name.c_str()), "spec", BCON_UTF8(text.c_str()), "created",
                        BCON_DATE_TIME(now), "updated", BCON_DATE_TIME(now), "fired",
                        BCON_INT64(0)));
+  if (!secret.empty()) BSON_APPEND_UTF8(doc.get(), "secret", secret.c_str());
   if (kind == Kind::kSchedule) {
     auto next =
         Disabled(*normal) ? std::optional<common::TimeMs>() : NextFireTime(*normal, now, now);
@@ -493,8 +531,19 @@ common::Status Registry::Update(Kind kind, const std::string& name, const json::
   if (!*existing) {
     return Status::NotFound(std::string(NameOf(kind)) + " '" + name + "' does not exist");
   }
+  std::string secret;
+  if (kind == Kind::kConnection && sealer_) {
+    // A new URI replaces every version (RotateConnection keeps the previous one).
+    std::int64_t last = (*existing)->secret_versions.empty()
+                            ? 0
+                            : (*existing)->secret_versions.front().version;
+    std::string uri(normal->at("Uri").as_string());
+    secret = SealVersions(name, {{last + 1, now, uri}});
+    (*normal)["Uri"] = RedactUri(uri);
+  }
   std::string text = common::SerializeJson(*normal);
   BsonPtr set(BCON_NEW("spec", BCON_UTF8(text.c_str()), "updated", BCON_DATE_TIME(now)));
+  if (!secret.empty()) BSON_APPEND_UTF8(set.get(), "secret", secret.c_str());
   if (kind == Kind::kSchedule) {
     auto next = Disabled(*normal) ? std::optional<common::TimeMs>()
                                   : NextFireTime(*normal, now, (*existing)->created);
@@ -569,13 +618,131 @@ common::Result<std::vector<Definition>> Registry::List(Kind kind, std::string_vi
   return out;
 }
 
+std::string Registry::SealVersions(const std::string& name,
+                                   const std::vector<SecretVersion>& versions) const {
+  json::array list;
+  for (const auto& v : versions) {
+    list.push_back(json::object{{"version", v.version},
+                                {"created", v.created},
+                                {"sealed", sealer_->Seal(v.uri, SecretAad(name, v.version))}});
+  }
+  return common::SerializeJson(json::object{{"versions", std::move(list)}});
+}
+
+common::Result<std::optional<std::vector<SecretVersion>>> Registry::ConnectionVersions(
+    const std::string& name) {
+  using Versions = std::optional<std::vector<SecretVersion>>;
+  BsonPtr filter(BCON_NEW("_id", BCON_UTF8(name.c_str())));
+  mongo::Client client = pool_.Acquire();
+  auto doc = mongo::FindOne(client.Collection(database_, CollectionOf(Kind::kConnection)),
+                            filter.get(), nullptr, nullptr);
+  if (!doc.ok()) return doc.status();
+  if (!doc->has_value()) return Versions();
+  const bson_t* d = doc->value().get();
+  std::vector<SecretVersion> out;
+  std::string secret = mongo::GetString(d, "secret");
+  if (secret.empty()) {
+    // Stored in clear (no sealer when it was written): the spec's URI.
+    Definition def = FromDoc(d);
+    auto* uri = def.spec.if_contains("Uri");
+    if (!uri || !uri->is_string()) return Versions();
+    out.push_back({0, def.updated, std::string(uri->as_string())});
+    return Versions(std::move(out));
+  }
+  if (!sealer_) {
+    return Status::FailedPrecondition("connection '" + name +
+                                      "' is sealed and no master key is loaded");
+  }
+  auto parsed = common::ParseJson(secret);
+  const json::value* versions =
+      parsed.ok() && parsed->is_object() ? parsed->as_object().if_contains("versions") : nullptr;
+  if (!versions || !versions->is_array()) {
+    return Status::Internal("connection '" + name + "': malformed secret");
+  }
+  for (const auto& v : versions->as_array()) {
+    const json::object* o = v.if_object();
+    const json::value* sealed = o ? o->if_contains("sealed") : nullptr;
+    SecretVersion sv;
+    if (!o || !sealed || !sealed->is_object() || !o->contains("version") ||
+        !common::AsInt64(o->at("version"), &sv.version)) {
+      return Status::Internal("connection '" + name + "': malformed secret");
+    }
+    if (auto* c = o->if_contains("created")) common::AsInt64(*c, &sv.created);
+    auto uri = sealer_->Open(sealed->as_object(), SecretAad(name, sv.version));
+    if (!uri.ok()) {
+      return Status::Internal("connection '" + name + "': version " +
+                              std::to_string(sv.version) +
+                              " does not open: " + uri.status().message());
+    }
+    sv.uri = std::move(*uri);
+    out.push_back(std::move(sv));
+  }
+  if (out.empty()) return Status::Internal("connection '" + name + "': no secret version");
+  return Versions(std::move(out));
+}
+
 common::Result<std::optional<std::string>> Registry::ConnectionUri(const std::string& name) {
-  auto d = Get(Kind::kConnection, name);
-  if (!d.ok()) return d.status();
-  if (!*d) return std::optional<std::string>();
-  auto* uri = (*d)->spec.if_contains("Uri");
-  if (!uri || !uri->is_string()) return std::optional<std::string>();
-  return std::optional<std::string>(std::string(uri->as_string()));
+  auto versions = ConnectionVersions(name);
+  if (!versions.ok()) return versions.status();
+  if (!*versions) return std::optional<std::string>();
+  return std::optional<std::string>((*versions)->front().uri);
+}
+
+common::Status Registry::RotateConnection(const std::string& name, const json::object& spec,
+                                          common::TimeMs now) {
+  if (!sealer_) return Status::FailedPrecondition("connections are not sealed: no master key");
+  auto normal = ValidateSpec(Kind::kConnection, spec);
+  if (!normal.ok()) return normal.status();
+  auto versions = ConnectionVersions(name);
+  if (!versions.ok()) return versions.status();
+  if (!*versions) return Status::NotFound("connection '" + name + "' does not exist");
+  const SecretVersion& newest = (*versions)->front();
+  std::string uri(normal->at("Uri").as_string());
+  std::string secret = SealVersions(name, {{newest.version + 1, now, uri}, newest});
+  (*normal)["Uri"] = RedactUri(uri);
+  std::string text = common::SerializeJson(*normal);
+  BsonPtr filter(BCON_NEW("_id", BCON_UTF8(name.c_str())));
+  BsonPtr update(BCON_NEW("$set", "{", "spec", BCON_UTF8(text.c_str()), "secret",
+                          BCON_UTF8(secret.c_str()), "updated", BCON_DATE_TIME(now), "}"));
+  mongo::Client client = pool_.Acquire();
+  std::int64_t matched = 0;
+  mongo::DbStatus st =
+      mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)),
+                       filter.get(), update.get(), nullptr, &matched);
+  if (st.ok() && matched == 0) return Status::NotFound("connection '" + name + "' does not exist");
+  return FromDb(st);
+}
+
+common::Result<int> Registry::SealClearConnections(common::TimeMs now) {
+  if (!sealer_) return 0;
+  BsonPtr filter(BCON_NEW("secret", "{", "$exists", BCON_BOOL(false), "}"));
+  mongo::Client client = pool_.Acquire();
+  std::vector<Definition> clear;
+  mongo::DbStatus st =
+      mongo::Find(client.Collection(database_, CollectionOf(Kind::kConnection)), filter.get(),
+                  nullptr, nullptr, [&](const bson_t* doc) {
+                    clear.push_back(FromDoc(doc));
+                    return true;
+                  });
+  if (!st.ok()) return st.ToStatus();
+  int sealed = 0;
+  for (auto& d : clear) {
+    auto* uri = d.spec.if_contains("Uri");
+    if (!uri || !uri->is_string()) continue;
+    std::string secret =
+        SealVersions(d.name, {{1, d.updated ? d.updated : now, std::string(uri->as_string())}});
+    d.spec["Uri"] = RedactUri(uri->as_string());
+    std::string text = common::SerializeJson(d.spec);
+    BsonPtr one(BCON_NEW("_id", BCON_UTF8(d.name.c_str()), "secret", "{", "$exists",
+                         BCON_BOOL(false), "}"));
+    BsonPtr update(BCON_NEW("$set", "{", "spec", BCON_UTF8(text.c_str()), "secret",
+                            BCON_UTF8(secret.c_str()), "}"));
+    st = mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)),
+                          one.get(), update.get(), nullptr);
+    if (!st.ok()) return st.ToStatus();
+    ++sealed;
+  }
+  return sealed;
 }
 
 }  // namespace tactus::triggers

@@ -58,10 +58,34 @@ inline constexpr const char* kMaskedValue = "****";
 // A MongoDB URI with its password replaced by "****" (for anything shown or logged).
 std::string RedactUri(std::string_view uri);
 
+// Seals and opens the secrets of named connections (docs/auth.md, "Secrets"): `tactus serve`
+// passes one backed by the master key (AES-256-GCM). Must be thread-safe.
+class SecretSealer {
+ public:
+  virtual ~SecretSealer() = default;
+  // The sealed form of `plaintext`, bound to `aad` (what it belongs to).
+  virtual json::object Seal(std::string_view plaintext, std::string_view aad) const = 0;
+  // The plaintext; an error when `sealed` does not open with `aad` (another key, tampered).
+  virtual common::Result<std::string> Open(const json::object& sealed,
+                                           std::string_view aad) const = 0;
+};
+
+// One version of a connection's URI.
+struct SecretVersion {
+  std::int64_t version = 0;  // 1, 2, ...; 0 for a URI stored in clear (no sealer)
+  common::TimeMs created = 0;
+  std::string uri;  // empty in Definition::secret_versions (never read there)
+};
+
+// How long the version before the newest stays usable after a rotation, by default.
+inline constexpr common::TimeMs kDefaultSecretGraceMs = 3600 * 1000;
+
 struct Definition {
   std::string name;
   json::object spec;
   common::TimeMs created = 0, updated = 0;
+  // Connections: the secret's versions, newest first (no URIs).
+  std::vector<SecretVersion> secret_versions;
   // Schedules: the next fire time (nominal, before any flexible delay), the last one fired and
   // the execution it started. Triggers: the last execution started and the events seen.
   std::optional<common::TimeMs> next_fire, last_fire;
@@ -90,15 +114,36 @@ class Registry {
   common::Result<std::vector<Definition>> List(Kind kind, std::string_view prefix,
                                                std::string_view after, std::int64_t limit);
 
-  // The URI of a named connection, or nullopt.
+  // With a sealer (which must outlive the registry), connection URIs are stored sealed: the spec
+  // keeps the URI with its password masked, the field `secret` the sealed versions. Without
+  // one, URIs are stored as given (tests).
+  void SetSealer(const SecretSealer* sealer) { sealer_ = sealer; }
+  // Seals every connection still stored in clear (written before a sealer was set); returns how
+  // many. Idempotent.
+  common::Result<int> SealClearConnections(common::TimeMs now);
+  // A new version of a connection's URI (spec {Uri, Description?}); the newest version before it
+  // stays (ConnectionVersions), older ones are dropped. NotFound when there is no such
+  // connection; FailedPrecondition without a sealer.
+  common::Status RotateConnection(const std::string& name, const json::object& spec,
+                                  common::TimeMs now);
+  // The versions of a connection's URI, newest first (at most two), or nullopt when there is no
+  // such connection. Internal when a version does not open (another master key, tampered).
+  common::Result<std::optional<std::vector<SecretVersion>>> ConnectionVersions(
+      const std::string& name);
+  // The newest URI of a named connection, or nullopt.
   common::Result<std::optional<std::string>> ConnectionUri(const std::string& name);
 
   mongo::Pool& pool() { return pool_; }
   const std::string& database() const { return database_; }
 
  private:
+  // The connection document's `secret` field for `versions` (newest first, with URIs).
+  std::string SealVersions(const std::string& name,
+                           const std::vector<SecretVersion>& versions) const;
+
   mongo::Pool& pool_;
   std::string database_;
+  const SecretSealer* sealer_ = nullptr;
 };
 
 // The first fire time of a schedule spec after `after` (nominal), honouring StartDate/EndDate;

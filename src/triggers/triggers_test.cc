@@ -179,6 +179,89 @@ TEST_F(TriggersTest, ConnectionUrisAreRedactedForDisplay) {
   EXPECT_EQ(**uri, "mongodb://app:s3cret@localhost:27017/");
 }
 
+// A stand-in for the master key: reverses the text (so it is not in clear) and checks the AAD.
+class ReversingSealer final : public SecretSealer {
+ public:
+  json::object Seal(std::string_view plaintext, std::string_view aad) const override {
+    return json::object{{"ct", std::string(plaintext.rbegin(), plaintext.rend())},
+                        {"aad", std::string(aad)}};
+  }
+  common::Result<std::string> Open(const json::object& sealed,
+                                   std::string_view aad) const override {
+    if (sealed.at("aad").as_string() != aad) return common::Status::InvalidArgument("aad");
+    std::string ct(sealed.at("ct").as_string());
+    return std::string(ct.rbegin(), ct.rend());
+  }
+};
+
+TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
+  ASSERT_TRUE(registry_->Create(Kind::kConnection, "clear",
+                                J(R"({"Uri": "mongodb://app:old-pw@localhost/"})"), kT0)
+                  .ok());
+  ReversingSealer sealer;
+  registry_->SetSealer(&sealer);
+  // Written in clear before the sealer: sealed on request, once.
+  auto sealed = registry_->SealClearConnections(kT0 + 1);
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(*sealed, 1);
+  EXPECT_EQ(*registry_->SealClearConnections(kT0 + 2), 0);
+  ASSERT_TRUE(registry_->Create(Kind::kConnection, "w",
+                                J(R"({"Uri": "mongodb://app:pw-1@localhost/"})"), kT0)
+                  .ok());
+  auto stored = [&] {
+    std::string all;
+    mongo::Client client = pool_->Acquire();
+    mongo::BsonPtr filter(bson_new());
+    EXPECT_TRUE(mongo::Find(client.Collection(kDb, "connections"), filter.get(), nullptr, nullptr,
+                            [&](const bson_t* d) {
+                              char* text = bson_as_relaxed_extended_json(d, nullptr);
+                              all += text;
+                              bson_free(text);
+                              return true;
+                            })
+                    .ok());
+    return all;
+  };
+  for (const char* secret : {"old-pw", "pw-1"}) {
+    EXPECT_EQ(stored().find(secret), std::string::npos) << stored();
+  }
+  EXPECT_EQ(**registry_->ConnectionUri("clear"), "mongodb://app:old-pw@localhost/");
+  ASSERT_TRUE(registry_
+                  ->RotateConnection("w", J(R"({"Uri": "mongodb://app:pw-2@localhost/"})"),
+                                     kT0 + 10)
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->RotateConnection("w", J(R"({"Uri": "mongodb://app:pw-3@localhost/"})"),
+                                     kT0 + 20)
+                  .ok());
+  auto versions = registry_->ConnectionVersions("w");
+  ASSERT_TRUE(versions.ok() && *versions);
+  ASSERT_EQ((*versions)->size(), 2u);  // the newest and the one before it
+  EXPECT_EQ((**versions)[0].version, 3);
+  EXPECT_EQ((**versions)[0].uri, "mongodb://app:pw-3@localhost/");
+  EXPECT_EQ((**versions)[0].created, kT0 + 20);
+  EXPECT_EQ((**versions)[1].version, 2);
+  EXPECT_EQ((**versions)[1].uri, "mongodb://app:pw-2@localhost/");
+  auto d = Get(Kind::kConnection, "w");
+  ASSERT_TRUE(d);
+  json::object shown = DefinitionToJson(Kind::kConnection, *d, "");
+  EXPECT_EQ(shown.at("Uri"), "mongodb://app:****@localhost/");
+  EXPECT_EQ(shown.at("Secret").at("Version"), 3);
+  EXPECT_EQ(shown.at("Secret").at("Versions").as_array().size(), 2u);
+  EXPECT_EQ(common::SerializeJson(shown).find("pw-"), std::string::npos);
+  EXPECT_EQ(registry_->RotateConnection("none", J(R"({"Uri": "mongodb://x/"})"), kT0).code(),
+            common::StatusCode::kNotFound);
+  // An update replaces every version.
+  ASSERT_TRUE(registry_
+                  ->Update(Kind::kConnection, "w",
+                           J(R"({"Uri": "mongodb://app:pw-4@localhost/"})"), kT0 + 30)
+                  .ok());
+  versions = registry_->ConnectionVersions("w");
+  ASSERT_EQ((*versions)->size(), 1u);
+  EXPECT_EQ((**versions)[0].version, 4);
+  registry_->SetSealer(nullptr);
+}
+
 TEST_F(TriggersTest, EachFireTimeStartsOneExecutionEvenWithTwoSchedulers) {
   CreateSchedule("nightly", "");
   common::VirtualClock clock(kT0);
