@@ -43,9 +43,8 @@ std::vector<NamedPolicy> NamingDatabase(const std::vector<NamedPolicy>& policies
     kept.policy.statements.clear();
     for (const auto& s : p.policy.statements) {
       bool names = s.not_resource.has_value() && !*s.not_resource &&
-                   std::any_of(s.resources.begin(), s.resources.end(), [&](const Pattern& r) {
-                     return r.text().rfind(prefix, 0) == 0;
-                   });
+                   std::any_of(s.resources.begin(), s.resources.end(),
+                               [&](const Pattern& r) { return r.text().rfind(prefix, 0) == 0; });
       if (s.effect == Effect::kDeny || names) kept.policy.statements.push_back(s);
     }
     out.push_back(std::move(kept));
@@ -163,12 +162,13 @@ std::optional<tasks::TaskOutcome> ExecutionRoles::Authorize(const tasks::TaskReq
       tasks::RequiredTaskPermissions(request.resource, request.parameters, options_.arns);
   if (needed.permissions.empty()) return std::nullopt;
   if (request.role_arn.empty()) {
-    return Denied("The execution has no role: give its state machine a roleArn that exists in "
-                  "the IAM store (tactus iam create-role) and allows " +
-                  needed.permissions.front().action + " on " + needed.permissions.front().resource);
+    return Denied(
+        "The execution has no role: give its state machine a roleArn that exists in "
+        "the IAM store (tactus iam create-role) and allows " +
+        needed.permissions.front().action + " on " + needed.permissions.front().resource);
   }
-  auto lookup = [&](const std::string& arn) -> std::variant<std::shared_ptr<const RolePolicies>,
-                                                            tasks::TaskOutcome> {
+  auto lookup = [&](const std::string& arn)
+      -> std::variant<std::shared_ptr<const RolePolicies>, tasks::TaskOutcome> {
     auto role = Role(arn);
     if (role.ok()) return *role;
     if (role.status().code() == common::StatusCode::kNotFound) {
@@ -217,13 +217,14 @@ std::optional<tasks::TaskOutcome> ExecutionRoles::Authorize(const tasks::TaskReq
     if (d.effect != DecisionEffect::kAllow) return Denied(DenialCause(acting->arn, p, d));
     std::optional<std::string> db = DatabaseOf(p.resource);
     if (own_deployment && db &&
-        std::find(options_.protected_databases.begin(), options_.protected_databases.end(),
-                  *db) != options_.protected_databases.end()) {
+        std::find(options_.protected_databases.begin(), options_.protected_databases.end(), *db) !=
+            options_.protected_databases.end()) {
       Decision named = Evaluate(NamingDatabase(acting->policies, *db), context);
       if (named.effect != DecisionEffect::kAllow) {
         return Denied(DenialCause(acting->arn, p, named) + ": " + *db +
                       " is Tactus's own database; only an Allow statement whose Resource names "
-                      "it (arn:tactus:mongodb:::" + *db + "/...) opens it");
+                      "it (arn:tactus:mongodb:::" +
+                      *db + "/...) opens it");
       }
     }
   }

@@ -134,8 +134,8 @@ TEST_F(ExecutionRolesTest, OwnDatabasesNeedAStatementNamingThem) {
   EXPECT_NE(denied->cause.find("tactus is Tactus's own database"), std::string::npos);
   EXPECT_TRUE(Check("admin", kFind, R"({"Database":"tactus_audit","Collection":"records"})"));
   // On a named connection it is another deployment's database of that name.
-  EXPECT_FALSE(Check("admin", kFind,
-                     R"({"Database":"tactus","Collection":"x","Connection":"other"})"));
+  EXPECT_FALSE(
+      Check("admin", kFind, R"({"Database":"tactus","Collection":"x","Connection":"other"})"));
   Role("ops", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"mongodb:find",)"
               R"("Resource":"arn:tactus:mongodb:::tactus/executions"}]})");
   EXPECT_FALSE(Check("ops", kFind, R"({"Database":"tactus","Collection":"executions"})"));
@@ -143,13 +143,14 @@ TEST_F(ExecutionRolesTest, OwnDatabasesNeedAStatementNamingThem) {
 
 TEST_F(ExecutionRolesTest, CredentialsRoleArnNarrowsTheRole) {
   std::string exec_arn = store_->RoleArn("exec");
-  Role("exec",
-       R"({"Version":"2012-10-17","Statement":[)"
-       R"({"Effect":"Allow","Action":"mongodb:*","Resource":"*"},)"
-       R"({"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/reader"}]})");
+  Role(
+      "exec",
+      R"({"Version":"2012-10-17","Statement":[)"
+      R"({"Effect":"Allow","Action":"mongodb:*","Resource":"*"},)"
+      R"({"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/reader"}]})");
   std::string trusts_exec = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
-                            R"("Principal":{"AWS":")" + exec_arn +
-                            R"("},"Action":"sts:AssumeRole"}]})";
+                            R"("Principal":{"AWS":")" +
+                            exec_arn + R"("},"Action":"sts:AssumeRole"}]})";
   Role("reader",
        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"mongodb:find",)"
        R"("Resource":"arn:tactus:mongodb:::shop/*"}]})",
@@ -181,16 +182,19 @@ TEST_F(ExecutionRolesTest, CredentialsRoleArnNarrowsTheRole) {
 }
 
 TEST_F(ExecutionRolesTest, HttpAndLambdaAreChecked) {
-  Role("web", R"({"Version":"2012-10-17","Statement":[)"
-              R"({"Effect":"Allow","Action":"http:invoke","Resource":"arn:tactus:http:::https://api.example.com/*"},)"
-              R"({"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:*:*:function:ok"}]})");
+  Role(
+      "web",
+      R"({"Version":"2012-10-17","Statement":[)"
+      R"({"Effect":"Allow","Action":"http:invoke","Resource":"arn:tactus:http:::https://api.example.com/*"},)"
+      R"({"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:*:*:function:ok"}]})");
   EXPECT_FALSE(Check("web", "arn:aws:states:::http:invoke",
                      R"({"ApiEndpoint":"https://api.example.com/v1?x=1","Method":"GET"})"));
   auto denied = Check("web", "arn:aws:states:::http:invoke",
                       R"({"ApiEndpoint":"https://evil.example.com/","Method":"GET"})");
   ASSERT_TRUE(denied);
-  EXPECT_NE(denied->cause.find("http:invoke on resource: arn:tactus:http:::https://evil.example.com/"),
-            std::string::npos);
+  EXPECT_NE(
+      denied->cause.find("http:invoke on resource: arn:tactus:http:::https://evil.example.com/"),
+      std::string::npos);
   EXPECT_FALSE(Check("web", "arn:aws:states:::lambda:invoke", R"({"FunctionName":"ok"})"));
   EXPECT_TRUE(Check("web", "arn:aws:states:::lambda:invoke", R"({"FunctionName":"nope"})"));
 }

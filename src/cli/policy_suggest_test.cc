@@ -15,8 +15,9 @@ PolicySuggestion Suggest(std::string_view definition) {
   auto s = SuggestPolicy(*parsed);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   // Whatever it suggests is a valid identity policy (when it needs anything at all).
-  if (!s->policy.at("Statement").as_array().empty()) EXPECT_TRUE(auth::ParsePolicy(common::SerializeJson(s->policy)).ok())
-      << common::SerializeJson(s->policy);
+  if (!s->policy.at("Statement").as_array().empty())
+    EXPECT_TRUE(auth::ParsePolicy(common::SerializeJson(s->policy)).ok())
+        << common::SerializeJson(s->policy);
   return *s;
 }
 

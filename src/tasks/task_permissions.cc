@@ -51,10 +51,10 @@ class Collector {
 
   void AddMongo(const std::vector<std::string>& privileges, const std::string& db,
                 const std::string& coll) {
-    for (const auto& privilege : privileges) Add("mongodb:" + privilege, MongoDbNamespaceArn(db, coll));
+    for (const auto& privilege : privileges)
+      Add("mongodb:" + privilege, MongoDbNamespaceArn(db, coll));
     std::pair<std::string, std::string> ns{db, coll};
-    if (std::find(out_->namespaces.begin(), out_->namespaces.end(), ns) ==
-        out_->namespaces.end()) {
+    if (std::find(out_->namespaces.begin(), out_->namespaces.end(), ns) == out_->namespaces.end()) {
       out_->namespaces.push_back(std::move(ns));
     }
   }
@@ -163,8 +163,8 @@ void Lambda(Collector& c, const std::string& function, const std::string& qualif
   } else if (function.find(":function:") != std::string::npos) {
     arn = "arn:" + ctx.partition + ":lambda:" + ctx.region + ":" + function;
   } else {
-    arn = "arn:" + ctx.partition + ":lambda:" + ctx.region + ":" + ctx.account + ":function:" +
-          function;
+    arn = "arn:" + ctx.partition + ":lambda:" + ctx.region + ":" + ctx.account +
+          ":function:" + function;
   }
   // arn:p:lambda:r:a:function:name has 7 parts; an 8th is a qualifier.
   if (!qualifier.empty() && std::count(arn.begin(), arn.end(), ':') == 6) arn += ":" + qualifier;

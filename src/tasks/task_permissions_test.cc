@@ -97,10 +97,12 @@ TEST(TaskPermissions, HttpLambdaAndNestedExecutions) {
   EXPECT_EQ(Perms("arn:aws:states:::lambda:invoke", R"({"FunctionName":"f:prod"})").front(),
             (Permission{"lambda:InvokeFunction",
                         "arn:aws:lambda:us-east-1:123456789012:function:f:prod"}));
-  EXPECT_EQ(Perms("arn:aws:lambda:eu-west-1:111122223333:function:g", "{}").front(),
-            (Permission{"lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:g"}));
-  auto sync = Perms("arn:aws:states:::states:startExecution.sync:2",
-                    R"({"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"})");
+  EXPECT_EQ(
+      Perms("arn:aws:lambda:eu-west-1:111122223333:function:g", "{}").front(),
+      (Permission{"lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:g"}));
+  auto sync =
+      Perms("arn:aws:states:::states:startExecution.sync:2",
+            R"({"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"})");
   ASSERT_EQ(sync.size(), 3u);
   EXPECT_EQ(sync[0].action, "states:StartExecution");
   EXPECT_EQ(sync[1].resource, "arn:aws:states:us-east-1:123456789012:execution:child:*");
