@@ -251,6 +251,11 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       *plan.range.upper += '\xFF';
       plan.range.upper_inclusive = false;
     }
+    // The scan is in _id order: a sort on _id needs no sort step, and a limit stops it early.
+    if (single_sort && sort_field == "_id") {
+      plan.reverse = sort_desc;
+      plan.provides_sort = true;
+    }
     return plan;
   }
   auto indexes = txn.ListIndexes(coll);

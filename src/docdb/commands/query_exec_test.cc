@@ -174,6 +174,25 @@ TEST_F(QueryExecTest, IdInGivesTheIdOrder) {
             (std::vector<std::string>{"1", "3"}));
 }
 
+TEST_F(QueryExecTest, IdRangeGivesTheIdOrder) {
+  Insert({R"({"_id": "a1"})", R"({"_id": "a2"})", R"({"_id": "a3"})", R"({"_id": "a4"})",
+          R"({"_id": "b1"})", R"({"_id": 7})"});
+  Plan asc = PlanFor(R"({"_id": {"$gt": "a1", "$lt": "b"}})", R"({"_id": 1})");
+  EXPECT_EQ(asc.kind, Plan::Kind::kIdScan);
+  EXPECT_TRUE(asc.provides_sort);
+  EXPECT_FALSE(asc.reverse);
+  Plan desc = PlanFor(R"({"_id": {"$gt": "a1", "$lt": "b"}})", R"({"_id": -1})");
+  EXPECT_TRUE(desc.provides_sort);
+  EXPECT_TRUE(desc.reverse);
+  EXPECT_FALSE(PlanFor(R"({"_id": {"$gt": "a1"}})", R"({"x": 1})").provides_sort);
+  EXPECT_EQ(Find(R"({"_id": {"$gt": "a1", "$lt": "b"}})", R"({"_id": 1})", 2),
+            (std::vector<std::string>{"\"a2\"", "\"a3\""}));
+  EXPECT_EQ(Find(R"({"_id": {"$gt": "a1", "$lt": "b"}})", R"({"_id": -1})", 2),
+            (std::vector<std::string>{"\"a4\"", "\"a3\""}));
+  EXPECT_EQ(Find(R"({"_id": {"$lte": "a2"}})", R"({"_id": -1})"),
+            (std::vector<std::string>{"\"a2\"", "\"a1\""}));
+}
+
 TEST_F(QueryExecTest, IdInWithOtherPredicates) {
   Insert({R"({"_id": 1, "x": 1})", R"({"_id": 2, "x": 9})", R"({"_id": 3, "x": 9})",
           R"({"_id": 4, "x": 9})"});
