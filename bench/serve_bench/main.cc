@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
   }
   {
     // The same with the audit trail on (as `tactus serve` runs by default): every step also
-    // writes its transition record to the audit outbox, and a chainer links them meanwhile.
+    // inserts its transition record into the audit records, and a chainer links them meanwhile.
     // Its own Tactus database on the same store; the reference is the figure above.
     runtime::DurableOptions audited_options;
     audited_options.database = "tactus_audited";

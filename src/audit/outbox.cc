@@ -77,7 +77,6 @@ common::Status EnsureSchema(mongo::Pool& pool, const std::string& database) {
       {format::kRecords, "kind_namespace_ids",
        mongo::BsonPtr(
            BCON_NEW("kind", BCON_INT32(1), "namespace", BCON_INT32(1), "ids", BCON_INT32(1)))},
-      {format::kRecords, "execution", mongo::BsonPtr(BCON_NEW("execution", BCON_INT32(1)))},
       {format::kChain, "ids", mongo::BsonPtr(BCON_NEW("ids", BCON_INT32(1)))},
       {format::kChain, "last_seq", mongo::BsonPtr(BCON_NEW("last_seq", BCON_INT32(1)))},
   };
