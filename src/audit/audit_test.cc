@@ -761,6 +761,20 @@ TEST_F(AuditTest, ExportWritesVerifiableJsonLines) {
               }).ok());
   ASSERT_EQ(lines.size(), 16u);
   EXPECT_EQ(J(lines[0]).as_object().at("prev").as_string(), HashAt(14));
+  // From every seq: the block holding it is found (a binary search over the block numbers).
+  for (std::int64_t from = 0; from <= 32; ++from) {
+    std::vector<std::int64_t> seqs;
+    ASSERT_TRUE(Export(*pool_, kDb, from, [&](std::string_view line) {
+                  seqs.push_back(J(line).as_object().at("seq").as_int64());
+                  return true;
+                }).ok());
+    std::int64_t first = std::max<std::int64_t>(from, 1);
+    ASSERT_EQ(seqs.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, 31 - first)))
+        << from;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+      EXPECT_EQ(seqs[i], first + static_cast<std::int64_t>(i));
+    }
+  }
 }
 
 TEST_F(AuditTest, KeyFileIsCreated0600AndReloaded) {

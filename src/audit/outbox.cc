@@ -78,7 +78,6 @@ common::Status EnsureSchema(mongo::Pool& pool, const std::string& database) {
        mongo::BsonPtr(
            BCON_NEW("kind", BCON_INT32(1), "namespace", BCON_INT32(1), "ids", BCON_INT32(1)))},
       {format::kChain, "ids", mongo::BsonPtr(BCON_NEW("ids", BCON_INT32(1)))},
-      {format::kChain, "last_seq", mongo::BsonPtr(BCON_NEW("last_seq", BCON_INT32(1)))},
   };
   for (const Index& index : indexes) {
     mongo::DbStatus ist = mongo::CreateIndex(client.Collection(database, index.collection),

@@ -20,8 +20,8 @@ class AuditOutbox {
 
   // Inserts `record` into `<database>.records` under a new time-ordered _id: one insert, no
   // reads. With `session` (inside Begin/Commit) it joins that transaction, so the record exists
-  // iff the transaction commits; with null it is written on its own. Append right before the
-  // commit: the chainer chains a record only if its transaction commits within the late window
+  // iff the transaction commits; with null it is written on its own. Append late in the
+  // transaction: the chainer chains a record only if its transaction commits within the late window
   // of its _id (chainer.h). Returns MongoDB's status unchanged, so a caller inside a
   // transaction sees transient errors and retries its whole transaction.
   mongo::DbStatus Append(mongo::Client& client, const mongo::Session* session,
@@ -39,7 +39,7 @@ class AuditOutbox {
 // Creates the audit collections (records, chain, checkpoints, meta), the format document
 // ({_id: "format", version: 2}), the head ({_id: "head", seq: 0, hash: 64 zeros, block: 0,
 // cursor: ""}) and the indexes: on `records` {kind, namespace, ids} only (every secondary index
-// there is paid by each producer's insert); on `chain` {ids} and {last_seq}. Idempotent; the
+// there is paid by each producer's insert); on `chain` {ids}. Idempotent; the
 // Chainer calls it before its first batch. Producers may call it at start so that their first
 // Append inside a transaction does not have to create `records`. FailedPrecondition on a database
 // of another format version (version 1: a head without `block`); IoError with MongoDB's message on

@@ -108,14 +108,31 @@ common::Status Export(mongo::Pool& pool, const std::string& database, std::int64
   mongo::Client client = pool.Acquire();
   mongoc_collection_t* chain = client.Collection(database, format::kChain);
   mongoc_collection_t* records = client.Collection(database, format::kRecords);
-  // The block holding from_seq: the first whose last_seq reaches it (the index {last_seq}).
-  mongo::BsonPtr filter(BCON_NEW("last_seq", "{", "$gte", BCON_INT64(from_seq), "}"));
-  mongo::BsonPtr opts(BCON_NEW("sort", "{", "last_seq", BCON_INT32(1), "}", "limit", BCON_INT64(1),
-                               "projection", "{", "_id", BCON_INT32(1), "}"));
-  auto first = mongo::FindOne(chain, filter.get(), opts.get(), nullptr);
-  if (!first.ok()) return first.status();
-  if (!first->has_value()) return common::Status::Ok();
-  for (std::int64_t number = mongo::GetInt(first->value().get(), "_id");; ++number) {
+  // The block holding from_seq: blocks are numbered 1, 2, ... and hold contiguous seqs, so a
+  // binary search over the numbers up to the head's block, one point read each.
+  auto last_seq_of = [&](std::int64_t number) -> common::Result<std::int64_t> {
+    mongo::BsonPtr filter(BCON_NEW("_id", BCON_INT64(number)));
+    mongo::BsonPtr opts(BCON_NEW("projection", "{", "last_seq", BCON_INT32(1), "}"));
+    auto doc = mongo::FindOne(chain, filter.get(), opts.get(), nullptr);
+    if (!doc.ok()) return doc.status();
+    return doc->has_value() ? mongo::GetInt(doc->value().get(), "last_seq") : -1;
+  };
+  mongo::BsonPtr head_filter(BCON_NEW("_id", BCON_UTF8(format::kHeadId)));
+  auto head = mongo::FindOne(client.Collection(database, format::kMeta), head_filter.get(), nullptr,
+                             nullptr);
+  if (!head.ok()) return head.status();
+  std::int64_t low = 1, high = head->has_value() ? mongo::GetInt(head->value().get(), "block") : 0;
+  while (low < high) {  // the first block in [low, high] whose last_seq >= from_seq
+    std::int64_t mid = low + (high - low) / 2;
+    auto last = last_seq_of(mid);
+    if (!last.ok()) return last.status();
+    if (*last >= 0 && *last < from_seq) {
+      low = mid + 1;
+    } else {
+      high = mid;  // a missing block stops the search there; the walk below reports nothing past it
+    }
+  }
+  for (std::int64_t number = low;; ++number) {
     std::string problem;
     auto found = format::FindBlock(chain, number, &problem);
     if (!found.ok()) return found.status();

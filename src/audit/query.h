@@ -52,9 +52,9 @@ common::Result<std::vector<ExecutionTouch>> ExecutionsTouching(mongo::Pool& pool
 //   {"seq":N,"prev":"<hex>","hash":"<hex>","canonical":"<the canonical text, as a string>"}
 // The canonical text travels as a string so an offline checker hashes the exact bytes; prev and
 // hash are the chain's (its blocks'). By seq, not time, so that an export is a contiguous,
-// verifiable piece of the chain. Walks the blocks from the one holding from_seq (the index
-// {last_seq} on `chain`), one records query per block. FailedPrecondition when a block lists a
-// record that is missing or is malformed (Verify names it); IoError on store errors.
+// verifiable piece of the chain. Walks the blocks from the one holding from_seq (found by a
+// binary search over the block numbers), one records query per block. FailedPrecondition when a
+// block lists a record that is missing or is malformed (Verify names it); IoError on store errors.
 common::Status Export(mongo::Pool& pool, const std::string& database, std::int64_t from_seq,
                       const std::function<bool(std::string_view line)>& each);
 
