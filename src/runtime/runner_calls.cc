@@ -309,6 +309,24 @@ bool DurableRunner::Impl::StartChild(mongo::Client& client, Loaded& parent,
   if (sm_arn.empty()) {
     parent_event = fail("States.Runtime", "states:startExecution needs a StateMachineArn string");
   }
+  // The parent's role must be allowed states:StartExecution on the child's state machine
+  // (docs/auth.md, "Execution roles"); mocked executions start children unchecked.
+  if (!parent_event && options.authorizer && parent.test_case.empty()) {
+    tasks::TaskRequest request;
+    request.resource = "arn:aws:states:::states:startExecution" + mode;
+    request.parameters = params;
+    request.execution_arn = parent.arn;
+    request.role_arn = parent.role_arn;
+    if (auto* state = b.if_contains("state"); state && state->is_string()) {
+      request.state_name = std::string(state->as_string());
+    }
+    if (auto* role = b.if_contains("credentials"); role && role->is_string()) {
+      request.credentials_role_arn = std::string(role->as_string());
+    }
+    if (auto denied = options.authorizer->Authorize(request)) {
+      parent_event = fail(denied->error, denied->cause);
+    }
+  }
 
   auto session = client.StartSession();
   if (!session.ok() || !(*session)->Begin().ok()) return false;

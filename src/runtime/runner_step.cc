@@ -241,7 +241,13 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
         // A nested execution: started by its own work item; the parent hears back at once
         // (fire and forget), when the child ends (.sync), or through the task token.
         std::string mode = task->resource.substr(kStartExecution.size());
-        json::object body{{"task", task->task_id}, {"mode", mode}, {"params", task->parameters}};
+        json::object body{{"task", task->task_id},
+                          {"mode", mode},
+                          {"params", task->parameters},
+                          {"state", task->state_name}};
+        if (std::string assumed = tasks::CredentialsRoleArn(task->credentials); !assumed.empty()) {
+          body["credentials"] = assumed;
+        }
         st = add_work({id_of("child", task->task_id), x.arn, "child", now, Text(body)}, true);
       } else {
         json::object body{{"task", task->task_id},

@@ -2,8 +2,8 @@
 acts as its state machine's role and is checked before it touches anything. A workflow denied on
 one collection and allowed on another; an explicit deny wins and is named; Credentials.RoleArn
 narrows the role for one state; an HTTP task denied never calls; a role that does not exist and
-Tactus's own databases are refused; express executions are checked too; the audit trail records
-the role."""
+Tactus's own databases are refused; express executions and nested executions are checked too;
+the audit trail records the role."""
 import http.server
 import json
 import threading
@@ -185,6 +185,25 @@ class ExecutionRolesTest(ServeTestCase):
         denied = self.sfn.start_sync_execution(stateMachineArn=arn,
                                                input=json.dumps({"c": "closed"}))
         self.assertEqual((denied["status"], denied["error"]), ("FAILED", "States.Permissions"))
+
+    def test_nested_executions_need_states_start_execution(self):
+        child = self.create_machine({"StartAt": "P", "States": {"P": {"Type": "Pass",
+                                                                       "End": True}}})
+        other = self.create_machine({"StartAt": "P", "States": {"P": {"Type": "Pass",
+                                                                       "End": True}}})
+        # As AWS: .sync also needs DescribeExecution and StopExecution on the child's executions.
+        child_executions = child.replace(":stateMachine:", ":execution:") + ":*"
+        role = self.role("parent", allow("states:StartExecution", child),
+                         allow(["states:DescribeExecution", "states:StopExecution"],
+                               child_executions))
+        start = lambda arn: {"StartAt": "Child", "States": {"Child": {
+            "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": arn}, "End": True}}}
+        _, d = self.run_as(role, start(child))
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        _, d = self.run_as(role, start(other))
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "States.Permissions"), d)
+        self.assertIn(f"states:StartExecution on resource: {other} because", d["cause"])
 
     def test_audit_records_show_the_role(self):
         db = self.unique("shop")
