@@ -52,8 +52,8 @@ constexpr KindRoute kRoutes[] = {
 // Members of GET answers that are not part of a spec (triggers/registry.h DefinitionToJson):
 // dropped from PUT bodies, so that what GET returns can be sent back changed.
 constexpr std::string_view kReadOnlyMembers[] = {
-    "Arn",          "CreationDate",     "LastModificationDate",
-    "NextFireTime", "LastFireTime",     "LastExecutionArn",
+    "Arn",          "CreationDate",      "LastModificationDate",
+    "NextFireTime", "LastFireTime",      "LastExecutionArn",
     "LastError",    "ExecutionsStarted", "Secret"};
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }

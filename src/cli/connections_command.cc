@@ -89,10 +89,10 @@ void RegisterConnections(CLI::App& app, int* exit_code) {
     json::object spec{{"Uri", a.uri}};
     if (!a.description.empty()) spec["Description"] = a.description;
     ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
-    auto answer = client.Rest("PUT",
-                              std::string(kConnectionsCollection.path) + "/" +
-                                  client.Escape(a.name) + "?rotate=true",
-                              &spec);
+    auto answer = client.Rest(
+        "PUT",
+        std::string(kConnectionsCollection.path) + "/" + client.Escape(a.name) + "?rotate=true",
+        &spec);
     if (!answer.ok()) {
       *exit_code = ReportError(answer.error());
       return;

@@ -1,8 +1,8 @@
 // `tactus serve`: the AWS Step Functions API over durable executions (docs/serve.md,
 // docs/api.md), on the embedded store or any MongoDB.
 #include <csignal>
-#include <future>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -14,11 +14,11 @@
 #include "api/iam_api.h"
 #include "api/sfn_api.h"
 #include "api/sts_api.h"
-#include "cli/commands.h"
-#include "common/log.h"
 #include "audit/audit.h"
 #include "auth/execution_roles.h"
+#include "cli/commands.h"
 #include "cli/serve_auth.h"
+#include "common/log.h"
 #include "docdb/embedded_server.h"
 #include "mongo/mongo.h"
 #include "runtime/durable_runner.h"
@@ -165,8 +165,8 @@ class MasterKeySealer final : public triggers::SecretSealer {
   explicit MasterKeySealer(auth::MasterKey key) : key_(std::move(key)) {}
   json::object Seal(std::string_view plaintext, std::string_view aad) const override {
     auth::SealedSecret sealed = key_.Seal(plaintext, aad);
-    return json::object{{"alg", "AES-256-GCM"}, {"kid", sealed.kid}, {"iv", sealed.iv},
-                        {"ct", sealed.ct}};
+    return json::object{
+        {"alg", "AES-256-GCM"}, {"kid", sealed.kid}, {"iv", sealed.iv}, {"ct", sealed.ct}};
   }
   common::Result<std::string> Open(const json::object& sealed,
                                    std::string_view aad) const override {
@@ -289,8 +289,8 @@ int RunServe(const ServeArgs& args) {
   std::unique_ptr<auth::SessionStore> sessions;
   std::vector<std::string> auth_notes;
   if (!args.insecure_no_auth) {
-    auto opened = OpenIdentities(**pool, args.data, args.database, args.region, args.account,
-                                 clock, &auth_notes);
+    auto opened = OpenIdentities(**pool, args.data, args.database, args.region, args.account, clock,
+                                 &auth_notes);
     if (!opened.ok()) {
       std::cerr << "tactus serve: " << opened.status().message() << "\n";
       return 1;
@@ -301,7 +301,8 @@ int RunServe(const ServeArgs& args) {
     std::cerr << "tactus serve: WARNING: --insecure-no-auth: every API call is accepted without "
                  "authentication or authorization, as principal \"anonymous\", and tasks run "
                  "without checking their execution roles. Use it only for local experiments.\n";
-    common::Log(common::LogLevel::kWarning, "serve", "authentication disabled (--insecure-no-auth)");
+    common::Log(common::LogLevel::kWarning, "serve",
+                "authentication disabled (--insecure-no-auth)");
   }
   // Execution roles: every task is checked against its execution's role (docs/auth.md,
   // "Execution roles"); off, like all authorization, with --insecure-no-auth.
@@ -426,9 +427,9 @@ int RunServe(const ServeArgs& args) {
       }
     };
   };
-  auto server = api::HttpServer::Start(
-      http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api, &sts_api](
-                api::HttpRequest r, api::Responder w) {
+  auto server =
+      api::HttpServer::Start(http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api,
+                                    &sts_api](api::HttpRequest r, api::Responder w) {
         bool health = r.method == "GET" && (r.target == "/healthz" || r.target == "/readyz");
         api::AuthOutcome caller;
         if (!health) {

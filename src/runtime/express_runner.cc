@@ -42,13 +42,17 @@ RunResult ExpressRunner::Run(std::shared_ptr<const asl::StateMachine> machine,
       if (auto* task = std::get_if<engine::RunTask>(&action)) {
         // Invocations are numbered per execution, so a dispatcher shared by many runs (mocks)
         // answers each run from its first response.
-        tasks::TaskRequest request{task->state_name,      task->resource,
-                                   std::move(task->parameters), task->task_token,
-                                   task->timeout_seconds, task->heartbeat_seconds,
-                                   invocations[task->state_name]++, execution_arn,
-                                   execution_arn + "#task#" +
-                                       std::to_string(task->task_id),
-                                   role_arn, tasks::CredentialsRoleArn(task->credentials)};
+        tasks::TaskRequest request{task->state_name,
+                                   task->resource,
+                                   std::move(task->parameters),
+                                   task->task_token,
+                                   task->timeout_seconds,
+                                   task->heartbeat_seconds,
+                                   invocations[task->state_name]++,
+                                   execution_arn,
+                                   execution_arn + "#task#" + std::to_string(task->task_id),
+                                   role_arn,
+                                   tasks::CredentialsRoleArn(task->credentials)};
         tasks::TaskOutcome outcome = dispatcher_.Invoke(request);
         if (outcome.ok) {
           events.push_back(engine::TaskSucceeded{task->task_id, std::move(outcome.result)});

@@ -413,9 +413,9 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
       if (!task_outcome) {
         if (auto task = MongoDbTaskOf(*x, item)) {
           // Exactly once: the operation and the step that records its result commit together.
-          InTransactionTask run = [&](mongo::Session& session,
-                                      std::vector<tasks::DataTouched>* touched)
-              -> std::optional<engine::Event> {
+          InTransactionTask run =
+              [&](mongo::Session& session,
+                  std::vector<tasks::DataTouched>* touched) -> std::optional<engine::Event> {
             // Authorized before anything is touched: a denial is the task's failure.
             if (runner.options.authorizer) {
               tasks::TaskRequest request;

@@ -78,7 +78,7 @@ class ConnectionTaskDispatcher final : public TaskDispatcher {
   common::SystemClock system_clock_;
   const common::Clock& clock_;
   std::mutex mu_;
-  std::set<std::pair<std::string, std::int64_t>> warned_;  // stale versions logged
+  std::set<std::pair<std::string, std::int64_t>> warned_;      // stale versions logged
   std::map<std::string, std::shared_ptr<mongo::Pool>> pools_;  // by URI
 };
 

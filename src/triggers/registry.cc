@@ -534,9 +534,8 @@ common::Status Registry::Update(Kind kind, const std::string& name, const json::
   std::string secret;
   if (kind == Kind::kConnection && sealer_) {
     // A new URI replaces every version (RotateConnection keeps the previous one).
-    std::int64_t last = (*existing)->secret_versions.empty()
-                            ? 0
-                            : (*existing)->secret_versions.front().version;
+    std::int64_t last =
+        (*existing)->secret_versions.empty() ? 0 : (*existing)->secret_versions.front().version;
     std::string uri(normal->at("Uri").as_string());
     secret = SealVersions(name, {{last + 1, now, uri}});
     (*normal)["Uri"] = RedactUri(uri);
@@ -670,8 +669,7 @@ common::Result<std::optional<std::vector<SecretVersion>>> Registry::ConnectionVe
     if (auto* c = o->if_contains("created")) common::AsInt64(*c, &sv.created);
     auto uri = sealer_->Open(sealed->as_object(), SecretAad(name, sv.version));
     if (!uri.ok()) {
-      return Status::Internal("connection '" + name + "': version " +
-                              std::to_string(sv.version) +
+      return Status::Internal("connection '" + name + "': version " + std::to_string(sv.version) +
                               " does not open: " + uri.status().message());
     }
     sv.uri = std::move(*uri);
@@ -707,8 +705,8 @@ common::Status Registry::RotateConnection(const std::string& name, const json::o
   mongo::Client client = pool_.Acquire();
   std::int64_t matched = 0;
   mongo::DbStatus st =
-      mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)),
-                       filter.get(), update.get(), nullptr, &matched);
+      mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)), filter.get(),
+                       update.get(), nullptr, &matched);
   if (st.ok() && matched == 0) return Status::NotFound("connection '" + name + "' does not exist");
   return FromDb(st);
 }
@@ -718,12 +716,11 @@ common::Result<int> Registry::SealClearConnections(common::TimeMs now) {
   BsonPtr filter(BCON_NEW("secret", "{", "$exists", BCON_BOOL(false), "}"));
   mongo::Client client = pool_.Acquire();
   std::vector<Definition> clear;
-  mongo::DbStatus st =
-      mongo::Find(client.Collection(database_, CollectionOf(Kind::kConnection)), filter.get(),
-                  nullptr, nullptr, [&](const bson_t* doc) {
-                    clear.push_back(FromDoc(doc));
-                    return true;
-                  });
+  mongo::DbStatus st = mongo::Find(client.Collection(database_, CollectionOf(Kind::kConnection)),
+                                   filter.get(), nullptr, nullptr, [&](const bson_t* doc) {
+                                     clear.push_back(FromDoc(doc));
+                                     return true;
+                                   });
   if (!st.ok()) return st.ToStatus();
   int sealed = 0;
   for (auto& d : clear) {
@@ -737,8 +734,8 @@ common::Result<int> Registry::SealClearConnections(common::TimeMs now) {
                          BCON_BOOL(false), "}"));
     BsonPtr update(BCON_NEW("$set", "{", "spec", BCON_UTF8(text.c_str()), "secret",
                             BCON_UTF8(secret.c_str()), "}"));
-    st = mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)),
-                          one.get(), update.get(), nullptr);
+    st = mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)), one.get(),
+                          update.get(), nullptr);
     if (!st.ok()) return st.ToStatus();
     ++sealed;
   }

@@ -195,8 +195,9 @@ class ReversingSealer final : public SecretSealer {
 };
 
 TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
-  ASSERT_TRUE(registry_->Create(Kind::kConnection, "clear",
-                                J(R"({"Uri": "mongodb://app:old-pw@localhost/"})"), kT0)
+  ASSERT_TRUE(registry_
+                  ->Create(Kind::kConnection, "clear",
+                           J(R"({"Uri": "mongodb://app:old-pw@localhost/"})"), kT0)
                   .ok());
   ReversingSealer sealer;
   registry_->SetSealer(&sealer);
@@ -205,9 +206,10 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
   ASSERT_TRUE(sealed.ok());
   EXPECT_EQ(*sealed, 1);
   EXPECT_EQ(*registry_->SealClearConnections(kT0 + 2), 0);
-  ASSERT_TRUE(registry_->Create(Kind::kConnection, "w",
-                                J(R"({"Uri": "mongodb://app:pw-1@localhost/"})"), kT0)
-                  .ok());
+  ASSERT_TRUE(
+      registry_
+          ->Create(Kind::kConnection, "w", J(R"({"Uri": "mongodb://app:pw-1@localhost/"})"), kT0)
+          .ok());
   auto stored = [&] {
     std::string all;
     mongo::Client client = pool_->Acquire();
@@ -226,14 +228,12 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
     EXPECT_EQ(stored().find(secret), std::string::npos) << stored();
   }
   EXPECT_EQ(**registry_->ConnectionUri("clear"), "mongodb://app:old-pw@localhost/");
-  ASSERT_TRUE(registry_
-                  ->RotateConnection("w", J(R"({"Uri": "mongodb://app:pw-2@localhost/"})"),
-                                     kT0 + 10)
-                  .ok());
-  ASSERT_TRUE(registry_
-                  ->RotateConnection("w", J(R"({"Uri": "mongodb://app:pw-3@localhost/"})"),
-                                     kT0 + 20)
-                  .ok());
+  ASSERT_TRUE(
+      registry_->RotateConnection("w", J(R"({"Uri": "mongodb://app:pw-2@localhost/"})"), kT0 + 10)
+          .ok());
+  ASSERT_TRUE(
+      registry_->RotateConnection("w", J(R"({"Uri": "mongodb://app:pw-3@localhost/"})"), kT0 + 20)
+          .ok());
   auto versions = registry_->ConnectionVersions("w");
   ASSERT_TRUE(versions.ok() && *versions);
   ASSERT_EQ((*versions)->size(), 2u);  // the newest and the one before it
@@ -253,8 +253,8 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
             common::StatusCode::kNotFound);
   // An update replaces every version.
   ASSERT_TRUE(registry_
-                  ->Update(Kind::kConnection, "w",
-                           J(R"({"Uri": "mongodb://app:pw-4@localhost/"})"), kT0 + 30)
+                  ->Update(Kind::kConnection, "w", J(R"({"Uri": "mongodb://app:pw-4@localhost/"})"),
+                           kT0 + 30)
                   .ok());
   versions = registry_->ConnectionVersions("w");
   ASSERT_EQ((*versions)->size(), 1u);
