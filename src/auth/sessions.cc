@@ -1,12 +1,12 @@
 #include "auth/sessions.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
 #include <utility>
 
 #include "auth/iam_store.h"
+#include "auth/sigv4_canonical.h"
 
 namespace tactus::auth {
 
@@ -48,19 +48,7 @@ std::string AssumedRoleArn(std::string_view account, std::string_view role,
          std::string(session_name);
 }
 
-std::string SessionTokenHash(std::string_view token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
+std::string SessionTokenHash(std::string_view token) { return sigv4::Sha256Hex(token); }
 
 SessionStore::SessionStore(mongo::Pool& pool, std::string database, std::string account,
                            MasterKey key, const common::Clock& clock)
