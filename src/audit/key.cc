@@ -14,6 +14,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/digest.h"
+
 namespace tactus::audit {
 
 namespace {
@@ -33,16 +35,6 @@ struct BioFree {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
-
-std::string Hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xF];
-  }
-  return out;
-}
 
 bool Unhex(std::string_view hex, std::vector<unsigned char>* out) {
   if (hex.size() % 2 != 0) return false;
@@ -67,7 +59,7 @@ std::string RawPublicHex(EVP_PKEY* key) {
   int rc = EVP_PKEY_get_raw_public_key(key, raw.data(), &len);
   assert(rc == 1 && len == kKeyBytes);
   (void)rc;
-  return Hex(raw.data(), len);
+  return common::HexEncode(raw.data(), len);
 }
 
 common::Status Errno(const std::string& what, const std::string& path) {
@@ -206,16 +198,7 @@ std::string AuditKey::Sign(std::string_view message) const {
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   assert(ok && "Ed25519 signing with a loaded key cannot fail");
   (void)ok;
-  return Hex(sig.data(), len);
-}
-
-std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  int rc = EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  assert(rc == 1);
-  (void)rc;
-  return Hex(digest.data(), len);
+  return common::HexEncode(sig.data(), len);
 }
 
 std::string KeyIdOf(std::string_view public_key_hex) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/digest.h"
 #include "common/status.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -45,7 +46,7 @@ class AuditKey {
 };
 
 // SHA-256 of `data` as 64 lower-case hex digits.
-std::string Sha256Hex(std::string_view data);
+using common::Sha256Hex;
 // The key id of a raw public key given in hex (see AuditKey::key_id); "" when not hex.
 std::string KeyIdOf(std::string_view public_key_hex);
 // The raw public key (hex) of a PEM "PUBLIC KEY" block holding an Ed25519 key.

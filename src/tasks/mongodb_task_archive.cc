@@ -3,11 +3,10 @@
 // Find the batch, insert it into the target, delete it from the source by _id, count what is
 // left: all in the session's transaction, which also commits the task's result, so a batch is
 // moved exactly once (never lost, never in both collections) even across a crash.
-#include <openssl/evp.h>
-
 #include <cstring>
 #include <set>
 
+#include "common/digest.h"
 #include "tasks/mongodb_task_internal.h"
 
 namespace tactus::tasks::mongodb_internal {
@@ -66,11 +65,9 @@ BsonPtr IdsIn(const std::vector<BsonPtr>& docs) {
 }
 
 void DerivedObjectId(std::string_view key, std::size_t index, std::uint8_t out[12]) {
-  std::string seed = std::string(key) + "#" + std::to_string(index);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(seed.data(), seed.size(), digest, &n, EVP_sha256(), nullptr);
-  std::memcpy(out, digest, 12);
+  const common::Sha256Digest digest =
+      common::Sha256(std::string(key) + "#" + std::to_string(index));
+  std::memcpy(out, digest.data(), 12);
 }
 
 MongoDbTaskResult RunArchive(mongo::Client& client, const std::string& db,

@@ -1,9 +1,8 @@
 #include "triggers/flexible_window.h"
 
-#include <openssl/evp.h>
-
 #include <string>
 
+#include "common/digest.h"
 #include "common/json.h"
 
 namespace tactus::triggers {
@@ -68,9 +67,7 @@ json::value FlexibleWindowToJson(const FlexibleWindow& window) {
 
 std::int64_t FlexibleDelayMs(const FlexibleWindow& window, std::string_view seed) {
   if (window.mode == FlexibleMode::kOff || window.maximum_window_minutes <= 0) return 0;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(seed.data(), seed.size(), digest, &length, EVP_sha256(), nullptr);
+  const common::Sha256Digest digest = common::Sha256(seed);
   std::uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | digest[i];
   const auto window_ms = static_cast<std::uint64_t>(window.maximum_window_minutes) * 60'000;

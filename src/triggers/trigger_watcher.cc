@@ -1,10 +1,9 @@
 #include "triggers/trigger_watcher.h"
 
-#include <openssl/evp.h>
-
 #include <chrono>
 #include <set>
 
+#include "common/digest.h"
 #include "common/log.h"
 
 namespace tactus::triggers {
@@ -17,16 +16,6 @@ namespace {
 constexpr common::TimeMs kReopenDelayMs = 1000;
 // While the start of an execution is unavailable, try again this often.
 constexpr common::TimeMs kStartRetryMs = 500;
-
-std::string Hex(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
 
 std::optional<BsonPtr> ToBson(const json::value& v) {
   std::string text = common::SerializeJson(v);
@@ -45,10 +34,9 @@ std::string Str(const json::object& o, std::string_view name) {
 }  // namespace
 
 std::string TriggeredExecutionName(const std::string& trigger, const bson_t* resume_token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(bson_get_data(resume_token), resume_token->len, digest, &n, EVP_sha256(), nullptr);
-  return trigger + "-" + Hex(digest, 8);
+  const common::Sha256Digest digest = common::Sha256(std::string_view(
+      reinterpret_cast<const char*>(bson_get_data(resume_token)), resume_token->len));
+  return trigger + "-" + common::HexEncode(digest.data(), 8);
 }
 
 common::Result<BsonPtr> CurrentResumeToken(mongo::Client& client, const std::string& database,
