@@ -1,13 +1,11 @@
 #include "auth/iam_store.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <utility>
 
 #include "auth/policy.h"
+#include "auth/stored_credentials.h"
 
 namespace tactus::auth {
 
@@ -20,24 +18,6 @@ constexpr const char* kUsers = "iam_users";
 constexpr const char* kGroups = "iam_groups";
 constexpr const char* kRoles = "iam_roles";
 constexpr const char* kAccessKeys = "iam_access_keys";
-
-// `n` characters drawn uniformly from `alphabet` (whose size divides 256: no modulo bias).
-std::string RandomString(std::size_t n, std::string_view alphabet) {
-  std::string bytes(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
-    std::abort();  // no randomness: no credentials
-  }
-  std::string out(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i] = alphabet[static_cast<unsigned char>(bytes[i]) % alphabet.size()];
-  }
-  return out;
-}
-
-// Base32 (32 characters) and base64 (64): both divide 256.
-constexpr std::string_view kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr std::string_view kSecretAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::vector<std::string> StringArray(const bson_t* doc, const char* field) {
   std::vector<std::string> out;
@@ -618,20 +598,7 @@ common::Result<IamStore::KeyEntry> IamStore::ReadKey(std::string_view id) {
   }
   const bson_t* d = doc->value().get();
   e.user = mongo::GetString(d, "user");
-  SealedSecret sealed;
-  bson_iter_t it, child;
-  if (bson_iter_init_find(&it, d, "secret") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
-      bson_iter_recurse(&it, &child)) {
-    while (bson_iter_next(&child)) {
-      std::string_view key = bson_iter_key(&child);
-      if (!BSON_ITER_HOLDS_UTF8(&child)) continue;
-      std::string value = bson_iter_utf8(&child, nullptr);
-      if (key == "kid") sealed.kid = value;
-      if (key == "iv") sealed.iv = value;
-      if (key == "ct") sealed.ct = value;
-    }
-  }
-  auto secret = key_.Open(sealed, id);
+  auto secret = key_.Open(SealedSecretOf(d), id);
   if (!secret.ok()) {
     return Status::Internal("the secret of access key " + std::string(id) +
                             " cannot be decrypted: " + secret.status().message());

@@ -1,12 +1,10 @@
 #include "auth/sessions.h"
 
-#include <openssl/rand.h>
-
-#include <cstdlib>
 #include <utility>
 
 #include "auth/iam_store.h"
 #include "auth/sigv4_canonical.h"
+#include "auth/stored_credentials.h"
 
 namespace tactus::auth {
 
@@ -17,22 +15,6 @@ using mongo::BsonPtr;
 
 constexpr const char* kSessions = "iam_sessions";
 
-// `n` characters drawn uniformly from `alphabet` (whose size divides 256: no modulo bias).
-std::string RandomString(std::size_t n, std::string_view alphabet) {
-  std::string bytes(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
-    std::abort();  // no randomness: no credentials
-  }
-  std::string out(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i] = alphabet[static_cast<unsigned char>(bytes[i]) % alphabet.size()];
-  }
-  return out;
-}
-
-constexpr std::string_view kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr std::string_view kSecretAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 // 64 characters of 6 random bits each: 48 random bytes.
 constexpr std::size_t kTokenChars = 64;
 
@@ -110,20 +92,7 @@ common::Result<SessionStore::Entry> SessionStore::Read(std::string_view id) {
     return e;
   }
   const bson_t* d = doc->value().get();
-  SealedSecret sealed;
-  bson_iter_t it, child;
-  if (bson_iter_init_find(&it, d, "secret") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
-      bson_iter_recurse(&it, &child)) {
-    while (bson_iter_next(&child)) {
-      std::string_view key = bson_iter_key(&child);
-      if (!BSON_ITER_HOLDS_UTF8(&child)) continue;
-      std::string value = bson_iter_utf8(&child, nullptr);
-      if (key == "kid") sealed.kid = value;
-      if (key == "iv") sealed.iv = value;
-      if (key == "ct") sealed.ct = value;
-    }
-  }
-  auto secret = key_.Open(sealed, id);
+  auto secret = key_.Open(SealedSecretOf(d), id);
   if (!secret.ok()) {
     return Status::Internal("the secret of session " + std::string(id) +
                             " cannot be decrypted: " + secret.status().message());
