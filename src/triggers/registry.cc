@@ -280,7 +280,9 @@ common::Result<json::object> ValidateTrigger(const json::object& spec) {
   return out;
 }
 
-Definition FromDoc(const bson_t* doc) {
+}  // namespace
+
+Definition DefinitionFromDocument(const bson_t* doc) {
   Definition d;
   d.name = mongo::GetString(doc, "_id");
   if (auto spec = common::ParseJson(mongo::GetString(doc, "spec"));
@@ -314,6 +316,8 @@ Definition FromDoc(const bson_t* doc) {
   }
   return d;
 }
+
+namespace {
 
 // What a sealed version is bound to: a ciphertext moved onto another connection or version
 // does not open.
@@ -585,7 +589,7 @@ common::Result<std::optional<Definition>> Registry::Get(Kind kind, const std::st
                             nullptr);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return std::optional<Definition>();
-  return std::optional<Definition>(FromDoc(doc->value().get()));
+  return std::optional<Definition>(DefinitionFromDocument(doc->value().get()));
 }
 
 common::Result<std::vector<Definition>> Registry::List(Kind kind, std::string_view prefix,
@@ -610,7 +614,7 @@ common::Result<std::vector<Definition>> Registry::List(Kind kind, std::string_vi
   std::vector<Definition> out;
   mongo::DbStatus st = mongo::Find(client.Collection(database_, CollectionOf(kind)), filter.get(),
                                    opts.get(), nullptr, [&](const bson_t* doc) {
-                                     out.push_back(FromDoc(doc));
+                                     out.push_back(DefinitionFromDocument(doc));
                                      return true;
                                    });
   if (!st.ok()) return st.ToStatus();
@@ -642,7 +646,7 @@ common::Result<std::optional<std::vector<SecretVersion>>> Registry::ConnectionVe
   std::string secret = mongo::GetString(d, "secret");
   if (secret.empty()) {
     // Stored in clear (no sealer when it was written): the spec's URI.
-    Definition def = FromDoc(d);
+    Definition def = DefinitionFromDocument(d);
     auto* uri = def.spec.if_contains("Uri");
     if (!uri || !uri->is_string()) return Versions();
     out.push_back({0, def.updated, std::string(uri->as_string())});
@@ -718,7 +722,7 @@ common::Result<int> Registry::SealClearConnections(common::TimeMs now) {
   std::vector<Definition> clear;
   mongo::DbStatus st = mongo::Find(client.Collection(database_, CollectionOf(Kind::kConnection)),
                                    filter.get(), nullptr, nullptr, [&](const bson_t* doc) {
-                                     clear.push_back(FromDoc(doc));
+                                     clear.push_back(DefinitionFromDocument(doc));
                                      return true;
                                    });
   if (!st.ok()) return st.ToStatus();

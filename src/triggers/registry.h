@@ -93,6 +93,9 @@ struct Definition {
   std::int64_t fired = 0;
 };
 
+// A stored definition document as read from its collection.
+Definition DefinitionFromDocument(const bson_t* doc);
+
 // What a definition looks like to API callers: the spec (connection passwords and function
 // header values masked) and its status fields.
 json::object DefinitionToJson(Kind kind, const Definition& d, std::string_view arn);

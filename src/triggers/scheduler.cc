@@ -89,8 +89,7 @@ int Scheduler::FirePass() {
     mongo::DbStatus st =
         mongo::Find(client.Collection(registry_.database(), CollectionOf(Kind::kSchedule)),
                     filter.get(), opts.get(), nullptr, [&](const bson_t* doc) {
-                      auto d = registry_.Get(Kind::kSchedule, mongo::GetString(doc, "_id"));
-                      if (d.ok() && *d) due.push_back(std::move(**d));
+                      due.push_back(DefinitionFromDocument(doc));
                       return true;
                     });
     if (!st.ok()) {
