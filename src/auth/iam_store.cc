@@ -126,6 +126,58 @@ Status NoSuch(std::string_view what, const std::string& name) {
   return Status::NotFound("The " + std::string(what) + " with name " + name + " cannot be found.");
 }
 
+// `from` of the document with _id `name` in `coll`; NoSuch(what, name) when there is none.
+template <typename T>
+common::Result<T> FindById(mongoc_collection_t* coll, std::string_view what,
+                           const std::string& name, T (*from)(const bson_t*)) {
+  auto doc = mongo::FindOne(coll, IdFilter(name).get(), nullptr, nullptr);
+  if (!doc.ok()) return doc.status();
+  if (!doc->has_value()) return NoSuch(what, name);
+  return from(doc->value().get());
+}
+
+// `from` of every document in `coll`, by _id.
+template <typename T>
+common::Result<std::vector<T>> ListById(mongoc_collection_t* coll, T (*from)(const bson_t*)) {
+  std::vector<T> out;
+  BsonPtr filter(bson_new());
+  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}"));
+  auto st = mongo::Find(coll, filter.get(), opts.get(), nullptr, [&](const bson_t* d) {
+    out.push_back(from(d));
+    return true;
+  });
+  if (!st.ok()) return Db(st);
+  return out;
+}
+
+// Replaces the inline policies of the document with _id `name` in `coll`.
+Status SetPolicies(mongoc_collection_t* coll, const std::string& name,
+                   const std::vector<InlinePolicy>& policies) {
+  BsonPtr update(bson_new());
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
+  AppendPolicies(&set, policies);
+  bson_append_document_end(update.get(), &set);
+  auto st = mongo::UpdateOne(coll, IdFilter(name).get(), update.get(), nullptr);
+  return st.ok() ? Status::Ok() : Db(st);
+}
+
+// Parses `policies` into `info`, each named `prefix` + its name. A stored policy that no longer
+// parses (stored by a newer version, or edited by hand) can only have allowed or denied; skipping
+// a Deny would widen access, so it fails the lookup instead.
+Status AddParsedPolicies(PrincipalInfo& info, const std::string& prefix,
+                         const std::vector<InlinePolicy>& policies) {
+  for (const auto& p : policies) {
+    auto parsed = ParsePolicy(p.document, PolicyKind::kIdentity);
+    if (!parsed.ok()) {
+      return Status::Internal("stored policy " + prefix + p.name +
+                              " does not parse: " + parsed.status().message());
+    }
+    info.policies.push_back({prefix + p.name, std::move(*parsed)});
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidateIamName(std::string_view name, std::string_view what) {
@@ -216,25 +268,12 @@ common::Result<IamUser> IamStore::CreateUser(const std::string& name) {
 
 common::Result<IamUser> IamStore::GetUser(const std::string& name) {
   mongo::Client client = pool_.Acquire();
-  auto doc =
-      mongo::FindOne(client.Collection(database_, kUsers), IdFilter(name).get(), nullptr, nullptr);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return NoSuch("user", name);
-  return UserFrom(doc->value().get());
+  return FindById(client.Collection(database_, kUsers), "user", name, UserFrom);
 }
 
 common::Result<std::vector<IamUser>> IamStore::ListUsers() {
-  std::vector<IamUser> out;
-  BsonPtr filter(bson_new());
-  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}"));
   mongo::Client client = pool_.Acquire();
-  auto st = mongo::Find(client.Collection(database_, kUsers), filter.get(), opts.get(), nullptr,
-                        [&](const bson_t* d) {
-                          out.push_back(UserFrom(d));
-                          return true;
-                        });
-  if (!st.ok()) return Db(st);
-  return out;
+  return ListById(client.Collection(database_, kUsers), UserFrom);
 }
 
 Status IamStore::DeleteUser(const std::string& name) {
@@ -341,10 +380,9 @@ Status IamStore::PutPolicy(PolicyHolder holder, const std::string& name,
   if (!parsed.ok()) return parsed.status();
   mongo::Client client = pool_.Acquire();
   mongoc_collection_t* coll = client.Collection(database_, CollectionOf(holder));
-  auto doc = mongo::FindOne(coll, IdFilter(name).get(), nullptr, nullptr);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return NoSuch(HolderName(holder), name);
-  std::vector<InlinePolicy> policies = PolicyArray(doc->value().get());
+  auto found = FindById(coll, HolderName(holder), name, PolicyArray);
+  if (!found.ok()) return found.status();
+  std::vector<InlinePolicy>& policies = *found;
   auto it = std::find_if(policies.begin(), policies.end(),
                          [&](const InlinePolicy& p) { return p.name == policy_name; });
   if (it != policies.end()) {
@@ -357,13 +395,7 @@ Status IamStore::PutPolicy(PolicyHolder holder, const std::string& name,
     }
     policies.push_back({policy_name, document});
   }
-  BsonPtr update(bson_new());
-  bson_t set;
-  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
-  AppendPolicies(&set, policies);
-  bson_append_document_end(update.get(), &set);
-  auto st = mongo::UpdateOne(coll, IdFilter(name).get(), update.get(), nullptr);
-  if (!st.ok()) return Db(st);
+  if (auto st = SetPolicies(coll, name, policies); !st.ok()) return st;
   ClearCache();
   return Status::Ok();
 }
@@ -371,11 +403,10 @@ Status IamStore::PutPolicy(PolicyHolder holder, const std::string& name,
 common::Result<std::string> IamStore::GetPolicy(PolicyHolder holder, const std::string& name,
                                                 const std::string& policy_name) {
   mongo::Client client = pool_.Acquire();
-  auto doc = mongo::FindOne(client.Collection(database_, CollectionOf(holder)),
-                            IdFilter(name).get(), nullptr, nullptr);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return NoSuch(HolderName(holder), name);
-  for (auto& p : PolicyArray(doc->value().get())) {
+  auto policies = FindById(client.Collection(database_, CollectionOf(holder)), HolderName(holder),
+                           name, PolicyArray);
+  if (!policies.ok()) return policies.status();
+  for (auto& p : *policies) {
     if (p.name == policy_name) return p.document;
   }
   return Status::NotFound("The " + std::string(HolderName(holder)) + " policy with name " +
@@ -386,10 +417,9 @@ Status IamStore::DeletePolicy(PolicyHolder holder, const std::string& name,
                               const std::string& policy_name) {
   mongo::Client client = pool_.Acquire();
   mongoc_collection_t* coll = client.Collection(database_, CollectionOf(holder));
-  auto doc = mongo::FindOne(coll, IdFilter(name).get(), nullptr, nullptr);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return NoSuch(HolderName(holder), name);
-  std::vector<InlinePolicy> policies = PolicyArray(doc->value().get());
+  auto found = FindById(coll, HolderName(holder), name, PolicyArray);
+  if (!found.ok()) return found.status();
+  std::vector<InlinePolicy>& policies = *found;
   auto it = std::find_if(policies.begin(), policies.end(),
                          [&](const InlinePolicy& p) { return p.name == policy_name; });
   if (it == policies.end()) {
@@ -397,13 +427,7 @@ Status IamStore::DeletePolicy(PolicyHolder holder, const std::string& name,
                             policy_name + " cannot be found.");
   }
   policies.erase(it);
-  BsonPtr update(bson_new());
-  bson_t set;
-  BSON_APPEND_DOCUMENT_BEGIN(update.get(), "$set", &set);
-  AppendPolicies(&set, policies);
-  bson_append_document_end(update.get(), &set);
-  auto st = mongo::UpdateOne(coll, IdFilter(name).get(), update.get(), nullptr);
-  if (!st.ok()) return Db(st);
+  if (auto st = SetPolicies(coll, name, policies); !st.ok()) return st;
   ClearCache();
   return Status::Ok();
 }
@@ -430,25 +454,12 @@ common::Result<IamGroup> IamStore::CreateGroup(const std::string& name) {
 
 common::Result<IamGroup> IamStore::GetGroup(const std::string& name) {
   mongo::Client client = pool_.Acquire();
-  auto doc =
-      mongo::FindOne(client.Collection(database_, kGroups), IdFilter(name).get(), nullptr, nullptr);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return NoSuch("group", name);
-  return GroupFrom(doc->value().get());
+  return FindById(client.Collection(database_, kGroups), "group", name, GroupFrom);
 }
 
 common::Result<std::vector<IamGroup>> IamStore::ListGroups() {
-  std::vector<IamGroup> out;
-  BsonPtr filter(bson_new());
-  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}"));
   mongo::Client client = pool_.Acquire();
-  auto st = mongo::Find(client.Collection(database_, kGroups), filter.get(), opts.get(), nullptr,
-                        [&](const bson_t* d) {
-                          out.push_back(GroupFrom(d));
-                          return true;
-                        });
-  if (!st.ok()) return Db(st);
-  return out;
+  return ListById(client.Collection(database_, kGroups), GroupFrom);
 }
 
 common::Result<std::vector<std::string>> IamStore::GroupMembers(const std::string& group) {
@@ -552,25 +563,12 @@ common::Result<IamRole> IamStore::CreateRole(const std::string& name,
 
 common::Result<IamRole> IamStore::GetRole(const std::string& name) {
   mongo::Client client = pool_.Acquire();
-  auto doc =
-      mongo::FindOne(client.Collection(database_, kRoles), IdFilter(name).get(), nullptr, nullptr);
-  if (!doc.ok()) return doc.status();
-  if (!doc->has_value()) return NoSuch("role", name);
-  return RoleFrom(doc->value().get());
+  return FindById(client.Collection(database_, kRoles), "role", name, RoleFrom);
 }
 
 common::Result<std::vector<IamRole>> IamStore::ListRoles() {
-  std::vector<IamRole> out;
-  BsonPtr filter(bson_new());
-  BsonPtr opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}"));
   mongo::Client client = pool_.Acquire();
-  auto st = mongo::Find(client.Collection(database_, kRoles), filter.get(), opts.get(), nullptr,
-                        [&](const bson_t* d) {
-                          out.push_back(RoleFrom(d));
-                          return true;
-                        });
-  if (!st.ok()) return Db(st);
-  return out;
+  return ListById(client.Collection(database_, kRoles), RoleFrom);
 }
 
 Status IamStore::DeleteRole(const std::string& name) {
@@ -652,20 +650,8 @@ common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::ReadPolicies(
   info->user = u->name;
   info->arn = u->arn;
   info->user_id = u->user_id;
-  // A stored policy that no longer parses (stored by a newer version, or edited by hand) is
-  // skipped: it can only have allowed or denied; skipping a Deny would widen access, so it fails
-  // the lookup instead.
-  auto add = [&](const std::string& prefix, const InlinePolicy& p) -> Status {
-    auto parsed = ParsePolicy(p.document, PolicyKind::kIdentity);
-    if (!parsed.ok()) {
-      return Status::Internal("stored policy " + prefix + p.name +
-                              " does not parse: " + parsed.status().message());
-    }
-    info->policies.push_back({prefix + p.name, std::move(*parsed)});
-    return Status::Ok();
-  };
-  for (const auto& p : u->policies) {
-    if (auto st = add("user/" + u->name + "/", p); !st.ok()) return st;
+  if (auto st = AddParsedPolicies(*info, "user/" + u->name + "/", u->policies); !st.ok()) {
+    return st;
   }
   for (const auto& group : u->groups) {
     auto g = GetGroup(group);
@@ -673,8 +659,8 @@ common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::ReadPolicies(
       if (g.status().code() == common::StatusCode::kNotFound) continue;
       return g.status();
     }
-    for (const auto& p : g->policies) {
-      if (auto st = add("group/" + group + "/", p); !st.ok()) return st;
+    if (auto st = AddParsedPolicies(*info, "group/" + group + "/", g->policies); !st.ok()) {
+      return st;
     }
   }
   return std::shared_ptr<const PrincipalInfo>(std::move(info));
@@ -688,15 +674,7 @@ common::Result<std::shared_ptr<const PrincipalInfo>> IamStore::ReadRolePolicies(
   info->user = r->name;
   info->arn = r->arn;
   info->user_id = r->role_id;
-  for (const auto& p : r->policies) {
-    // As for users: a stored policy that does not parse fails the lookup (it could be a Deny).
-    auto parsed = ParsePolicy(p.document, PolicyKind::kIdentity);
-    if (!parsed.ok()) {
-      return Status::Internal("stored policy role/" + role + "/" + p.name +
-                              " does not parse: " + parsed.status().message());
-    }
-    info->policies.push_back({"role/" + role + "/" + p.name, std::move(*parsed)});
-  }
+  if (auto st = AddParsedPolicies(*info, "role/" + role + "/", r->policies); !st.ok()) return st;
   return std::shared_ptr<const PrincipalInfo>(std::move(info));
 }
 
