@@ -282,6 +282,11 @@ common::Result<json::object> ValidateTrigger(const json::object& spec) {
 
 }  // namespace
 
+std::string SpecString(const json::object& spec, std::string_view name, std::string fallback) {
+  const json::value* v = spec.if_contains(name);
+  return v && v->is_string() ? std::string(v->as_string()) : fallback;
+}
+
 Definition DefinitionFromDocument(const bson_t* doc) {
   Definition d;
   d.name = mongo::GetString(doc, "_id");

@@ -93,6 +93,11 @@ struct Definition {
   std::int64_t fired = 0;
 };
 
+// The string member `name` of a spec (or of its Target), or `fallback` when absent or not a
+// string.
+std::string SpecString(const json::object& spec, std::string_view name,
+                       std::string fallback = "");
+
 // A stored definition document as read from its collection.
 Definition DefinitionFromDocument(const bson_t* doc);
 

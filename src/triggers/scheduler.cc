@@ -31,11 +31,6 @@ void ReplaceAll(std::string& text, std::string_view from, const std::string& to)
   }
 }
 
-std::string SpecString(const json::object& spec, std::string_view name, std::string fallback) {
-  const json::value* v = spec.if_contains(name);
-  return v && v->is_string() ? std::string(v->as_string()) : fallback;
-}
-
 }  // namespace
 
 std::string ScheduledExecutionName(const std::string& schedule, common::TimeMs fire_time) {

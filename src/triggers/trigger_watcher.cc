@@ -26,11 +26,6 @@ std::optional<BsonPtr> ToBson(const json::value& v) {
   return BsonPtr(doc);
 }
 
-std::string Str(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 }  // namespace
 
 std::string TriggeredExecutionName(const std::string& trigger, const bson_t* resume_token) {
@@ -158,7 +153,7 @@ void TriggerWatchers::Reconcile() {
     s.lease = mongo::GetDateMs(doc, "lease");
     s.updated = mongo::GetDateMs(doc, "updated");
     auto spec = common::ParseJson(mongo::GetString(doc, "spec"));
-    s.enabled = spec.ok() && spec->is_object() && Str(spec->as_object(), "State") == "ENABLED";
+    s.enabled = spec.ok() && spec->is_object() && SpecString(spec->as_object(), "State") == "ENABLED";
     seen.emplace(mongo::GetString(doc, "_id"), s);
     return true;
   });
@@ -240,7 +235,7 @@ void TriggerWatchers::Watch(Watcher& w) {
     const json::object& spec = spec_json->as_object();
     std::string target;
     if (auto* t = spec.if_contains("Target"); t && t->is_object()) {
-      target = Str(t->as_object(), "Arn");
+      target = SpecString(t->as_object(), "Arn");
     }
     json::array stages;
     json::array ops = spec.contains("Operations") && spec.at("Operations").is_array()
@@ -264,7 +259,7 @@ void TriggerWatchers::Watch(Watcher& w) {
         BSON_APPEND_DOCUMENT(opts.get(), "startAfter", &token);
     }
     mongoc_change_stream_t* stream =
-        mongoc_collection_watch(client.Collection(Str(spec, "Database"), Str(spec, "Collection")),
+        mongoc_collection_watch(client.Collection(SpecString(spec, "Database"), SpecString(spec, "Collection")),
                                 pipeline->get(), opts.get());
     const bson_t* event = nullptr;
     bool reopen = false;
