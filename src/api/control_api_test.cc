@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/json.h"
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 
 namespace tactus::api {
 namespace {
@@ -39,23 +39,13 @@ struct Answer {
 class ControlApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/tactus-control-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.worker_threads = 4;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 8);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-control";
+    store.worker_threads = 4;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
+    pool_ = &docdb_->pool();
     registry_ = std::make_unique<triggers::Registry>(*pool_, "tactus");
     api_ = std::make_unique<ControlApi>(*registry_, clock_, common::ArnContext{});
   }
@@ -66,10 +56,7 @@ class ControlApiTest : public ::testing::Test {
     }
     api_.reset();
     registry_.reset();
-    pool_.reset();
-    server_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    docdb_.reset();
   }
 
   Answer Send(const std::string& method, const std::string& target, const std::string& body = "") {
@@ -134,9 +121,8 @@ class ControlApiTest : public ::testing::Test {
     return names;
   }
 
-  std::string dir_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
-  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
+  mongo::Pool* pool_ = nullptr;  // docdb_'s
   common::VirtualClock clock_{kNow};
   std::unique_ptr<triggers::Registry> registry_;
   std::unique_ptr<ControlApi> api_;

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "audit/chain_format.h"
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 
 namespace tactus::audit {
 namespace {
@@ -71,22 +71,13 @@ std::string TestKeyBytes(char fill) { return std::string(32, fill); }
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/tactus-audit-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 32);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-audit";
+    store.pool_size = 32;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
+    pool_ = &docdb_->pool();
     ASSERT_TRUE(EnsureSchema(*pool_, kDb).ok());
     auto key = AuditKey::FromPrivateKey(TestKeyBytes('k'));
     ASSERT_TRUE(key.ok());
@@ -94,10 +85,7 @@ class AuditTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    pool_.reset();
-    server_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    docdb_.reset();
   }
 
   ChainerOptions Options(const std::string& owner) {
@@ -134,7 +122,7 @@ class AuditTest : public ::testing::Test {
     ChainerOptions o = Options("solo");
     o.checkpoint_records = 1'000'000;
     o.batch = 10;
-    Chainer chainer(pool_.get(), o);
+    Chainer chainer(pool_, o);
     if (checkpoint_at > 0) {
       AppendMany(static_cast<int>(checkpoint_at));
       ASSERT_EQ(*chainer.Drain(), checkpoint_at);
@@ -247,9 +235,8 @@ class AuditTest : public ::testing::Test {
     return report.ok() ? *report : VerifyReport{};
   }
 
-  std::string dir_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
-  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
+  mongo::Pool* pool_ = nullptr;  // docdb_'s
   std::unique_ptr<AuditKey> key_;
 };
 
@@ -320,7 +307,7 @@ TEST_F(AuditTest, AppendInsideATransactionExistsIffItCommits) {
   (*session)->Abort();
   EXPECT_EQ(Count("records"), 2);
 
-  Chainer chainer(pool_.get(), Options("solo"));
+  Chainer chainer(pool_, Options("solo"));
   EXPECT_EQ(*chainer.Drain(), 2);
   // Written once: the records stay as they are, the chain is one block listing them.
   EXPECT_EQ(Count("records"), 2);
@@ -335,7 +322,7 @@ TEST_F(AuditTest, ChainsAndVerifiesFiveThousandRecordsWithCheckpoints) {
   AppendMany(5000);
   ChainerOptions o = Options("solo");
   o.checkpoint_records = 1000;
-  Chainer chainer(pool_.get(), o);
+  Chainer chainer(pool_, o);
   auto drained = chainer.Drain();
   ASSERT_TRUE(drained.ok()) << drained.status().ToString();
   EXPECT_EQ(*drained, 5000);
@@ -524,7 +511,7 @@ TEST_F(AuditTest, ARecordCommittedAfterABatchPassedItsIdIsChainedByALaterBatch) 
   BsonPtr late = format::RecordDoc(ApiRec(1, 1));
   std::this_thread::sleep_for(std::chrono::milliseconds(2));
   ASSERT_TRUE(outbox.Append(client, nullptr, ApiRec(2, 2)).ok());
-  Chainer chainer(pool_.get(), Options("solo"));
+  Chainer chainer(pool_, Options("solo"));
   ASSERT_EQ(*chainer.Drain(), 1);
   EXPECT_EQ(mongo::GetInt(RecordDoc(1).get(), "time"), 2);
 
@@ -537,7 +524,7 @@ TEST_F(AuditTest, ARecordCommittedAfterABatchPassedItsIdIsChainedByALaterBatch) 
   chainer.Stop();
 
   // Nor by a chainer taking over (it learns the recent ids from the blocks).
-  Chainer next(pool_.get(), Options("next"));
+  Chainer next(pool_, Options("next"));
   EXPECT_EQ(*next.Drain(), 0);
   // The background loop finds late records too.
   BsonPtr late2 = format::RecordDoc(ApiRec(4, 4));
@@ -564,7 +551,7 @@ TEST_F(AuditTest, ARecordCommittedPastTheLateWindowIsCountedUnchained) {
   mongo::Client client = pool_->Acquire();
   ChainerOptions o = Options("solo");
   o.late_window_ms = 50;
-  Chainer chainer(pool_.get(), o);
+  Chainer chainer(pool_, o);
   ASSERT_TRUE(outbox.Append(client, nullptr, ApiRec(1, 1)).ok());
   ASSERT_EQ(*chainer.Drain(), 1);
   ASSERT_EQ(*chainer.Drain(), 0);  // a scan for late records: none
@@ -634,7 +621,7 @@ TEST_F(AuditTest, TwoConcurrentChainersProduceOneUnbrokenChain) {
   oa.poll_ms = ob.poll_ms = 1;
   oa.batch = ob.batch = 50;
   oa.checkpoint_records = ob.checkpoint_records = 500;
-  Chainer a(pool_.get(), oa), b(pool_.get(), ob);
+  Chainer a(pool_, oa), b(pool_, ob);
   a.Start();
   b.Start();
 
@@ -666,7 +653,7 @@ TEST_F(AuditTest, TwoConcurrentChainersProduceOneUnbrokenChain) {
 }
 
 TEST_F(AuditTest, OnlyTheLeaseHolderChains) {
-  Chainer a(pool_.get(), Options("a")), b(pool_.get(), Options("b"));
+  Chainer a(pool_, Options("a")), b(pool_, Options("b"));
   AppendMany(10);
   EXPECT_EQ(*a.Drain(), 10);
   AppendMany(5, 2'000'000);
@@ -689,7 +676,7 @@ TEST_F(AuditTest, LineageAndExecutionsTouching) {
   append(DataRec(300, "exec-2", {J(R"({"$oid": "65f000000000000000000001"})")}, kNs, "delete"));
   append(DataRec(400, "exec-3", {J(R"({"$oid": "65f000000000000000000001"})")}, "shop.other"));
   append(ApiRec(500, 1));
-  Chainer chainer(pool_.get(), Options("solo"));
+  Chainer chainer(pool_, Options("solo"));
   ASSERT_EQ(*chainer.Drain(), 5);
   // Not chained yet: not in the lineage (it has no seq), but among the executions touching.
   append(DataRec(600, "exec-4", {J(R"({"$oid": "65f000000000000000000001"})")}, kNs, "find"));
@@ -778,7 +765,7 @@ TEST_F(AuditTest, ExportWritesVerifiableJsonLines) {
 }
 
 TEST_F(AuditTest, KeyFileIsCreated0600AndReloaded) {
-  std::string path = dir_ + "/audit.key";
+  std::string path = docdb_->dir() + "/audit.key";
   auto created = AuditKey::LoadOrCreate(path);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   struct stat st {};
@@ -800,7 +787,7 @@ TEST_F(AuditTest, KeyFileIsCreated0600AndReloaded) {
   ASSERT_FALSE(exposed.ok());
   EXPECT_EQ(exposed.status().code(), common::StatusCode::kFailedPrecondition);
 
-  std::string short_path = dir_ + "/short.key";
+  std::string short_path = docdb_->dir() + "/short.key";
   { std::ofstream(short_path) << "too short"; }
   ASSERT_EQ(chmod(short_path.c_str(), 0600), 0);
   auto bad = AuditKey::LoadOrCreate(short_path);

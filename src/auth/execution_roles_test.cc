@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 
 namespace tactus::auth {
 namespace {
@@ -16,22 +16,13 @@ constexpr const char* kTrustStates =
 class ExecutionRolesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/tactus-roles-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 4);
-    ASSERT_TRUE(pool.ok());
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-roles";
+    store.pool_size = 4;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
+    pool_ = &docdb_->pool();
     auto key = MasterKey::FromBytes(std::string(32, 'm'));
     ASSERT_TRUE(key.ok());
     store_ = std::make_unique<IamStore>(*pool_, "tactus", "123456789012", std::move(*key), clock_);
@@ -41,9 +32,7 @@ class ExecutionRolesTest : public ::testing::Test {
   void TearDown() override {
     roles_.reset();
     store_.reset();
-    pool_.reset();
-    server_.reset();
-    std::filesystem::remove_all(dir_);
+    docdb_.reset();
   }
 
   void Role(const std::string& name, const std::string& policy,
@@ -64,9 +53,8 @@ class ExecutionRolesTest : public ::testing::Test {
     return roles_->Authorize(r);
   }
 
-  std::string dir_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
-  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
+  mongo::Pool* pool_ = nullptr;  // docdb_'s
   common::VirtualClock clock_{1'700'000'000'000};
   std::unique_ptr<IamStore> store_;
   std::unique_ptr<ExecutionRoles> roles_;

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "auth/sessions.h"
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 
 namespace tactus::auth {
 namespace {
@@ -76,20 +76,12 @@ TEST(MasterKeyTest, FileIsCreatedOnceWithMode0600AndEnvWins) {
 class IamStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = TempDir("tactus-iam");
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 8);
-    ASSERT_TRUE(pool.ok());
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-iam";
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
+    pool_ = &docdb_->pool();
     auto key = MasterKey::FromBytes(std::string(32, 'm'));
     ASSERT_TRUE(key.ok());
     store_ = std::make_unique<IamStore>(*pool_, kDb, "123456789012", std::move(*key), clock_);
@@ -97,9 +89,7 @@ class IamStoreTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    pool_.reset();
-    server_.reset();
-    std::filesystem::remove_all(dir_);
+    docdb_.reset();
   }
 
   // Every access key document, as relaxed Extended JSON.
@@ -118,9 +108,8 @@ class IamStoreTest : public ::testing::Test {
     return all;
   }
 
-  std::string dir_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
-  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
+  mongo::Pool* pool_ = nullptr;  // docdb_'s
   common::VirtualClock clock_{1'700'000'000'000};
   std::unique_ptr<IamStore> store_;
 };

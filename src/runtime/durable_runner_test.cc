@@ -17,7 +17,7 @@
 
 #include "audit/audit.h"
 #include "common/arn.h"
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 #include "runtime/runner_internal.h"
 #include "tasks/mock.h"
 #include "tasks/unconfigured.h"
@@ -75,23 +75,13 @@ constexpr std::string_view kRetried = R"({"StartAt": "T", "States": {
 class DurableRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/tactus-rt-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.worker_threads = 16;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 32);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-rt";
+    store.pool_size = 32;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
+    pool_ = &docdb_->pool();
 
     std::map<std::string, std::vector<tasks::MockResponse>> responses;
     responses["T"] = {{0, 0, true, nullptr, "Flaky.Error", "the first call fails"},
@@ -102,10 +92,7 @@ class DurableRunnerTest : public ::testing::Test {
 
   void TearDown() override {
     runners_.clear();
-    pool_.reset();
-    server_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    docdb_.reset();
   }
 
   DurableRunner& NewRunner(const std::string& owner, common::TimeMs lease_ms = 30000,
@@ -265,11 +252,10 @@ class DurableRunnerTest : public ::testing::Test {
     return n;
   }
 
-  std::string dir_;
   common::ArnContext arns_;
   common::SystemClock clock_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
-  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
+  mongo::Pool* pool_ = nullptr;  // docdb_'s
   tasks::UnconfiguredDispatcher unconfigured_;
   std::unique_ptr<tasks::MockDispatcher> mock_;
   // Blocking: its calls wait until `open` (a slow endpoint), on the runner's task threads.
@@ -681,7 +667,7 @@ TEST_F(DurableRunnerTest, StepsWriteTheirTransitionsAndTouchedDataToTheAuditTrai
   ASSERT_EQ(WaitForEnd(arn, std::chrono::seconds(10)), "SUCCEEDED");
   audit::ChainerOptions chain;
   chain.database = "audit_db";
-  audit::Chainer chainer(pool_.get(), chain);
+  audit::Chainer chainer(pool_, chain);
   auto chained = chainer.Drain();
   ASSERT_TRUE(chained.ok()) << chained.status().ToString();
   EXPECT_GE(*chained, 2) << "the start step and the task's step";

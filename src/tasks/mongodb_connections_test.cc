@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 
 namespace tactus::tasks {
 namespace {
@@ -15,18 +15,14 @@ namespace {
 class ConnectionSecretsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/tactus-connsecrets-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = 0;
-    options.durable = false;
-    options.ttl_monitor_seconds = 0;
-    options.auth = true;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-connsecrets";
+    store.tcp = true;
+    store.auth = true;
+    store.pool_size = 0;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
     // The first user, through the localhost exception.
     auto admin = mongo::Pool::Open(Uri(""), 2);
     ASSERT_TRUE(admin.ok());
@@ -40,12 +36,11 @@ class ConnectionSecretsTest : public ::testing::Test {
   }
   void TearDown() override {
     own_.reset();
-    server_.reset();
-    std::filesystem::remove_all(dir_);
+    docdb_.reset();
   }
 
   std::string Uri(const std::string& userinfo) const {
-    return "mongodb://" + userinfo + "127.0.0.1:" + std::to_string(server_->port()) +
+    return "mongodb://" + userinfo + "127.0.0.1:" + std::to_string(docdb_->server().port()) +
            "/?directConnection=true&serverSelectionTimeoutMS=3000&authSource=admin";
   }
 
@@ -59,8 +54,7 @@ class ConnectionSecretsTest : public ::testing::Test {
     return d.Invoke(r);
   }
 
-  std::string dir_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
   std::unique_ptr<mongo::Pool> own_;
   common::VirtualClock clock_{1'700'000'000'000};
 };

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 
 namespace tactus::tasks {
 namespace {
@@ -31,28 +31,18 @@ std::string Text(const std::vector<json::value>& ids) {
 class MongoDbTouchedTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char dir[] = "/tmp/tactus-mongotask-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server).release();
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 4);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(*pool).release();
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-mongotask";
+    store.pool_size = 4;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started).release();
+    pool_ = &docdb_->pool();
   }
   static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    delete docdb_;
+    docdb_ = nullptr;
+    pool_ = nullptr;
   }
 
   void SetUp() override {
@@ -89,15 +79,13 @@ class MongoDbTouchedTest : public ::testing::Test {
     ASSERT_TRUE(Run("insertMany", common::SerializeJson(p)).outcome.ok);
   }
 
-  static std::string dir_;
-  static docdb::EmbeddedServer* server_;
-  static mongo::Pool* pool_;
+  static docdb::testing::TempStore* docdb_;
+  static mongo::Pool* pool_;  // docdb_'s
   std::unique_ptr<mongo::Client> client_;
   std::string coll_;
 };
 
-std::string MongoDbTouchedTest::dir_;
-docdb::EmbeddedServer* MongoDbTouchedTest::server_ = nullptr;
+docdb::testing::TempStore* MongoDbTouchedTest::docdb_ = nullptr;
 mongo::Pool* MongoDbTouchedTest::pool_ = nullptr;
 
 TEST_F(MongoDbTouchedTest, InsertOneListsTheInsertedId) {

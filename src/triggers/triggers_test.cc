@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "docdb/embedded_server.h"
+#include "docdb/testing/temp_store.h"
 #include "triggers/flexible_window.h"
 #include "triggers/registry.h"
 #include "triggers/scheduler.h"
@@ -68,31 +68,18 @@ struct RecordingStarter {
 class TriggersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/tactus-trig-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    docdb::EmbeddedServer::Options options;
-    options.dbpath = dir_ + "/store";
-    options.port = -1;
-    options.unix_path = dir_ + "/store.sock";
-    options.durable = false;
-    options.worker_threads = 16;
-    options.ttl_monitor_seconds = 0;
-    auto server = docdb::EmbeddedServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    auto pool = mongo::Pool::Open(server_->uri() + "/?directConnection=true", 16);
-    ASSERT_TRUE(pool.ok());
-    pool_ = std::move(*pool);
-    ASSERT_TRUE(pool_->WaitReady(10000).ok());
+    docdb::testing::TempStore::Options store;
+    store.prefix = "tactus-trig";
+    store.pool_size = 16;
+    auto started = docdb::testing::TempStore::Start(store);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    docdb_ = std::move(*started);
+    pool_ = &docdb_->pool();
     registry_ = std::make_unique<Registry>(*pool_, kDb);
   }
   void TearDown() override {
     registry_.reset();
-    pool_.reset();
-    server_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    docdb_.reset();
   }
 
   void CreateSchedule(const std::string& name, const std::string& extra,
@@ -126,9 +113,8 @@ class TriggersTest : public ::testing::Test {
     return s.count() >= n;
   }
 
-  std::string dir_;
-  std::unique_ptr<docdb::EmbeddedServer> server_;
-  std::unique_ptr<mongo::Pool> pool_;
+  std::unique_ptr<docdb::testing::TempStore> docdb_;
+  mongo::Pool* pool_ = nullptr;  // docdb_'s
   std::unique_ptr<Registry> registry_;
 };
 
