@@ -133,12 +133,8 @@ common::Status DurableRunner::Impl::EnsureSchema() {
   return common::Status::Ok();
 }
 
-bool DurableRunner::Impl::IsBlocking(const Loaded& x, const WorkItem& item) {
-  auto body = common::ParseJson(item.body);
-  if (!body.ok() || !body->is_object()) return false;
-  const json::value* resource = body->as_object().if_contains("resource");
-  return resource && resource->is_string() &&
-         dispatchers(x.sm_name, x.test_case).Blocking(resource->as_string());
+bool DurableRunner::Impl::IsBlocking(const Loaded& x, const TaskWork& work) {
+  return dispatchers(x.sm_name, x.test_case).Blocking(work.request.resource);
 }
 
 void DurableRunner::Impl::HandOff(BlockingTask task) {
@@ -166,10 +162,8 @@ void DurableRunner::Impl::TaskLoop() {
     }
     // The claim must outlast the call: the task's own timeout plus a lease, so that no other
     // process performs it again meanwhile. Lost claim = performed elsewhere: drop it.
-    std::int64_t timeout_s = kBlockingTaskDefaultSeconds;
-    if (auto body = common::ParseJson(task.item.body); body.ok() && body->is_object()) {
-      if (auto* t = body->as_object().if_contains("timeout")) common::AsInt64(*t, &timeout_s);
-    }
+    const std::int64_t timeout_s =
+        task.work.request.timeout_seconds.value_or(kBlockingTaskDefaultSeconds);
     {
       mongo::Client client = pool.Acquire();
       common::TimeMs until = clock.Now() + timeout_s * 1000 + options.lease_ms;
@@ -184,7 +178,7 @@ void DurableRunner::Impl::TaskLoop() {
         continue;
       }
     }
-    engine::Event event = RunTask(task.sm_name, task.test_case, task.item);
+    engine::Event event = RunTask(task.sm_name, task.test_case, task.work);
     Shard& shard = ShardFor(task.item.execution);
     {
       std::lock_guard lock(shard.mu);

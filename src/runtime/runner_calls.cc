@@ -235,12 +235,9 @@ void DurableRunner::OnActivityTask(const std::string& activity_arn, std::functio
   impl_->activity_waiters.emplace(activity_arn, std::move(wake));
 }
 
-engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
-                                           const std::string& test_case, const WorkItem& item) {
+std::optional<TaskWork> ParseTaskWork(const WorkItem& item) {
   auto body = common::ParseJson(item.body);
-  if (!body.ok() || !body->is_object()) {
-    return engine::TaskFailed{0, "States.Runtime", "malformed task work item " + item.id};
-  }
+  if (!body.ok() || !body->is_object()) return std::nullopt;
   const json::object& b = body->as_object();
   auto num = [&](const char* k) -> std::optional<std::int64_t> {
     std::int64_t n;
@@ -251,8 +248,9 @@ engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
     auto* v = b.if_contains(k);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
-  std::int64_t task = num("task").value_or(0);
-  tasks::TaskRequest request;
+  TaskWork work;
+  work.id = num("task").value_or(0);
+  tasks::TaskRequest& request = work.request;
   request.state_name = str("state");
   request.resource = str("resource");
   if (auto* p = b.if_contains("params")) request.parameters = *p;
@@ -264,6 +262,13 @@ engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
   request.idempotency_key = item.id;  // "<execution>#task-<n>": one per task, kept on redelivery
   request.role_arn = str("role");
   request.credentials_role_arn = str("credentials");
+  return work;
+}
+
+engine::Event DurableRunner::Impl::RunTask(const std::string& sm_name,
+                                           const std::string& test_case, const TaskWork& work) {
+  const tasks::TaskRequest& request = work.request;
+  const std::int64_t task = work.id;
   tasks::TaskOutcome outcome = dispatchers(sm_name, test_case).Invoke(request);
   // `.waitForTaskToken` on a real integration: the call delivered the token; the task's result
   // comes with SendTaskSuccess/Failure. (Mocks answer callbacks directly, as Step Functions

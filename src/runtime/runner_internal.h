@@ -95,8 +95,18 @@ struct AfterCommit {
 struct Shard;
 
 // A task performed by a task thread, and then its result, back to the execution's shard.
+// A `task` work item's body, parsed once: the request for the dispatcher and the engine's id of
+// the task.
+struct TaskWork {
+  std::int64_t id = 0;
+  tasks::TaskRequest request;
+};
+// nullopt: the body is not a task work item's JSON object.
+std::optional<TaskWork> ParseTaskWork(const WorkItem& item);
+
 struct BlockingTask {
   WorkItem item;
+  TaskWork work;
   std::string sm_name, test_case;
 };
 struct FinishedTask {
@@ -209,9 +219,9 @@ struct DurableRunner::Impl {
                               const std::optional<ParentLink>& parent);
   // Performs a task work item through the dispatcher: the event that answers it.
   engine::Event RunTask(const std::string& sm_name, const std::string& test_case,
-                        const WorkItem& item);
+                        const TaskWork& work);
   // Whether a task work item goes to the task threads (see TaskDispatcher::Blocking).
-  bool IsBlocking(const Loaded& x, const WorkItem& item);
+  bool IsBlocking(const Loaded& x, const TaskWork& work);
   // Starts the child execution a `child` work item asks for (the item is consumed); false on a
   // transient failure, to be tried again.
   bool StartChild(mongo::Client& client, Loaded& parent, const WorkItem& item);
@@ -253,14 +263,7 @@ struct Shard {
   StepResult Step(mongo::Client& client, Loaded& x, const JournalEvent& event,
                   const WorkItem& consumed, const InTransactionTask* task = nullptr);
   // The MongoDB task a `task` work item asks for, when it is one the step runs itself.
-  struct MongoDbTask {
-    std::int64_t id = 0;
-    std::string resource;
-    json::value params;
-    std::string state;             // the Task state's name
-    std::string credentials_role;  // its Credentials.RoleArn ("": none)
-  };
-  static std::optional<MongoDbTask> MongoDbTaskOf(const Loaded& x, const WorkItem& item);
+  static bool IsInTransactionTask(const Loaded& x, const TaskWork& work);
   Loaded* Cached(const std::string& arn);
   void Keep(std::unique_ptr<Loaded> x);
   void Evict(const std::string& arn);

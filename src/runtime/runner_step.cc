@@ -345,29 +345,11 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   return StepResult::kCommitted;
 }
 
-std::optional<Shard::MongoDbTask> Shard::MongoDbTaskOf(const Loaded& x, const WorkItem& item) {
-  // Executions started with a mock test case get every task from their mocks.
-  if (!x.test_case.empty()) return std::nullopt;
-  auto body = common::ParseJson(item.body);
-  if (!body.ok() || !body->is_object()) return std::nullopt;
-  const json::object& b = body->as_object();
-  const json::value* resource = b.if_contains("resource");
-  if (!resource || !resource->is_string() || !tasks::IsMongoDbResource(resource->as_string())) {
-    return std::nullopt;
-  }
-  // A named connection is another deployment: its operation cannot join this transaction.
-  if (tasks::NamedConnection(b.if_contains("params"))) return std::nullopt;
-  MongoDbTask task;
-  task.resource = std::string(resource->as_string());
-  if (const json::value* id = b.if_contains("task")) common::AsInt64(*id, &task.id);
-  if (const json::value* params = b.if_contains("params")) task.params = *params;
-  if (const json::value* state = b.if_contains("state"); state && state->is_string()) {
-    task.state = std::string(state->as_string());
-  }
-  if (const json::value* role = b.if_contains("credentials"); role && role->is_string()) {
-    task.credentials_role = std::string(role->as_string());
-  }
-  return task;
+bool Shard::IsInTransactionTask(const Loaded& x, const TaskWork& work) {
+  // Executions started with a mock test case get every task from their mocks; a named
+  // connection is another deployment, whose operation cannot join this transaction.
+  return x.test_case.empty() && tasks::IsMongoDbResource(work.request.resource) &&
+         !tasks::NamedConnection(&work.request.parameters);
 }
 
 bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine::Event> finished) {
@@ -411,41 +393,41 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
       event = std::move(*decoded);
     } else if (item.kind == "task") {
       if (!task_outcome) {
-        if (auto task = MongoDbTaskOf(*x, item)) {
+        std::optional<TaskWork> work = ParseTaskWork(item);
+        if (!work) {
+          task_outcome = engine::TaskFailed{0, "States.Runtime",
+                                            "malformed task work item " + item.id};
+        } else if (IsInTransactionTask(*x, *work)) {
+          const TaskWork& task = *work;
           // Exactly once: the operation and the step that records its result commit together.
           InTransactionTask run =
               [&](mongo::Session& session,
                   std::vector<tasks::DataTouched>* touched) -> std::optional<engine::Event> {
             // Authorized before anything is touched: a denial is the task's failure.
             if (runner.options.authorizer) {
-              tasks::TaskRequest request;
-              request.state_name = task->state;
-              request.resource = task->resource;
-              request.parameters = task->params;
-              request.execution_arn = x->arn;
+              tasks::TaskRequest request = task.request;
               request.role_arn = x->role_arn;
-              request.credentials_role_arn = task->credentials_role;
               if (auto denied = runner.options.authorizer->Authorize(request)) {
-                return engine::TaskFailed{task->id, denied->error, denied->cause};
+                return engine::TaskFailed{task.id, denied->error, denied->cause};
               }
             }
-            auto r = tasks::RunMongoDbTask(client, &session, task->resource, task->params,
-                                           x->arn);
+            auto r = tasks::RunMongoDbTask(client, &session, task.request.resource,
+                                           task.request.parameters, x->arn);
             if (r.outcome.ok) *touched = std::move(r.touched);
             if (r.aborted_transaction) {
               // A refused operation is recorded as the task's failure, without the operation;
               // a write conflict is retried as a whole.
               if (!r.transient) {
-                task_outcome = engine::TaskFailed{task->id, r.outcome.error, r.outcome.cause};
+                task_outcome = engine::TaskFailed{task.id, r.outcome.error, r.outcome.cause};
               }
               return std::nullopt;
             }
             // `.waitForTaskToken`: the operation commits; the result comes with the token.
-            if (r.outcome.ok && engine::IsCallbackResource(task->resource)) {
-              return engine::TaskStarted{task->id, ""};
+            if (r.outcome.ok && engine::IsCallbackResource(task.request.resource)) {
+              return engine::TaskStarted{task.id, ""};
             }
-            if (r.outcome.ok) return engine::TaskSucceeded{task->id, std::move(r.outcome.result)};
-            return engine::TaskFailed{task->id, r.outcome.error, r.outcome.cause};
+            if (r.outcome.ok) return engine::TaskSucceeded{task.id, std::move(r.outcome.result)};
+            return engine::TaskFailed{task.id, r.outcome.error, r.outcome.cause};
           };
           StepResult result = Step(client, *x, event, item, &run);
           if (result == StepResult::kCommitted) {
@@ -455,12 +437,12 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
           Evict(item.execution);
           if (result == StepResult::kGone) return true;
           continue;
-        }
-        if (runner.IsBlocking(*x, item)) {
-          runner.HandOff({item, x->sm_name, x->test_case});
+        } else if (runner.IsBlocking(*x, *work)) {
+          runner.HandOff({item, std::move(*work), x->sm_name, x->test_case});
           return false;
+        } else {
+          task_outcome = runner.RunTask(x->sm_name, x->test_case, *work);
         }
-        task_outcome = runner.RunTask(x->sm_name, x->test_case, item);
       }
       event = *task_outcome;
     } else if (item.kind == "child") {
