@@ -13,6 +13,8 @@
 #include <memory>
 #include <vector>
 
+#include "common/digest.h"
+
 namespace tactus::auth {
 
 namespace {
@@ -26,14 +28,7 @@ struct CipherCtxFree {
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 std::string Hex(std::string_view data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(data.size() * 2, '0');
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    auto b = static_cast<unsigned char>(data[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 0xF];
-  }
-  return out;
+  return common::HexEncode(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
 }
 
 bool Unhex(std::string_view hex, std::string* out) {
@@ -82,10 +77,8 @@ common::Result<MasterKey> ReadKeyFile(const std::string& path, int fd) {
 }  // namespace
 
 MasterKey::MasterKey(std::string raw) : raw_(std::move(raw)) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(raw_.data(), raw_.size(), digest, &len, EVP_sha256(), nullptr);
-  kid_ = Hex(std::string_view(reinterpret_cast<const char*>(digest), 8));
+  const common::Sha256Digest digest = common::Sha256(raw_);
+  kid_ = common::HexEncode(digest.data(), 8);
 }
 
 common::Result<MasterKey> MasterKey::FromBytes(std::string_view raw) {

@@ -9,11 +9,12 @@
 #include <cassert>
 #include <utility>
 
+#include "common/digest.h"
+
 namespace tactus::auth::sigv4 {
 namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
-constexpr char kLowerHex[] = "0123456789abcdef";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -29,16 +30,6 @@ int HexValue(char c) {
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-std::string ToHex(const unsigned char* data, std::size_t size) {
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kLowerHex[data[i] >> 4]);
-    out.push_back(kLowerHex[data[i] & 0xF]);
-  }
-  return out;
 }
 
 using Mac = std::array<unsigned char, 32>;
@@ -243,18 +234,10 @@ std::string Signature(std::string_view secret, std::string_view date, std::strin
   const Mac k_service = Hmac(View(k_region), service);
   const Mac k_signing = Hmac(View(k_service), kTerminator);
   const Mac signature = Hmac(View(k_signing), string_to_sign);
-  return ToHex(signature.data(), signature.size());
+  return common::HexEncode(signature.data(), signature.size());
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  const int done = EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(),
-                              nullptr);
-  assert(done == 1 && size == 32 && "SHA-256 failed");
-  (void)done;
-  return ToHex(digest.data(), size);
-}
+std::string Sha256Hex(std::string_view bytes) { return common::Sha256Hex(bytes); }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
