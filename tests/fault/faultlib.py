@@ -285,6 +285,25 @@ def call(fn, stats, deadline, what="", **kwargs):
         time.sleep(0.1)
 
 
+def start_execution(sfn, stats, deadline, machine_arn, name, input_value, test_case=None):
+    """StartExecution through call(); its execution ARN. A retry after a lost answer (a crash
+    or a dropped connection after the commit) may meet the execution the first attempt started:
+    AWS answers ExecutionAlreadyExists once that execution has ended (StartExecution is
+    idempotent only while it runs). Names are unique per test, so it is ours when its input is
+    the one we sent; anything else is a real conflict and raises."""
+    target = machine_arn + ("#" + test_case if test_case else "")
+    try:
+        return call(sfn.start_execution, stats, deadline, "StartExecution",
+                    stateMachineArn=target, name=name,
+                    input=json.dumps(input_value))["executionArn"]
+    except sfn.exceptions.ExecutionAlreadyExists:
+        arn = machine_arn.replace(":stateMachine:", ":execution:") + ":" + name
+        d = call(sfn.describe_execution, stats, deadline, "DescribeExecution", executionArn=arn)
+        if json.loads(d["input"]) != input_value:
+            raise
+        return arn
+
+
 def full_history(sfn, arn, stats, deadline, page_size=None):
     """All pages of GetExecutionHistory, oldest first."""
     events = []

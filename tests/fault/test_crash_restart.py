@@ -144,19 +144,8 @@ class CrashRestartTest(unittest.TestCase):
         def start(i):
             if not hasattr(local, "sfn"):
                 local.sfn = faultlib.client(endpoint)
-            try:
-                arn = faultlib.call(local.sfn.start_execution, self.stats, deadline,
-                                    "StartExecution", stateMachineArn=sm_arn + "#" + TEST_CASE,
-                                    name=name_of(i),
-                                    input=json.dumps(execution_input(i)))["executionArn"]
-            except local.sfn.exceptions.ExecutionAlreadyExists:
-                # A retry after a crash that came after the commit but before the answer, of an
-                # execution that has ended since (StartExecution is idempotent only while the
-                # execution runs): it must be ours.
-                arn = sm_arn.replace(":stateMachine:", ":execution:") + ":" + name_of(i)
-                d = faultlib.call(local.sfn.describe_execution, self.stats, deadline,
-                                  "DescribeExecution", executionArn=arn)
-                self.assertEqual(json.loads(d["input"]), execution_input(i))
+            arn = faultlib.start_execution(local.sfn, self.stats, deadline, sm_arn, name_of(i),
+                                           execution_input(i), test_case=TEST_CASE)
             with started["lock"]:
                 started["n"] += 1
             return i, arn

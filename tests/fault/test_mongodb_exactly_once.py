@@ -133,17 +133,8 @@ class MongoDbExactlyOnceTest(faultlib.OneDataDirTest):
             if not hasattr(local, "sfn"):
                 local.sfn = faultlib.client(endpoint)
             sm = machines[i % 2]
-            try:
-                arn = faultlib.call(local.sfn.start_execution, self.stats, deadline,
-                                    "StartExecution", stateMachineArn=sm, name=name_of(i),
-                                    input=json.dumps(execution_input(i)))["executionArn"]
-            except local.sfn.exceptions.ExecutionAlreadyExists:
-                # A retry after a crash between the commit and the answer, of an execution that
-                # has ended since: it must be ours.
-                arn = sm.replace(":stateMachine:", ":execution:") + ":" + name_of(i)
-                d = faultlib.call(local.sfn.describe_execution, self.stats, deadline,
-                                  "DescribeExecution", executionArn=arn)
-                self.assertEqual(json.loads(d["input"]), execution_input(i))
+            arn = faultlib.start_execution(local.sfn, self.stats, deadline, sm, name_of(i),
+                                           execution_input(i))
             with started["lock"]:
                 started["n"] += 1
             return i, arn

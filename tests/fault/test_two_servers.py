@@ -118,9 +118,8 @@ class TwoServersTest(unittest.TestCase):
             def start(i):
                 if not hasattr(local, "sfn"):
                     local.sfn = faultlib.client(a.endpoint)
-                return faultlib.call(local.sfn.start_execution, self.stats, deadline,
-                                     "StartExecution", stateMachineArn=sm, name="run-%02d" % i,
-                                     input=json.dumps(execution_input(i)))["executionArn"]
+                return faultlib.start_execution(local.sfn, self.stats, deadline, sm,
+                                                "run-%02d" % i, execution_input(i))
 
             with concurrent.futures.ThreadPoolExecutor(8) as pool:
                 arns = list(pool.map(start, range(EXECUTIONS)))
