@@ -319,9 +319,9 @@ class Call {
   common::Status KeepStoredHeaders(const std::string& name, json::object& spec) {
     json::value* headers = spec.if_contains("Headers");
     if (!headers || !headers->is_object()) return common::Status::Ok();
-    auto stored = registry_.Get(Kind::kFunction, name);
+    auto stored = registry_.FunctionSpec(name);
     if (!stored.ok()) return stored.status();
-    const json::value* before = *stored ? (*stored)->spec.if_contains("Headers") : nullptr;
+    const json::value* before = *stored ? (*stored)->if_contains("Headers") : nullptr;
     for (auto& h : headers->as_object()) {
       if (!h.value().is_string() || h.value().as_string() != triggers::kMaskedValue) continue;
       const json::value* old = before && before->is_object()

@@ -112,13 +112,18 @@ class Integrations final : public tasks::TaskDispatcher {
                tasks::SecretUse secret_use)
       : authorizer_(authorizer),
         http_([&registry](const std::string& name) -> std::optional<tasks::FunctionEndpoint> {
-          auto d = registry.Get(triggers::Kind::kFunction, name);
-          if (!d.ok() || !*d) return std::nullopt;
+          auto spec = registry.FunctionSpec(name);
+          if (!spec.ok()) {
+            common::Log(common::LogLevel::kError, "secrets", "cannot read a function",
+                        {{"function", name}, {"error", spec.status().message()}});
+            return std::nullopt;
+          }
+          if (!*spec) return std::nullopt;
           tasks::FunctionEndpoint endpoint;
-          if (auto* url = (*d)->spec.if_contains("Url"); url && url->is_string()) {
+          if (auto* url = (*spec)->if_contains("Url"); url && url->is_string()) {
             endpoint.url = std::string(url->as_string());
           }
-          if (auto* headers = (*d)->spec.if_contains("Headers"); headers && headers->is_object()) {
+          if (auto* headers = (*spec)->if_contains("Headers"); headers && headers->is_object()) {
             for (const auto& h : headers->as_object()) {
               if (h.value().is_string()) {
                 endpoint.headers.emplace_back(std::string(h.key()), std::string(h.value().as_string()));
@@ -328,15 +333,15 @@ int RunServe(const ServeArgs& args) {
     }
     sealer.emplace(std::move(*key));
     registry.SetSealer(&*sealer);
-    auto sealed = registry.SealClearConnections(clock.Now());
+    auto sealed = registry.SealClearSecrets(clock.Now());
     if (!sealed.ok()) {
-      std::cerr << "tactus serve: sealing connection secrets: " << sealed.status().message()
-                << "\n";
+      std::cerr << "tactus serve: sealing secrets: " << sealed.status().message() << "\n";
       return 1;
     }
     if (*sealed > 0) {
-      common::Log(common::LogLevel::kInfo, "secrets", "sealed connection URIs stored in clear",
-                  {{"connections", *sealed}});
+      common::Log(common::LogLevel::kInfo, "secrets",
+                  "sealed connection URIs and function headers stored in clear",
+                  {{"definitions", *sealed}});
     }
   }
   tasks::SecretUse secret_use;

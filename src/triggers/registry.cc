@@ -330,6 +330,13 @@ std::string SecretAad(const std::string& name, std::int64_t version) {
   return "connection/" + name + "/v" + std::to_string(version);
 }
 
+std::string HeadersAad(const std::string& name) { return "function/" + name + "/headers"; }
+
+bool HasHeaders(const json::object& spec) {
+  const json::value* headers = spec.if_contains("Headers");
+  return headers && headers->is_object() && !headers->as_object().empty();
+}
+
 Status FromDb(const mongo::DbStatus& st) { return st.ToStatus(); }
 
 // A disabled schedule has no next fire time: the scheduler never sees it.
@@ -493,6 +500,7 @@ common::Status Registry::Create(Kind kind, const std::string& name, const json::
     secret = SealVersions(name, {{1, now, uri}});
     (*normal)["Uri"] = RedactUri(uri);
   }
+  if (kind == Kind::kFunction) secret = SealHeaders(name, *normal);
   std::string text = common::SerializeJson(*normal);
   BsonPtr doc(BCON_NEW("_id", BCON_UTF8(name.c_str()), "spec", BCON_UTF8(text.c_str()), "created",
                        BCON_DATE_TIME(now), "updated", BCON_DATE_TIME(now), "fired",
@@ -549,9 +557,15 @@ common::Status Registry::Update(Kind kind, const std::string& name, const json::
     secret = SealVersions(name, {{last + 1, now, uri}});
     (*normal)["Uri"] = RedactUri(uri);
   }
+  if (kind == Kind::kFunction) secret = SealHeaders(name, *normal);
   std::string text = common::SerializeJson(*normal);
   BsonPtr set(BCON_NEW("spec", BCON_UTF8(text.c_str()), "updated", BCON_DATE_TIME(now)));
-  if (!secret.empty()) BSON_APPEND_UTF8(set.get(), "secret", secret.c_str());
+  BsonPtr unset;
+  if (!secret.empty()) {
+    BSON_APPEND_UTF8(set.get(), "secret", secret.c_str());
+  } else if (kind == Kind::kFunction) {
+    unset.reset(BCON_NEW("secret", BCON_UTF8("")));  // no headers any more
+  }
   if (kind == Kind::kSchedule) {
     auto next = Disabled(*normal) ? std::optional<common::TimeMs>()
                                   : NextFireTime(*normal, now, (*existing)->created);
@@ -565,6 +579,7 @@ common::Status Registry::Update(Kind kind, const std::string& name, const json::
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(name.c_str())));
   BsonPtr update(bson_new());
   BSON_APPEND_DOCUMENT(update.get(), "$set", set.get());
+  if (unset) BSON_APPEND_DOCUMENT(update.get(), "$unset", unset.get());
   mongo::Client client = pool_.Acquire();
   std::int64_t matched = 0;
   mongo::DbStatus st = mongo::UpdateOne(client.Collection(database_, CollectionOf(kind)),
@@ -587,11 +602,15 @@ common::Status Registry::Delete(Kind kind, const std::string& name) {
   return FromDb(st);
 }
 
-common::Result<std::optional<Definition>> Registry::Get(Kind kind, const std::string& name) {
+common::Result<std::optional<BsonPtr>> Registry::FindDocument(Kind kind, const std::string& name) {
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(name.c_str())));
   mongo::Client client = pool_.Acquire();
-  auto doc = mongo::FindOne(client.Collection(database_, CollectionOf(kind)), filter.get(), nullptr,
-                            nullptr);
+  return mongo::FindOne(client.Collection(database_, CollectionOf(kind)), filter.get(), nullptr,
+                        nullptr);
+}
+
+common::Result<std::optional<Definition>> Registry::Get(Kind kind, const std::string& name) {
+  auto doc = FindDocument(kind, name);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return std::optional<Definition>();
   return std::optional<Definition>(DefinitionFromDocument(doc->value().get()));
@@ -637,13 +656,49 @@ std::string Registry::SealVersions(const std::string& name,
   return common::SerializeJson(json::object{{"versions", std::move(list)}});
 }
 
+std::string Registry::SealHeaders(const std::string& name, json::object& spec) const {
+  if (!sealer_ || !HasHeaders(spec)) return "";
+  json::object& headers = spec["Headers"].as_object();
+  std::string clear = common::SerializeJson(headers);
+  for (auto& h : headers) h.value() = kMaskedValue;
+  return common::SerializeJson(json::object{{"headers", sealer_->Seal(clear, HeadersAad(name))}});
+}
+
+common::Result<std::optional<json::object>> Registry::FunctionSpec(const std::string& name) {
+  using Spec = std::optional<json::object>;
+  auto doc = FindDocument(Kind::kFunction, name);
+  if (!doc.ok()) return doc.status();
+  if (!doc->has_value()) return Spec();
+  Definition def = DefinitionFromDocument(doc->value().get());
+  std::string secret = mongo::GetString(doc->value().get(), "secret");
+  if (secret.empty()) return Spec(std::move(def.spec));  // no headers, or stored in clear
+  if (!sealer_) {
+    return Status::FailedPrecondition("function '" + name +
+                                      "' has sealed headers and no master key is loaded");
+  }
+  auto parsed = common::ParseJson(secret);
+  const json::value* sealed =
+      parsed.ok() && parsed->is_object() ? parsed->as_object().if_contains("headers") : nullptr;
+  if (!sealed || !sealed->is_object()) {
+    return Status::Internal("function '" + name + "': malformed secret");
+  }
+  auto clear = sealer_->Open(sealed->as_object(), HeadersAad(name));
+  if (!clear.ok()) {
+    return Status::Internal("function '" + name +
+                            "': the headers do not open: " + clear.status().message());
+  }
+  auto headers = common::ParseJson(*clear);
+  if (!headers.ok() || !headers->is_object()) {
+    return Status::Internal("function '" + name + "': malformed sealed headers");
+  }
+  def.spec["Headers"] = std::move(*headers);
+  return Spec(std::move(def.spec));
+}
+
 common::Result<std::optional<std::vector<SecretVersion>>> Registry::ConnectionVersions(
     const std::string& name) {
   using Versions = std::optional<std::vector<SecretVersion>>;
-  BsonPtr filter(BCON_NEW("_id", BCON_UTF8(name.c_str())));
-  mongo::Client client = pool_.Acquire();
-  auto doc = mongo::FindOne(client.Collection(database_, CollectionOf(Kind::kConnection)),
-                            filter.get(), nullptr, nullptr);
+  auto doc = FindDocument(Kind::kConnection, name);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return Versions();
   const bson_t* d = doc->value().get();
@@ -720,33 +775,39 @@ common::Status Registry::RotateConnection(const std::string& name, const json::o
   return FromDb(st);
 }
 
-common::Result<int> Registry::SealClearConnections(common::TimeMs now) {
+common::Result<int> Registry::SealClearSecrets(common::TimeMs now) {
   if (!sealer_) return 0;
-  BsonPtr filter(BCON_NEW("secret", "{", "$exists", BCON_BOOL(false), "}"));
   mongo::Client client = pool_.Acquire();
-  std::vector<Definition> clear;
-  mongo::DbStatus st = mongo::Find(client.Collection(database_, CollectionOf(Kind::kConnection)),
-                                   filter.get(), nullptr, nullptr, [&](const bson_t* doc) {
-                                     clear.push_back(DefinitionFromDocument(doc));
-                                     return true;
-                                   });
-  if (!st.ok()) return st.ToStatus();
   int sealed = 0;
-  for (auto& d : clear) {
-    auto* uri = d.spec.if_contains("Uri");
-    if (!uri || !uri->is_string()) continue;
-    std::string secret =
-        SealVersions(d.name, {{1, d.updated ? d.updated : now, std::string(uri->as_string())}});
-    d.spec["Uri"] = RedactUri(uri->as_string());
-    std::string text = common::SerializeJson(d.spec);
-    BsonPtr one(BCON_NEW("_id", BCON_UTF8(d.name.c_str()), "secret", "{", "$exists",
-                         BCON_BOOL(false), "}"));
-    BsonPtr update(BCON_NEW("$set", "{", "spec", BCON_UTF8(text.c_str()), "secret",
-                            BCON_UTF8(secret.c_str()), "}"));
-    st = mongo::UpdateOne(client.Collection(database_, CollectionOf(Kind::kConnection)), one.get(),
-                          update.get(), nullptr);
+  for (Kind kind : {Kind::kConnection, Kind::kFunction}) {
+    mongoc_collection_t* collection = client.Collection(database_, CollectionOf(kind));
+    BsonPtr filter(BCON_NEW("secret", "{", "$exists", BCON_BOOL(false), "}"));
+    std::vector<Definition> clear;
+    mongo::DbStatus st =
+        mongo::Find(collection, filter.get(), nullptr, nullptr, [&](const bson_t* doc) {
+          clear.push_back(DefinitionFromDocument(doc));
+          return true;
+        });
     if (!st.ok()) return st.ToStatus();
-    ++sealed;
+    for (auto& d : clear) {
+      std::string secret;
+      if (kind == Kind::kFunction) {
+        secret = SealHeaders(d.name, d.spec);
+      } else if (auto* uri = d.spec.if_contains("Uri"); uri && uri->is_string()) {
+        secret =
+            SealVersions(d.name, {{1, d.updated ? d.updated : now, std::string(uri->as_string())}});
+        d.spec["Uri"] = RedactUri(uri->as_string());
+      }
+      if (secret.empty()) continue;
+      std::string text = common::SerializeJson(d.spec);
+      BsonPtr one(BCON_NEW("_id", BCON_UTF8(d.name.c_str()), "secret", "{", "$exists",
+                           BCON_BOOL(false), "}"));
+      BsonPtr update(BCON_NEW("$set", "{", "spec", BCON_UTF8(text.c_str()), "secret",
+                              BCON_UTF8(secret.c_str()), "}"));
+      st = mongo::UpdateOne(collection, one.get(), update.get(), nullptr);
+      if (!st.ok()) return st.ToStatus();
+      ++sealed;
+    }
   }
   return sealed;
 }

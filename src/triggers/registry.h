@@ -95,8 +95,7 @@ struct Definition {
 
 // The string member `name` of a spec (or of its Target), or `fallback` when absent or not a
 // string.
-std::string SpecString(const json::object& spec, std::string_view name,
-                       std::string fallback = "");
+std::string SpecString(const json::object& spec, std::string_view name, std::string fallback = "");
 
 // A stored definition document as read from its collection.
 Definition DefinitionFromDocument(const bson_t* doc);
@@ -122,13 +121,14 @@ class Registry {
   common::Result<std::vector<Definition>> List(Kind kind, std::string_view prefix,
                                                std::string_view after, std::int64_t limit);
 
-  // With a sealer (which must outlive the registry), connection URIs are stored sealed: the spec
-  // keeps the URI with its password masked, the field `secret` the sealed versions. Without
-  // one, URIs are stored as given (tests).
+  // With a sealer (which must outlive the registry), secrets are stored sealed: connection URIs
+  // (the spec keeps the URI with its password masked, the field `secret` the sealed versions)
+  // and function header values (the spec keeps the header names with masked values, `secret`
+  // the sealed headers). Without one, both are stored as given (tests).
   void SetSealer(const SecretSealer* sealer) { sealer_ = sealer; }
-  // Seals every connection still stored in clear (written before a sealer was set); returns how
-  // many. Idempotent.
-  common::Result<int> SealClearConnections(common::TimeMs now);
+  // Seals every connection and function still stored in clear (written before a sealer was
+  // set); returns how many. Idempotent.
+  common::Result<int> SealClearSecrets(common::TimeMs now);
   // A new version of a connection's URI (spec {Uri, Description?}); the newest version before it
   // stays (ConnectionVersions), older ones are dropped. NotFound when there is no such
   // connection; FailedPrecondition without a sealer.
@@ -140,6 +140,10 @@ class Registry {
       const std::string& name);
   // The newest URI of a named connection, or nullopt.
   common::Result<std::optional<std::string>> ConnectionUri(const std::string& name);
+  // A function's spec with its header values in clear (to call it), or nullopt when there is no
+  // such function. Internal when the sealed headers do not open; FailedPrecondition when they
+  // are sealed and there is no sealer.
+  common::Result<std::optional<json::object>> FunctionSpec(const std::string& name);
 
   mongo::Pool& pool() { return pool_; }
   const std::string& database() const { return database_; }
@@ -148,6 +152,11 @@ class Registry {
   // The connection document's `secret` field for `versions` (newest first, with URIs).
   std::string SealVersions(const std::string& name,
                            const std::vector<SecretVersion>& versions) const;
+  // With a sealer and header values in `spec`: the function document's `secret` field, and the
+  // values in `spec` masked. "" otherwise (spec unchanged).
+  std::string SealHeaders(const std::string& name, json::object& spec) const;
+  // The stored document of a definition, or nullopt.
+  common::Result<std::optional<mongo::BsonPtr>> FindDocument(Kind kind, const std::string& name);
 
   mongo::Pool& pool_;
   std::string database_;

@@ -82,11 +82,11 @@ class TriggersTest : public ::testing::Test {
     docdb_.reset();
   }
 
-  void CreateSchedule(const std::string& name, const std::string& extra,
-                      common::TimeMs now = kT0) {
+  void CreateSchedule(const std::string& name, const std::string& extra, common::TimeMs now = kT0) {
     std::string spec = R"J({"ScheduleExpression": "rate(1 minute)", "Target": {"Arn": ")J" +
-                       std::string(kMachine) + R"(", "Input": "{\"at\": \"<aws.scheduler.scheduled-time>\"}"})" +
-                       extra + "}";
+                       std::string(kMachine) +
+                       R"(", "Input": "{\"at\": \"<aws.scheduler.scheduled-time>\"}"})" + extra +
+                       "}";
     ASSERT_TRUE(registry_->Create(Kind::kSchedule, name, J(spec), now).ok()) << spec;
   }
 
@@ -142,7 +142,8 @@ TEST_F(TriggersTest, SpecsAreValidatedNamingTheField) {
             std::string::npos);
   EXPECT_NE(bad(Kind::kConnection, R"({"Uri": "http://x"})").find("Uri"), std::string::npos);
   EXPECT_NE(bad(Kind::kFunction, R"({"Url": "ftp://x"})").find("Url"), std::string::npos);
-  common::Status name = registry_->Create(Kind::kFunction, "no spaces", J(R"({"Url": "http://x"})"), kT0);
+  common::Status name =
+      registry_->Create(Kind::kFunction, "no spaces", J(R"({"Url": "http://x"})"), kT0);
   EXPECT_NE(name.message().find("Name"), std::string::npos);
   ASSERT_TRUE(registry_->Create(Kind::kFunction, "f", J(R"({"Url": "http://x"})"), kT0).ok());
   EXPECT_EQ(registry_->Create(Kind::kFunction, "f", J(R"({"Url": "http://x"})"), kT0).code(),
@@ -153,8 +154,9 @@ TEST_F(TriggersTest, ConnectionUrisAreRedactedForDisplay) {
   EXPECT_EQ(RedactUri("mongodb://app:s3cret@db1:27017,db2/shop?replicaSet=rs"),
             "mongodb://app:****@db1:27017,db2/shop?replicaSet=rs");
   EXPECT_EQ(RedactUri("mongodb://db1/shop"), "mongodb://db1/shop");
-  ASSERT_TRUE(registry_->Create(Kind::kConnection, "cold",
-                                J(R"({"Uri": "mongodb://app:s3cret@localhost:27017/"})"), kT0)
+  ASSERT_TRUE(registry_
+                  ->Create(Kind::kConnection, "cold",
+                           J(R"({"Uri": "mongodb://app:s3cret@localhost:27017/"})"), kT0)
                   .ok());
   auto d = Get(Kind::kConnection, "cold");
   ASSERT_TRUE(d);
@@ -188,10 +190,10 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
   ReversingSealer sealer;
   registry_->SetSealer(&sealer);
   // Written in clear before the sealer: sealed on request, once.
-  auto sealed = registry_->SealClearConnections(kT0 + 1);
+  auto sealed = registry_->SealClearSecrets(kT0 + 1);
   ASSERT_TRUE(sealed.ok());
   EXPECT_EQ(*sealed, 1);
-  EXPECT_EQ(*registry_->SealClearConnections(kT0 + 2), 0);
+  EXPECT_EQ(*registry_->SealClearSecrets(kT0 + 2), 0);
   ASSERT_TRUE(
       registry_
           ->Create(Kind::kConnection, "w", J(R"({"Uri": "mongodb://app:pw-1@localhost/"})"), kT0)
@@ -248,6 +250,63 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
   registry_->SetSealer(nullptr);
 }
 
+TEST_F(TriggersTest, FunctionHeaderValuesAreSealed) {
+  auto stored = [&] {
+    std::string all;
+    mongo::Client client = pool_->Acquire();
+    mongo::BsonPtr filter(bson_new());
+    EXPECT_TRUE(mongo::Find(client.Collection(kDb, "functions"), filter.get(), nullptr, nullptr,
+                            [&](const bson_t* d) {
+                              char* text = bson_as_relaxed_extended_json(d, nullptr);
+                              all += text;
+                              bson_free(text);
+                              return true;
+                            })
+                    .ok());
+    return all;
+  };
+  ASSERT_TRUE(registry_
+                  ->Create(Kind::kFunction, "clear",
+                           J(R"({"Url": "https://a.example/", "Headers": {"X-Key": "key-0"}})"),
+                           kT0)
+                  .ok());
+  ReversingSealer sealer;
+  registry_->SetSealer(&sealer);
+  // Written in clear before the sealer: sealed on request, once.
+  ASSERT_EQ(*registry_->SealClearSecrets(kT0 + 1), 1);
+  EXPECT_EQ(*registry_->SealClearSecrets(kT0 + 2), 0);
+  ASSERT_TRUE(registry_
+                  ->Create(Kind::kFunction, "f", J(R"({"Url": "https://b.example/",
+                                 "Headers": {"Authorization": "Bearer key-1", "X-Other": "key-2"}})"),
+                           kT0)
+                  .ok());
+  ASSERT_TRUE(
+      registry_->Create(Kind::kFunction, "bare", J(R"({"Url": "https://c.example/"})"), kT0).ok());
+  for (const char* secret : {"key-0", "key-1", "key-2"}) {
+    EXPECT_EQ(stored().find(secret), std::string::npos) << stored();
+  }
+  auto f = registry_->FunctionSpec("f");
+  ASSERT_TRUE(f.ok() && *f) << f.status().ToString();
+  EXPECT_EQ((**f).at("Headers").at("Authorization"), "Bearer key-1");
+  EXPECT_EQ((**f).at("Headers").at("X-Other"), "key-2");
+  EXPECT_EQ((**f).at("Url"), "https://b.example/");
+  EXPECT_EQ((**registry_->FunctionSpec("clear")).at("Headers").at("X-Key"), "key-0");
+  EXPECT_FALSE((**registry_->FunctionSpec("bare")).contains("Headers"));
+  EXPECT_FALSE(*registry_->FunctionSpec("none"));
+  // The API's view names the headers, never their values.
+  auto d = Get(Kind::kFunction, "f");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(DefinitionToJson(Kind::kFunction, *d, "").at("Headers").at("X-Other"), kMaskedValue);
+  // An update without headers drops the sealed ones.
+  ASSERT_TRUE(
+      registry_->Update(Kind::kFunction, "f", J(R"({"Url": "https://b.example/"})"), kT0 + 5).ok());
+  EXPECT_FALSE((**registry_->FunctionSpec("f")).contains("Headers"));
+  // Another key cannot open them.
+  registry_->SetSealer(nullptr);
+  EXPECT_EQ(registry_->FunctionSpec("clear").status().code(),
+            common::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(TriggersTest, EachFireTimeStartsOneExecutionEvenWithTwoSchedulers) {
   CreateSchedule("nightly", "");
   common::VirtualClock clock(kT0);
@@ -294,7 +353,9 @@ TEST_F(TriggersTest, MissedFireTimesFollowTheCatchUpPolicy) {
   scheduler.FirePass();
   std::vector<std::string> latest, all, none;
   for (const auto& [name, input] : starter.started) {
-    (name.rfind("latest", 0) == 0 ? latest : name.rfind("all", 0) == 0 ? all : none)
+    (name.rfind("latest", 0) == 0 ? latest
+     : name.rfind("all", 0) == 0  ? all
+                                  : none)
         .push_back(name);
   }
   EXPECT_EQ(latest, std::vector<std::string>{"latest-20261201T001000Z"});
@@ -306,7 +367,8 @@ TEST_F(TriggersTest, MissedFireTimesFollowTheCatchUpPolicy) {
 }
 
 TEST_F(TriggersTest, AFlexibleWindowDelaysTheStartWithinTheWindow) {
-  CreateSchedule("flex", R"(, "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 10})");
+  CreateSchedule("flex",
+                 R"(, "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 10})");
   std::int64_t delay = FlexibleDelayMs(FlexibleWindow{FlexibleMode::kFlexible, 10},
                                        "flex@" + std::to_string(kT0 + kMinute));
   ASSERT_GE(delay, 0);
@@ -323,10 +385,10 @@ TEST_F(TriggersTest, AFlexibleWindowDelaysTheStartWithinTheWindow) {
 
 TEST_F(TriggersTest, AOneTimeScheduleFiresOnceAndMayDeleteItself) {
   for (const char* name : {"once", "once-delete"}) {
-    std::string spec = R"J({"ScheduleExpression": "at(2026-12-01T00:05:00)", "Target": {"Arn": ")J" +
-                       std::string(kMachine) + R"("})" +
-                       (std::string(name) == "once" ? "" : R"(, "ActionAfterCompletion": "DELETE")") +
-                       "}";
+    std::string spec =
+        R"J({"ScheduleExpression": "at(2026-12-01T00:05:00)", "Target": {"Arn": ")J" +
+        std::string(kMachine) + R"("})" +
+        (std::string(name) == "once" ? "" : R"(, "ActionAfterCompletion": "DELETE")") + "}";
     ASSERT_TRUE(registry_->Create(Kind::kSchedule, name, J(spec), kT0).ok());
   }
   common::VirtualClock clock(kT0 + 5 * kMinute);
@@ -343,8 +405,11 @@ TEST_F(TriggersTest, AOneTimeScheduleFiresOnceAndMayDeleteItself) {
 }
 
 TEST_F(TriggersTest, ARejectedTargetIsRecordedAndTheScheduleMovesOn) {
-  ASSERT_TRUE(registry_->Create(Kind::kSchedule, "orphan", J(R"J({"ScheduleExpression": "rate(1 minute)",
-      "Target": {"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:Gone"}})J"), kT0).ok());
+  ASSERT_TRUE(registry_
+                  ->Create(Kind::kSchedule, "orphan", J(R"J({"ScheduleExpression": "rate(1 minute)",
+      "Target": {"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:Gone"}})J"),
+                           kT0)
+                  .ok());
   common::VirtualClock clock(kT0 + kMinute);
   RecordingStarter starter;
   Scheduler scheduler(*registry_, clock, starter.Get(), {});

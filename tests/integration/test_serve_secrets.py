@@ -1,13 +1,16 @@
-"""Secrets of named connections (docs/auth.md, "Secrets") in `tactus serve`: URIs sealed at rest
-with versions, `tactus connections rotate` with a grace period for the previous version, the
-secret's age and maximum age (--refuse-stale-secrets), and redaction: after a full run — a
-workflow on a connection with a password and one on a connection with a wrong password — no
-output holds either password (serve's stdout and stderr, API answers, the audit export, the
-store's files and documents)."""
+"""Secrets of named connections and functions (docs/auth.md, "Secrets") in `tactus serve`: URIs
+sealed at rest with versions, `tactus connections rotate` with a grace period for the previous
+version, the secret's age and maximum age (--refuse-stale-secrets), a function's header values
+sealed and sent only on the call, and redaction: after a full run — a workflow on a connection
+with a password, one on a connection with a wrong password, one calling the function — no output
+holds any of the secrets (serve's stdout and stderr, API answers, the audit export, the store's
+files and documents)."""
+import http.server
 import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -31,6 +34,7 @@ class SecretsTest(unittest.TestCase):
         self.secret = "Pw-" + uuid.uuid4().hex
         self.wrong = "Wrong-" + uuid.uuid4().hex
         self.rotated = "Next-" + uuid.uuid4().hex
+        self.api_key = "Key-" + uuid.uuid4().hex
         self.store = StoreProcess(args=["--auth"]).start()
         self.addCleanup(self.store.cleanup)
         # The user the connection logs in as, made with pymongo from Debian (this python has
@@ -111,6 +115,19 @@ class SecretsTest(unittest.TestCase):
             self.assertLessEqual(shown["Secret"]["RotationDate"], time.time())
             self.rest(server, "GET", "/v1/connections")
 
+            # A function whose header carries a key: masked when shown, sent on the call.
+            seen = self.serve_function()
+            status, _ = self.rest(server, "POST", "/v1/functions/notify",
+                                  {"Url": seen["url"], "Headers": {"X-Api-Key": self.api_key}})
+            self.assertEqual(status, 200)
+            status, shown = self.rest(server, "GET", "/v1/functions/notify")
+            self.assertEqual(shown["Headers"], {"X-Api-Key": "****"})
+            d = self.run_machine(server, {"StartAt": "Call", "States": {"Call": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "notify", "Payload": {"n": 1}}, "End": True}}}, {})
+            self.assertEqual(d["status"], "SUCCEEDED", d)
+            self.assertEqual(seen["keys"], [self.api_key])
+
             # Rotate to a password the server does not know yet: within the grace period the
             # previous version still serves.
             p = subprocess.run([TACTUS, "connections", "rotate", "warehouse", "--uri",
@@ -130,7 +147,8 @@ class SecretsTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=120)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.outputs += [p.stdout, p.stderr]
-            for collection in ("connections", "history", "journal", "executions", "work"):
+            for collection in ("connections", "functions", "history", "journal", "executions",
+                               "work"):
                 out = self.run_machine(server, {"StartAt": "F", "States": {"F": {
                     "Type": "Task", "Resource": M + "find", "End": True,
                     "Parameters": {"Database": "tactus", "Collection": collection}}}}, {})
@@ -158,8 +176,33 @@ class SecretsTest(unittest.TestCase):
                     self.outputs.append(f.read().decode("latin-1"))
         text = "\n".join(self.outputs)
         self.assertIn("warehouse", text)  # the outputs are there
-        for secret in (self.secret, self.wrong, self.rotated):
+        for secret in (self.secret, self.wrong, self.rotated, self.api_key):
             self.assertNotIn(secret, text)
+
+    def serve_function(self):
+        """A function endpoint on loopback that records the X-Api-Key header of each call."""
+        seen = {"keys": []}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                seen["keys"].append(self.headers.get("X-Api-Key"))
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = b'{"ok": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        seen["url"] = f"http://127.0.0.1:{httpd.server_port}/"
+        return seen
 
 
 if __name__ == "__main__":
