@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <vector>
@@ -496,6 +497,28 @@ AuthOutcome ApiAuthorizer::CheckBearer(const HttpRequest& request, ApiKind kind,
   return Decide(request, kind, caller, std::move(out));
 }
 
+std::optional<auth::Decision> ApiAuthorizer::TrustNamingCaller(
+    const std::string& role_arn, const Caller& caller, auth::RequestContext context) const {
+  auto name = auth::RoleNameOfArn(role_arn, arns_.account);
+  if (!store_ || !name) return std::nullopt;
+  auto role = store_->GetRole(*name);
+  if (!role.ok()) return std::nullopt;
+  auto trust = auth::ParsePolicy(role->trust_policy, auth::PolicyKind::kTrust);
+  if (!trust.ok()) return std::nullopt;
+  // Only the Allow statements whose Principal lists the caller's own ARN, conditions included.
+  auth::Policy naming = *trust;
+  std::erase_if(naming.statements, [&](const auth::Statement& st) {
+    const auto& aws = st.principals.aws;
+    return st.effect != auth::Effect::kAllow || st.not_principal.value_or(false) ||
+           std::find(aws.begin(), aws.end(), caller.arn) == aws.end();
+  });
+  if (naming.statements.empty()) return std::nullopt;
+  context.principal_kind = auth::PrincipalKind::kAws;
+  auth::Decision d = auth::EvaluateAssumeRole({"trust-policy", std::move(naming)}, context);
+  if (d.effect != auth::DecisionEffect::kAllow) return std::nullopt;
+  return d;
+}
+
 AuthOutcome ApiAuthorizer::Decide(const HttpRequest& request, ApiKind kind, const Caller& caller,
                                   AuthOutcome out) const {
   out.principal = caller.arn;
@@ -536,6 +559,15 @@ AuthOutcome ApiAuthorizer::Decide(const HttpRequest& request, ApiKind kind, cons
          decision.effect == auth::DecisionEffect::kAllow)) {
       decision = s;
       policy_type = "session";
+    }
+  }
+  // AssumeRole within the account: a trust policy that names the caller itself (not the
+  // account) grants the role without the caller's own policies, as in AWS; an explicit Deny
+  // still wins. StsApi evaluates the whole trust policy afterwards as for any caller.
+  if (kind == ApiKind::kSts && out.permission.action == "sts:AssumeRole" &&
+      decision.effect == auth::DecisionEffect::kImplicitDeny) {
+    if (auto granted = TrustNamingCaller(out.permission.resource, caller, context)) {
+      decision = *granted;
     }
   }
   out.decision = std::string(auth::DecisionEffectName(decision.effect));

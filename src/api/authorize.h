@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "api/http_server.h"
+#include "auth/evaluate.h"
 #include "auth/iam_store.h"
 #include "auth/oidc.h"
 #include "auth/sessions.h"
@@ -114,6 +115,11 @@ class ApiAuthorizer {
   AuthOutcome CheckBearer(const HttpRequest& request, ApiKind kind, AuthOutcome out) const;
   AuthOutcome Decide(const HttpRequest& request, ApiKind kind, const Caller& caller,
                      AuthOutcome out) const;
+  // sts:AssumeRole on `role_arn`: the Allow of the role's trust policy statements that name the
+  // caller's own ARN (and whose conditions hold), or nullopt.
+  std::optional<auth::Decision> TrustNamingCaller(const std::string& role_arn,
+                                                  const Caller& caller,
+                                                  auth::RequestContext context) const;
 
   auth::IamStore* store_;
   const common::Clock& clock_;

@@ -504,6 +504,41 @@ class StsTest(ServeTestCase):
                 f"User: {admin_arn} is not authorized to perform: sts:AssumeRole on resource: "
                 f"{arn} because no identity-based policy allows the sts:AssumeRole action"))
 
+    def test_a_trust_policy_naming_the_caller_needs_no_identity_policy(self):
+        # bob has no policy at all. As in AWS, within the account a role whose trust policy
+        # names bob's ARN lets him assume it; one that trusts the account needs his own Allow.
+        bob = self.unique("bob")
+        bob_arn = f"arn:aws:iam::{ACCOUNT}:user/{bob}"
+        self.tactus_cli("iam", "create-user", bob)
+        key = json.loads(self.tactus_cli("iam", "create-access-key", bob))["AccessKey"]
+        sts = self.sts(aws_access_key_id=key["AccessKeyId"],
+                       aws_secret_access_key=key["SecretAccessKey"])
+        named, account = self.unique("names-bob"), self.unique("trusts-account")
+        for role, principal in ((named, bob_arn), (account, f"arn:aws:iam::{ACCOUNT}:root")):
+            self.tactus_cli("iam", "create-role", role, "--trust-policy", json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": principal},
+                    "Action": "sts:AssumeRole"}]}))
+        answer = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{named}",
+                                 RoleSessionName="b1")
+        self.assertEqual(answer["AssumedRoleUser"]["Arn"],
+                         f"arn:aws:sts::{ACCOUNT}:assumed-role/{named}/b1")
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{account}"
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            sts.assume_role(RoleArn=arn, RoleSessionName="b2")
+        self.assertEqual(error_of(caught), (
+            "AccessDenied",
+            f"User: {bob_arn} is not authorized to perform: sts:AssumeRole on resource: "
+            f"{arn} because no identity-based policy allows the sts:AssumeRole action"))
+        # An explicit Deny of his own still wins over the trust policy.
+        self.tactus_cli("iam", "put-user-policy", bob, "no-roles", "--document", json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sts:*",
+                                                   "Resource": "*"}]}))
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{named}",
+                            RoleSessionName="b3")
+        self.assertEqual(error_of(caught)[0], "AccessDenied")
+
     # --- bearer tokens -------------------------------------------------------------------
 
     def test_bearer_tokens_map_to_a_role(self):
