@@ -26,6 +26,8 @@ const char* CodeName(std::int32_t code) {
       return "BadValue";
     case kNoSuchKey:
       return "NoSuchKey";
+    case kInvalidLength:
+      return "InvalidLength";
     case kFailedToParse:
       return "FailedToParse";
     case kInvalidBSON:
@@ -109,6 +111,11 @@ const char* CodeName(std::int32_t code) {
       return "QueryExceededMemoryLimitNoDiskUseAllowed";
     case 50:
       return "MaxTimeMSExpired";
+    // IDL parse errors: a required field missing, an unknown field.
+    case 40414:
+      return "Location40414";
+    case 40415:
+      return "Location40415";
   }
   return "UnknownError";
 }

@@ -18,6 +18,7 @@ enum ErrorCode : std::int32_t {
   kInternalError = 1,
   kBadValue = 2,
   kNoSuchKey = 4,
+  kInvalidLength = 16,
   kUserNotFound = 11,
   kFailedToParse = 9,
   kInvalidBSON = 22,

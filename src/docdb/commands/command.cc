@@ -24,16 +24,20 @@ BsonPtr ErrorReply(const DbError& error) {
     }
     bson_append_array_end(reply.get(), &labels);
   }
+  AppendDuplicateKeyInfo(reply.get(), error);
+  return reply;
+}
+
+void AppendDuplicateKeyInfo(bson_t* doc, const DbError& error) {
   bson_t sub;
   if (!error.key_pattern.empty() &&
       bson_init_static(&sub, error.key_pattern.data(), error.key_pattern.size())) {
-    BSON_APPEND_DOCUMENT(reply.get(), "keyPattern", &sub);
+    BSON_APPEND_DOCUMENT(doc, "keyPattern", &sub);
   }
   if (!error.key_value.empty() &&
       bson_init_static(&sub, error.key_value.data(), error.key_value.size())) {
-    BSON_APPEND_DOCUMENT(reply.get(), "keyValue", &sub);
+    BSON_APPEND_DOCUMENT(doc, "keyValue", &sub);
   }
-  return reply;
 }
 
 DbResult<std::string> TargetCollection(const CommandContext& ctx) {

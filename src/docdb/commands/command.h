@@ -99,6 +99,8 @@ struct CommandSpec {
 
 // Error reply body for `error` (code, codeName, errmsg, errorLabels, keyPattern/keyValue).
 BsonPtr ErrorReply(const DbError& error);
+// Appends `error`'s keyPattern and keyValue (a DuplicateKey's) to `doc`, when it has them.
+void AppendDuplicateKeyInfo(bson_t* doc, const DbError& error);
 
 // ---- helpers shared by command implementations ----
 // MongoDB's limits on a stored document: 16 MiB, nesting depth 100 (commands may nest deeper, up
