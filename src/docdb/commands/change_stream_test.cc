@@ -3,14 +3,12 @@
 #include "docdb/commands/change_stream.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "docdb/commands/change_stream_token.h"
-#include "docdb/commands/dispatcher.h"
+#include "docdb/commands/dispatcher_fixture.h"
 
 namespace tactus::docdb::commands {
 namespace {
@@ -59,23 +57,8 @@ TEST(ResumeToken, RejectsForeignTokens) {
   }
 }
 
-class ChangeStreamTest : public ::testing::Test {
+class ChangeStreamTest : public DispatcherTest {
  protected:
-  void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "docdb-cs-XXXXXX").string();
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    storage::Store::Options options;
-    options.durable = false;
-    store_ = std::move(storage::Store::Open(dir_, options)).value();
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, ServerInfo{});
-  }
-  void TearDown() override {
-    dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   BsonPtr Run(const std::string& json, const std::string& db = "db",
               AwaitRequest* await = nullptr) {
     return dispatcher_->Run(db, J(json).get(), 1, "peer", "local", await);
@@ -132,10 +115,6 @@ class ChangeStreamTest : public ::testing::Test {
     return R"({"getMore": {"$numberLong": ")" + std::to_string(id) + R"("}, "collection": ")" +
            coll + R"(", "maxTimeMS": )" + std::to_string(max_time_ms) + "}";
   }
-
-  std::string dir_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Dispatcher> dispatcher_;
 };
 
 TEST_F(ChangeStreamTest, CollectionStreamSeesEachKindOfChangeInOrder) {

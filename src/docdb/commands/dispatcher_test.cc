@@ -1,69 +1,9 @@
 // The dispatcher on a real store, without a network: command lookup, error replies, cursors,
 // transactions' state machine and retryable writes, as a driver would observe them.
-#include "docdb/commands/dispatcher.h"
-
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
-#include <string>
+#include "docdb/commands/dispatcher_fixture.h"
 
 namespace tactus::docdb::commands {
 namespace {
-
-class DispatcherTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string templ = (std::filesystem::temp_directory_path() / "docdb-dispatch-XXXXXX").string();
-    ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    storage::Store::Options options;
-    options.durable = false;
-    store_ = std::move(storage::Store::Open(dir_, options)).value();
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, ServerInfo{});
-  }
-  void TearDown() override {
-    dispatcher_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // Runs a command given as relaxed Extended JSON and returns the reply.
-  BsonPtr Run(const std::string& json, std::int64_t connection = 1) {
-    bson_error_t error;
-    BsonPtr command(bson_new_from_json(reinterpret_cast<const std::uint8_t*>(json.data()),
-                                       static_cast<ssize_t>(json.size()), &error));
-    EXPECT_TRUE(command) << error.message << " in " << json;
-    return dispatcher_->Run("db", command.get(), connection, "peer", "local");
-  }
-
-  static double Ok(const BsonPtr& reply) {
-    bson_iter_t it;
-    return bson_iter_init_find(&it, reply.get(), "ok") ? bson_iter_as_double(&it) : -1;
-  }
-  static std::int64_t Int(const BsonPtr& reply, const char* dotted) {
-    bson_iter_t it, found;
-    if (!bson_iter_init(&it, reply.get()) || !bson_iter_find_descendant(&it, dotted, &found)) {
-      return -1;
-    }
-    return bson_iter_as_int64(&found);
-  }
-  static std::string Str(const BsonPtr& reply, const char* dotted) {
-    bson_iter_t it, found;
-    if (!bson_iter_init(&it, reply.get()) || !bson_iter_find_descendant(&it, dotted, &found) ||
-        !BSON_ITER_HOLDS_UTF8(&found)) {
-      return "";
-    }
-    return bson_iter_utf8(&found, nullptr);
-  }
-
-  std::string dir_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Dispatcher> dispatcher_;
-};
-
-constexpr const char* kLsid =
-    R"("lsid": {"id": {"$binary": {"base64": "AAAAAAAAAAAAAAAAAAAAAA==", "subType": "04"}}})";
 
 TEST_F(DispatcherTest, UnknownCommandIsCommandNotFound) {
   auto reply = Run(R"({"frobnicate": 1})");
