@@ -3,8 +3,15 @@
 #include <functional>
 #include <map>
 
+#include "docdb/auth/bulk_write_actions.h"
+#include "docdb/auth/command_fields.h"
+
 namespace tactus::docdb::auth {
 namespace {
+
+using fields::ArrayOf;
+using fields::Flag;
+using fields::SplitNs;
 
 std::string FirstString(const bson_t* command) {
   bson_iter_t it;
@@ -12,27 +19,6 @@ std::string FirstString(const bson_t* command) {
     return bson_iter_utf8(&it, nullptr);
   }
   return "";
-}
-
-bool ArrayOf(const bson_t* doc, const char* key, bson_t* out) {
-  bson_iter_t it;
-  if (!bson_iter_init_find(&it, doc, key) ||
-      !(BSON_ITER_HOLDS_ARRAY(&it) || BSON_ITER_HOLDS_DOCUMENT(&it))) {
-    return false;
-  }
-  const std::uint8_t* data;
-  std::uint32_t len;
-  if (BSON_ITER_HOLDS_ARRAY(&it)) {
-    bson_iter_array(&it, &len, &data);
-  } else {
-    bson_iter_document(&it, &len, &data);
-  }
-  return bson_init_static(out, data, len);
-}
-
-bool Flag(const bson_t* doc, const char* key) {
-  bson_iter_t it;
-  return bson_iter_init_find(&it, doc, key) && bson_iter_as_bool(&it);
 }
 
 using Builder = std::function<CommandAuth(const std::string& db, const bson_t* command)>;
@@ -199,12 +185,6 @@ CommandAuth Explain(const std::string& db, const bson_t* command) {
   return RequiredAuth(inner_name, db, &inner);
 }
 
-std::pair<std::string, std::string> SplitNs(std::string_view ns) {
-  auto dot = ns.find('.');
-  if (dot == std::string_view::npos) return {std::string(ns), ""};
-  return {std::string(ns.substr(0, dot)), std::string(ns.substr(dot + 1))};
-}
-
 CommandAuth RenameCollection(const std::string&, const bson_t* command) {
   auto from = SplitNs(FirstString(command));
   bson_iter_t it;
@@ -297,6 +277,7 @@ const std::map<std::string, Builder, std::less<>>& Table() {
       {"delete", OnCollection({"remove"})},
       {"findAndModify", FindAndModify},
       {"findandmodify", FindAndModify},
+      {"bulkWrite", [](auto&, auto* command) { return BulkWriteAuth(command); }},
       // Catalog.
       {"create", OnCollection({"createCollection"})},
       {"drop", OnCollection({"dropCollection"})},

@@ -47,6 +47,38 @@ TEST(CommandActions, CrudNeedsTheActionOnTheNamespace) {
       (V{"find@shop.o", "update@shop.o", "insert@shop.o"}));
 }
 
+TEST(CommandActions, BulkWriteNeedsEachOpsActionOnItsNamespace) {
+  EXPECT_EQ(Describe(RequiredAuth("bulkWrite", "admin",
+                                  J(R"({"bulkWrite": 1, "ops": [
+                {"insert": 0, "document": {}}, {"insert": 0, "document": {}},
+                {"update": 1, "filter": {}, "updateMods": {}},
+                {"update": 2, "filter": {}, "updateMods": {}, "upsert": true},
+                {"delete": 1.0, "filter": {}}],
+                "nsInfo": [{"ns": "shop.orders"}, {"ns": "crm.customers"},
+                           {"ns": "shop.leases"}, {"ns": "unused.coll"}]})")
+                                      .get())),
+            (V{"insert@shop.orders", "update@crm.customers", "update@shop.leases",
+               "insert@shop.leases", "remove@crm.customers"}));
+  EXPECT_EQ(Describe(RequiredAuth("bulkWrite", "admin",
+                                  J(R"({"bulkWrite": 1,
+                "bypassDocumentValidation": true, "ops": [{"insert": 0, "document": {}}],
+                "nsInfo": [{"ns": "a.b"}]})")
+                                      .get())),
+            (V{"insert@a.b", "bypassDocumentValidation@a.b"}));
+  // Requests the command refuses ask for everything.
+  for (const char* malformed :
+       {R"({"bulkWrite": 1, "ops": [{"insert": 1, "document": {}}], "nsInfo": [{"ns": "a.b"}]})",
+        R"({"bulkWrite": 1, "ops": [{"insert": 0.5}], "nsInfo": [{"ns": "a.b"}]})",
+        R"({"bulkWrite": 1, "ops": [{"insert": 0, "delete": 0}], "nsInfo": [{"ns": "a.b"}]})",
+        R"({"bulkWrite": 1, "ops": [{"insert": 0}], "nsInfo": [{"ns": "nodot"}]})",
+        R"({"bulkWrite": 1, "ops": [{"insert": 0}], "nsInfo": [{}]})",
+        R"({"bulkWrite": 1, "ops": [{"insert": 0}]})"}) {
+    EXPECT_EQ(Describe(RequiredAuth("bulkWrite", "admin", J(malformed).get())),
+              V{"anyAction@cluster"})
+        << malformed;
+  }
+}
+
 TEST(CommandActions, CatalogAndServerCommands) {
   EXPECT_EQ(Describe(RequiredAuth("createIndexes", "s", J(R"({"createIndexes": "o"})").get())),
             V{"createIndex@s.o"});

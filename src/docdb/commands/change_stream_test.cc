@@ -222,6 +222,28 @@ TEST_F(ChangeStreamTest, DatabaseAndClusterStreams) {
   EXPECT_NE(all[1].find(R"("db" : "other")"), std::string::npos);
 }
 
+TEST_F(ChangeStreamTest, BulkWriteOpsAreTheEventsOfTheirSingleCollectionCommands) {
+  Ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2}]})");
+  BsonPtr cluster = Ok(
+      R"({"aggregate": 1, "pipeline": [{"$changeStream": {"allChangesForCluster": true}}], "cursor": {}})",
+      "admin");
+  BsonPtr bulk = Ok(R"({"bulkWrite": 1, "ops": [
+      {"insert": 1, "document": {"_id": 9}},
+      {"update": 0, "filter": {"_id": 1}, "updateMods": {"$set": {"a": 2}}},
+      {"update": 0, "filter": {"_id": 2}, "updateMods": {"b": 1}},
+      {"delete": 0, "filter": {"_id": 1}}],
+    "nsInfo": [{"ns": "db.c"}, {"ns": "other.d"}]})",
+                    "admin");
+  EXPECT_EQ(
+      Events(Ok(GetMore(CursorId(cluster), "$cmd.aggregate"), "admin")),
+      (std::vector<std::string>{
+          R"({ "operationType" : "insert", "fullDocument" : { "_id" : 9 }, "ns" : { "db" : "other", "coll" : "d" }, "documentKey" : { "_id" : 9 } })",
+          R"({ "operationType" : "update", "ns" : { "db" : "db", "coll" : "c" }, "documentKey" : { "_id" : 1 }, "updateDescription" : { "updatedFields" : { "a" : 2 }, "removedFields" : [  ], "truncatedArrays" : [  ] } })",
+          R"({ "operationType" : "replace", "fullDocument" : { "_id" : 2, "b" : 1 }, "ns" : { "db" : "db", "coll" : "c" }, "documentKey" : { "_id" : 2 } })",
+          R"({ "operationType" : "delete", "ns" : { "db" : "db", "coll" : "c" }, "documentKey" : { "_id" : 1 } })"}))
+      << ToJson(bulk.get());
+}
+
 TEST_F(ChangeStreamTest, LaterStagesUpdateLookupAndErrors) {
   Ok(R"({"insert": "c", "documents": [{"_id": 1, "n": 0}]})");
   BsonPtr opened = Ok(R"({"aggregate": "c", "pipeline": [

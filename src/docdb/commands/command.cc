@@ -111,6 +111,7 @@ const Registry& AllCommands() {
     RegisterUserCommands(*r);
     RegisterRoleCommands(*r);
     RegisterCollModCommand(*r);
+    RegisterBulkWriteCommand(*r);
     return r;
   }();
   return *registry;

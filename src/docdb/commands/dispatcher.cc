@@ -23,6 +23,14 @@ DbError WithLabel(DbError e, const char* label) {
   return e;
 }
 
+// Whether a write command's reply reports a failed statement: a non-empty writeErrors (insert,
+// update, delete) or a positive nErrors (bulkWrite).
+bool ReportsWriteErrors(const bson_t* reply) {
+  bson_t write_errors;
+  if (GetArray(reply, "writeErrors", &write_errors) && !bson_empty(&write_errors)) return true;
+  return GetInt64(reply, "nErrors", 0) > 0;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(storage::Store& store, ServerInfo info)
@@ -73,8 +81,8 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
-    static const std::set<std::string, std::less<>> kRetryable = {"insert", "update", "delete",
-                                                                  "findAndModify", "findandmodify"};
+    static const std::set<std::string, std::less<>> kRetryable = {
+        "insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"};
     if (kRetryable.count(name) && bson_has_field(command, "txnNumber")) {
       ctx.retry_lsid = SessionKey(command);
       ctx.retry_txn_number = GetInt64(command, "txnNumber", -1);
@@ -153,7 +161,7 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
     // `tactus serve`) would otherwise abort one another with WriteConflict. A transaction that
     // starts with a read keeps the snapshot of that read (first committer wins).
     bool writes_first = name == "insert" || name == "update" || name == "delete" ||
-                        name == "findAndModify";
+                        name == "findAndModify" || name == "findandmodify" || name == "bulkWrite";
     auto txn =
         store_.Begin(writes_first ? storage::TxnMode::kWrite : storage::TxnMode::kSnapshot);
     if (!txn.ok()) {
@@ -186,11 +194,10 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
     }
     return error;
   }
-  bson_t write_errors;
-  if (GetArray(result.value().get(), "writeErrors", &write_errors) && !bson_empty(&write_errors)) {
+  if (ReportsWriteErrors(result.value().get())) {
     // A write error (e.g. a duplicate key) also aborts the transaction, as in MongoDB: the reply
-    // still reports it in writeErrors, and a later commit fails with NoSuchTransaction rather
-    // than committing the statements that came before it.
+    // still reports it (writeErrors, or bulkWrite's nErrors and results cursor), and a later
+    // commit fails with NoSuchTransaction rather than committing the statements before it.
     session->txn.reset();
     session->txn_state = State::kAborted;
   }

@@ -19,6 +19,7 @@ void RegisterSaslCommands(Registry& registry);
 void RegisterUserCommands(Registry& registry);
 void RegisterRoleCommands(Registry& registry);
 void RegisterCollModCommand(Registry& registry);
+void RegisterBulkWriteCommand(Registry& registry);
 
 // Every command, built once.
 const Registry& AllCommands();
