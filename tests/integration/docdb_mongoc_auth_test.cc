@@ -134,6 +134,34 @@ TEST_F(DocdbMongocAuthTest, CollectionScopedRoleAllowsOnlyItsCollection) {
             static_cast<uint32_t>(kUnauthorized));
 }
 
+// bulkWrite needs each op's action on each op's namespace: the clerk may insert into
+// shop.orders, and nothing of a request that also touches another collection runs.
+TEST_F(DocdbMongocAuthTest, BulkWriteNeedsTheActionOnEveryNamespaceItTouches) {
+  auto clerk = Connect(Uri("clerk:pencil@", "&authSource=shop&authMechanism=SCRAM-SHA-256"));
+  ASSERT_NE(clerk, nullptr);
+  Reply reply;
+  EXPECT_EQ(Run(clerk.get(), "admin", R"({"bulkWrite": 1,
+                "ops": [{"insert": 0, "document": {"_id": "bw1"}}],
+                "nsInfo": [{"ns": "shop.orders"}]})",
+                &reply),
+            0u);
+  EXPECT_EQ(GetInt(reply.get(), "nInserted"), 1) << ToJson(reply.get());
+  EXPECT_EQ(Run(clerk.get(), "admin", R"({"bulkWrite": 1,
+                "ops": [{"insert": 0, "document": {"_id": "bw2"}},
+                        {"insert": 1, "document": {"_id": "bw2"}}],
+                "nsInfo": [{"ns": "shop.orders"}, {"ns": "shop.customers"}]})",
+                &reply),
+            static_cast<uint32_t>(kUnauthorized));
+  EXPECT_EQ(Run(clerk.get(), "admin", R"({"bulkWrite": 1,
+                "ops": [{"update": 0, "filter": {}, "updateMods": {"$set": {"x": 1}}}],
+                "nsInfo": [{"ns": "shop.orders"}]})"),
+            static_cast<uint32_t>(kUnauthorized));
+  CollectionPtr orders(mongoc_client_get_collection(clerk.get(), "shop", "orders"));
+  CursorPtr cursor(mongoc_collection_find_with_opts(
+      orders.get(), Json(R"({"_id": {"$in": ["bw1", "bw2"]}})").get(), nullptr, nullptr));
+  EXPECT_EQ(DrainJson(cursor.get()), std::vector<std::string>{R"({ "_id" : "bw1" })"});
+}
+
 TEST_F(DocdbMongocAuthTest, UnauthenticatedClientsGetCode13ButMayHandshake) {
   auto anonymous = Connect(Uri(""));
   EXPECT_EQ(Run(anonymous.get(), "admin", R"({"ping": 1})"), 0u);

@@ -116,6 +116,30 @@ TEST_F(DocdbMongocChangeStreamTest, UpdateLookupReturnsTheCurrentDocument) {
   EXPECT_EQ(GetJson(events[0].get(), "fullDocument"), R"({ "_id" : 0, "n" : 5 })");
 }
 
+TEST_F(DocdbMongocChangeStreamTest, BulkWriteOpsReachADeploymentStream) {
+  InsertNumbered(Collection("c").get(), 2);
+  StreamPtr all(mongoc_client_watch(client_.get(), Json("{}").get(),
+                                    Json(R"({"maxAwaitTimeMS": 50})").get()));
+  auto command = Json(R"({"bulkWrite": 1, "ops": [
+      {"update": 0, "filter": {"_id": 0}, "updateMods": {"$set": {"a": 1}}},
+      {"delete": 0, "filter": {"_id": 1}},
+      {"insert": 1, "document": {"_id": "e"}}],
+    "nsInfo": [{"ns": ")" +
+                      db_name_ + R"(.c"}, {"ns": ")" + db_name_ + R"(_other.d"}]})");
+  Reply reply;
+  bson_error_t error;
+  ASSERT_TRUE(RunOnAdmin(command.get(), &reply, &error)) << error.message;
+  auto events = Next(all.get(), 3);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(Op(events[0]), "update");
+  EXPECT_EQ(GetJson(events[0].get(), "updateDescription.updatedFields"), R"({ "a" : 1 })");
+  EXPECT_EQ(Op(events[1]), "delete");
+  EXPECT_EQ(GetInt(events[1].get(), "documentKey._id"), 1);
+  EXPECT_EQ(Op(events[2]), "insert");
+  EXPECT_EQ(GetString(events[2].get(), "ns.db"), db_name_ + "_other");
+  EXPECT_EQ(GetJson(events[2].get(), "fullDocument"), R"({ "_id" : "e" })");
+}
+
 TEST_F(DocdbMongocChangeStreamTest, DatabaseAndDeploymentStreams) {
   auto db = Database();
   StreamPtr db_stream(mongoc_database_watch(db.get(), Json("{}").get(),

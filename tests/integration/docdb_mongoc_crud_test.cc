@@ -142,6 +142,51 @@ TEST_F(DocdbMongocCrudTest, UpdateOneUpdateManyAndReplaceOneWithUpsert) {
                                      }));
 }
 
+// bulkWrite as a generic command (libmongoc 1.23 predates the client bulk write API): the reply
+// as the driver decodes it, and the documents of both databases afterwards.
+TEST_F(DocdbMongocCrudTest, BulkWriteAcrossTwoDatabases) {
+  InsertNumbered(Collection("orders").get(), 3, R"(, "qty": 1)");
+  const std::string other = db_name_ + "_crm";
+  auto command = Json(R"({"bulkWrite": 1, "ordered": false, "ops": [
+      {"insert": 1, "document": {"_id": "c1"}},
+      {"update": 0, "filter": {"_id": {"$lt": 2}}, "updateMods": {"$inc": {"qty": 1}},
+       "multi": true},
+      {"update": 1, "filter": {"_id": "c2"}, "updateMods": {"$set": {"new": true}},
+       "upsert": true},
+      {"insert": 0, "document": {"_id": 0}},
+      {"delete": 0, "filter": {"_id": 2}}],
+    "nsInfo": [{"ns": ")" +
+                      db_name_ + R"(.orders"}, {"ns": ")" + other + R"(.customers"}]})");
+  Reply reply;
+  bson_error_t error;
+  ASSERT_TRUE(RunOnAdmin(command.get(), &reply, &error)) << error.message;
+  EXPECT_EQ(GetInt(reply.get(), "ok"), 1);
+  EXPECT_EQ(GetInt(reply.get(), "nErrors"), 1);
+  EXPECT_EQ(GetInt(reply.get(), "nInserted"), 1);
+  EXPECT_EQ(GetInt(reply.get(), "nMatched"), 2);
+  EXPECT_EQ(GetInt(reply.get(), "nModified"), 2);
+  EXPECT_EQ(GetInt(reply.get(), "nUpserted"), 1);
+  EXPECT_EQ(GetInt(reply.get(), "nDeleted"), 1);
+  EXPECT_EQ(GetString(reply.get(), "cursor.firstBatch.2.upserted._id"), "c2");
+  EXPECT_EQ(GetInt(reply.get(), "cursor.firstBatch.3.code"), 11000);
+  EXPECT_EQ(GetJson(reply.get(), "cursor.firstBatch.3.keyValue"), R"({ "_id" : 0 })");
+  EXPECT_EQ(GetInt(reply.get(), "cursor.firstBatch.4.n"), 1);
+
+  auto orders = Find(Collection("orders").get(), "{}", R"({"sort": {"_id": 1}})");
+  EXPECT_EQ(DrainJson(orders.get()), (std::vector<std::string>{R"({ "_id" : 0, "qty" : 2 })",
+                                                               R"({ "_id" : 1, "qty" : 2 })"}));
+  CollectionPtr customers(mongoc_client_get_collection(client_.get(), other.c_str(), "customers"));
+  auto found = Find(customers.get(), "{}", R"({"sort": {"_id": 1}})");
+  EXPECT_EQ(DrainJson(found.get()),
+            (std::vector<std::string>{R"({ "_id" : "c1" })", R"({ "_id" : "c2", "new" : true })"}));
+
+  // Elsewhere than admin it is refused, as MongoDB does.
+  auto db = Database();
+  EXPECT_FALSE(mongoc_database_command_with_opts(db.get(), command.get(), nullptr, nullptr,
+                                                 reply.out(), &error));
+  EXPECT_EQ(error.code, 13u) << error.message;
+}
+
 TEST_F(DocdbMongocCrudTest, DeleteOneAndDeleteMany) {
   auto c = Collection("c");
   std::vector<BsonPtr> docs;

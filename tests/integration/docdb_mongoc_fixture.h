@@ -107,6 +107,13 @@ class StoreTest : public ::testing::Test {
     return mongoc_database_command_simple(db.get(), Json(json).get(), nullptr, reply->out(), error);
   }
 
+  // Runs `command` on admin (with `opts`, e.g. a session's); the reply lands in `reply`.
+  bool RunOnAdmin(const bson_t* command, Reply* reply, bson_error_t* error,
+                  const bson_t* opts = nullptr) {
+    return mongoc_client_command_with_opts(client_.get(), "admin", command, nullptr, opts,
+                                           reply->out(), error);
+  }
+
   // The `count` command (mongoc_collection_count_documents needs aggregate, not implemented).
   int64_t Count(const char* collection, const std::string& filter = "{}") {
     auto command =

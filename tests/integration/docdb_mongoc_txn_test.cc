@@ -129,6 +129,41 @@ class DocdbMongocTransactionTest : public StoreTest {
                                         In(session).get(), reply->out(), error);
   }
 
+  // A session with a transaction started.
+  SessionPtr InTransaction() {
+    auto session = StartSession();
+    bson_error_t error;
+    EXPECT_TRUE(mongoc_client_session_start_transaction(session.get(), nullptr, &error))
+        << error.message;
+    return session;
+  }
+
+  // What Balances() returns for these balances of a and b.
+  static std::vector<std::string> BalancesOf(int a, int b) {
+    return {R"({ "_id" : "a", "balance" : )" + std::to_string(a) + " }",
+            R"({ "_id" : "b", "balance" : )" + std::to_string(b) + " }"};
+  }
+
+  // bulkWrite on admin in `session` (in its transaction when one is started): a debit of a,
+  // its ledger entry, and an event in a second database, in one command.
+  bool TransferInOneBulkWrite(mongoc_client_session_t* session, Reply* reply, bson_error_t* error) {
+    auto command = Json(R"({"bulkWrite": 1, "ops": [
+        {"update": 0, "filter": {"_id": "a"}, "updateMods": {"$inc": {"balance": -30}}},
+        {"insert": 1, "document": {"_id": 1, "from": "a", "amount": 30}},
+        {"insert": 2, "document": {"_id": 1, "kind": "transfer"}}],
+      "nsInfo": [{"ns": ")" +
+                        db_name_ + R"(.accounts"}, {"ns": ")" + db_name_ +
+                        R"(.ledger"}, {"ns": ")" + db_name_ + R"(_audit.events"}]})");
+    return RunOnAdmin(command.get(), reply, error, In(session).get());
+  }
+
+  int64_t AuditEvents() {
+    CollectionPtr events(
+        mongoc_client_get_collection(client_.get(), (db_name_ + "_audit").c_str(), "events"));
+    auto cursor = Find(events.get(), "{}");
+    return static_cast<int64_t>(DrainJson(cursor.get()).size());
+  }
+
   std::vector<std::string> Balances() {
     auto cursor = Find(accounts_.get(), "{}", R"({"sort": {"_id": 1}})");
     return DrainJson(cursor.get());
@@ -201,6 +236,34 @@ TEST_F(DocdbMongocTransactionTest, DuplicateKeyInsideATransactionAbortsIt) {
   EXPECT_EQ(error.code, 251u) << error.message;  // NoSuchTransaction
   EXPECT_EQ(Balances(), (std::vector<std::string>{R"({ "_id" : "a", "balance" : 100 })",
                                                   R"({ "_id" : "b", "balance" : 0 })"}));
+}
+
+// The runtime's use of bulkWrite: the writes of one transaction to several collections (here of
+// two databases) in one round trip, which commit or abort together.
+TEST_F(DocdbMongocTransactionTest, BulkWriteInATransactionCommitsEveryNamespaceTogether) {
+  auto session = InTransaction();
+  Reply reply;
+  bson_error_t error;
+  ASSERT_TRUE(TransferInOneBulkWrite(session.get(), &reply, &error)) << error.message;
+  EXPECT_EQ(GetInt(reply.get(), "nErrors"), 0) << ToJson(reply.get());
+  EXPECT_EQ(GetInt(reply.get(), "nInserted"), 2);
+  EXPECT_EQ(GetInt(reply.get(), "nModified"), 1);
+  EXPECT_EQ(Count("ledger") + AuditEvents(), 0);  // nothing is visible before the commit
+  ASSERT_TRUE(mongoc_client_session_commit_transaction(session.get(), reply.out(), &error))
+      << error.message;
+  EXPECT_EQ(Count("ledger"), 1);
+  EXPECT_EQ(AuditEvents(), 1);
+  EXPECT_EQ(Balances(), BalancesOf(70, 0));
+}
+
+TEST_F(DocdbMongocTransactionTest, BulkWriteInAnAbortedTransactionLeavesNothing) {
+  auto session = InTransaction();
+  Reply reply;
+  bson_error_t error;
+  ASSERT_TRUE(TransferInOneBulkWrite(session.get(), &reply, &error)) << error.message;
+  ASSERT_TRUE(mongoc_client_session_abort_transaction(session.get(), &error)) << error.message;
+  EXPECT_EQ(Count("ledger") + AuditEvents(), 0);
+  EXPECT_EQ(Balances(), BalancesOf(100, 0));
 }
 
 struct CreditB {

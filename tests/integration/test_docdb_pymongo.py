@@ -9,6 +9,7 @@ import uuid
 
 import pymongo
 from bson import Binary, Int64, ObjectId
+from bson.son import SON
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -221,6 +222,53 @@ class PymongoTest(unittest.TestCase):
         cmd["txnNumber"] = Int64(8)  # the session's next write runs
         self.db.command(cmd)
         self.assertEqual(self.db.c.find_one({"_id": 1})["n"], 2)
+
+    def test_bulk_write_command_across_databases(self):
+        # MongoDB 8.0's bulkWrite as a raw admin command (this pymongo predates
+        # MongoClient.bulk_write): one op list over two databases, then the same inside a
+        # transaction that commits.
+        crm = self.client["crm_" + self._testMethodName]
+        self.db.orders.insert_one({"_id": 1, "qty": 1})
+        ns_info = [{"ns": self.db.name + ".orders"}, {"ns": crm.name + ".customers"}]
+        reply = self.client.admin.command(SON([
+            ("bulkWrite", 1),
+            ("ops", [{"insert": 1, "document": {"_id": "c1"}},
+                     {"update": 0, "filter": {"_id": 1}, "updateMods": {"$inc": {"qty": 1}}},
+                     {"update": 1, "filter": {"_id": "c2"}, "updateMods": {"$set": {"v": 1}},
+                      "upsert": True},
+                     {"insert": 0, "document": {"_id": 1}},
+                     {"delete": 1, "filter": {"_id": "c1"}}]),
+            ("nsInfo", ns_info),
+            ("ordered", False)]))
+        self.assertEqual(reply["ok"], 1.0)
+        self.assertEqual((reply["nErrors"], reply["nInserted"], reply["nMatched"],
+                          reply["nModified"], reply["nUpserted"], reply["nDeleted"]),
+                         (1, 1, 1, 1, 1, 1))
+        self.assertIsInstance(reply["cursor"]["id"], Int64)
+        self.assertEqual(reply["cursor"]["ns"], "admin.$cmd.bulkWrite")
+        batch = reply["cursor"]["firstBatch"]
+        self.assertEqual([item["idx"] for item in batch], [0, 1, 2, 3, 4])
+        self.assertEqual(batch[2]["upserted"], {"_id": "c2"})
+        self.assertEqual((batch[3]["ok"], batch[3]["code"], batch[3]["keyValue"]),
+                         (0.0, 11000, {"_id": 1}))
+        self.assertEqual(self.db.orders.find_one({"_id": 1})["qty"], 2)
+        self.assertEqual(list(crm.customers.find()), [{"_id": "c2", "v": 1}])
+
+        with self.client.start_session() as s:
+            with s.start_transaction():
+                self.client.admin.command(SON([
+                    ("bulkWrite", 1),
+                    ("ops", [{"insert": 0, "document": {"_id": 2}},
+                             {"delete": 1, "filter": {}, "multi": True}]),
+                    ("nsInfo", ns_info)]), session=s)
+                self.assertIsNone(self.db.orders.find_one({"_id": 2}))
+        self.assertEqual(self.db.orders.count_documents({}), 2)
+        self.assertEqual(crm.customers.count_documents({}), 0)
+        with self.assertRaises(OperationFailure) as ctx:
+            self.db.command(SON([("bulkWrite", 1), ("ops", [{"insert": 0, "document": {}}]),
+                                 ("nsInfo", ns_info)]))
+        self.assertEqual(ctx.exception.code, 13)
+        self.client.drop_database(crm.name)
 
     def test_collections_and_databases(self):
         self.db.create_collection("one")
