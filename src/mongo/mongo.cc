@@ -1,58 +1,18 @@
 #include "mongo/mongo.h"
 
-#include "common/log.h"
-
 #include <chrono>
 #include <cstring>
 #include <mutex>
 #include <thread>
 
+#include "common/log.h"
+#include "mongo/mongo_internal.h"
+
 namespace tactus::mongo {
 
-namespace {
-
-// The reply's "<field>" count (int32 or int64).
-std::int64_t ReplyCount(const bson_t* reply, const char* field) {
-  bson_iter_t it;
-  if (reply && bson_iter_init_find(&it, reply, field) && BSON_ITER_HOLDS_NUMBER(&it)) {
-    return bson_iter_as_int64(&it);
-  }
-  return 0;
-}
-
-// Operation options holding the session id, when there is a session.
-class Opts {
- public:
-  explicit Opts(const Session* session, const bson_t* base = nullptr) {
-    if (base) {
-      bson_copy_to(base, &doc_);
-    } else {
-      bson_init(&doc_);
-    }
-    if (session) session->AppendTo(&doc_);
-  }
-  ~Opts() { bson_destroy(&doc_); }
-  const bson_t* get() const { return &doc_; }
-
- private:
-  bson_t doc_;
-};
-
-class Reply {
- public:
-  Reply() { bson_init(&doc_); }
-  ~Reply() { bson_destroy(&doc_); }
-  bson_t* out() {
-    bson_destroy(&doc_);
-    return &doc_;
-  }
-  const bson_t* get() const { return &doc_; }
-
- private:
-  bson_t doc_;
-};
-
-}  // namespace
+using internal::Opts;
+using internal::Reply;
+using internal::ReplyCount;
 
 namespace {
 // libmongoc's own messages, as structured log lines. Its warning about aborting a transaction
@@ -140,7 +100,10 @@ Client::~Client() {
 }
 
 Client::Client(Client&& other) noexcept
-    : pool_(other.pool_), client_(other.client_), collections_(std::move(other.collections_)) {
+    : pool_(other.pool_),
+      client_(other.client_),
+      bulk_write_(other.bulk_write_),
+      collections_(std::move(other.collections_)) {
   other.client_ = nullptr;
 }
 
@@ -188,7 +151,27 @@ common::Result<std::unique_ptr<Pool>> Pool::Open(const std::string& uri_text, in
 
 Pool::~Pool() { mongoc_client_pool_destroy(pool_); }
 
-Client Pool::Acquire() { return Client(pool_, mongoc_client_pool_pop(pool_)); }
+Client Pool::Acquire() { return Client(pool_, mongoc_client_pool_pop(pool_), &bulk_write_); }
+
+bool Client::HasBulkWrite() {
+  int known = bulk_write_->load(std::memory_order_relaxed);
+  if (known != 0) return known == 1;
+  constexpr int kCommandNotFound = 59;
+  // No operations: MongoDB 8.0 answers with an error about the batch size, an older server
+  // with CommandNotFound; neither writes anything.
+  BsonPtr probe(BCON_NEW("bulkWrite", BCON_INT32(1), "ops", "[", "]", "nsInfo", "[", "]"));
+  bson_error_t error{};
+  Reply reply;
+  if (mongoc_client_command_simple(client_, "admin", probe.get(), nullptr, reply.out(), &error)) {
+    known = 1;
+  } else if (error.domain == MONGOC_ERROR_STREAM || error.domain == MONGOC_ERROR_SERVER_SELECTION) {
+    return false;  // unreachable: ask again next time
+  } else {
+    known = error.code == kCommandNotFound ? 2 : 1;
+  }
+  bulk_write_->store(known, std::memory_order_relaxed);
+  return known == 1;
+}
 
 common::Status Pool::WaitReady(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

@@ -12,6 +12,7 @@
 #include <bson/bson.h>
 #include <mongoc/mongoc.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -96,12 +97,20 @@ class Client {
   // Runs a command on `db`; the reply goes to *reply when given.
   DbStatus Command(const std::string& db, const bson_t* command, bson_t* reply = nullptr);
   mongoc_client_t* raw() const { return client_; }
+  // Whether the server has MongoDB 8.0's bulkWrite command (write_batch.h). Asked once per Pool
+  // (a bulkWrite without operations: CommandNotFound means no) and remembered; false without
+  // remembering when the server cannot be reached.
+  bool HasBulkWrite();
 
  private:
   friend class Pool;
-  Client(mongoc_client_pool_t* pool, mongoc_client_t* client) : pool_(pool), client_(client) {}
+  // 0: not known yet, 1: yes, 2: no.
+  using BulkWriteSupport = std::atomic<int>;
+  Client(mongoc_client_pool_t* pool, mongoc_client_t* client, BulkWriteSupport* bulk_write)
+      : pool_(pool), client_(client), bulk_write_(bulk_write) {}
   mongoc_client_pool_t* pool_;
   mongoc_client_t* client_;
+  BulkWriteSupport* bulk_write_;
   std::map<std::string, CollectionPtr> collections_;
 };
 
@@ -116,10 +125,14 @@ class Pool {
   Client Acquire();
   // Sends ping until the server answers or `timeout_ms` passes.
   common::Status WaitReady(int timeout_ms);
+  // Makes WriteBatch use the single-collection commands, as with a server before MongoDB 8.0.
+  // For tests of that path.
+  void DisableBulkWriteForTesting() { bulk_write_ = 2; }
 
  private:
   explicit Pool(mongoc_client_pool_t* pool) : pool_(pool) {}
   mongoc_client_pool_t* pool_;
+  Client::BulkWriteSupport bulk_write_{0};
 };
 
 // Calls mongoc_init once per process (thread-safe, idempotent).
