@@ -622,6 +622,7 @@ TEST_F(DurableRunnerTest, ABlockingTaskDoesNotHoldItsShard) {
   ASSERT_EQ(slow_.calls.size(), 1u);
   EXPECT_EQ(slow_.calls[0].execution_arn, slow);
   EXPECT_EQ(slow_.calls[0].idempotency_key, task_work);
+  EXPECT_EQ(slow_.calls[0].role_arn, kRole);  // the task runs as the execution's role
 }
 
 TEST_F(DurableRunnerTest, ACallbackTaskWaitsForItsTokenAfterTheCall) {

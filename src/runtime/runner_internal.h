@@ -15,6 +15,7 @@
 #include "asl/model.h"
 #include "audit/outbox.h"
 #include "engine/execution.h"
+#include "mongo/write_batch.h"
 #include "runtime/durable_runner.h"
 #include "runtime/journal.h"
 #include "runtime/keyed_random.h"
@@ -201,16 +202,15 @@ struct DurableRunner::Impl {
   // Rebuilds an execution from the store (nullopt: it does not exist).
   common::Result<std::optional<std::unique_ptr<Loaded>>> Load(mongo::Client& client,
                                                               const std::string& arn);
-  // Writes the follow-ups of `actions` (and of the execution's end) into the open transaction.
-  mongo::DbStatus WriteFollowUps(mongo::Client& client, mongo::Session& session, Loaded& x,
-                                 std::vector<engine::Action>& actions, common::TimeMs now,
-                                 AfterCommit* after);
-  // Journal + history + follow-ups of one applied event, in the open transaction.
+  // Adds the writes of the follow-ups of `actions` (and of the execution's end) to `batch`.
+  void WriteFollowUps(mongo::WriteBatch& batch, Loaded& x, std::vector<engine::Action>& actions,
+                      common::TimeMs now, AfterCommit* after);
+  // Adds journal + history + audit records + follow-ups of one applied event to `batch`, which
+  // the caller executes in its transaction (one round trip where the server has bulkWrite).
   // `touched`: what the step's in-transaction MongoDB task touched (for the audit trail).
-  mongo::DbStatus WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
-                            const JournalEvent& event, std::vector<engine::Action>& actions,
-                            common::TimeMs now, AfterCommit* after,
-                            const std::vector<tasks::DataTouched>& touched = {});
+  void WriteStep(mongo::WriteBatch& batch, Loaded& x, const JournalEvent& event,
+                 std::vector<engine::Action>& actions, common::TimeMs now, AfterCommit* after,
+                 const std::vector<tasks::DataTouched>& touched = {});
   // The execution document's $set for its state after a step.
   mongo::BsonPtr ExecutionUpdate(Loaded& x, common::TimeMs now);
   mongo::BsonPtr WorkDoc(const WorkItem& item, common::TimeMs now, bool mine);

@@ -108,45 +108,42 @@ void DurableRunner::Impl::Adopt(std::unique_ptr<Loaded> x) {
 }
 
 bool DurableRunner::Impl::StartBatch(mongo::Client& client,
-                                     std::vector<std::unique_ptr<PendingStart>>& batch) {
+                                     std::vector<std::unique_ptr<PendingStart>>& batch_of_starts) {
   auto session = client.StartSession();
   if (!session.ok() || !(*session)->Begin().ok()) return false;
-  std::vector<const bson_t*> history;
-  std::vector<BsonPtr> executions;
+  // One batch (one round trip with bulkWrite): the history first, so that the transaction's
+  // first statement writes and takes the store's write lock before reading anything. The start
+  // itself has no journal entry: the execution document's startDate says when it happened
+  // (docs/serve.md).
+  mongo::WriteBatch batch;
   AfterCommit after;
-  for (auto& p : batch) {
-    for (const auto& doc : p->history) history.push_back(doc.get());
+  for (auto& p : batch_of_starts) {
+    for (const auto& doc : p->history) batch.Insert(options.database, kHistory, doc.get());
   }
-  auto raw = [](const std::vector<BsonPtr>& docs) {
-    std::vector<const bson_t*> out;
-    for (const auto& d : docs) out.push_back(d.get());
-    return out;
-  };
-  // The history first: the transaction's first statement writes, so it takes the store's
-  // write lock before reading anything. The start itself has no journal entry: the execution
-  // document's startDate says when it happened (docs/serve.md).
-  DbStatus st = mongo::InsertMany(Coll(client, kHistory), history, session->get());
-  for (auto& p : batch) {
-    if (!st.ok()) break;
-    st = WriteFollowUps(client, **session, *p->x, p->actions, p->now, &after);
-    if (!st.ok()) break;
+  std::vector<audit::Record> records;
+  for (auto& p : batch_of_starts) {
+    WriteFollowUps(batch, *p->x, p->actions, p->now, &after);
     BsonPtr doc = ExecutionDoc(p->request, p->now, p->x->key, std::nullopt);
     BsonPtr state = ExecutionUpdate(*p->x, p->now);
     bson_concat(doc.get(), state.get());
-    executions.push_back(std::move(doc));
+    batch.Insert(options.database, kExecutions, doc.get());
+    records.insert(records.end(), p->audit.begin(), p->audit.end());
   }
-  if (st.ok()) st = mongo::InsertMany(Coll(client, kExecutions), raw(executions), session->get());
-  if (st.ok() && audit_outbox) {
-    std::vector<audit::Record> records;
-    for (auto& p : batch) records.insert(records.end(), p->audit.begin(), p->audit.end());
-    st = audit_outbox->AppendMany(client, session->get(), records);
+  if (audit_outbox && records.size() > 1) {
+    // One record for the steps this transaction commits together (a start writes only its
+    // transition record).
+    common::TimeMs last = 0;
+    for (const auto& r : records) last = std::max(last, r.time);
+    records = {audit::Record::Transitions(last, options.owner, records)};
   }
+  if (audit_outbox) audit_outbox->AddTo(batch, records);
+  DbStatus st = batch.Execute(client, session->get());
   if (st.ok()) st = (*session)->Commit();
   if (!st.ok()) {
     (*session)->Abort();
     return false;  // redone one by one
   }
-  for (auto& p : batch) {
+  for (auto& p : batch_of_starts) {
     p->x->v = 1;
     common::TimeMs start = p->now;
     Adopt(std::move(p->x));
@@ -170,13 +167,13 @@ RunnerResult<StartOutcome> DurableRunner::Impl::StartOne(mongo::Client& client, 
     AfterCommit after;
     // The journal entry is the first write; a second start of the same execution fails on it
     // or on the document.
-    DbStatus st = WriteStep(client, **session, *x, StartEvent{}, actions, now, &after);
-    if (st.ok()) {
-      BsonPtr doc = ExecutionDoc(request, now, key, std::nullopt);
-      BsonPtr state = ExecutionUpdate(*x, now);
-      bson_concat(doc.get(), state.get());
-      st = mongo::InsertOne(executions, doc.get(), session->get());
-    }
+    mongo::WriteBatch batch;
+    WriteStep(batch, *x, StartEvent{}, actions, now, &after);
+    BsonPtr doc = ExecutionDoc(request, now, key, std::nullopt);
+    BsonPtr state = ExecutionUpdate(*x, now);
+    bson_concat(doc.get(), state.get());
+    batch.Insert(options.database, kExecutions, doc.get());
+    DbStatus st = batch.Execute(client, session->get());
     if (st.duplicate_key()) {
       (*session)->Abort();
       BsonPtr filter(BCON_NEW("_id", BCON_UTF8(request.execution_arn.c_str())));

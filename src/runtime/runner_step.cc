@@ -148,55 +148,44 @@ std::vector<BsonPtr> DurableRunner::Impl::HistoryDocs(Loaded& x,
   return docs;
 }
 
-DbStatus DurableRunner::Impl::WriteStep(mongo::Client& client, mongo::Session& session, Loaded& x,
-                                        const JournalEvent& event,
-                                        std::vector<engine::Action>& actions, common::TimeMs now,
-                                        AfterCommit* after,
-                                        const std::vector<tasks::DataTouched>& touched) {
+void DurableRunner::Impl::WriteStep(mongo::WriteBatch& batch, Loaded& x,
+                                    const JournalEvent& event,
+                                    std::vector<engine::Action>& actions, common::TimeMs now,
+                                    AfterCommit* after,
+                                    const std::vector<tasks::DataTouched>& touched) {
   std::string key = SeqKey(x.arn, x.v);
   std::string ev = EncodeEvent(event);
   BsonPtr entry(BCON_NEW("_id", BCON_UTF8(key.c_str()), "t", BCON_DATE_TIME(now), "ev",
                          BCON_UTF8(ev.c_str())));
-  DbStatus st = mongo::InsertOne(client.Collection(options.database, kJournal), entry.get(),
-                                 &session);
-  if (!st.ok()) return st;
+  batch.Insert(options.database, kJournal, entry.get());
   std::vector<audit::Record> records;
-  std::vector<BsonPtr> docs = HistoryDocs(x, &records);
-  if (!docs.empty()) {
-    std::vector<const bson_t*> raw;
-    for (const auto& d : docs) raw.push_back(d.get());
-    st = mongo::InsertMany(client.Collection(options.database, kHistory), raw, &session);
-    if (!st.ok()) return st;
+  for (const auto& doc : HistoryDocs(x, &records)) {
+    batch.Insert(options.database, kHistory, doc.get());
   }
   if (audit_outbox) {
     AuditData(x, touched, now, &records);
-    st = audit_outbox->AppendMany(client, &session, records);
-    if (!st.ok()) return st;
+    audit_outbox->AddTo(batch, records);
   }
-  return WriteFollowUps(client, session, x, actions, now, after);
+  WriteFollowUps(batch, x, actions, now, after);
 }
 
-DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Session& session,
-                                             Loaded& x, std::vector<engine::Action>& actions,
-                                             common::TimeMs now, AfterCommit* after) {
-  auto* work = client.Collection(options.database, kWork);
-  auto* tokens = client.Collection(options.database, kTokens);
-  auto* activity_tasks = client.Collection(options.database, kActivityTasks);
-  auto add_work = [&](WorkItem item, bool local) -> DbStatus {
+void DurableRunner::Impl::WriteFollowUps(mongo::WriteBatch& batch, Loaded& x,
+                                         std::vector<engine::Action>& actions,
+                                         common::TimeMs now, AfterCommit* after) {
+  const std::string& db = options.database;
+  auto add_work = [&](WorkItem item, bool local) {
     BsonPtr doc = WorkDoc(item, now, true);
-    DbStatus st = mongo::InsertOne(work, doc.get(), &session);
-    if (!st.ok()) return st;
+    batch.Insert(db, kWork, doc.get());
     if (local && item.due <= now) {
       after->local.push_back(std::move(item));
     } else {
       after->timers.push_back(std::move(item));
     }
-    return DbStatus::Ok();
   };
   auto add_token = [&](const std::string& token, std::int64_t task, const std::string& activity) {
     BsonPtr doc(BCON_NEW("_id", BCON_UTF8(token.c_str()), "e", BCON_UTF8(x.arn.c_str()), "task",
                          BCON_INT64(task), "activity", BCON_UTF8(activity.c_str())));
-    return mongo::InsertOne(tokens, doc.get(), &session);
+    batch.Insert(db, kTokens, doc.get());
   };
   // A closed token is kept so that a late answer learns its task timed out (TaskTimedOut)
   // rather than that it never existed.
@@ -207,26 +196,24 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
 
   if (!actions.empty()) x.may_have_follow_ups = true;
   for (auto& action : actions) {
-    DbStatus st;
     if (auto* timer = std::get_if<engine::StartTimer>(&action)) {
-      st = add_work({id_of("timer", timer->timer_id), x.arn, "timer", timer->due,
-                     std::to_string(timer->timer_id)},
-                    true);
+      add_work({id_of("timer", timer->timer_id), x.arn, "timer", timer->due,
+                std::to_string(timer->timer_id)},
+               true);
     } else if (auto* cancel = std::get_if<engine::CancelTimer>(&action)) {
       std::string id = id_of("timer", cancel->timer_id);
       BsonPtr filter(BCON_NEW("_id", BCON_UTF8(id.c_str())));
-      st = mongo::DeleteOne(work, filter.get(), &session);
+      batch.Delete(db, kWork, filter.get(), false);
     } else if (auto* cancel_task = std::get_if<engine::CancelTask>(&action)) {
       std::string id = id_of("task", cancel_task->task_id);
       BsonPtr filter(BCON_NEW("_id", BCON_UTF8(id.c_str())));
-      st = mongo::DeleteOne(work, filter.get(), &session);
+      batch.Delete(db, kWork, filter.get(), false);
       BsonPtr of_task(BCON_NEW("e", BCON_UTF8(x.arn.c_str()), "task",
                                BCON_INT64(cancel_task->task_id)));
-      if (st.ok()) st = mongo::UpdateMany(tokens, of_task.get(), close_token.get(), &session);
-      if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_task.get(), &session);
+      batch.Update(db, kTokens, of_task.get(), close_token.get(), true);
+      batch.Delete(db, kActivityTasks, of_task.get(), true);
     } else if (auto* task = std::get_if<engine::RunTask>(&action)) {
-      if (task->task_token) st = add_token(*task->task_token, task->task_id, "");
-      if (!st.ok()) return st;
+      if (task->task_token) add_token(*task->task_token, task->task_id, "");
       if (IsActivity(task->resource)) {
         std::string token = NewToken();
         std::string input = Text(task->parameters);
@@ -234,8 +221,8 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
                              BCON_UTF8(task->resource.c_str()), "e", BCON_UTF8(x.arn.c_str()),
                              "task", BCON_INT64(task->task_id), "input", BCON_UTF8(input.c_str()),
                              "created", BCON_DATE_TIME(now), "claimed", BCON_BOOL(false)));
-        st = mongo::InsertOne(activity_tasks, doc.get(), &session);
-        if (st.ok()) st = add_token(token, task->task_id, task->resource);
+        batch.Insert(db, kActivityTasks, doc.get());
+        add_token(token, task->task_id, task->resource);
         after->activities.insert(task->resource);
       } else if (task->resource.rfind(kStartExecution, 0) == 0) {
         // A nested execution: started by its own work item; the parent hears back at once
@@ -248,7 +235,7 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
         if (std::string assumed = tasks::CredentialsRoleArn(task->credentials); !assumed.empty()) {
           body["credentials"] = assumed;
         }
-        st = add_work({id_of("child", task->task_id), x.arn, "child", now, Text(body)}, true);
+        add_work({id_of("child", task->task_id), x.arn, "child", now, Text(body)}, true);
       } else {
         json::object body{{"task", task->task_id},
                           {"state", task->state_name},
@@ -262,24 +249,21 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
         if (task->task_token) body["token"] = *task->task_token;
         if (task->timeout_seconds) body["timeout"] = *task->timeout_seconds;
         if (task->heartbeat_seconds) body["heartbeat"] = *task->heartbeat_seconds;
-        st = add_work({id_of("task", task->task_id), x.arn, "task", now, Text(body)}, true);
+        add_work({id_of("task", task->task_id), x.arn, "task", now, Text(body)}, true);
       }
     }
-    if (!st.ok()) return st;
   }
 
-  if (x.exec->status() == engine::ExecutionStatus::kRunning) return DbStatus::Ok();
+  if (x.exec->status() == engine::ExecutionStatus::kRunning) return;
   // The end: nothing of this execution is pending any more. (An execution that ends in its
-  // first step without an action never created anything to clean up: three round trips saved
-  // on every short workflow.)
-  DbStatus st;
+  // first step without an action never created anything to clean up.)
   if (x.may_have_follow_ups) {
     BsonPtr of_execution(BCON_NEW("e", BCON_UTF8(x.arn.c_str())));
-    st = mongo::DeleteMany(work, of_execution.get(), &session);
-    if (st.ok()) st = mongo::UpdateMany(tokens, of_execution.get(), close_token.get(), &session);
-    if (st.ok()) st = mongo::DeleteMany(activity_tasks, of_execution.get(), &session);
+    batch.Delete(db, kWork, of_execution.get(), true);
+    batch.Update(db, kTokens, of_execution.get(), close_token.get(), true);
+    batch.Delete(db, kActivityTasks, of_execution.get(), true);
   }
-  if (!st.ok() || !x.parent) return st;
+  if (!x.parent) return;
   json::object child = ChildOutput(x, now, x.parent->mode == ".sync:2");
   json::object event;
   if (x.exec->status() == engine::ExecutionStatus::kSucceeded) {
@@ -293,9 +277,8 @@ DbStatus DurableRunner::Impl::WriteFollowUps(mongo::Client& client, mongo::Sessi
   WorkItem item{x.parent->arn + "#event#child-" + std::to_string(x.parent->task), x.parent->arn,
                 "event", now, Text(event)};
   BsonPtr doc = WorkDoc(item, now, true);
-  st = mongo::InsertOne(work, doc.get(), &session);
-  if (st.ok()) after->local.push_back(std::move(item));
-  return st;
+  batch.Insert(db, kWork, doc.get());
+  after->local.push_back(std::move(item));
 }
 
 Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEvent& given,
@@ -304,34 +287,43 @@ Shard::StepResult Shard::Step(mongo::Client& client, Loaded& x, const JournalEve
   auto session = client.StartSession();
   if (!session.ok()) return StepResult::kRetry;
   if (!(*session)->Begin().ok()) return StepResult::kRetry;
+  // The whole step is one batch (one round trip with bulkWrite): consume the work item, write
+  // journal, history, audit records and follow-ups, and move the execution document on, last
+  // so that it carries what the follow-ups changed (the mock invocation counts). A task that
+  // runs inside the transaction needs the item consumed before it touches anything.
+  mongo::WriteBatch batch;
   BsonPtr item_filter(BCON_NEW("_id", BCON_UTF8(consumed.id.c_str())));
-  std::int64_t deleted = 0;
-  DbStatus st = mongo::DeleteOne(client.Collection(r.options.database, kWork), item_filter.get(),
-                                 session->get(), &deleted);
-  if (!st.ok()) return StepResult::kRetry;
-  if (deleted == 0) return StepResult::kGone;  // consumed already, here or elsewhere
+  std::optional<std::size_t> consume;
   JournalEvent event = given;
   std::vector<tasks::DataTouched> touched;
   if (task) {
+    std::int64_t deleted = 0;
+    DbStatus st = mongo::DeleteOne(client.Collection(r.options.database, kWork),
+                                   item_filter.get(), session->get(), &deleted);
+    if (!st.ok()) return StepResult::kRetry;
+    if (deleted == 0) return StepResult::kGone;  // consumed already, here or elsewhere
     std::optional<engine::Event> produced = (*task)(**session, &touched);
     if (!produced) return StepResult::kRetry;
     event = std::move(*produced);
+  } else {
+    consume = batch.Delete(r.options.database, kWork, item_filter.get(), false);
   }
 
   common::TimeMs now = std::max(r.clock.Now(), x.last_time);
   std::vector<engine::Action> actions = Apply(x, event, now);
   AfterCommit after;
-  st = r.WriteStep(client, **session, x, event, actions, now, &after, touched);
-  if (!st.ok()) return StepResult::kRetry;
-  // Last, so that it carries what the follow-ups changed (the mock invocation counts).
+  r.WriteStep(batch, x, event, actions, now, &after, touched);
   BsonPtr filter(BCON_NEW("_id", BCON_UTF8(x.arn.c_str()), "v", BCON_INT64(x.v)));
   BsonPtr set = r.ExecutionUpdate(x, now);
   BsonPtr update(bson_new());
   BSON_APPEND_DOCUMENT(update.get(), "$set", set.get());
-  std::int64_t matched = 0;
-  st = mongo::UpdateOne(client.Collection(r.options.database, kExecutions), filter.get(),
-                        update.get(), session->get(), &matched);
-  if (st.ok() && matched == 0) return StepResult::kRetry;  // another step won: reload
+  std::size_t advance = batch.Update(r.options.database, kExecutions, filter.get(), update.get(),
+                                     false);
+  DbStatus st = batch.Execute(client, session->get());
+  // Nothing to consume: the item went, here or elsewhere (the caller rebuilds the execution,
+  // which this step moved on in memory).
+  if (consume && batch.completed() > *consume && batch.n(*consume) == 0) return StepResult::kGone;
+  if (st.ok() && batch.n(advance) == 0) return StepResult::kRetry;  // another step won: reload
   if (st.ok()) st = (*session)->Commit();
   if (!st.ok()) {
     if (!st.transient()) {
@@ -394,6 +386,8 @@ bool Shard::Process(mongo::Client& client, WorkItem& item, std::optional<engine:
     } else if (item.kind == "task") {
       if (!task_outcome) {
         std::optional<TaskWork> work = ParseTaskWork(item);
+        // An item written before work items carried the role runs as the execution's role.
+        if (work && work->request.role_arn.empty()) work->request.role_arn = x->role_arn;
         if (!work) {
           task_outcome = engine::TaskFailed{0, "States.Runtime",
                                             "malformed task work item " + item.id};
