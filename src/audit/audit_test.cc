@@ -254,6 +254,22 @@ TEST(AuditRecordTest, CanonicalTextHasAFixedMemberOrder) {
             Sha256Hex(std::string(format::kGenesisHash) + "\nx"));
 }
 
+TEST(AuditRecordTest, StepsCommittedTogetherAreOneTransitionsRecord) {
+  Record r = Record::Transitions(2000, "p", {TransitionRec(1000, 1), TransitionRec(2000, 2)});
+  EXPECT_EQ(r.kind, RecordKind::kTransitions);
+  BsonPtr doc = format::RecordDoc(r);
+  EXPECT_EQ(mongo::GetString(doc.get(), "kind"), "transitions");
+  std::string step1 = R"({"execution":"arn:aws:states:us-east-1:123456789012:execution:m:e1",)"
+                      R"("stateMachine":"arn:aws:states:us-east-1:123456789012:stateMachine:m",)"
+                      R"("events":[{"type":"TaskStateEntered","state":"A"},)"
+                      R"({"type":"TaskFailed","error":"E.Boom","cause":"it broke"}]})";
+  std::string step2 = step1;
+  step2.replace(step2.find(":e1\""), 4, ":e2\"");
+  EXPECT_EQ(format::CanonicalFromRecord(3, doc.get()),
+            R"({"seq":3,"time":2000,"kind":"transitions","producer":"p","steps":[)" + step1 +
+                "," + step2 + "]}");
+}
+
 TEST(AuditRecordTest, TheStoredRecordCarriesItsIndexKeysAndNoChainFields) {
   BsonPtr doc = format::RecordDoc(DataRec(5, "exec-1", {J("7"), J(R"("7")")}));
   EXPECT_EQ(mongo::GetString(doc.get(), "kind"), "data");

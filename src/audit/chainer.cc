@@ -12,6 +12,7 @@
 #include "audit/chain_format.h"
 #include "audit/outbox.h"
 #include "common/log.h"
+#include "mongo/write_batch.h"
 
 namespace tactus::audit {
 
@@ -85,7 +86,7 @@ void Chainer::Loop() {
         common::Log(common::LogLevel::kWarning, "audit", "cannot take the chainer lease",
                     {{"error", held.status().ToString()}});
       } else if (*held) {
-        auto drained = DrainLocked(/*scan_late=*/false);
+        auto drained = DrainLocked(/*scan_late=*/false, /*until_empty=*/false);
         if (!drained.ok()) {
           common::Log(common::LogLevel::kWarning, "audit", "chaining failed; retrying",
                       {{"error", drained.status().ToString()}});
@@ -113,8 +114,10 @@ common::Result<bool> Chainer::TakeLease() {
     if (!st.ok()) return st;
     schema_ready_ = true;
   }
-  mongo::Client client = pool_->Acquire();
   common::TimeMs now = Now();
+  // Renewed once half of it has run out, not on every poll: one write fewer per poll.
+  if (holder_ && now < renew_at_) return true;
+  mongo::Client client = pool_->Acquire();
   mongo::BsonPtr filter(BCON_NEW("_id", BCON_UTF8(format::kLeaseId), "$or", "[", "{", "owner",
                                  BCON_UTF8(options_.owner.c_str()), "}", "{", "expires", "{", "$lt",
                                  BCON_INT64(now), "}", "}", "]"));
@@ -130,6 +133,7 @@ common::Result<bool> Chainer::TakeLease() {
     return st.ToStatus();
   } else {
     holder_ = true;
+    renew_at_ = now + options_.lease_ms / 2;
   }
   if (holder_ && !was_holder) {
     common::Status loaded = LoadLastCheckpoint(client);
@@ -173,10 +177,10 @@ common::Result<std::int64_t> Chainer::Drain() {
   if (!*held) {
     return common::Status::FailedPrecondition("another chainer holds the audit lease");
   }
-  return DrainLocked(/*scan_late=*/true);
+  return DrainLocked(/*scan_late=*/true, /*until_empty=*/true);
 }
 
-common::Result<std::int64_t> Chainer::DrainLocked(bool scan_late) {
+common::Result<std::int64_t> Chainer::DrainLocked(bool scan_late, bool until_empty) {
   mongo::Client client = pool_->Acquire();
   std::int64_t total = 0;
   while (true) {
@@ -185,6 +189,9 @@ common::Result<std::int64_t> Chainer::DrainLocked(bool scan_late) {
     scan_late = false;
     total += *n;
     if (*n == 0) return total;
+    // A batch that was not full caught up with the producers: what they write meanwhile waits
+    // for the next poll, in one block, rather than in a transaction of its own each.
+    if (!until_empty && *n < options_.batch) return total;
     // Renewed per batch, so a long backlog does not let the lease lapse mid-drain.
     auto held = TakeLease();
     if (!held.ok()) return held.status();
@@ -217,8 +224,6 @@ common::Status Chainer::LoadRecent(mongo::Client& client, const std::string& low
 common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client, bool scan_late) {
   mongoc_collection_t* meta = client.Collection(options_.database, format::kMeta);
   mongoc_collection_t* records = client.Collection(options_.database, format::kRecords);
-  mongoc_collection_t* chain = client.Collection(options_.database, format::kChain);
-  mongoc_collection_t* checkpoints = client.Collection(options_.database, format::kCheckpoints);
   auto session = client.StartSession();
   if (!session.ok()) return session.status();
   const common::TimeMs window = options_.late_window_ms;
@@ -360,20 +365,22 @@ common::Result<std::int64_t> Chainer::ChainBatch(mongo::Client& client, bool sca
     auto step = [&]() -> std::pair<Outcome, mongo::DbStatus> {
       mongo::DbStatus st = s.Begin();
       if (!st.ok()) return {Outcome::kFailed, st};
-      // The head first: a transaction whose first statement writes takes the embedded store's
-      // write lock at once (docs/docdb.md), and a stale head fails here before any other write.
-      std::int64_t matched = 0;
+      // One round trip: the head first (a stale head matches nothing), then the block and the
+      // checkpoint.
+      mongo::WriteBatch batch;
       mongo::BsonPtr filter(BCON_NEW("_id", BCON_UTF8(format::kHeadId), "seq", BCON_INT64(n)));
       mongo::BsonPtr update(BCON_NEW("$set", "{", "seq", BCON_INT64(new_seq), "hash",
                                      BCON_UTF8(prev.c_str()), "block", BCON_INT64(block + 1),
                                      "cursor", BCON_UTF8(new_cursor.c_str()), "}"));
-      st = mongo::UpdateOne(meta, filter.get(), update.get(), &s, &matched);
-      if (st.ok() && matched != 1) {
+      std::size_t head_op =
+          batch.Update(options_.database, format::kMeta, filter.get(), update.get(), false);
+      batch.Insert(options_.database, format::kChain, block_doc.get());
+      if (checkpoint) batch.Insert(options_.database, format::kCheckpoints, checkpoint.get());
+      st = batch.Execute(client, &s);
+      if (batch.completed() > head_op && batch.n(head_op) != 1) {
         s.Abort();
         return {Outcome::kRetry, st};
       }
-      if (st.ok()) st = mongo::InsertOne(chain, block_doc.get(), &s);
-      if (st.ok() && checkpoint) st = mongo::InsertOne(checkpoints, checkpoint.get(), &s);
       if (!st.ok()) {
         s.Abort();
         return {st.transient() || st.duplicate_key() ? Outcome::kRetry : Outcome::kFailed, st};

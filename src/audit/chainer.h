@@ -3,7 +3,7 @@
 // rewritten: a block lists their _ids in chain order with each one's hash.
 //
 // One chainer works per deployment at a time: the holder of the lease `meta {_id: "lease"}`,
-// renewed on every poll. Any number of processes may run one; the others poll the lease and
+// renewed at a poll once half of it has run out. Any number of processes may run one; the others poll the lease and
 // take over when it expires (or is released by Stop). Correctness does not rest on the lease:
 // every batch moves the head with a conditional update (`{_id: "head", seq: n}`) in the same
 // transaction that inserts the block (`{_id: block number}`, a duplicate aborts the batch), so
@@ -80,7 +80,7 @@ class Chainer {
   Chainer& operator=(const Chainer&) = delete;
 
   // Starts the background loop: every poll_ms, take or renew the lease; as holder, chain
-  // batches until no record is left to chain, then sign a checkpoint when one is due. Errors are
+  // batches until one is not full (caught up), then sign a checkpoint when one is due. Errors are
   // logged and retried on the next poll. No-op when already running.
   void Start();
   // Stops the loop, waits for the batch in flight, and releases the lease if held.
@@ -111,8 +111,10 @@ class Chainer {
   // Rebuilds recent_ from the blocks that list ids above `low`.
   common::Status LoadRecent(mongo::Client& client, const std::string& low);
   common::Result<std::int64_t> SignCheckpoint(mongo::Client& client);
-  // REQUIRES: work_mu_ held.
-  common::Result<std::int64_t> DrainLocked(bool scan_late);
+  // Chains batches until one finds nothing (`until_empty`) or is not full (caught up; the
+  // background loop, so that a busy deployment costs one block per poll, not one per few
+  // records). REQUIRES: work_mu_ held.
+  common::Result<std::int64_t> DrainLocked(bool scan_late, bool until_empty);
   void Loop();
 
   mongo::Pool* pool_;
@@ -122,6 +124,7 @@ class Chainer {
   std::mutex work_mu_;  // one batch at a time; guards the fields below
   bool schema_ready_ = false;
   bool holder_ = false;
+  common::TimeMs renew_at_ = 0;  // as holder: when TakeLease next writes the lease
   std::int64_t last_checkpoint_seq_ = 0;
   common::TimeMs last_checkpoint_time_ = 0;
   // The block the head named after this chainer's last batch or rebuild of recent_; -1: none.

@@ -10,19 +10,11 @@ mongo::DbStatus AuditOutbox::Append(mongo::Client& client, const mongo::Session*
   return mongo::InsertOne(client.Collection(database_, format::kRecords), doc.get(), session);
 }
 
-mongo::DbStatus AuditOutbox::AppendMany(mongo::Client& client, const mongo::Session* session,
-                                        const std::vector<Record>& records) const {
-  if (records.empty()) return mongo::DbStatus::Ok();
-  if (records.size() == 1) return Append(client, session, records.front());
-  std::vector<mongo::BsonPtr> docs;
-  std::vector<const bson_t*> raw;
-  docs.reserve(records.size());
-  raw.reserve(records.size());
+void AuditOutbox::AddTo(mongo::WriteBatch& batch, const std::vector<Record>& records) const {
   for (const auto& record : records) {
-    docs.push_back(format::RecordDoc(record));
-    raw.push_back(docs.back().get());
+    mongo::BsonPtr doc = format::RecordDoc(record);
+    batch.Insert(database_, format::kRecords, doc.get());
   }
-  return mongo::InsertMany(client.Collection(database_, format::kRecords), raw, session);
 }
 
 common::Status EnsureSchema(mongo::Pool& pool, const std::string& database) {

@@ -11,6 +11,7 @@
 
 #include "audit/record.h"
 #include "mongo/mongo.h"
+#include "mongo/write_batch.h"
 
 namespace tactus::audit {
 
@@ -27,9 +28,10 @@ class AuditOutbox {
   mongo::DbStatus Append(mongo::Client& client, const mongo::Session* session,
                          const Record& record) const;
 
-  // Several records in one insert (one round trip), in order; as Append otherwise.
-  mongo::DbStatus AppendMany(mongo::Client& client, const mongo::Session* session,
-                             const std::vector<Record>& records) const;
+  // Adds the inserts of `records` (in order) to `batch`, to be written with the batch's other
+  // operations in one round trip; as Append otherwise: run the batch inside the transaction
+  // and late in it.
+  void AddTo(mongo::WriteBatch& batch, const std::vector<Record>& records) const;
   const std::string& database() const { return database_; }
 
  private:

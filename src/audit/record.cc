@@ -11,6 +11,8 @@ std::string_view RecordKindName(RecordKind kind) {
       return "api";
     case RecordKind::kTransition:
       return "transition";
+    case RecordKind::kTransitions:
+      return "transitions";
     case RecordKind::kData:
       return "data";
   }
@@ -46,6 +48,16 @@ Record Record::Transition(common::TimeMs time, std::string producer, const Trans
   f["stateMachine"] = r.state_machine;
   f["events"] = std::move(events);
   return {RecordKind::kTransition, time, std::move(producer), std::move(f)};
+}
+
+Record Record::Transitions(common::TimeMs time, std::string producer,
+                           const std::vector<Record>& steps) {
+  json::array list;
+  list.reserve(steps.size());
+  for (const Record& step : steps) list.emplace_back(step.fields);
+  json::object f;
+  f["steps"] = std::move(list);
+  return {RecordKind::kTransitions, time, std::move(producer), std::move(f)};
 }
 
 Record Record::Data(common::TimeMs time, std::string producer, const DataRecord& r) {

@@ -24,9 +24,9 @@ inline constexpr const char* kDefaultDatabase = "tactus_audit";
 // A data record lists at most this many document ids; the rest are counted, not listed.
 inline constexpr std::size_t kMaxDataIds = 100;
 
-enum class RecordKind { kApi, kTransition, kData };
+enum class RecordKind { kApi, kTransition, kTransitions, kData };
 
-// "api", "transition", "data".
+// "api", "transition", "transitions", "data".
 std::string_view RecordKindName(RecordKind kind);
 
 // One authorization decision on an API call.
@@ -78,6 +78,12 @@ struct Record {
 
   static Record Api(common::TimeMs time, std::string producer, const ApiRecord& r);
   static Record Transition(common::TimeMs time, std::string producer, const TransitionRecord& r);
+  // The steps of several executions that one transaction committed (starts committed together):
+  // kind "transitions", fields {steps: [the fields of each transition record, in order]}. One
+  // record instead of one per step, so group-committed starts add one document, not one each.
+  // REQUIRES: every member of `steps` is a transition record.
+  static Record Transitions(common::TimeMs time, std::string producer,
+                            const std::vector<Record>& steps);
   static Record Data(common::TimeMs time, std::string producer, const DataRecord& r);
 };
 
