@@ -260,11 +260,23 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
 }
 
 DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
+  bool write = mode == TxnMode::kWrite;
+  bool wait = mode == TxnMode::kRead || (write && !fail_fast);
+  if (write) {
+    bool got = wait ? impl_->writers.Acquire(std::chrono::milliseconds(impl_->options.busy_timeout_ms))
+                    : impl_->writers.TryAcquire();
+    if (!got) return internal::WriteConflictError();
+  }
+  // Given back on every failure below; a begun write transaction keeps it until it ends.
+  struct GateGuard {
+    WriterGate* gate;
+    ~GateGuard() {
+      if (gate) gate->Release();
+    }
+  } gate_guard{write ? &impl_->writers : nullptr};
   DbResult<std::unique_ptr<Connection>> acquired = impl_->Acquire();
   if (!acquired.ok()) return acquired.error();
   std::unique_ptr<Connection> conn = std::move(acquired).value();
-  bool write = mode == TxnMode::kWrite;
-  bool wait = mode == TxnMode::kRead || (write && !fail_fast);
   conn->SetBusyTimeout(wait ? impl_->options.busy_timeout_ms : 0);
   auto begin = [&]() -> DbResult<Done> {
     DbResult<Stmt> stmt = conn->Prepare(write ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -288,6 +300,8 @@ DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
   txn->conn = std::move(conn);
   txn->mode = mode;
   txn->active = true;
+  txn->holds_writers = write;
+  gate_guard.gate = nullptr;
   return std::unique_ptr<Txn>(new Txn(std::move(txn)));
 }
 

@@ -29,6 +29,7 @@ DbResult<Done> Txn::Commit() {
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
   }
+  impl_->ReleaseWriters();
   if (committed.ok() && impl_->wrote_oplog) impl_->store->NotifyOplog();
   impl_->wrote_oplog = false;
   impl_->last_oplog_ts = 0;
@@ -42,9 +43,11 @@ void Txn::Rollback() {
   impl_->wrote_oplog = false;
   impl_->last_oplog_ts = 0;
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
-  if (sqlite3_get_autocommit(impl_->conn->db())) return;
-  DbResult<Stmt> stmt = impl_->conn->Prepare("ROLLBACK");
-  if (stmt.ok()) (void)stmt.value().Run();
+  if (!sqlite3_get_autocommit(impl_->conn->db())) {
+    DbResult<Stmt> stmt = impl_->conn->Prepare("ROLLBACK");
+    if (stmt.ok()) (void)stmt.value().Run();
+  }
+  impl_->ReleaseWriters();
 }
 
 DbResult<Done> Txn::Impl::CheckActive() const {
