@@ -103,6 +103,34 @@ TEST(TxnTest, PlainWritersWaitForTheLockThenGiveUp) {
   EXPECT_TRUE(waiter.get());
 }
 
+TEST(TxnTest, AWriteTransactionEndedOnAnotherThreadLetsTheNextWriterIn) {
+  // A multi-document transaction begins in one command and may end in another, on another
+  // worker thread: the writers' gate must open whichever thread ends it.
+  TempDir dir;
+  Store::Options options;
+  options.busy_timeout_ms = 300;
+  auto store = OpenStore(dir.path(), options);
+  CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+  for (bool commit : {true, false}) {
+    auto txn = std::async(std::launch::async, [&] { return store->Begin(TxnMode::kWrite); }).get();
+    ASSERT_TRUE(txn.ok());
+    auto held = store->Begin(TxnMode::kWrite, /*fail_fast=*/true);
+    ASSERT_FALSE(held.ok());
+    ExpectWriteConflict(held.error());
+    std::async(std::launch::async, [&] {
+      if (commit) {
+        Ok(txn.value()->Insert(coll, J(R"({"_id": 1})").get()));
+        Ok(txn.value()->Commit());
+      } else {
+        txn.value()->Rollback();
+      }
+    }).get();
+    auto next = Ok(store->Begin(TxnMode::kWrite, /*fail_fast=*/true));
+    Ok(next->Commit());
+  }
+  EXPECT_EQ(Count(store.get(), coll), 1);
+}
+
 TEST(TxnTest, SnapshotWriterLosesToAnEarlierCommitter) {
   TempDir dir;
   auto store = OpenStore(dir.path());
