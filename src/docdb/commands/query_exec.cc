@@ -272,10 +272,13 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       }
       continue;
     }
-    if (GetBool(index.spec.get(), "sparse", false) ||
-        bson_has_field(index.spec.get(), "partialFilterExpression")) {
-      continue;  // they omit documents, so they cannot answer every query
+    if (bson_has_field(index.spec.get(), "partialFilterExpression")) {
+      continue;  // it omits documents, so it cannot answer every query
     }
+    // A sparse index omits the documents that have none of its fields. It answers a condition
+    // on its first field that such a document cannot meet: an equality, a range or $in points
+    // (all on non-null values, type-bracketed), never a sort alone.
+    const bool sparse = GetBool(index.spec.get(), "sparse", false);
     std::string field;
     bool descending = false;
     if (!FirstKeyField(index.spec.get(), &field, &descending)) continue;
@@ -310,7 +313,7 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       }
       continue;
     }
-    if (single_sort && sort_field == field && !sort_plan) {
+    if (single_sort && sort_field == field && !sort_plan && !sparse) {
       Plan p;
       p.kind = Plan::Kind::kIndexScan;
       p.reverse = sort_desc != descending;

@@ -296,8 +296,18 @@ TEST_F(QueryExecTest, InVersusOtherPlans) {
   // _id $in beats everything but an _id equality.
   plan = PlanFor(R"({"b": 5, "_id": {"$in": [1, 2]}})");
   EXPECT_EQ(plan.IndexName(), "_id_");
-  // Sparse indexes are not used.
-  EXPECT_FALSE(PlanFor(R"({"s": {"$in": [1]}})").in_ranges);
+  // A sparse index answers conditions a document without the field cannot meet (non-null
+  // points, equalities and ranges), never a null, an $exists or a sort alone.
+  EXPECT_TRUE(PlanFor(R"({"s": {"$in": [1]}})").in_ranges);
+  EXPECT_EQ(Find(R"({"s": {"$in": [1]}})"), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(PlanFor(R"({"s": 1})").IndexName(), "s_1");
+  EXPECT_EQ(PlanFor(R"({"s": {"$gte": 0}})").IndexName(), "s_1");
+  EXPECT_EQ(Find(R"({"s": {"$gte": 0}})"), (std::vector<std::string>{"1"}));
+  EXPECT_NE(PlanFor(R"({"s": null})").IndexName(), "s_1");
+  EXPECT_EQ(Find(R"({"s": null})"), (std::vector<std::string>{"2"}));
+  EXPECT_NE(PlanFor(R"({"s": {"$exists": false}})").IndexName(), "s_1");
+  EXPECT_NE(PlanFor("{}", R"({"s": 1})").IndexName(), "s_1");
+  EXPECT_EQ(Find("{}", R"({"s": 1})"), (std::vector<std::string>{"2", "1"}));
   EXPECT_EQ(Find(R"({"b": {"$gt": 1}, "a": {"$in": [1, 2]}})"),
             (std::vector<std::string>{"1", "2"}));
 }
