@@ -84,9 +84,7 @@ class AuditTest : public ::testing::Test {
     key_ = std::make_unique<AuditKey>(std::move(*key));
   }
 
-  void TearDown() override {
-    docdb_.reset();
-  }
+  void TearDown() override { docdb_.reset(); }
 
   ChainerOptions Options(const std::string& owner) {
     ChainerOptions o;
@@ -266,8 +264,8 @@ TEST(AuditRecordTest, StepsCommittedTogetherAreOneTransitionsRecord) {
   std::string step2 = step1;
   step2.replace(step2.find(":e1\""), 4, ":e2\"");
   EXPECT_EQ(format::CanonicalFromRecord(3, doc.get()),
-            R"({"seq":3,"time":2000,"kind":"transitions","producer":"p","steps":[)" + step1 +
-                "," + step2 + "]}");
+            R"({"seq":3,"time":2000,"kind":"transitions","producer":"p","steps":[)" + step1 + "," +
+                step2 + "]}");
 }
 
 TEST(AuditRecordTest, TheStoredRecordCarriesItsIndexKeysAndNoChainFields) {
@@ -596,6 +594,37 @@ TEST_F(AuditTest, AVersionOneDatabaseIsRefused) {
   EXPECT_TRUE(EnsureSchema(*pool_, kDb).ok());  // version 2: idempotent
 }
 
+TEST_F(AuditTest, LineageUsesTheSparseIndexThatReplacedTheOldOne) {
+  mongo::Client client = pool_->Acquire();
+  // A database made by an earlier build: the {kind, namespace, ids} index over every record.
+  BsonPtr old_keys(
+      BCON_NEW("kind", BCON_INT32(1), "namespace", BCON_INT32(1), "ids", BCON_INT32(1)));
+  ASSERT_TRUE(mongo::CreateIndex(client.Collection("older_audit", "records"), old_keys.get(),
+                                 "kind_namespace_ids", false)
+                  .ok());
+  ASSERT_TRUE(EnsureSchema(*pool_, "older_audit").ok());
+  BsonPtr list(BCON_NEW("listIndexes", BCON_UTF8("records")));
+  auto answer = [&](const bson_t* command) {
+    bson_t reply;
+    EXPECT_TRUE(client.Command("older_audit", command, &reply).ok());
+    char* text = bson_as_relaxed_extended_json(&reply, nullptr);
+    std::string out = text;
+    bson_free(text);
+    bson_destroy(&reply);
+    return out;
+  };
+  std::string indexes = answer(list.get());
+  EXPECT_EQ(indexes.find("kind_namespace_ids"), std::string::npos) << indexes;
+  EXPECT_NE(indexes.find("namespace_ids"), std::string::npos) << indexes;
+  EXPECT_NE(indexes.find("\"sparse\" : true"), std::string::npos) << indexes;
+  // Lineage's query is answered by it.
+  BsonPtr explain(BCON_NEW("explain", "{", "find", BCON_UTF8("records"), "filter", "{", "kind",
+                           BCON_UTF8("data"), "namespace", BCON_UTF8(kNs), "ids", BCON_UTF8("7"),
+                           "}", "}"));
+  std::string shown = answer(explain.get());
+  EXPECT_NE(shown.find("\"indexName\" : \"namespace_ids\""), std::string::npos) << shown;
+}
+
 TEST_F(AuditTest, CheckpointsVerifyOnlyWithATrustedKey) {
   Chain(100, /*checkpoint_at=*/50);
   auto trusted_pem = PublicKeyHexFromPem(key_->public_key_pem());
@@ -772,8 +801,7 @@ TEST_F(AuditTest, ExportWritesVerifiableJsonLines) {
                   return true;
                 }).ok());
     std::int64_t first = std::max<std::int64_t>(from, 1);
-    ASSERT_EQ(seqs.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, 31 - first)))
-        << from;
+    ASSERT_EQ(seqs.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, 31 - first))) << from;
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       EXPECT_EQ(seqs[i], first + static_cast<std::int64_t>(i));
     }

@@ -60,22 +60,25 @@ common::Status EnsureSchema(mongo::Pool& pool, const std::string& database) {
     if (!st.ok() && !st.duplicate_key()) return st.ToStatus();
   }
 
-  struct Index {
-    const char* collection;
-    const char* name;
-    mongo::BsonPtr keys;
-  };
-  Index indexes[] = {
-      {format::kRecords, "kind_namespace_ids",
-       mongo::BsonPtr(
-           BCON_NEW("kind", BCON_INT32(1), "namespace", BCON_INT32(1), "ids", BCON_INT32(1)))},
-      {format::kChain, "ids", mongo::BsonPtr(BCON_NEW("ids", BCON_INT32(1)))},
-  };
-  for (const Index& index : indexes) {
-    mongo::DbStatus ist = mongo::CreateIndex(client.Collection(database, index.collection),
-                                             index.keys.get(), index.name, false);
-    if (!ist.ok()) return ist.ToStatus();
+  // Lineage finds data records by namespace and document id. The index is sparse, so the
+  // records without a namespace (API calls, transitions: most of them) cost their producer no
+  // index entry. Version 2 databases made before had {kind, namespace, ids} over every record.
+  constexpr int kIndexNotFound = 27;
+  mongo::BsonPtr drop(BCON_NEW("dropIndexes", BCON_UTF8(format::kRecords), "index",
+                               BCON_UTF8("kind_namespace_ids")));
+  mongo::DbStatus dropped = client.Command(database, drop.get());
+  if (!dropped.ok() && dropped.code() != kIndexNotFound) return dropped.ToStatus();
+  mongo::BsonPtr records_index(BCON_NEW("createIndexes", BCON_UTF8(format::kRecords), "indexes",
+                                        "[", "{", "key", "{", "namespace", BCON_INT32(1), "ids",
+                                        BCON_INT32(1), "}", "name", BCON_UTF8("namespace_ids"),
+                                        "sparse", BCON_BOOL(true), "}", "]"));
+  if (mongo::DbStatus st = client.Command(database, records_index.get()); !st.ok()) {
+    return st.ToStatus();
   }
+  mongo::BsonPtr chain_keys(BCON_NEW("ids", BCON_INT32(1)));
+  mongo::DbStatus ist = mongo::CreateIndex(client.Collection(database, format::kChain),
+                                           chain_keys.get(), "ids", false);
+  if (!ist.ok()) return ist.ToStatus();
   return common::Status::Ok();
 }
 

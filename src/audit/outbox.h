@@ -40,8 +40,9 @@ class AuditOutbox {
 
 // Creates the audit collections (records, chain, checkpoints, meta), the format document
 // ({_id: "format", version: 2}), the head ({_id: "head", seq: 0, hash: 64 zeros, block: 0,
-// cursor: ""}) and the indexes: on `records` {kind, namespace, ids} only (every secondary index
-// there is paid by each producer's insert); on `chain` {ids}. Idempotent; the
+// cursor: ""}) and the indexes: on `records` {namespace, ids}, sparse, only (every secondary
+// index entry there is paid by a producer's insert; only data records have a namespace); on
+// `chain` {ids}. An older {kind, namespace, ids} index is dropped. Idempotent; the
 // Chainer calls it before its first batch. Producers may call it at start so that their first
 // Append inside a transaction does not have to create `records`. FailedPrecondition on a database
 // of another format version (version 1: a head without `block`); IoError with MongoDB's message on

@@ -28,7 +28,7 @@ struct LineageEntry {
 // The data records on namespace `ns` ("db.coll") whose ids list `id` (relaxed Extended JSON,
 // matched by IdKey: the string "7" is not the number 7), in chain order. A record that listed
 // only its first kMaxDataIds ids (idsTruncated) is found only when `id` is among those.
-// Uses the index {kind, namespace, ids} on `records`, then {ids} on `chain` for each record's
+// Uses the sparse index {namespace, ids} on `records`, then {ids} on `chain` for each record's
 // seq; records not chained yet are left out. IoError on store errors.
 common::Result<std::vector<LineageEntry>> Lineage(mongo::Pool& pool, const std::string& database,
                                                   const std::string& ns, const json::value& id);
