@@ -67,6 +67,9 @@ struct HttpResponse {
   std::string body;
   // Extra headers. Content-Length and Connection are set by the server; do not add them.
   std::vector<std::pair<std::string, std::string>> headers;
+  // Who the handler found the caller to be when the request was not signed (an
+  // AssumeRoleWithWebIdentity token's issuer and subject), for the audit record; never sent.
+  std::string principal;
 };
 
 // Sends the response to a request. Call it exactly once, from any thread; later calls are

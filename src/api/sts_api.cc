@@ -274,7 +274,10 @@ void StsApi::Handle(const HttpRequest& request, const AuthOutcome& caller,
   }
   if (action == "AssumeRole") return respond(AssumeRole(request, *params, caller));
   if (action == "AssumeRoleWithWebIdentity") {
-    return respond(AssumeRoleWithWebIdentity(request, *params));
+    std::string token_caller;
+    HttpResponse response = AssumeRoleWithWebIdentity(request, *params, &token_caller);
+    response.principal = std::move(token_caller);
+    return respond(std::move(response));
   }
   respond(GetCallerIdentity(caller));
 }
@@ -336,7 +339,8 @@ HttpResponse StsApi::AssumeRole(const HttpRequest& request, const Params& params
                                    PackedPolicySizeXml(p.policy));
 }
 
-HttpResponse StsApi::AssumeRoleWithWebIdentity(const HttpRequest& request, const Params& params) {
+HttpResponse StsApi::AssumeRoleWithWebIdentity(const HttpRequest& request, const Params& params,
+                                               std::string* token_caller) {
   CommonParams p;
   if (auto bad = ReadCommon(params, &p)) return std::move(*bad);
   if (!params.contains("WebIdentityToken")) return Missing("webIdentityToken");
@@ -363,6 +367,8 @@ HttpResponse StsApi::AssumeRoleWithWebIdentity(const HttpRequest& request, const
         "Couldn't retrieve verification key from your identity provider: " + st.message());
   }
   const auth::VerifiedJwt& jwt = identity->jwt;
+  // The unsigned call's caller, for its audit record: who the verified token says it is.
+  *token_caller = WebIdentityCaller(jwt.issuer, jwt.subject);
   auto denied = [] {
     return StsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
   };

@@ -26,6 +26,13 @@
 namespace tactus::api {
 
 inline constexpr std::string_view kStsVersion = "2011-06-15";
+
+// How the audit trail names the caller of an (unsigned) AssumeRoleWithWebIdentity whose token
+// verified: "web-identity:<iss>#<sub>" (an OIDC issuer identifier has no fragment, so the first
+// '#' after the prefix ends it).
+inline std::string WebIdentityCaller(std::string_view issuer, std::string_view subject) {
+  return "web-identity:" + std::string(issuer) + "#" + std::string(subject);
+}
 inline constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
 // The longest session policy accepted (AWS: 2048 characters).
 inline constexpr std::size_t kMaxSessionPolicyChars = 2048;
@@ -54,8 +61,10 @@ class StsApi {
   HttpResponse AssumeRole(const HttpRequest& request,
                           const std::map<std::string, std::string>& params,
                           const AuthOutcome& caller);
+  // *token_caller: WebIdentityCaller of the token, once it verified ("" before).
   HttpResponse AssumeRoleWithWebIdentity(const HttpRequest& request,
-                                         const std::map<std::string, std::string>& params);
+                                         const std::map<std::string, std::string>& params,
+                                         std::string* token_caller);
   HttpResponse GetCallerIdentity(const AuthOutcome& caller);
 
   auth::IamStore& iam_;

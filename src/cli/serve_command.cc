@@ -67,7 +67,8 @@ audit::Record ApiCallRecord(const api::HttpRequest& request, const api::AuthOutc
                             const api::HttpResponse& response, common::TimeMs now,
                             const std::string& producer) {
   audit::ApiRecord r;
-  r.principal = auth.principal;
+  // An unsigned call names its caller in the answer (a web identity token's subject).
+  r.principal = response.principal.empty() ? auth.principal : response.principal;
   r.source_ip = request.remote_ip;
   r.resource = auth.permission.resource;
   std::string_view target = request.Header("X-Amz-Target");
