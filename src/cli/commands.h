@@ -20,6 +20,8 @@ void RegisterSchedules(CLI::App& app, int* exit_code);
 void RegisterTriggers(CLI::App& app, int* exit_code);
 void RegisterConnections(CLI::App& app, int* exit_code);
 void RegisterFunctions(CLI::App& app, int* exit_code);
+// `tactus secrets list|rotate` (docs/auth.md, "Secrets").
+void RegisterSecrets(CLI::App& app, int* exit_code);
 // IAM users, groups, roles and policies on a running `tactus serve` (docs/auth.md).
 void RegisterIam(CLI::App& app, int* exit_code);
 // The audit trail, read from the store directly (an auditor's tool; docs/auth.md).

@@ -1,11 +1,15 @@
-// `tactus connections create|list|get|delete` and `tactus functions register|list|get|delete`:
-// the named MongoDB connections and the function registry of a running `tactus serve`
-// (api/control_api.h; docs/api.md, "CLI"). Connection URIs come back with the password masked.
+// `tactus connections create|rotate|list|get|delete`, `tactus functions register|list|get|delete`
+// and `tactus secrets list|rotate`: the named MongoDB connections, the function registry and
+// their secrets on a running `tactus serve` (api/control_api.h; docs/api.md, "CLI";
+// docs/auth.md, "Secrets"). Connection URIs come back with the password masked, function header
+// values as "****".
+#include <cstdio>
 #include <iostream>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/definitions.h"
+#include "common/clock.h"
 
 namespace tactus::cli {
 namespace {
@@ -20,6 +24,76 @@ int CreateConnection(const Args& a) {
   json::object spec{{"Uri", a.uri}};
   if (!a.description.empty()) spec["Description"] = a.description;
   return RestAndPrint(a.remote, kConnectionsCollection, "POST", a.name, &spec);
+}
+
+// A new version of a connection's URI (PUT ...?rotate=true); prints the answer.
+int RotateConnection(const Args& a) {
+  json::object spec{{"Uri", a.uri}};
+  if (!a.description.empty()) spec["Description"] = a.description;
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
+  auto answer = client.Rest(
+      "PUT",
+      std::string(kConnectionsCollection.path) + "/" + client.Escape(a.name) + "?rotate=true",
+      &spec);
+  if (!answer.ok()) return ReportError(answer.error());
+  PrintJson(*answer);
+  return 0;
+}
+
+// One line per connection secret (its newest version, when it was set, its age in days, the
+// versions kept) and per function with sealed header values (their names).
+int ListSecrets(const Args& a) {
+  auto connections = ListAll(a.remote, kConnectionsCollection);
+  if (!connections) return 1;
+  auto functions = ListAll(a.remote, kFunctionsCollection);
+  if (!functions) return 1;
+  const double now = static_cast<double>(common::SystemClock().Now()) / 1000.0;
+  std::printf("%-10s %-30s %-8s %-20s %9s  %s\n", "KIND", "NAME", "VERSION", "SET AT (UTC)",
+              "AGE DAYS", "KEPT");
+  for (const auto& item : *connections) {
+    const json::object* c = item.if_object();
+    const json::value* secret = c ? c->if_contains("Secret") : nullptr;
+    if (!secret || !secret->is_object()) continue;
+    const json::object& s = secret->as_object();
+    std::int64_t version = 0;
+    double set_at = 0;
+    if (auto* v = s.if_contains("Version")) common::AsInt64(*v, &version);
+    if (auto* r = s.if_contains("RotationDate"); r && r->is_number())
+      set_at = r->to_number<double>();
+    std::string kept;
+    if (auto* versions = s.if_contains("Versions"); versions && versions->is_array()) {
+      for (const auto& v : versions->as_array()) {
+        std::int64_t n = 0;
+        if (v.is_object() && v.as_object().contains("Version") &&
+            common::AsInt64(v.as_object().at("Version"), &n)) {
+          kept += (kept.empty() ? "v" : ", v") + std::to_string(n);
+        }
+      }
+    }
+    std::string name = c->contains("Name") && c->at("Name").is_string()
+                           ? std::string(c->at("Name").as_string())
+                           : "";
+    std::printf(
+        "%-10s %-30s %-8s %-20s %9.1f  %s\n", "connection", name.c_str(),
+        ("v" + std::to_string(version)).c_str(),
+        common::FormatIso8601(static_cast<common::TimeMs>(set_at * 1000)).substr(0, 19).c_str(),
+        (now - set_at) / 86400.0, kept.c_str());
+  }
+  for (const auto& item : *functions) {
+    const json::object* f = item.if_object();
+    const json::value* headers = f ? f->if_contains("Headers") : nullptr;
+    if (!headers || !headers->is_object() || headers->as_object().empty()) continue;
+    std::string names;
+    for (const auto& h : headers->as_object()) {
+      names += (names.empty() ? "headers " : ", ") + std::string(h.key());
+    }
+    std::string name = f->contains("Name") && f->at("Name").is_string()
+                           ? std::string(f->at("Name").as_string())
+                           : "";
+    std::printf("%-10s %-30s %-8s %-20s %9s  %s\n", "function", name.c_str(), "-", "-", "-",
+                names.c_str());
+  }
+  return 0;
 }
 
 int RegisterFunction(const Args& a) {
@@ -85,21 +159,7 @@ void RegisterConnections(CLI::App& app, int* exit_code) {
   rotate->add_option("--uri", a.uri, "The new mongodb:// or mongodb+srv:// connection string")
       ->required();
   rotate->add_option("--description", a.description, "Description");
-  rotate->callback([exit_code]() {
-    json::object spec{{"Uri", a.uri}};
-    if (!a.description.empty()) spec["Description"] = a.description;
-    ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
-    auto answer = client.Rest(
-        "PUT",
-        std::string(kConnectionsCollection.path) + "/" + client.Escape(a.name) + "?rotate=true",
-        &spec);
-    if (!answer.ok()) {
-      *exit_code = ReportError(answer.error());
-      return;
-    }
-    PrintJson(*answer);
-    *exit_code = 0;
-  });
+  rotate->callback([exit_code]() { *exit_code = RotateConnection(a); });
   AddCommon(group, a, kConnectionsCollection, exit_code, "Connection");
 }
 
@@ -117,6 +177,29 @@ void RegisterFunctions(CLI::App& app, int* exit_code) {
   reg->add_option("--description", a.description, "Description");
   reg->callback([exit_code]() { *exit_code = RegisterFunction(a); });
   AddCommon(group, a, kFunctionsCollection, exit_code, "Function");
+}
+
+void RegisterSecrets(CLI::App& app, int* exit_code) {
+  static Args a;
+  auto* group = app.add_subcommand(
+      "secrets",
+      "The secrets `tactus serve` keeps sealed: connection passwords (versioned, with an age) and "
+      "function header values");
+  group->require_subcommand(1);
+  auto* list = group->add_subcommand(
+      "list", "Each secret: its newest version, when it was set, its age and the versions kept");
+  AddRemoteOptions(list, &a.remote);
+  list->callback([exit_code]() { *exit_code = ListSecrets(a); });
+  auto* rotate = group->add_subcommand(
+      "rotate",
+      "Give a connection a new URI (as `tactus connections rotate`): the previous one stays "
+      "usable for the server's --secret-grace-seconds");
+  AddRemoteOptions(rotate, &a.remote);
+  rotate->add_option("NAME", a.name, "Connection name")->required();
+  rotate->add_option("--uri", a.uri, "The new mongodb:// or mongodb+srv:// connection string")
+      ->required();
+  rotate->add_option("--description", a.description, "Description");
+  rotate->callback([exit_code]() { *exit_code = RotateConnection(a); });
 }
 
 }  // namespace tactus::cli

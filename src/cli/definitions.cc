@@ -16,7 +16,7 @@ int RestAndPrint(const RemoteOptions& options, const Collection& collection,
   return 0;
 }
 
-int ListAndPrint(const RemoteOptions& options, const Collection& collection) {
+std::optional<json::array> ListAll(const RemoteOptions& options, const Collection& collection) {
   ApiClient client(options.endpoint, CredentialsFor(options));
   json::array items;
   std::string token;
@@ -25,18 +25,26 @@ int ListAndPrint(const RemoteOptions& options, const Collection& collection) {
         std::string(collection.path) + "?MaxResults=" + std::to_string(collection.page_size);
     if (!token.empty()) path += "&NextToken=" + client.Escape(token);
     auto page = client.Rest("GET", path);
-    if (!page.ok()) return ReportError(page.error());
+    if (!page.ok()) {
+      ReportError(page.error());
+      return std::nullopt;
+    }
     if (auto* list = page->if_contains(collection.list_key); list && list->is_array()) {
       for (auto& item : list->as_array()) items.push_back(std::move(item));
     }
     auto* next = page->if_contains("NextToken");
     if (!next || !next->is_string() || next->as_string().empty() || next->as_string() == token) {
-      break;
+      return items;
     }
     token = std::string(next->as_string());
   }
+}
+
+int ListAndPrint(const RemoteOptions& options, const Collection& collection) {
+  std::optional<json::array> items = ListAll(options, collection);
+  if (!items) return 1;
   json::object all;
-  all[collection.list_key] = std::move(items);
+  all[collection.list_key] = std::move(*items);
   PrintJson(all);
   return 0;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,8 @@ int RestAndPrint(const RemoteOptions& options, const Collection& collection,
                  std::string_view method, const std::string& name,
                  const json::object* body = nullptr);
 
+// Every item of every page of the collection's list; nullopt after reporting the error.
+std::optional<json::array> ListAll(const RemoteOptions& options, const Collection& collection);
 // Every page of the collection's list; prints {"<list_key>": [...every item...]}.
 int ListAndPrint(const RemoteOptions& options, const Collection& collection);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   tactus::cli::RegisterSchedules(app, &exit_code);
   tactus::cli::RegisterTriggers(app, &exit_code);
   tactus::cli::RegisterConnections(app, &exit_code);
+  tactus::cli::RegisterSecrets(app, &exit_code);
   tactus::cli::RegisterFunctions(app, &exit_code);
   tactus::cli::RegisterIam(app, &exit_code);
   tactus::cli::RegisterAudit(app, &exit_code);

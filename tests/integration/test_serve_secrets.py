@@ -130,11 +130,24 @@ class SecretsTest(unittest.TestCase):
 
             # Rotate to a password the server does not know yet: within the grace period the
             # previous version still serves.
-            p = subprocess.run([TACTUS, "connections", "rotate", "warehouse", "--uri",
+            p = subprocess.run([TACTUS, "secrets", "rotate", "warehouse", "--uri",
                                 self.uri(self.rotated), "--endpoint", server.endpoint],
                                capture_output=True, text=True, env=server.env(), timeout=60)
             self.outputs += [p.stdout, p.stderr]
             self.assertEqual(p.returncode, 0, p.stderr)
+            # `tactus secrets list`: each secret's version, age and kept versions; the function's
+            # sealed header by name.
+            p = subprocess.run([TACTUS, "secrets", "list", "--endpoint", server.endpoint],
+                               capture_output=True, text=True, env=server.env(), timeout=60)
+            self.outputs += [p.stdout, p.stderr]
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = {line.split()[1]: line.split() for line in p.stdout.splitlines()[1:]}
+            self.assertEqual(rows["warehouse"][:3], ["connection", "warehouse", "v2"], p.stdout)
+            self.assertLess(float(rows["warehouse"][4]), 1.0, p.stdout)  # age in days
+            self.assertEqual(rows["warehouse"][5:], ["v2,", "v1"], p.stdout)
+            self.assertEqual(rows["broken"][2], "v1", p.stdout)
+            self.assertEqual(rows["notify"][0], "function", p.stdout)
+            self.assertIn("headers X-Api-Key", p.stdout)
             status, shown = self.rest(server, "GET", "/v1/connections/warehouse")
             self.assertEqual(shown["Uri"], self.uri("****"))
             self.assertEqual([v["Version"] for v in shown["Secret"]["Versions"]], [2, 1])
