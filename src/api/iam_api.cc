@@ -1,11 +1,14 @@
 // The IAM REST routes (iam_api.h) over auth::IamStore.
 #include "api/iam_api.h"
 
+#include <algorithm>
+#include <charconv>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "api/aws_json.h"
+#include "api/sts_api.h"
 #include "auth/policy.h"
 #include "common/json.h"
 
@@ -85,6 +88,47 @@ HttpResponse Ok(json::object body) {
 }
 
 double Seconds(common::TimeMs ms) { return static_cast<double>(ms) / 1000.0; }
+
+// One page of a list answer, as IAM pages: query parameters MaxItems (1-kMaxIamPageItems,
+// default kDefaultIamPageItems) and Marker (from the previous answer); the answer has `list_key`,
+// IsTruncated, and Marker when truncated. Items are in `name_key` order; the marker is the last
+// name answered.
+HttpResponse Page(const HttpRequest& request, json::array items, const char* list_key,
+                  const char* name_key) {
+  auto params = QueryParams(request);
+  if (!params) return Error(400, "ValidationException", "a query parameter is not percent-encoded");
+  std::int64_t max_items = kDefaultIamPageItems;
+  if (auto it = params->find("MaxItems"); it != params->end()) {
+    auto [end, ec] =
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), max_items);
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || max_items < 1 ||
+        max_items > kMaxIamPageItems) {
+      return Error(400, "ValidationException",
+                   "MaxItems: must be an integer from 1 to " + std::to_string(kMaxIamPageItems));
+    }
+  }
+  std::string marker;
+  if (auto it = params->find("Marker"); it != params->end()) marker = it->second;
+  auto name = [&](const json::value& v) -> std::string {
+    const json::value* n = v.is_object() ? v.as_object().if_contains(name_key) : nullptr;
+    return n && n->is_string() ? std::string(n->as_string()) : "";
+  };
+  std::stable_sort(items.begin(), items.end(),
+                   [&](const json::value& x, const json::value& y) { return name(x) < name(y); });
+  json::array page;
+  bool truncated = false;
+  for (auto& item : items) {
+    if (!marker.empty() && name(item) <= marker) continue;
+    if (static_cast<std::int64_t>(page.size()) == max_items) {
+      truncated = true;
+      break;
+    }
+    page.push_back(std::move(item));
+  }
+  json::object body{{list_key, std::move(page)}, {"IsTruncated", truncated}};
+  if (truncated) body["Marker"] = name(body[list_key].as_array().back());
+  return Ok(std::move(body));
+}
 
 json::array Names(const std::vector<auth::InlinePolicy>& policies) {
   json::array out;
@@ -237,7 +281,7 @@ void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
     if (!users.ok()) return respond(FromStatus(users.status()));
     json::array items;
     for (const auto& u : *users) items.push_back(UserJson(u));
-    return respond(Ok(json::object{{"Users", std::move(items)}}));
+    return respond(Page(request, std::move(items), "Users", "UserName"));
   }
   if (a == "CreateUser" || a == "GetUser") {
     auto u = a == "CreateUser" ? store_.CreateUser(r.user) : store_.GetUser(r.user);
@@ -265,7 +309,7 @@ void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
                                    {"Status", k.status},
                                    {"CreateDate", Seconds(k.created)}});
     }
-    return respond(Ok(json::object{{"AccessKeyMetadata", std::move(items)}}));
+    return respond(Page(request, std::move(items), "AccessKeyMetadata", "AccessKeyId"));
   }
   if (a == "DeleteAccessKey") return status(store_.DeleteAccessKey(r.user, r.access_key));
   if (a == "UpdateAccessKey") {
@@ -284,7 +328,7 @@ void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
     if (!groups.ok()) return respond(FromStatus(groups.status()));
     json::array items;
     for (const auto& g : *groups) items.push_back(GroupJson(g));
-    return respond(Ok(json::object{{"Groups", std::move(items)}}));
+    return respond(Page(request, std::move(items), "Groups", "GroupName"));
   }
   if (a == "CreateGroup" || a == "GetGroup") {
     auto g = a == "CreateGroup" ? store_.CreateGroup(r.group) : store_.GetGroup(r.group);
@@ -306,7 +350,7 @@ void IamApi::Handle(const HttpRequest& request, const Responder& respond) {
     if (!roles.ok()) return respond(FromStatus(roles.status()));
     json::array items;
     for (const auto& role : *roles) items.push_back(RoleJson(role));
-    return respond(Ok(json::object{{"Roles", std::move(items)}}));
+    return respond(Page(request, std::move(items), "Roles", "RoleName"));
   }
   if (a == "CreateRole") {
     auto body = common::ParseJson(request.body.empty() ? "{}" : request.body);

@@ -10,6 +10,7 @@
 // Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@
 namespace tactus::api {
 
 inline constexpr std::string_view kIamPrefix = "/v1/iam";
+// List answers (users, groups, roles, a user's access keys) come in pages as IAM's: MaxItems
+// from 1 to this (IAM's limit), default kDefaultIamPageItems; Marker and IsTruncated.
+inline constexpr std::int64_t kMaxIamPageItems = 1000;
+inline constexpr std::int64_t kDefaultIamPageItems = 100;
 
 // One IAM route, read from the method and path.
 struct IamRoute {

@@ -29,6 +29,32 @@ int Send(const Args& a, const std::string& method,
   return 0;
 }
 
+// A list over every page (MaxItems/Marker, as IAM pages); prints {list_key: [...all items...]}.
+int ListAllPages(const Args& a, const std::function<std::string(ApiClient&)>& path,
+                 const char* list_key) {
+  ApiClient client(a.remote.endpoint, CredentialsFor(a.remote));
+  json::array all;
+  std::string marker;
+  while (true) {
+    std::string target = "/v1/iam" + path(client) + "?MaxItems=1000";
+    if (!marker.empty()) target += "&Marker=" + client.Escape(marker);
+    auto answer = client.Rest("GET", target);
+    if (!answer.ok()) return ReportError(answer.error());
+    if (auto* items = answer->if_contains(list_key); items && items->is_array()) {
+      for (auto& item : items->as_array()) all.push_back(std::move(item));
+    }
+    auto* truncated = answer->if_contains("IsTruncated");
+    auto* next = answer->if_contains("Marker");
+    if (!truncated || !truncated->is_bool() || !truncated->as_bool() || !next ||
+        !next->is_string() || next->as_string() == marker) {
+      break;
+    }
+    marker = std::string(next->as_string());
+  }
+  PrintJson(json::object{{list_key, std::move(all)}});
+  return 0;
+}
+
 // A policy given as JSON text, "@FILE" or a file path. False (reported) when unreadable or not
 // a JSON object.
 bool ReadPolicy(const std::string& text, const char* option, json::object* out) {
@@ -93,7 +119,8 @@ void RegisterIam(CLI::App& app, int* exit_code) {
   user_arg(delete_user);
   delete_user->callback([=] { *exit_code = Send(a, "DELETE", user_path("")); });
   add("list-users", "List the users")->callback([=] {
-    *exit_code = Send(a, "GET", [](ApiClient&) { return std::string("/users"); });
+    *exit_code = ListAllPages(
+        a, [](ApiClient&) { return std::string("/users"); }, "Users");
   });
   auto* create_key = add("create-access-key",
                          "Create an access key for a user; prints its secret, this once only");
@@ -101,7 +128,8 @@ void RegisterIam(CLI::App& app, int* exit_code) {
   create_key->callback([=] { *exit_code = Send(a, "POST", user_path("/access-keys")); });
   auto* list_keys = add("list-access-keys", "List a user's access keys (without secrets)");
   user_arg(list_keys);
-  list_keys->callback([=] { *exit_code = Send(a, "GET", user_path("/access-keys")); });
+  list_keys->callback(
+      [=] { *exit_code = ListAllPages(a, user_path("/access-keys"), "AccessKeyMetadata"); });
   auto* delete_key = add("delete-access-key", "Delete an access key");
   user_arg(delete_key);
   delete_key->add_option("ACCESS_KEY_ID", a.key, "The key's id (AKIA...)")->required();
@@ -162,7 +190,8 @@ void RegisterIam(CLI::App& app, int* exit_code) {
   group_arg(delete_group);
   delete_group->callback([=] { *exit_code = Send(a, "DELETE", group_path("")); });
   add("list-groups", "List the groups")->callback([=] {
-    *exit_code = Send(a, "GET", [](ApiClient&) { return std::string("/groups"); });
+    *exit_code = ListAllPages(
+        a, [](ApiClient&) { return std::string("/groups"); }, "Groups");
   });
   auto* add_user = add("add-user-to-group", "Add a user to a group");
   group_arg(add_user);
@@ -210,7 +239,8 @@ void RegisterIam(CLI::App& app, int* exit_code) {
   role_arg(delete_role);
   delete_role->callback([=] { *exit_code = Send(a, "DELETE", role_path); });
   add("list-roles", "List the roles")->callback([=] {
-    *exit_code = Send(a, "GET", [](ApiClient&) { return std::string("/roles"); });
+    *exit_code = ListAllPages(
+        a, [](ApiClient&) { return std::string("/roles"); }, "Roles");
   });
 }
 

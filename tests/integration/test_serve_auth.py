@@ -19,6 +19,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 from unittest import mock
 
@@ -263,6 +264,26 @@ class AuthTest(ServeTestCase):
         self.assertEqual(got["Policies"], ["mongo"])
         roles = json.loads(self.tactus("iam", "list-roles").stdout)["Roles"]
         self.assertIn(role, [r["RoleName"] for r in roles])
+        # Lists come in pages, as IAM's: MaxItems, Marker, IsTruncated (the CLI reads them all).
+        self.tactus("iam", "create-role", self.unique("runner2"), "--trust-policy",
+                    json.dumps(trust))
+        everyone = sorted(r["RoleName"]
+                          for r in json.loads(self.tactus("iam", "list-roles").stdout)["Roles"])
+        paged, marker = [], ""
+        while True:
+            status, page = self.server.rest(
+                "GET", "/v1/iam/roles?MaxItems=1" + (f"&Marker={urllib.parse.quote(marker)}" if marker else ""))
+            self.assertEqual(status, 200, page)
+            self.assertLessEqual(len(page["Roles"]), 1)
+            paged += [r["RoleName"] for r in page["Roles"]]
+            if not page["IsTruncated"]:
+                self.assertNotIn("Marker", page)
+                break
+            marker = page["Marker"]
+        self.assertEqual(paged, everyone)
+        status, answer = self.server.rest("GET", "/v1/iam/roles?MaxItems=0")
+        self.assertEqual(status, 400)
+        self.assertIn("MaxItems", answer["Message"])
         # A malformed policy is refused with the path at fault.
         user = self.unique("carol")
         self.tactus("iam", "create-user", user)
