@@ -9,6 +9,7 @@
 
 #include "api/authorize.h"
 #include "api/aws_json.h"
+#include "api/call_audit.h"
 #include "api/control_api.h"
 #include "api/http_server.h"
 #include "api/iam_api.h"
@@ -61,47 +62,6 @@ struct ServeArgs {
   std::string audit_database = audit::kDefaultDatabase;
 };
 
-// The audit record of one API call (docs/auth.md, "The audit record of a call"): who, from
-// where, which action on which resource, the decision and its statement, and how it ended.
-audit::Record ApiCallRecord(const api::HttpRequest& request, const api::AuthOutcome& auth,
-                            const api::HttpResponse& response, common::TimeMs now,
-                            const std::string& producer) {
-  audit::ApiRecord r;
-  // An unsigned call names its caller in the answer (a web identity token's subject).
-  r.principal = response.principal.empty() ? auth.principal : response.principal;
-  r.source_ip = request.remote_ip;
-  r.resource = auth.permission.resource;
-  std::string_view target = request.Header("X-Amz-Target");
-  if (!auth.permission.action.empty()) {
-    r.action = auth.permission.action;
-  } else if (!target.empty()) {
-    r.action = std::string(target.substr(target.find('.') == std::string_view::npos
-                                             ? 0
-                                             : target.find('.') + 1));
-  } else {
-    r.action = request.method + " " + request.target.substr(0, request.target.find('?'));
-  }
-  r.decision = auth.decision;
-  r.statement = auth.statement;
-  for (const auto& [name, value] : response.headers) {
-    if (name == api::kRequestIdHeader) r.request_id = value;
-  }
-  r.outcome = std::to_string(response.status);
-  if (response.status >= 400) {
-    if (auto body = common::ParseJson(response.body); body.ok() && body->is_object()) {
-      if (auto* type = body->as_object().if_contains("__type"); type && type->is_string()) {
-        r.outcome += " " + std::string(type->as_string());
-      }
-    } else if (auto code = response.body.find("<Code>"); code != std::string::npos) {
-      // An STS (XML) error.
-      auto end = response.body.find("</Code>", code);
-      if (end != std::string::npos) {
-        r.outcome += " " + response.body.substr(code + 6, end - code - 6);
-      }
-    }
-  }
-  return audit::Record::Api(now, producer, r);
-}
 
 // The real integrations by resource: HTTP and Lambda tasks, MongoDB tasks that do not run in
 // the runner's transaction (named connections, express executions); anything else (activities
@@ -394,7 +354,7 @@ int RunServe(const ServeArgs& args) {
   // The audit trail: its signing key in the data directory, one chainer per deployment.
   std::optional<audit::AuditKey> audit_key;
   std::unique_ptr<audit::Chainer> chainer;
-  std::optional<audit::AuditOutbox> audit_outbox;
+  std::optional<api::CallAuditor> call_auditor;
   if (!args.no_audit) {
     std::error_code ec;
     std::filesystem::create_directories(args.data, ec);
@@ -412,26 +372,12 @@ int RunServe(const ServeArgs& args) {
     chain.key = &*audit_key;
     chainer = std::make_unique<audit::Chainer>(pool->get(), chain);
     chainer->Start();
-    audit_outbox.emplace(args.audit_database);
+    call_auditor.emplace(**pool, args.audit_database, clock, runner.options().owner);
   }
-  mongo::Pool& api_pool = **pool;
-  const std::string producer = runner.options().owner;
   auto audited = [&](const api::HttpRequest& request, api::AuthOutcome auth,
                      api::Responder respond) -> api::Responder {
-    if (!audit_outbox) return respond;
-    auth.refusal.reset();
-    return [&, respond, auth = std::move(auth),
-            request_copy = api::HttpRequest{request.method, request.target, "", request.remote_ip,
-                                            request.headers, request.version}](
-               api::HttpResponse response) {
-      audit::Record record = ApiCallRecord(request_copy, auth, response, clock.Now(), producer);
-      respond(std::move(response));
-      mongo::Client client = api_pool.Acquire();
-      if (auto st = audit_outbox->Append(client, nullptr, record); !st.ok()) {
-        common::Log(common::LogLevel::kError, "audit", "cannot record an API call",
-                    {{"action", record.fields.at("action")}, {"error", st.message()}});
-      }
-    };
+    if (!call_auditor) return respond;
+    return call_auditor->Wrap(request, std::move(auth), std::move(respond));
   };
   auto server =
       api::HttpServer::Start(http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api,

@@ -311,10 +311,14 @@ class StsTest(ServeTestCase):
         self.assertIn(("ImplicitDeny", "", self.other), decisions)
         # The unsigned AssumeRoleWithWebIdentity is audited under the token's issuer and subject.
         caller = f"web-identity:{ISSUER}#alice"
-        documents = self.admin_find("tactus_audit", "records", {
-            "kind": "api", "fields": {"$regex": re.escape(caller)}})
-        actions = {json.loads(d["fields"])["action"] for d in documents}
-        self.assertIn("sts:AssumeRoleWithWebIdentity", actions)
+        while True:
+            documents = self.admin_find("tactus_audit", "records", {
+                "kind": "api", "fields": {"$regex": re.escape(caller)}})
+            actions = {json.loads(d["fields"])["action"] for d in documents}
+            if "sts:AssumeRoleWithWebIdentity" in actions:
+                break
+            self.assertLess(time.monotonic(), deadline, actions)
+            time.sleep(0.3)
 
         # The stored session holds neither the secret nor the token in clear.
         stored = self.admin_find("tactus", "iam_sessions", {"_id": credentials["AccessKeyId"]})
