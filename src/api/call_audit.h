@@ -29,7 +29,7 @@ audit::Record ApiCallRecord(const HttpRequest& request, const AuthOutcome& auth,
 // Records written per insert, at most.
 inline constexpr std::size_t kCallRecordBatch = 1000;
 // How long the writer lets records gather after the first one before it inserts them.
-inline constexpr int kCallRecordGatherMs = 20;
+inline constexpr int kCallRecordGatherMs = 100;
 // Records waiting to be written, at most; a responder that would queue more waits for room.
 inline constexpr std::size_t kMaxPendingCallRecords = 100'000;
 
