@@ -76,7 +76,8 @@ void CallAuditor::Enqueue(audit::Record record) {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return pending_.size() < kMaxPendingCallRecords || stopping_; });
   pending_.push_back(std::move(record));
-  cv_.notify_all();
+  // The writer waits for a first record, then for a full batch (or its gather time).
+  if (pending_.size() == 1 || pending_.size() == kCallRecordBatch) cv_.notify_all();
 }
 
 void CallAuditor::WriteLoop() {
