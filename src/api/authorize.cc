@@ -497,16 +497,14 @@ AuthOutcome ApiAuthorizer::CheckBearer(const HttpRequest& request, ApiKind kind,
   return Decide(request, kind, caller, std::move(out));
 }
 
-std::optional<auth::Decision> ApiAuthorizer::TrustNamingCaller(
-    const std::string& role_arn, const Caller& caller, auth::RequestContext context) const {
-  auto name = auth::RoleNameOfArn(role_arn, arns_.account);
-  if (!store_ || !name) return std::nullopt;
-  auto role = store_->GetRole(*name);
-  if (!role.ok()) return std::nullopt;
-  auto trust = auth::ParsePolicy(role->trust_policy, auth::PolicyKind::kTrust);
-  if (!trust.ok()) return std::nullopt;
+std::optional<auth::Decision> ApiAuthorizer::TrustNamingCaller(const std::string& role_arn,
+                                                               const Caller& caller,
+                                                               auth::RequestContext context) const {
+  if (!store_) return std::nullopt;
+  auto loaded = LoadRoleTrust(*store_, role_arn, arns_.account);
+  if (!loaded.ok() || !*loaded) return std::nullopt;
   // Only the Allow statements whose Principal lists the caller's own ARN, conditions included.
-  auth::Policy naming = *trust;
+  auth::Policy naming = std::move((*loaded)->trust);
   std::erase_if(naming.statements, [&](const auth::Statement& st) {
     const auto& aws = st.principals.aws;
     return st.effect != auth::Effect::kAllow || st.not_principal.value_or(false) ||

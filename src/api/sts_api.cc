@@ -288,6 +288,21 @@ HttpResponse StsApi::GetCallerIdentity(const AuthOutcome& caller) {
                                           Element("Arn", caller.principal) + "\n");
 }
 
+common::Result<std::optional<RoleTrust>> LoadRoleTrust(auth::IamStore& iam,
+                                                       std::string_view role_arn,
+                                                       std::string_view account) {
+  auto name = auth::RoleNameOfArn(role_arn, account);
+  if (!name) return std::optional<RoleTrust>();
+  auto role = iam.GetRole(*name);
+  if (!role.ok()) {
+    if (role.status().code() == common::StatusCode::kNotFound) return std::optional<RoleTrust>();
+    return role.status();
+  }
+  auto trust = auth::ParsePolicy(role->trust_policy, auth::PolicyKind::kTrust);
+  if (!trust.ok()) return common::Status::Internal("the role's trust policy does not parse");
+  return std::optional<RoleTrust>(RoleTrust{std::move(*role), std::move(*trust)});
+}
+
 HttpResponse StsApi::AssumeRole(const HttpRequest& request, const Params& params,
                                 const AuthOutcome& caller) {
   CommonParams p;
@@ -297,16 +312,10 @@ HttpResponse StsApi::AssumeRole(const HttpRequest& request, const Params& params
   auto denied = [&] {
     return StsError(403, "AccessDenied", AccessDeniedMessage(caller.principal, permission, false));
   };
-  auto name = auth::RoleNameOfArn(p.role_arn, account_);
-  if (!name) return denied();
-  auto role = iam_.GetRole(*name);
-  if (!role.ok()) {
-    if (role.status().code() == common::StatusCode::kNotFound) return denied();
-    return StsError(500, "InternalFailure", role.status().message());
-  }
-  auto trust = auth::ParsePolicy(role->trust_policy, auth::PolicyKind::kTrust);
-  if (!trust.ok())
-    return StsError(500, "InternalFailure", "the role's trust policy does not parse");
+  auto loaded = LoadRoleTrust(iam_, p.role_arn, account_);
+  if (!loaded.ok()) return StsError(500, "InternalFailure", loaded.status().message());
+  if (!*loaded) return denied();
+  const auth::IamRole* role = &(*loaded)->role;
   auth::RequestContext context;
   context.principal_kind = auth::PrincipalKind::kAws;
   context.principal = caller.principal;
@@ -319,7 +328,8 @@ HttpResponse StsApi::AssumeRole(const HttpRequest& request, const Params& params
         caller.principal.substr(caller.principal.rfind('/') + 1)};
   }
   AddTimeKeys(&context, request, clock_.Now());
-  auth::Decision decision = auth::EvaluateAssumeRole({"trust", std::move(*trust)}, context);
+  auth::Decision decision =
+      auth::EvaluateAssumeRole({"trust", std::move((*loaded)->trust)}, context);
   if (decision.effect != auth::DecisionEffect::kAllow) return denied();
   if (p.duration > role->max_session_seconds) {
     return StsValidationError(
@@ -372,17 +382,11 @@ HttpResponse StsApi::AssumeRoleWithWebIdentity(const HttpRequest& request, const
   auto denied = [] {
     return StsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
   };
-  auto name = auth::RoleNameOfArn(p.role_arn, account_);
-  if (!name) return denied();
-  auto role = iam_.GetRole(*name);
-  if (!role.ok()) {
-    if (role.status().code() == common::StatusCode::kNotFound) return denied();
-    return StsError(500, "InternalFailure", role.status().message());
-  }
-  auto trust = auth::ParsePolicy(role->trust_policy, auth::PolicyKind::kTrust);
-  if (!trust.ok())
-    return StsError(500, "InternalFailure", "the role's trust policy does not parse");
-  const std::vector<auth::NamedPolicy> trust_policy{{"trust", std::move(*trust)}};
+  auto loaded = LoadRoleTrust(iam_, p.role_arn, account_);
+  if (!loaded.ok()) return StsError(500, "InternalFailure", loaded.status().message());
+  if (!*loaded) return denied();
+  const auth::IamRole* role = &(*loaded)->role;
+  const std::vector<auth::NamedPolicy> trust_policy{{"trust", std::move((*loaded)->trust)}};
 
   // The trust policy names the provider by its ARN or by its name; conditions read
   // "<provider>:aud" and "<provider>:sub" (AWS's keys for OIDC providers).

@@ -27,6 +27,18 @@ namespace tactus::api {
 
 inline constexpr std::string_view kStsVersion = "2011-06-15";
 
+// A role, named by its ARN, with its parsed trust policy.
+struct RoleTrust {
+  auth::IamRole role;
+  auth::Policy trust;
+};
+// The role `role_arn` names in `account`, with its trust policy; nullopt when the ARN names no
+// role there (not a role ARN of the account, or no such role). The store's error, or Internal
+// when the trust policy does not parse.
+common::Result<std::optional<RoleTrust>> LoadRoleTrust(auth::IamStore& iam,
+                                                       std::string_view role_arn,
+                                                       std::string_view account);
+
 // How the audit trail names the caller of an (unsigned) AssumeRoleWithWebIdentity whose token
 // verified: "web-identity:<iss>#<sub>" (an OIDC issuer identifier has no fragment, so the first
 // '#' after the prefix ends it).
