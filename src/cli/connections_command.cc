@@ -137,6 +137,20 @@ void AddCommon(CLI::App* group, Args& a, const Collection& collection, int* exit
   });
 }
 
+// `rotate NAME --uri URI`: `tactus connections rotate` and `tactus secrets rotate`.
+void AddRotate(CLI::App* group, Args& a, int* exit_code) {
+  auto* rotate = group->add_subcommand(
+      "rotate",
+      "Give a connection a new URI (a new password): the previous one stays usable for the "
+      "server's --secret-grace-seconds, for tasks whose server has not learned the new one yet");
+  AddRemoteOptions(rotate, &a.remote);
+  rotate->add_option("NAME", a.name, "Connection name")->required();
+  rotate->add_option("--uri", a.uri, "The new mongodb:// or mongodb+srv:// connection string")
+      ->required();
+  rotate->add_option("--description", a.description, "Description");
+  rotate->callback([exit_code, &a]() { *exit_code = RotateConnection(a); });
+}
+
 }  // namespace
 
 void RegisterConnections(CLI::App& app, int* exit_code) {
@@ -150,16 +164,7 @@ void RegisterConnections(CLI::App& app, int* exit_code) {
   create->add_option("--uri", a.uri, "mongodb:// or mongodb+srv:// connection string")->required();
   create->add_option("--description", a.description, "Description");
   create->callback([exit_code]() { *exit_code = CreateConnection(a); });
-  auto* rotate = group->add_subcommand(
-      "rotate",
-      "Give a connection a new URI (a new password): the previous one stays usable for the "
-      "server's --secret-grace-seconds, for tasks whose server has not learned the new one yet");
-  AddRemoteOptions(rotate, &a.remote);
-  rotate->add_option("NAME", a.name, "Connection name")->required();
-  rotate->add_option("--uri", a.uri, "The new mongodb:// or mongodb+srv:// connection string")
-      ->required();
-  rotate->add_option("--description", a.description, "Description");
-  rotate->callback([exit_code]() { *exit_code = RotateConnection(a); });
+  AddRotate(group, a, exit_code);
   AddCommon(group, a, kConnectionsCollection, exit_code, "Connection");
 }
 
@@ -190,16 +195,7 @@ void RegisterSecrets(CLI::App& app, int* exit_code) {
       "list", "Each secret: its newest version, when it was set, its age and the versions kept");
   AddRemoteOptions(list, &a.remote);
   list->callback([exit_code]() { *exit_code = ListSecrets(a); });
-  auto* rotate = group->add_subcommand(
-      "rotate",
-      "Give a connection a new URI (as `tactus connections rotate`): the previous one stays "
-      "usable for the server's --secret-grace-seconds");
-  AddRemoteOptions(rotate, &a.remote);
-  rotate->add_option("NAME", a.name, "Connection name")->required();
-  rotate->add_option("--uri", a.uri, "The new mongodb:// or mongodb+srv:// connection string")
-      ->required();
-  rotate->add_option("--description", a.description, "Description");
-  rotate->callback([exit_code]() { *exit_code = RotateConnection(a); });
+  AddRotate(group, a, exit_code);
 }
 
 }  // namespace tactus::cli
