@@ -90,6 +90,22 @@ class TriggersTest : public ::testing::Test {
     ASSERT_TRUE(registry_->Create(Kind::kSchedule, name, J(spec), now).ok()) << spec;
   }
 
+  // Every document of a collection of the registry, as relaxed Extended JSON.
+  std::string Stored(const char* collection) {
+    std::string all;
+    mongo::Client client = pool_->Acquire();
+    mongo::BsonPtr filter(bson_new());
+    EXPECT_TRUE(mongo::Find(client.Collection(kDb, collection), filter.get(), nullptr, nullptr,
+                            [&](const bson_t* d) {
+                              char* text = bson_as_relaxed_extended_json(d, nullptr);
+                              all += text;
+                              bson_free(text);
+                              return true;
+                            })
+                    .ok());
+    return all;
+  }
+
   std::optional<Definition> Get(Kind kind, const std::string& name) {
     auto d = registry_->Get(kind, name);
     EXPECT_TRUE(d.ok());
@@ -198,20 +214,7 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
       registry_
           ->Create(Kind::kConnection, "w", J(R"({"Uri": "mongodb://app:pw-1@localhost/"})"), kT0)
           .ok());
-  auto stored = [&] {
-    std::string all;
-    mongo::Client client = pool_->Acquire();
-    mongo::BsonPtr filter(bson_new());
-    EXPECT_TRUE(mongo::Find(client.Collection(kDb, "connections"), filter.get(), nullptr, nullptr,
-                            [&](const bson_t* d) {
-                              char* text = bson_as_relaxed_extended_json(d, nullptr);
-                              all += text;
-                              bson_free(text);
-                              return true;
-                            })
-                    .ok());
-    return all;
-  };
+  auto stored = [&] { return Stored("connections"); };
   for (const char* secret : {"old-pw", "pw-1"}) {
     EXPECT_EQ(stored().find(secret), std::string::npos) << stored();
   }
@@ -251,20 +254,7 @@ TEST_F(TriggersTest, ConnectionSecretsAreSealedAndRotatedWithVersions) {
 }
 
 TEST_F(TriggersTest, FunctionHeaderValuesAreSealed) {
-  auto stored = [&] {
-    std::string all;
-    mongo::Client client = pool_->Acquire();
-    mongo::BsonPtr filter(bson_new());
-    EXPECT_TRUE(mongo::Find(client.Collection(kDb, "functions"), filter.get(), nullptr, nullptr,
-                            [&](const bson_t* d) {
-                              char* text = bson_as_relaxed_extended_json(d, nullptr);
-                              all += text;
-                              bson_free(text);
-                              return true;
-                            })
-                    .ok());
-    return all;
-  };
+  auto stored = [&] { return Stored("functions"); };
   ASSERT_TRUE(registry_
                   ->Create(Kind::kFunction, "clear",
                            J(R"({"Url": "https://a.example/", "Headers": {"X-Key": "key-0"}})"),
