@@ -11,7 +11,6 @@
 namespace tactus::mongo {
 
 using internal::Opts;
-using internal::Reply;
 using internal::ReplyCount;
 
 namespace {
@@ -73,7 +72,7 @@ DbStatus Session::Begin() {
 
 DbStatus Session::Commit() {
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   in_transaction_ = false;
   if (!mongoc_client_session_commit_transaction(session_, reply.out(), &error)) {
     return DbStatus::From(error, reply.get());
@@ -125,7 +124,7 @@ common::Result<std::unique_ptr<Session>> Client::StartSession() {
 
 DbStatus Client::Command(const std::string& db, const bson_t* command, bson_t* reply) {
   bson_error_t error{};
-  Reply local;
+  ReplyDoc local;
   bson_t* out = reply ? reply : local.out();
   if (!mongoc_client_command_simple(client_, db.c_str(), command, nullptr, out, &error)) {
     return DbStatus::From(error, out);
@@ -161,7 +160,7 @@ bool Client::HasBulkWrite() {
   // with CommandNotFound; neither writes anything.
   BsonPtr probe(BCON_NEW("bulkWrite", BCON_INT32(1), "ops", "[", "]", "nsInfo", "[", "]"));
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   if (mongoc_client_command_simple(client_, "admin", probe.get(), nullptr, reply.out(), &error)) {
     known = 1;
   } else if (error.domain == MONGOC_ERROR_STREAM || error.domain == MONGOC_ERROR_SERVER_SELECTION) {
@@ -192,7 +191,7 @@ common::Status Pool::WaitReady(int timeout_ms) {
 DbStatus InsertOne(mongoc_collection_t* c, const bson_t* doc, const Session* session) {
   Opts opts(session);
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   if (!mongoc_collection_insert_one(c, doc, opts.get(), reply.out(), &error)) {
     return DbStatus::From(error, reply.get());
   }
@@ -204,7 +203,7 @@ DbStatus InsertMany(mongoc_collection_t* c, const std::vector<const bson_t*>& do
   if (docs.empty()) return DbStatus::Ok();
   Opts opts(session);
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   if (!mongoc_collection_insert_many(c, const_cast<const bson_t**>(docs.data()), docs.size(),
                                      opts.get(), reply.out(), &error)) {
     return DbStatus::From(error, reply.get());
@@ -218,7 +217,7 @@ DbStatus Update(bool many, mongoc_collection_t* c, const bson_t* filter, const b
   BsonPtr base(BCON_NEW("upsert", BCON_BOOL(upsert)));
   Opts opts(session, base.get());
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   bool ok = many ? mongoc_collection_update_many(c, filter, update, opts.get(), reply.out(), &error)
                  : mongoc_collection_update_one(c, filter, update, opts.get(), reply.out(), &error);
   if (!ok) return DbStatus::From(error, reply.get());
@@ -230,7 +229,7 @@ DbStatus Delete(bool many, mongoc_collection_t* c, const bson_t* filter, const S
                 std::int64_t* deleted) {
   Opts opts(session);
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   bool ok = many ? mongoc_collection_delete_many(c, filter, opts.get(), reply.out(), &error)
                  : mongoc_collection_delete_one(c, filter, opts.get(), reply.out(), &error);
   if (!ok) return DbStatus::From(error, reply.get());
@@ -288,7 +287,7 @@ common::Result<std::optional<BsonPtr>> FindOne(mongoc_collection_t* c, const bso
 
 DbStatus CountDocuments(mongoc_collection_t* c, const bson_t* filter, std::int64_t* count) {
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   std::int64_t n =
       mongoc_collection_count_documents(c, filter, nullptr, nullptr, reply.out(), &error);
   if (n < 0) return DbStatus::From(error, reply.get());
@@ -309,7 +308,7 @@ DbStatus CreateIndex(mongoc_collection_t* c, const bson_t* keys, const std::stri
   bson_append_document_end(&indexes, &index);
   bson_append_array_end(cmd.get(), &indexes);
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   if (!mongoc_collection_write_command_with_opts(c, cmd.get(), nullptr, reply.out(), &error)) {
     return DbStatus::From(error, reply.get());
   }

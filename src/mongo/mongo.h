@@ -38,6 +38,24 @@ using CollectionPtr = Handle<mongoc_collection_t, mongoc_collection_destroy>;
 
 inline BsonPtr NewBson() { return BsonPtr(bson_new()); }
 
+// A reply out-parameter for libmongoc calls: libmongoc initialises every reply it is given, even
+// on failure, so out() frees the previous contents first.
+class ReplyDoc {
+ public:
+  ReplyDoc() { bson_init(&doc_); }
+  ~ReplyDoc() { bson_destroy(&doc_); }
+  ReplyDoc(const ReplyDoc&) = delete;
+  ReplyDoc& operator=(const ReplyDoc&) = delete;
+  bson_t* out() {
+    bson_destroy(&doc_);
+    return &doc_;
+  }
+  const bson_t* get() const { return &doc_; }
+
+ private:
+  bson_t doc_;
+};
+
 // The outcome of one operation: OK, or MongoDB's code, message and error labels.
 class [[nodiscard]] DbStatus {
  public:

@@ -37,18 +37,4 @@ class Opts {
   bson_t doc_;
 };
 
-class Reply {
- public:
-  Reply() { bson_init(&doc_); }
-  ~Reply() { bson_destroy(&doc_); }
-  bson_t* out() {
-    bson_destroy(&doc_);
-    return &doc_;
-  }
-  const bson_t* get() const { return &doc_; }
-
- private:
-  bson_t doc_;
-};
-
 }  // namespace tactus::mongo::internal

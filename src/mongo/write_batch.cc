@@ -8,7 +8,6 @@
 namespace tactus::mongo {
 
 using internal::Opts;
-using internal::Reply;
 using internal::ReplyCount;
 
 WriteBatch::WriteBatch() = default;
@@ -117,7 +116,7 @@ DbStatus WriteBatch::SendBulk(Client& client, const Session* session, std::size_
 
   Opts opts(session);
   bson_error_t error{};
-  Reply reply;
+  ReplyDoc reply;
   if (!mongoc_client_write_command_with_opts(client.raw(), "admin", command.get(), opts.get(),
                                              reply.out(), &error)) {
     return DbStatus::From(error, reply.get());
@@ -153,7 +152,7 @@ DbStatus WriteBatch::ExecuteEach(Client& client, const Session* session) {
     const Op& op = ops_[i];
     mongoc_collection_t* c = client.Collection(op.db, op.collection);
     bson_error_t error{};
-    Reply reply;
+    ReplyDoc reply;
     if (op.kind == Kind::kInsert) {
       // Consecutive inserts into the same collection: one command.
       std::vector<const bson_t*> docs;

@@ -80,22 +80,7 @@ class Args {
 BsonPtr OperationOptions(Args& args, const mongo::Session* session,
                          std::initializer_list<const char*> allowed);
 
-// A reply out-parameter: libmongoc initialises every reply it is given, even on failure.
-class ReplyDoc {
- public:
-  ReplyDoc() { bson_init(&doc_); }
-  ~ReplyDoc() { bson_destroy(&doc_); }
-  ReplyDoc(const ReplyDoc&) = delete;
-  ReplyDoc& operator=(const ReplyDoc&) = delete;
-  bson_t* out() {
-    bson_destroy(&doc_);
-    return &doc_;
-  }
-  const bson_t* get() const { return &doc_; }
-
- private:
-  bson_t doc_;
-};
+using mongo::ReplyDoc;
 
 // Collects JSON values into an array under kMaxResultBytes: Add refuses the first value that
 // would push the serialized result past the limit.
@@ -119,8 +104,7 @@ class CappedArray {
 // find, findOne, aggregate: the cursor's documents, capped.
 MongoDbTaskResult Collect(mongoc_cursor_t* cursor, bool one);
 
-MongoDbTaskResult RunDistinct(mongoc_collection_t* coll, Args& args,
-                              const mongo::Session* session);
+MongoDbTaskResult RunDistinct(mongoc_collection_t* coll, Args& args, const mongo::Session* session);
 // findOneAndUpdate, findOneAndReplace, findOneAndDelete.
 MongoDbTaskResult RunFindOneAnd(mongoc_collection_t* coll, const std::string& op, Args& args,
                                 const mongo::Session* session);
