@@ -3,13 +3,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/clock.h"
 #include "docdb/commands/await_scheduler.h"
 #include "docdb/commands/dispatcher.h"
 #include "docdb/commands/ttl_monitor.h"
+#include "docdb/server/message_path.h"
 #include "docdb/server/server.h"
+#include "docdb/wire/message.h"
 #include "docdb/storage/storage.h"
 
 namespace tactus::docdb {
@@ -191,6 +194,49 @@ void EmbeddedServer::Stop() {
   // Parked getMores answer (InterruptedAtShutdown) before the server waits for connections.
   if (impl_->await_scheduler) impl_->await_scheduler->Stop();
   if (impl_->server) impl_->server->Stop();
+}
+
+struct EmbeddedServer::InProcessClient::State {
+  server::RequestHandler* handler = nullptr;
+  server::ConnectionContext connection;
+  std::int32_t next_reply_id = 1;
+  std::mutex mu;
+  std::condition_variable cv;
+};
+
+EmbeddedServer::InProcessClient::InProcessClient(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+
+EmbeddedServer::InProcessClient::~InProcessClient() {
+  state_->handler->OnDisconnect(state_->connection);
+}
+
+std::string EmbeddedServer::InProcessClient::Call(const std::uint8_t* message, std::size_t len) {
+  State& s = *state_;
+  const auto header = wire::ParseHeader(message);
+  if (!header.ok() || static_cast<std::size_t>(header.value().message_length) != len) {
+    // What a socket connection does with a header it cannot frame: nothing, it closes.
+    return {};
+  }
+  std::optional<std::string> reply;
+  server::ProcessMessage(message, len, s.next_reply_id++, *s.handler, s.connection,
+                         [&s, &reply](server::FramedReply framed) {
+                           std::lock_guard lock(s.mu);
+                           reply = std::move(framed.bytes);
+                           s.cv.notify_one();
+                         });
+  std::unique_lock lock(s.mu);
+  s.cv.wait(lock, [&reply] { return reply.has_value(); });
+  return std::move(*reply);
+}
+
+std::unique_ptr<EmbeddedServer::InProcessClient> EmbeddedServer::ConnectInProcess() {
+  auto state = std::make_unique<InProcessClient::State>();
+  state->handler = impl_->handler.get();
+  state->connection.id = impl_->server->NewConnectionId();
+  state->connection.peer = "in-process";
+  state->connection.local = "in-process";
+  return std::unique_ptr<InProcessClient>(new InProcessClient(std::move(state)));
 }
 
 common::Result<std::int64_t> EmbeddedServer::RunTtlMonitorOnce() {

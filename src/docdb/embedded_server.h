@@ -5,6 +5,7 @@
 // Thread-safe. Destroying the server stops it (connections closed, in-flight commands finish).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,6 +51,29 @@ class EmbeddedServer {
   // A connection string for drivers: the Unix socket when there is one, else TCP.
   std::string uri() const;
   void Stop();
+
+  // A client inside this process: each Call sends one whole wire message (as a driver would
+  // write it to the socket) through the same path as a socket connection's messages (parse,
+  // session and auth checks, the command, the framed reply) and returns the reply's bytes
+  // ("" for moreToCome). No socket and no thread hand-off: docdb_bench uses it to measure the
+  // wire protocol and command layer apart from the transport. It is a connection of its own
+  // (sessions, authentication); destroying it disconnects it. One Call at a time per client;
+  // a Call waits when the command does (a change stream's awaitData getMore).
+  // REQUIRES: the client is destroyed before the server.
+  class InProcessClient {
+   public:
+    ~InProcessClient();
+    InProcessClient(const InProcessClient&) = delete;
+    InProcessClient& operator=(const InProcessClient&) = delete;
+    std::string Call(const std::uint8_t* message, std::size_t len);
+
+   private:
+    friend class EmbeddedServer;
+    struct State;
+    explicit InProcessClient(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  std::unique_ptr<InProcessClient> ConnectInProcess();
 
   // One TTL monitor pass now (tests, and `tactus store` never needs it): the documents
   // deleted, or the storage error that stopped the pass.

@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
+#include "docdb/server/message_path.h"
 #include "docdb/wire/limits.h"
 #include "docdb/wire/message.h"
-#include "docdb/wire/reply.h"
 
 namespace tactus::docdb::server {
 
@@ -54,10 +54,6 @@ void RaiseFileLimit() {
   }
 }
 
-BsonPtr InternalErrorBody(const std::string& message) {
-  return wire::ErrorBody(MakeError(kInternalError, message));
-}
-
 }  // namespace
 
 class Connection;
@@ -74,6 +70,7 @@ class ServerCore {
     std::lock_guard<std::mutex> lock(live_mu_);
     return live_;
   }
+  std::int64_t NewConnectionId() { return next_connection_id_.fetch_add(1); }
 
  private:
   friend class Connection;
@@ -181,61 +178,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::post(*impl_.pool_, [self = shared_from_this()] { self->Process(); });
   }
 
-  // Worker thread.
+  // Worker thread. The reply comes back to the network thread, from this worker or later from
+  // whichever thread the handler answers on.
   void Process() {
-    auto parsed = wire::ParseMessage(message_.data(), message_.size());
-    const std::int32_t reply_id = impl_.next_request_id_.fetch_add(1);
-    if (!parsed.ok()) {
-      // The header parsed when it was read, so it parses again here.
-      return Send(wire::BuildParseErrorReply(reply_id, wire::ParseHeader(message_.data()).value(),
-                                             parsed.error()),
-                  true);
-    }
-    auto request = std::make_shared<wire::Request>(std::move(parsed).value());
-    if (request->opcode == wire::OpCode::kQuery && !wire::IsHandshake(*request)) {
-      return Send(wire::BuildOpQueryUnsupportedReply(reply_id, request->request_id), false);
-    }
-    CallHandler(*request, [self = shared_from_this(), request, reply_id](BsonPtr body) {
-      self->Reply(*request, reply_id, std::move(body));
-    });
+    ProcessMessage(message_.data(), message_.size(), impl_.next_request_id_.fetch_add(1),
+                   impl_.handler_, context_, [self = shared_from_this()](FramedReply reply) {
+                     asio::post(self->impl_.io_, [self, reply = std::move(reply)]() mutable {
+                       self->OnProcessed(std::move(reply.bytes), reply.close_after);
+                     });
+                   });
   }
 
-  // Any thread: the handler's reply to `request`.
-  void Reply(const wire::Request& request, std::int32_t reply_id, BsonPtr body) {
-    if (body == nullptr) body = InternalErrorBody("the command handler returned no reply");
-    std::string reply;
-    if (request.opcode == wire::OpCode::kQuery) {
-      reply = wire::BuildQueryReply(reply_id, request.request_id, *body);
-    } else if (!request.more_to_come) {
-      reply = wire::BuildMsgReply(reply_id, request.request_id, *body, request.checksum_present);
-    }
-    Send(std::move(reply), false);
-  }
-
-  void Send(std::string reply, bool close_after) {
+  // Network thread.
+  void OnProcessed(std::string reply, bool close_after) {
     if (message_.capacity() > kKeepBufferBytes) {
       std::vector<std::uint8_t>().swap(message_);
     }
-    asio::post(impl_.io_, [self = shared_from_this(), reply = std::move(reply), close_after]() {
-      self->OnProcessed(std::move(reply), close_after);
-    });
-  }
-
-  void CallHandler(const wire::Request& request, server::RequestHandler::ReplyFn reply) {
-    // An exception escaping a handler is a bug there; the client gets InternalError rather than
-    // the whole server going down (and a reply exactly once).
-    auto once = std::make_shared<std::atomic<bool>>(false);
-    auto guarded = [once, reply = std::move(reply)](BsonPtr body) {
-      if (!once->exchange(true)) reply(std::move(body));
-    };
-    try {
-      impl_.handler_.HandleAsync(request, context_, guarded);
-    } catch (const std::exception& e) {
-      guarded(InternalErrorBody(std::string("the command handler failed: ") + e.what()));
-    }
-  }
-
-  void OnProcessed(std::string reply, bool close_after) {
     if (impl_.stopping_) return Finish();
     if (reply.empty()) return ReadHeader();  // moreToCome
     reply_ = std::move(reply);
@@ -456,6 +414,8 @@ Status Server::Start() { return impl_->Start(); }
 int Server::port() const { return impl_->port(); }
 
 std::size_t Server::connection_count() const { return impl_->connection_count(); }
+
+std::int64_t Server::NewConnectionId() { return impl_->NewConnectionId(); }
 
 void Server::Stop() { impl_->Stop(); }
 

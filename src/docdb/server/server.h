@@ -56,6 +56,10 @@ class Server {
   // Connections currently open. Thread-safe; for tests and metrics.
   std::size_t connection_count() const;
 
+  // A connection id no socket connection of this server has or will get, for a client that
+  // reaches the handler without a socket (EmbeddedServer::InProcessClient). Thread-safe.
+  std::int64_t NewConnectionId();
+
   // Stops accepting, closes every connection, waits for running Handle calls to return and for
   // every OnDisconnect, then joins all threads. Idempotent; a stopped server cannot restart.
   // REQUIRES: not called from a RequestHandler callback.
