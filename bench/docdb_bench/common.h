@@ -42,6 +42,11 @@ struct Options {
   int repetitions = 3;       // each figure is the median of this many runs
   std::string only;          // comma-separated operation names; empty: all
   int agg_docs = 1000000;    // documents of the aggregation figures; 0 skips them
+  std::string sides;         // comma-separated sides to run (sqlite, wire, mongoc); empty: all
+
+  bool Runs(const std::string& side) const {
+    return sides.empty() || ("," + sides + ",").find("," + side + ",") != std::string::npos;
+  }
 };
 
 constexpr int kBatch = 1000;

@@ -1,15 +1,19 @@
 // The embedded store against SQLite itself (`make bench`; bench/README.md, "docdb").
 //
-// Every operation runs twice in the same process and the same run:
-//   docdb   through libmongoc (a mongoc_client_pool_t, one client per thread) against an
-//           EmbeddedServer on loopback TCP: BSON encoding in the driver, the wire protocol, the
-//           server's parsing, matching, key encoding and its SQLite transaction;
-//   sqlite  the same work done directly on SQLite in-process with prepared statements: the
-//           store's own schema (documents + index_entries), the same keys (query::EncodeKeyValue),
+// Every operation runs three times in the same process and the same run:
+//   sqlite  the work done directly on SQLite in-process with prepared statements: the store's
+//           own schema (documents + index_entries), the same keys (query::EncodeKeyValue),
 //           documents built with libbson the same way, one connection per thread, WAL, the same
-//           synchronous setting and busy timeout, BEGIN IMMEDIATE around every write.
-// The ratio docdb cost / sqlite cost is what the wire protocol and the BSON handling add; the
-// target is at most 2x for every operation.
+//           synchronous setting and busy timeout, BEGIN IMMEDIATE around every write;
+//   wire    docdb in-process: the OP_MSG messages libmongoc sends for the operation, handed to
+//           the store without a socket (EmbeddedServer::InProcessClient; wire_side.cc): the
+//           server's parsing, sessions, matching, key encoding, its SQLite transaction, the BSON
+//           reply and its framing, and reading the reply;
+//   mongoc  docdb through libmongoc (a mongoc_client_pool_t, one client per thread) against the
+//           same EmbeddedServer on loopback TCP: all of the above plus the driver and the socket.
+// "wire x" (wire cost / sqlite cost) is what the wire protocol and the BSON handling add to
+// SQLite: the target is at most 2x for every operation. "mongoc x" adds the driver and the
+// socket, whose floor (a bare loopback echo, a libmongoc ping) is measured in the same run.
 //
 // Then the idle-connection test: a child process (this binary, re-executed: the client sockets
 // need file descriptors of their own, the server's 10,000 already use half of a 20,000 limit)
@@ -17,16 +21,17 @@
 // libmongoc client must still ping within 100 ms; finally every held connection is pinged once.
 //
 // Plain std::chrono rather than Google Benchmark: each figure is one timed run of a fixed number
-// of operations over 1 or 8 threads, and both sides must see exactly the same operations.
+// of operations over 1 or 8 threads, and all sides must see exactly the same operations.
 //
 // Usage: docdb_bench [--ops=2000] [--batches=20] [--preload=10000] [--threads=1,8]
 //                    [--idle=10000] [--repetitions=3] [--durable] [--unix]
-//                    [--only=insertOne,find,...] [--agg-docs=1000000]
+//                    [--only=insertOne,find,...] [--agg-docs=1000000] [--sides=sqlite,wire,mongoc]
 //   --agg-docs the size of the aggregation figures ($group, $lookup vs GROUP BY, JOIN;
 //              aggregate_bench.cc); 0 skips them
 //   --durable  synchronous=FULL on both sides (default NORMAL on both: the store's non-durable
 //              mode; FULL adds an fsync per commit that hides everything else)
 //   --unix     the driver connects through the store's Unix socket, as `tactus serve` does
+//   --sides    which of sqlite,wire,mongoc to run (default all; for profiling one of them)
 //
 // The files: common.h (options, the Worker/Side interfaces, the documents), mongoc_side.* (docdb
 // through libmongoc), sqlite_side.* (direct SQLite), idle_connections.* (the idle-connection
@@ -58,6 +63,8 @@
 #include "idle_connections.h"
 #include "mongoc_side.h"
 #include "sqlite_side.h"
+#include "transport_floor.h"
+#include "wire_side.h"
 
 namespace docdb_bench {
 namespace {
@@ -181,6 +188,8 @@ int Main(int argc, char** argv) {
       options.threads = ParseInts(v);
     } else if (const char* v = value("--idle=")) {
       options.idle = std::atoi(v);
+    } else if (const char* v = value("--sides=")) {
+      options.sides = v;
     } else if (const char* v = value("--only=")) {
       options.only = v;
     } else if (const char* v = value("--repetitions=")) {
@@ -195,7 +204,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: docdb_bench [--ops=N] [--batches=N] [--preload=N] [--threads=1,8] "
                    "[--idle=N] [--repetitions=N] [--durable] [--unix] "
-                   "[--only=insertOne,find,...] [--agg-docs=N]\n");
+                   "[--only=insertOne,find,...] [--agg-docs=N] [--sides=sqlite,wire,mongoc]\n");
       return 2;
     }
   }
@@ -209,46 +218,72 @@ int Main(int argc, char** argv) {
   std::filesystem::create_directories(dir + "/sqlite");
   {
     DocdbSide docdb(dir + "/docdb", options.durable, options.unix_socket);
+    WireSide wire(docdb);
     SqliteSide sqlite(dir + "/sqlite", options.durable);
     std::printf(
-        "docdb (libmongoc %s, %s, 4 server workers) vs direct SQLite %s; "
-        "WAL, synchronous=%s on both sides\n",
-        MONGOC_VERSION_S, options.unix_socket ? "Unix socket" : "loopback TCP",
+        "docdb (libmongoc %s over %s; and in-process: the same OP_MSG messages, no socket) vs "
+        "direct SQLite %s; WAL, synchronous=%s on all sides\n",
+        MONGOC_VERSION_S, options.unix_socket ? "the Unix socket" : "loopback TCP",
         sqlite3_libversion(), options.durable ? "FULL" : "NORMAL");
     std::printf(
         "%d operations per run (insertMany: %d batches of %d); finds and updates on "
         "%d documents; each figure the median of %d runs\n\n",
         options.ops, options.batches, kBatch, options.preload, options.repetitions);
-    std::printf("| %-22s | %7s | %12s | %12s | %16s | %-10s |\n", "operation", "threads",
-                "docdb ops/s", "sqlite ops/s", "ratio (cost x)", "<= 2x");
-    std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(24, '-').c_str(), std::string(9, '-').c_str(),
+    std::printf("| %-22s | %7s | %12s | %12s | %12s | %10s | %10s | %-6s |\n", "operation",
+                "threads", "sqlite ops/s", "wire ops/s", "mongoc ops/s", "wire x", "mongoc x",
+                "<= 2x");
+    std::printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(24, '-').c_str(),
+                std::string(9, '-').c_str(), std::string(14, '-').c_str(),
                 std::string(14, '-').c_str(), std::string(14, '-').c_str(),
-                std::string(18, '-').c_str(), std::string(12, '-').c_str());
+                std::string(12, '-').c_str(), std::string(12, '-').c_str(),
+                std::string(8, '-').c_str());
     int missed = 0;
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
     for (const Operation& op : Operations()) {
       if (!Selected(options, op.name)) continue;
       for (int threads : options.threads) {
-        // Alternating sides, so a burst of load on the (shared) machine hits both.
-        std::vector<double> ds, ss;
+        // Alternating sides, so a burst of load on the (shared) machine hits all three.
+        std::vector<double> ms, ws, ss;
         for (int r = 0; r < options.repetitions; ++r) {
-          ds.push_back(Measure(docdb, op, threads, options));
-          ss.push_back(Measure(sqlite, op, threads, options));
+          ss.push_back(options.Runs("sqlite") ? Measure(sqlite, op, threads, options) : 0);
+          ws.push_back(options.Runs("wire") ? Measure(wire, op, threads, options) : 0);
+          ms.push_back(options.Runs("mongoc") ? Measure(docdb, op, threads, options) : 0);
         }
-        std::sort(ds.begin(), ds.end());
-        std::sort(ss.begin(), ss.end());
-        double d = ds[ds.size() / 2];
-        double s = ss[ss.size() / 2];
-        double ratio = s / d;
-        missed += ratio > 2.0;
-        std::printf("| %-22s | %7d | %12.0f | %12.0f | %16.2f | %-10s |\n", op.name, threads, d, s,
-                    ratio, ratio <= 2.0 ? "yes" : "NO");
+        const double s = median(ss), w = median(ws), m = median(ms);
+        missed += s / w > 2.0;
+        std::printf("| %-22s | %7d | %12.0f | %12.0f | %12.0f | %10.2f | %10.2f | %-6s |\n",
+                    op.name, threads, s, w, m, s / w, s / m, s / w <= 2.0 ? "yes" : "NO");
         std::fflush(stdout);
       }
     }
     std::printf(
-        "\nratio = (1 / docdb ops/s) / (1 / sqlite ops/s); insertMany counts batches of "
-        "%d. Target met for %s.\n",
+        "\nwire x = cost of the in-process wire path / direct SQLite cost (the target: the wire "
+        "protocol\nand BSON handling at most 2x); mongoc x = the same through libmongoc and the "
+        "socket. insertMany\ncounts batches of %d. Wire target met for %s.\n\n",
         kBatch, missed == 0 ? "every operation" : "not every operation");
+    // The socket's share: round trips with no command behind them.
+    const int floor_ops = options.Runs("mongoc") ? std::max(options.ops, 2000) : 0;
+    std::vector<double> echo;
+    for (int r = 0; r < options.repetitions && floor_ops > 0; ++r) {
+      echo.push_back(RawEchoRate(floor_ops));
+    }
+    if (floor_ops > 0) {
+      std::printf("transport floor: bare loopback TCP echo (1 thread) %.0f round trips/s (%.1f us)",
+                  median(echo), 1e6 / median(echo));
+    }
+    for (int threads : options.threads) {
+      if (floor_ops == 0) break;
+      std::vector<double> pings;
+      for (int r = 0; r < options.repetitions; ++r) {
+        pings.push_back(PingRate(docdb, threads, floor_ops));
+      }
+      std::printf("; libmongoc ping (%d thread%s) %.0f/s", threads, threads == 1 ? "" : "s",
+                  median(pings));
+    }
+    std::printf("\n");
     if (options.agg_docs > 0) {
       AggregateBench(docdb.tcp_uri(), dir + "/sqlite", options.agg_docs, options.repetitions);
     }

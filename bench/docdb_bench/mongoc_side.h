@@ -19,6 +19,7 @@ class DocdbSide final : public Side {
   ~DocdbSide() override;
   const char* name() const override { return "docdb"; }
   int port() const { return server_->port(); }
+  tactus::docdb::EmbeddedServer& server() { return *server_; }
   std::string tcp_uri() const {
     return "mongodb://127.0.0.1:" + std::to_string(port()) + "/?directConnection=true";
   }
