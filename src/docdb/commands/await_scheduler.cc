@@ -32,12 +32,16 @@ struct AwaitScheduler::State {
 AwaitScheduler::AwaitScheduler(storage::Store& store)
     : store_(store), state_(std::make_shared<State>()) {
   // The listener may outlive this object (the store keeps it): it holds the state, not `this`.
+  // With nothing parked the loop has nothing to re-run: a commit then costs no wake-up (a
+  // futex syscall and a context switch per write, the largest cost of a small update).
   store_.AddOplogListener([state = state_] {
+    bool wake;
     {
       std::lock_guard lock(state->mu);
       ++state->pulses;
+      wake = !state->parked.empty();
     }
-    state->cv.notify_one();
+    if (wake) state->cv.notify_one();
   });
   thread_ = std::thread([this] { Loop(); });
 }

@@ -54,7 +54,7 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           }
           break;
         }
-        DbResult<Done> savepoint = t.conn->Exec("SAVEPOINT group_write");
+        DbResult<Done> savepoint = t.conn->Run("SAVEPOINT group_write");
         if (!savepoint.ok()) {
           results[i] = savepoint.error();
           continue;
@@ -68,10 +68,10 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           r = MakeError(kInternalError, std::string("a write failed: ") + e.what());
         }
         if (!r.ok()) {
-          (void)t.conn->Exec("ROLLBACK TO group_write");
+          (void)t.conn->Run("ROLLBACK TO group_write");
           t.ForgetIndexes();  // the body's DDL, if any, is gone again
         }
-        if (!sqlite3_get_autocommit(t.conn->db())) (void)t.conn->Exec("RELEASE group_write");
+        if (!sqlite3_get_autocommit(t.conn->db())) (void)t.conn->Run("RELEASE group_write");
         results[i] = std::move(r);
       }
       DbResult<Done> committed = txn.value()->Commit();

@@ -124,6 +124,12 @@ DbResult<Done> Connection::Exec(const char* sql) {
   return Done{};
 }
 
+DbResult<Done> Connection::Run(std::string_view sql) {
+  DbResult<Stmt> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  return stmt.value().Run();
+}
+
 DbResult<Stmt> Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end() && !it->second.in_use) {

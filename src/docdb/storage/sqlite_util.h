@@ -93,6 +93,10 @@ class Connection {
   // already in use (a visitor re-entering the same query) a private copy is prepared.
   DbResult<Stmt> Prepare(std::string_view sql);
 
+  // Runs one statement without parameters or rows (COMMIT, SAVEPOINT, ...) from the statement
+  // cache: unlike Exec, it is parsed once per connection, not at every call.
+  DbResult<Done> Run(std::string_view sql);
+
   // sqlite3_busy_timeout, skipped when unchanged.
   void SetBusyTimeout(int ms);
 

@@ -21,11 +21,7 @@ DbResult<Done> Txn::Commit() {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
   impl_->active = false;
   impl_->ForgetIndexes();
-  DbResult<Done> committed = [&]() -> DbResult<Done> {
-    DbResult<Stmt> stmt = impl_->conn->Prepare("COMMIT");
-    if (!stmt.ok()) return stmt.error();
-    return stmt.value().Run();
-  }();
+  DbResult<Done> committed = impl_->conn->Run("COMMIT");
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
   }
@@ -43,10 +39,7 @@ void Txn::Rollback() {
   impl_->wrote_oplog = false;
   impl_->last_oplog_ts = 0;
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
-  if (!sqlite3_get_autocommit(impl_->conn->db())) {
-    DbResult<Stmt> stmt = impl_->conn->Prepare("ROLLBACK");
-    if (stmt.ok()) (void)stmt.value().Run();
-  }
+  if (!sqlite3_get_autocommit(impl_->conn->db())) (void)impl_->conn->Run("ROLLBACK");
   impl_->ReleaseWriters();
 }
 
