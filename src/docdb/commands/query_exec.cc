@@ -258,10 +258,11 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
     }
     return plan;
   }
-  auto indexes = txn.ListIndexes(coll);
+  auto indexes = txn.ListIndexesShared(coll);
   if (!indexes.ok()) return plan;
   std::optional<Plan> in_plan, range_plan, sort_plan;
-  for (auto& index : indexes.value()) {
+  for (const std::shared_ptr<const storage::IndexInfo>& shared : *indexes.value()) {
+    const storage::IndexInfo& index = *shared;
     if (index.name == "_id_") {
       if (single_sort && sort_field == "_id" && !sort_plan) {
         Plan p;
@@ -293,7 +294,7 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       p.kind = Plan::Kind::kIndexScan;
       p.in_field = field;
       p.in_ranges = InRanges(in_keys, descending);
-      p.index = std::make_shared<storage::IndexInfo>(std::move(index));
+      p.index = shared;
       in_plan = std::move(p);
       continue;  // it beats a range or sort plan on the same index
     }
@@ -304,11 +305,11 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       p.kind = Plan::Kind::kIndexScan;
       p.range = WidenToPrefix(r, descending);
       if (eq) {
-        p.index = std::make_shared<storage::IndexInfo>(std::move(index));
+        p.index = shared;
         return p;
       }
       if (!range_plan) {
-        p.index = std::make_shared<storage::IndexInfo>(std::move(index));
+        p.index = shared;
         range_plan = std::move(p);
       }
       continue;
@@ -318,7 +319,7 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       p.kind = Plan::Kind::kIndexScan;
       p.reverse = sort_desc != descending;
       p.provides_sort = true;
-      p.index = std::make_shared<storage::IndexInfo>(std::move(index));
+      p.index = shared;
       sort_plan = std::move(p);
     }
   }

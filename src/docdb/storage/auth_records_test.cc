@@ -83,13 +83,13 @@ TEST(AuthRecords, MigratesFormatVersion1) {
     Ok(txn->Insert(coll, J(R"({"_id": 1})").get()));
     Ok(txn->Commit());
   }
-  Exec(path,
-       "DROP TABLE users; DROP TABLE roles; DROP TABLE oplog; "
-       "UPDATE meta SET value = '1' WHERE key = 'format_version'");
+  Exec(path, std::string(testing::kBackToFormatVersion3Sql) +
+                 "DROP TABLE users; DROP TABLE roles; DROP TABLE oplog; "
+                 "UPDATE meta SET value = '1' WHERE key = 'format_version'");
   ASSERT_EQ(Query(path, "SELECT count(*) FROM sqlite_master WHERE name = 'users'"), "0");
   {
     auto store = OpenStore(dir.path());
-    EXPECT_EQ(Query(path, "SELECT value FROM meta WHERE key = 'format_version'"), "3");
+    EXPECT_EQ(Query(path, "SELECT value FROM meta WHERE key = 'format_version'"), "4");
     auto txn = Ok(store->Begin(TxnMode::kWrite));
     Ok(txn->PutAuthRecord(AuthTable::kUsers, "admin", "a", J(R"({"user": "a"})").get()));
     auto coll = Ok(txn->FindCollection("shop", "orders"));
@@ -106,10 +106,10 @@ TEST(AuthRecords, MigratesFormatVersion1) {
 TEST(AuthRecords, RefusesANewerFormatVersion) {
   TempDir dir;
   { auto store = OpenStore(dir.path()); }
-  Exec(dir.path() + "/docdb.sqlite", "UPDATE meta SET value = '4' WHERE key = 'format_version'");
+  Exec(dir.path() + "/docdb.sqlite", "UPDATE meta SET value = '5' WHERE key = 'format_version'");
   auto reopened = Store::Open(dir.path(), {});
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.error().message.find("format_version 4"), std::string::npos);
+  EXPECT_NE(reopened.error().message.find("format_version 5"), std::string::npos);
 }
 
 }  // namespace

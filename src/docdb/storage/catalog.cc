@@ -6,6 +6,9 @@ namespace {
 
 using internal::Stmt;
 
+// Bounds the cached collection lookups (names that exist or not) of one catalog version.
+constexpr std::size_t kMaxCachedCollections = 10000;
+
 CollectionInfo CollectionFromRow(const Stmt& stmt, std::string db, std::string name,
                                  int options_column) {
   CollectionInfo info;
@@ -37,7 +40,7 @@ DbResult<Done> Txn::Impl::DropCollectionById(std::int64_t coll_id) {
       "DELETE FROM documents WHERE coll_id = ?1",
       "DELETE FROM collections WHERE id = ?1",
   };
-  ForgetIndexes();
+  CatalogChanged();
   for (const char* sql : kStatements) {
     DbResult<Stmt> stmt = conn->Prepare(sql);
     if (!stmt.ok()) return stmt.error();
@@ -47,9 +50,41 @@ DbResult<Done> Txn::Impl::DropCollectionById(std::int64_t coll_id) {
   return Done{};
 }
 
+DbResult<std::optional<std::int64_t>> Txn::Impl::CacheVersion() {
+  if (catalog_changed) return std::optional<std::int64_t>();
+  if (catalog_version < 0) {
+    DbResult<Stmt> stmt = conn->Prepare(kCatalogVersionSql);
+    if (!stmt.ok()) return stmt.error();
+    DbResult<bool> row = stmt.value().Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) return MakeError(kInternalError, "meta has no catalog_version");
+    catalog_version = stmt.value().ColumnInt(0);
+  }
+  return std::optional<std::int64_t>(catalog_version);
+}
+
 DbResult<std::optional<CollectionInfo>> Txn::FindCollection(const std::string& db,
                                                             const std::string& name) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<std::optional<std::int64_t>> version = impl_->CacheVersion();
+  if (!version.ok()) return version.error();
+  std::string key = db;
+  key += '\0';
+  key += name;
+  auto copy = [](const CollectionInfo& c) {
+    return CollectionInfo{c.id, c.db, c.name, CopyBson(c.options.get())};
+  };
+  if (version.value()) {
+    bool cached = false;
+    std::shared_ptr<const CollectionInfo> hit;
+    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
+      auto it = catalog.collections.find(key);
+      if (it == catalog.collections.end()) return;
+      cached = true;
+      hit = it->second;
+    });
+    if (cached) return hit ? std::optional<CollectionInfo>(copy(*hit)) : std::nullopt;
+  }
   DbResult<Stmt> stmt =
       impl_->conn->Prepare("SELECT id, options FROM collections WHERE db = ?1 AND name = ?2");
   if (!stmt.ok()) return stmt.error();
@@ -57,8 +92,17 @@ DbResult<std::optional<CollectionInfo>> Txn::FindCollection(const std::string& d
   stmt.value().BindText(2, name);
   DbResult<bool> row = stmt.value().Step();
   if (!row.ok()) return row.error();
-  if (!row.value()) return std::optional<CollectionInfo>();
-  return std::optional<CollectionInfo>(CollectionFromRow(stmt.value(), db, name, 1));
+  std::optional<CollectionInfo> found;
+  if (row.value()) found = CollectionFromRow(stmt.value(), db, name, 1);
+  if (version.value()) {
+    auto entry = found ? std::make_shared<const CollectionInfo>(copy(*found)) : nullptr;
+    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
+      // Lookups of names that do not exist are cached too; a flood of them only restarts it.
+      if (catalog.collections.size() >= kMaxCachedCollections) catalog.collections.clear();
+      catalog.collections.emplace(std::move(key), std::move(entry));
+    });
+  }
+  return found;
 }
 
 DbResult<CollectionInfo> Txn::CreateCollection(const std::string& db, const std::string& name,
@@ -78,6 +122,7 @@ DbResult<CollectionInfo> Txn::CreateCollection(const std::string& db, const std:
   BsonPtr empty = NewBson();
   const bson_t* stored = options != nullptr ? options : empty.get();
   CollectionInfo info;
+  impl_->CatalogChanged();
   {
     DbResult<Stmt> insert =
         impl_->conn->Prepare("INSERT INTO collections (db, name, options) VALUES (?1, ?2, ?3)");
@@ -166,7 +211,7 @@ DbResult<Done> Txn::RenameCollection(const CollectionInfo& coll, const std::stri
   update.value().BindText(2, to_name);
   update.value().BindInt(3, coll.id);
   TACTUS_STORAGE_TRY(update.value().Run());
-  impl_->ForgetIndexes();
+  impl_->CatalogChanged();
   BsonPtr body = NewBson();
   bson_t to;
   BSON_APPEND_DOCUMENT_BEGIN(body.get(), "to", &to);

@@ -112,12 +112,32 @@ DbResult<Done> BuildIndex(Txn* txn, Connection* conn, const CollectionInfo& coll
 }  // namespace
 
 DbResult<std::vector<IndexInfo>> Txn::ListIndexes(const CollectionInfo& coll) {
+  DbResult<std::shared_ptr<const SharedIndexes>> shared = ListIndexesShared(coll);
+  if (!shared.ok()) return shared.error();
+  std::vector<IndexInfo> out;
+  for (const auto& index : *shared.value()) {
+    out.push_back(IndexInfo{index->id, index->name, CopyBson(index->spec.get()), index->unique});
+  }
+  return out;
+}
+
+DbResult<std::shared_ptr<const SharedIndexes>> Txn::ListIndexesShared(const CollectionInfo& coll) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
+  DbResult<std::optional<std::int64_t>> version = impl_->CacheVersion();
+  if (!version.ok()) return version.error();
+  if (version.value()) {
+    std::shared_ptr<const SharedIndexes> hit;
+    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
+      auto it = catalog.indexes.find(coll.id);
+      if (it != catalog.indexes.end()) hit = it->second;
+    });
+    if (hit) return hit;
+  }
   DbResult<Stmt> stmt =
       impl_->conn->Prepare("SELECT id, name, spec FROM indexes WHERE coll_id = ?1 ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   stmt.value().BindInt(1, coll.id);
-  std::vector<IndexInfo> out;
+  auto out = std::make_shared<SharedIndexes>();
   while (true) {
     DbResult<bool> row = stmt.value().Step();
     if (!row.ok()) return row.error();
@@ -133,13 +153,19 @@ DbResult<std::vector<IndexInfo>> Txn::ListIndexes(const CollectionInfo& coll) {
     bson_iter_t it;
     info.unique = info.name == internal::kIdIndexName ||
                   (bson_iter_init_find(&it, info.spec.get(), "unique") && bson_iter_as_bool(&it));
-    out.push_back(std::move(info));
+    out->push_back(std::make_shared<const IndexInfo>(std::move(info)));
   }
   // Every collection has its _id index, so no rows means no collection.
-  if (out.empty()) {
+  if (out->empty()) {
     return MakeError(kNamespaceNotFound, "ns does not exist: " + Namespace(coll));
   }
-  return out;
+  std::shared_ptr<const SharedIndexes> result = std::move(out);
+  if (version.value()) {
+    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
+      catalog.indexes[coll.id] = result;
+    });
+  }
+  return result;
 }
 
 DbResult<bool> Txn::CreateIndex(const CollectionInfo& coll, const bson_t* spec) {
@@ -155,7 +181,7 @@ DbResult<bool> Txn::CreateIndex(const CollectionInfo& coll, const bson_t* spec) 
   // A savepoint makes a failed build (duplicate keys) vanish without ending the transaction.
   Connection* conn = impl_->conn.get();
   TACTUS_STORAGE_TRY(conn->Exec("SAVEPOINT create_index"));
-  impl_->ForgetIndexes();
+  impl_->CatalogChanged();
   DbResult<Done> built = BuildIndex(this, conn, coll, normalized.value().get(), impl_->store);
   if (!built.ok()) {
     (void)conn->Exec("ROLLBACK TO create_index");
@@ -185,7 +211,7 @@ DbResult<Done> Txn::DropIndex(const CollectionInfo& coll, const std::string& nam
     }
     index_id = find.value().ColumnInt(0);
   }
-  impl_->ForgetIndexes();
+  impl_->CatalogChanged();
   for (const char* sql :
        {"DELETE FROM index_entries WHERE index_id = ?1", "DELETE FROM indexes WHERE id = ?1"}) {
     DbResult<Stmt> stmt = impl_->conn->Prepare(sql);

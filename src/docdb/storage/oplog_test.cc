@@ -160,11 +160,10 @@ TEST(Oplog, MigratesAVersion2Directory) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE oplog; UPDATE meta SET value = '2' WHERE key = "
-                         "'format_version'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  const std::string back_to_2 = std::string(testing::kBackToFormatVersion3Sql) +
+                                "DROP TABLE oplog; UPDATE meta SET value = '2' WHERE key = "
+                                "'format_version'";
+  ASSERT_EQ(sqlite3_exec(db, back_to_2.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   auto store = OpenStore(dir.path());
   auto coll = [&] {
@@ -173,7 +172,7 @@ TEST(Oplog, MigratesAVersion2Directory) {
   }();
   Ok(store->GroupWrite([&](Txn& txn) { return txn.Insert(coll, J(R"({"_id": 1})").get()); }));
   EXPECT_EQ(All(store.get()).size(), 1u);
-  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '3'"), 1);
+  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '4'"), 1);
 }
 
 TEST(Oplog, CommitsWakeWaiters) {

@@ -25,7 +25,7 @@ namespace tactus::docdb::storage {
 
 // Version 2 added the users and roles tables, version 3 the oplog (change streams); older
 // directories are migrated on open.
-inline constexpr int kFormatVersion = 3;
+inline constexpr int kFormatVersion = 4;
 
 struct CollectionInfo {
   std::int64_t id = 0;
@@ -41,6 +41,7 @@ struct IndexInfo {
   // `unique`.
   bool unique = false;
 };
+using SharedIndexes = std::vector<std::shared_ptr<const IndexInfo>>;
 
 // A key range over an index or over `_id`: encoded keys (query/key_encoding.h); an empty
 // optional is unbounded on that side. Bounds compare bytewise (memcmp, shorter-is-less).
@@ -262,6 +263,10 @@ class Txn {
   // Every index, the _id index first, then in creation order. Specs are normalized (see
   // CreateIndex). NamespaceNotFound (26) when the collection does not exist.
   DbResult<std::vector<IndexInfo>> ListIndexes(const CollectionInfo& coll);
+  // The same list, shared and immutable: served from the store's catalog cache when this
+  // transaction's snapshot has the cached catalog (docs/docdb.md, "Catalog cache"), so a query
+  // plan costs no catalog read. Valid for as long as the caller keeps it.
+  DbResult<std::shared_ptr<const SharedIndexes>> ListIndexesShared(const CollectionInfo& coll);
   // Validates `spec` ({key, name?, unique?, sparse?, partialFilterExpression?,
   // expireAfterSeconds?, hidden?, v?}; `ns` and `background` are ignored; any other field is
   // InvalidIndexSpecificationOption 197; a bad key pattern is BadValue), stores it normalized

@@ -64,6 +64,25 @@ CREATE TABLE oplog (
   entry BLOB NOT NULL);
 )sql";
 
+// Added in format version 4: catalog_version counts the committed changes to the catalog (the
+// collections and indexes tables), kept by triggers so that no statement can forget it. The
+// store caches the catalog per version (docs/docdb.md, "Catalog cache").
+constexpr const char* kCatalogVersionSchemaSql = R"sql(
+INSERT INTO meta (key, value) VALUES ('catalog_version', '0');
+CREATE TRIGGER collections_insert_bumps_catalog AFTER INSERT ON collections BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
+CREATE TRIGGER collections_update_bumps_catalog AFTER UPDATE ON collections BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
+CREATE TRIGGER collections_delete_bumps_catalog AFTER DELETE ON collections BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
+CREATE TRIGGER indexes_insert_bumps_catalog AFTER INSERT ON indexes BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
+CREATE TRIGGER indexes_update_bumps_catalog AFTER UPDATE ON indexes BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
+CREATE TRIGGER indexes_delete_bumps_catalog AFTER DELETE ON indexes BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
+)sql";
+
 constexpr std::size_t kMaxIdleConnections = 16;
 
 std::string NowIso8601() {
@@ -120,6 +139,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kSchemaSql));
       TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
       TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
+      TACTUS_STORAGE_TRY(conn->Exec(kCatalogVersionSchemaSql));
       std::string version = std::to_string(kFormatVersion), created = NowIso8601();
       for (const auto& [key, value] :
            {std::pair<const char*, const std::string&>{"format_version", version},
@@ -151,6 +171,12 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
       TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '3' WHERE key = 'format_version'"));
       version = "3";
+    }
+    if (version == "3") {
+      // Migration 3 -> 4, in the same transaction: the catalog version and its triggers.
+      TACTUS_STORAGE_TRY(conn->Exec(kCatalogVersionSchemaSql));
+      TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '4' WHERE key = 'format_version'"));
+      version = "4";
     }
     if (version != std::to_string(kFormatVersion)) {
       return OpenError(path + " has storage format_version " + version +
@@ -278,15 +304,17 @@ DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
   if (!acquired.ok()) return acquired.error();
   std::unique_ptr<Connection> conn = std::move(acquired).value();
   conn->SetBusyTimeout(wait ? impl_->options.busy_timeout_ms : 0);
+  std::int64_t catalog_version = -1;
   auto begin = [&]() -> DbResult<Done> {
-    DbResult<Stmt> stmt = conn->Prepare(write ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (!stmt.ok()) return stmt.error();
-    TACTUS_STORAGE_TRY(stmt.value().Run());
+    TACTUS_STORAGE_TRY(conn->Run(write ? "BEGIN IMMEDIATE" : "BEGIN"));
     if (write) return Done{};
-    // A deferred transaction takes its WAL snapshot at its first read.
-    DbResult<Stmt> pin = conn->Prepare("SELECT value FROM meta WHERE key = 'format_version'");
+    // A deferred transaction takes its WAL snapshot at its first read: this one, which also
+    // reads the snapshot's catalog version for the catalog cache.
+    DbResult<Stmt> pin = conn->Prepare(kCatalogVersionSql);
     if (!pin.ok()) return pin.error();
-    TACTUS_STORAGE_TRY(pin.value().Step());
+    DbResult<bool> row = pin.value().Step();
+    if (!row.ok()) return row.error();
+    if (row.value()) catalog_version = pin.value().ColumnInt(0);
     return Done{};
   };
   DbResult<Done> begun = begin();
@@ -300,6 +328,7 @@ DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
   txn->conn = std::move(conn);
   txn->mode = mode;
   txn->active = true;
+  txn->catalog_version = catalog_version;
   txn->holds_writers = write;
   gate_guard.gate = nullptr;
   return std::unique_ptr<Txn>(new Txn(std::move(txn)));

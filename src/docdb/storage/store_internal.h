@@ -55,6 +55,12 @@ class WriterGate {
   bool held_ = false;
 };
 
+using IndexList = std::vector<std::shared_ptr<const internal::CompiledIndex>>;
+
+// The committed catalog version of the current snapshot (format version 4).
+inline constexpr const char* kCatalogVersionSql =
+    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'catalog_version'";
+
 struct Store::Impl {
   std::string dir, path;
   Options options;
@@ -81,6 +87,32 @@ struct Store::Impl {
   };
   std::unordered_map<std::int64_t, CachedIndex> compiled;  // guarded by mu
 
+  // The catalog (collections and their indexes) as of one committed catalog_version
+  // (docs/docdb.md, "Catalog cache"; catalog.cc). The meta row catalog_version is bumped by
+  // triggers on every change to the collections and indexes tables, and read with each
+  // transaction's snapshot: entries read at version V describe every snapshot at V.
+  struct CatalogCache {
+    std::int64_t version = -1;
+    // By "db\0name"; nullptr: no such collection.
+    std::unordered_map<std::string, std::shared_ptr<const CollectionInfo>> collections;
+    std::unordered_map<std::int64_t, std::shared_ptr<const SharedIndexes>> indexes;  // by coll id
+    std::unordered_map<std::int64_t, IndexList> compiled;                            // by coll id
+  };
+  std::mutex catalog_mu;
+  CatalogCache catalog;  // guarded by catalog_mu
+  // Runs fn(catalog) when `version` is the cache's version, after starting the cache afresh
+  // when `version` is newer; does nothing for an older version (a long-lived snapshot).
+  template <typename Fn>
+  void WithCatalog(std::int64_t version, Fn&& fn) {
+    std::lock_guard lock(catalog_mu);
+    if (version < catalog.version) return;
+    if (version > catalog.version) {
+      catalog = CatalogCache{};
+      catalog.version = version;
+    }
+    fn(catalog);
+  }
+
   // Oplog commit notifications (oplog.cc).
   mutable std::mutex oplog_mu;
   mutable std::condition_variable oplog_cv;
@@ -96,8 +128,6 @@ struct Store::Impl {
                                                                    std::string_view spec_bytes);
 };
 
-using IndexList = std::vector<std::shared_ptr<const internal::CompiledIndex>>;
-
 struct Txn::Impl {
   Store::Impl* store = nullptr;
   std::unique_ptr<internal::Connection> conn;
@@ -112,6 +142,18 @@ struct Txn::Impl {
   // The indexes of each collection touched, as of this transaction's snapshot (write
   // transactions hold the write lock, so only their own DDL can change them).
   std::unordered_map<std::int64_t, IndexList> indexes;
+  // The committed catalog_version of this transaction's snapshot: read by its first statement
+  // (read transactions, Store::Begin) or at its first catalog lookup; -1 until then.
+  std::int64_t catalog_version = -1;
+  // This transaction changed the catalog: from then on the cache does not describe what it sees.
+  bool catalog_changed = false;
+  // The version at which this transaction may use Store::Impl::catalog; nullopt: it may not.
+  DbResult<std::optional<std::int64_t>> CacheVersion();
+  // Every statement that writes the collections or indexes tables is followed by this call.
+  void CatalogChanged() {
+    ForgetIndexes();
+    catalog_changed = true;
+  }
   // Set when this transaction wrote an oplog entry: its commit notifies change streams.
   bool wrote_oplog = false;
   // The ts of the last oplog entry, once read (the write lock is held from the first write, so

@@ -84,6 +84,15 @@ inline std::string IdOf(const bson_t* doc) {
   return json;
 }
 
+// Turns a current data directory's file back into format version 3 (before the catalog
+// version), for the migration tests: run it, then set format_version to the version wanted.
+inline constexpr const char* kBackToFormatVersion3Sql =
+    "DELETE FROM meta WHERE key = 'catalog_version'; "
+    "DROP TRIGGER collections_insert_bumps_catalog; DROP TRIGGER collections_update_bumps_catalog; "
+    "DROP TRIGGER collections_delete_bumps_catalog; DROP TRIGGER indexes_insert_bumps_catalog; "
+    "DROP TRIGGER indexes_update_bumps_catalog; DROP TRIGGER indexes_delete_bumps_catalog; "
+    "UPDATE meta SET value = '3' WHERE key = 'format_version';";
+
 // Rows of `table` in the store's file, read through a separate SQLite connection.
 inline std::int64_t CountRows(const std::string& path, const std::string& table) {
   sqlite3* db = nullptr;

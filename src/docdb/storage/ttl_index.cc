@@ -53,7 +53,7 @@ DbResult<double> Txn::SetExpireAfterSeconds(const CollectionInfo& coll, const st
   put.value().BindBlob(1, BsonBytes(updated.get()));
   put.value().BindInt(2, index_id);
   TACTUS_STORAGE_TRY(put.value().Run());
-  impl_->ForgetIndexes();
+  impl_->CatalogChanged();
   return old_seconds;
 }
 
