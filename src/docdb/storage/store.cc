@@ -208,12 +208,17 @@ DbResult<std::unique_ptr<Connection>> Store::Impl::Acquire() {
   }
   DbResult<std::unique_ptr<Connection>> conn = Connection::Open(path, /*create=*/false);
   if (!conn.ok()) return conn.error();
+  TACTUS_STORAGE_TRY(Configure(*conn.value()));
+  return conn;
+}
+
+DbResult<Done> Store::Impl::Configure(Connection& conn) {
   // FULL syncs the WAL on every commit: an acknowledged write survives power loss. NORMAL
   // syncs only at checkpoints: still consistent after a crash, may lose the last commits.
-  TACTUS_STORAGE_TRY(conn.value()->Exec(options.durable ? "PRAGMA synchronous=FULL"
-                                                        : "PRAGMA synchronous=NORMAL"));
-  conn.value()->SetBusyTimeout(options.busy_timeout_ms);
-  return conn;
+  TACTUS_STORAGE_TRY(
+      conn.Exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  conn.SetBusyTimeout(options.busy_timeout_ms);
+  return Done{};
 }
 
 void Store::Impl::Release(std::unique_ptr<Connection> conn) {
@@ -279,8 +284,7 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
     }
     return error;
   }
-  TACTUS_STORAGE_TRY(conn.value()->Exec(options.durable ? "PRAGMA synchronous=FULL"
-                                                        : "PRAGMA synchronous=NORMAL"));
+  TACTUS_STORAGE_TRY(impl->Configure(*conn.value()));
   impl->Release(std::move(conn).value());
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }

@@ -123,6 +123,8 @@ struct Store::Impl {
 
   // A pooled connection, or a new one with the per-connection pragmas applied.
   DbResult<std::unique_ptr<internal::Connection>> Acquire();
+  // The per-connection settings: synchronous and the busy timeout.
+  DbResult<Done> Configure(internal::Connection& conn);
   void Release(std::unique_ptr<internal::Connection> conn);
   DbResult<std::shared_ptr<const internal::CompiledIndex>> Compile(std::int64_t id,
                                                                    std::string_view spec_bytes);

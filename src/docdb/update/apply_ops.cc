@@ -27,12 +27,12 @@ std::string DescribeAt(const Node& n, const std::string& path) {
 class Walker {
  public:
   Walker(const CompiledUpdate& update, std::optional<std::size_t> positional, bool is_insert,
-         std::int64_t now_ms, std::string doc_id)
+         std::int64_t now_ms, const Node& doc)
       : update_(update),
         positional_(positional),
         is_insert_(is_insert),
         now_ms_(now_ms),
-        doc_id_(std::move(doc_id)) {}
+        doc_(doc) {}
 
   DbResult<Done> Run(const Op& op, Node* doc) {
     if (op.kind == OpKind::kRename) return Rename(op, doc);
@@ -58,7 +58,7 @@ class Walker {
 
  private:
   DbResult<Action> Leaf(const Op& op, const Node* current, const std::string& path) {
-    LeafContext ctx{op, path, doc_id_, is_insert_, now_ms_};
+    LeafContext ctx{op, path, doc_, is_insert_, now_ms_};
     switch (op.kind) {
       case OpKind::kPush:
       case OpKind::kAddToSet:
@@ -257,7 +257,7 @@ class Walker {
   std::optional<std::size_t> positional_;
   bool is_insert_;
   std::int64_t now_ms_;
-  std::string doc_id_;
+  const Node& doc_;
   std::vector<std::string> touched_;
 };
 
@@ -266,9 +266,7 @@ class Walker {
 DbResult<Done> ApplyOps(const CompiledUpdate& update, Node* doc,
                         std::optional<std::size_t> positional, bool is_insert,
                         std::int64_t now_ms) {
-  const Node* id = doc->Find("_id");
-  std::string doc_id = id ? "{" + Describe(*id) + "}" : "{}";
-  Walker walker(update, positional, is_insert, now_ms, doc_id);
+  Walker walker(update, positional, is_insert, now_ms, *doc);
   for (const Op& op : update.ops) {
     auto r = walker.Run(op, doc);
     if (!r.ok()) return r;

@@ -96,7 +96,7 @@ DbResult<Action> ApplyArrayOp(const LeafContext& ctx, const Node* current) {
                                             "' must be an array but is of "
                                             "type " +
                                             BsonTypeName(current->type) + " in document " +
-                                            ctx.doc_id);
+                                            ctx.DocId());
       case OpKind::kAddToSet:
         return MakeError(kTypeMismatch, "Cannot apply $addToSet to non-array field. Field named '" +
                                             name + "' has non-array type " +

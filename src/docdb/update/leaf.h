@@ -25,9 +25,16 @@ struct Action {
 struct LeafContext {
   const Op& op;
   const std::string& path;    // The concrete dotted path of the target ("a.2.b").
-  const std::string& doc_id;  // "{_id: 1}" for messages ("{}" when the document has none).
+  const Node& doc;  // the whole document being updated (its _id names it in messages)
   bool is_insert;
   std::int64_t now_ms;
+
+  // "{_id: 1}" ("{}" without an _id): built only for an error message. Looked up when needed,
+  // since earlier operations may have moved the document's fields (never its _id's value).
+  std::string DocId() const {
+    const Node* id = doc.Find("_id");
+    return id ? "{" + Describe(*id) + "}" : "{}";
+  }
 };
 
 // $set $unset $inc $mul $min $max $setOnInsert $currentDate. `current` is nullptr when the

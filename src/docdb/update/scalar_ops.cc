@@ -49,7 +49,7 @@ DbResult<Node> Arithmetic(const LeafContext& ctx, const Node& current, const Nod
   if (overflow) {
     return MakeError(kBadValue, std::string("Failed to apply ") + ctx.op.op_name +
                                     " operations to current value (" + Describe(current) +
-                                    ") for document " + ctx.doc_id);
+                                    ") for document " + ctx.DocId());
   }
   if (current.type == BSON_TYPE_INT32 && operand.type == BSON_TYPE_INT32 &&
       r >= std::numeric_limits<std::int32_t>::min() &&
@@ -119,7 +119,7 @@ DbResult<Action> ApplyScalarOp(const LeafContext& ctx, const Node* current) {
       }
       if (!current->is_number()) {
         return MakeError(kTypeMismatch, std::string("Cannot apply ") + op.op_name +
-                                            " to a value of non-numeric type. " + ctx.doc_id +
+                                            " to a value of non-numeric type. " + ctx.DocId() +
                                             " has the field '" + name + "' of non-numeric type " +
                                             BsonTypeName(current->type));
       }
