@@ -43,6 +43,10 @@ BsonPtr FakeHandler::Handle(const wire::Request& request, ConnectionContext& con
   BSON_APPEND_UTF8(reply.get(), "db", request.db.c_str());
   BSON_APPEND_INT64(reply.get(), "connectionId", connection.id);
   BSON_APPEND_INT32(reply.get(), "seq", seq);
+  if (name == "big" && bson_iter_init_find(&it, request.command.get(), "big")) {
+    const std::string big(static_cast<std::size_t>(bson_iter_as_int64(&it)), 'b');
+    BSON_APPEND_UTF8(reply.get(), "big", big.c_str());
+  }
   return reply;
 }
 

@@ -2,7 +2,8 @@
 // other command with {ok: 1, echo: <command name>, db, connectionId, seq}, where seq counts the
 // requests of the connection (kept in ConnectionContext::user).
 //
-// Special commands: {throw: 1} throws; {null: 1} returns nullptr; {sleep: <ms>} sleeps first.
+// Special commands: {throw: 1} throws; {null: 1} returns nullptr; {sleep: <ms>} sleeps first;
+// {big: <n>} adds a string field `big` of n bytes to the reply.
 #pragma once
 
 #include <atomic>

@@ -1,7 +1,10 @@
 // All of docdb's Asio code lives in this one translation unit, to keep builds fast.
 #include "docdb/server/server.h"
 
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -39,6 +42,10 @@ namespace {
 constexpr std::size_t kKeepBufferBytes = 64 * 1024;
 // Message bodies are read in chunks of at most this size (see Connection::ReadBody).
 constexpr std::size_t kReadChunkBytes = 1024 * 1024;
+// How long a worker that has just answered waits for the same client's next request before
+// handing the connection back to the network thread. A client that sends its next command at
+// once (a driver's loop, a cursor's getMores) is served by the same worker without a hand-off.
+constexpr auto kLinger = std::chrono::microseconds(500);
 // A failed accept (EMFILE, ...) is retried after this pause instead of spinning.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 // The soft RLIMIT_NOFILE when the hard limit is unlimited.
@@ -117,8 +124,13 @@ class ServerCore {
   bool started_ = false;
   bool stopped_ = false;
 
+  std::atomic<bool> stopping_{false};
+  // Workers waiting for their client's next request (Connection::NextRequestArrives), and how
+  // many may: the others stay free for the rest of the connections.
+  std::atomic<int> lingering_{0};
+  int max_lingering_ = 1;
+
   // Network thread only.
-  bool stopping_ = false;
   std::unordered_map<std::int64_t, std::weak_ptr<Connection>> connections_;
 
   mutable std::mutex live_mu_;
@@ -131,7 +143,10 @@ class ServerCore {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(ServerCore& impl, Socket socket, ConnectionContext context)
-      : live_(impl), impl_(impl), socket_(std::move(socket)), context_(std::move(context)) {}
+      : live_(impl), impl_(impl), socket_(std::move(socket)), context_(std::move(context)) {
+    boost::system::error_code ec;
+    protocol_ = socket_.local_endpoint(ec).protocol();
+  }
 
   std::int64_t id() const { return context_.id; }
 
@@ -142,8 +157,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      });
   }
 
-  // Closes the socket; pending operations complete with an error and end the connection.
+  // Network thread. Closes the socket; pending operations complete with an error and end the
+  // connection. A connection a worker has is left to it: it comes back within kLinger of its
+  // command's end and then ends (stopping_).
   void Close() {
+    if (worker_owned_) return;
     boost::system::error_code ec;
     socket_.close(ec);
   }
@@ -174,19 +192,124 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
+  // Network thread: the worker owns the connection until it hands it back (HandBack).
   void Dispatch() {
-    asio::post(*impl_.pool_, [self = shared_from_this()] { self->Process(); });
+    worker_owned_ = true;
+    // The descriptor leaves the network thread's epoll set while the worker has it: otherwise
+    // every request the worker reads itself would also wake the network thread.
+    boost::system::error_code ec;
+    fd_ = socket_.release(ec);
+    if (ec) return Finish();
+    asio::post(*impl_.pool_, [self = shared_from_this()] { self->Work(); });
   }
 
-  // Worker thread. The reply comes back to the network thread, from this worker or later from
-  // whichever thread the handler answers on.
-  void Process() {
-    ProcessMessage(message_.data(), message_.size(), impl_.next_request_id_.fetch_add(1),
-                   impl_.handler_, context_, [self = shared_from_this()](FramedReply reply) {
-                     asio::post(self->impl_.io_, [self, reply = std::move(reply)]() mutable {
-                       self->OnProcessed(std::move(reply.bytes), reply.close_after);
+  // Worker thread. Runs the message; when the handler answers at once, writes the reply itself
+  // and waits a little for the client's next request on the socket, running it in turn: a busy
+  // client is served without a thread hand-off per request (docs/docdb.md, "Thread model").
+  // Everything else goes back to the network thread: a reply the socket cannot take at once, a
+  // reply the handler gives later, a quiet client.
+  void Work() {
+    while (true) {
+      // The handler answers during ProcessMessage (kept in `slot`) or later on another thread
+      // (handed straight back to the network thread).
+      struct Slot {
+        std::mutex mu;
+        bool returned = false;
+        std::optional<FramedReply> reply;
+      };
+      auto slot = std::make_shared<Slot>();
+      ProcessMessage(message_.data(), message_.size(), impl_.next_request_id_.fetch_add(1),
+                     impl_.handler_, context_,
+                     [self = shared_from_this(), slot](FramedReply reply) {
+                       {
+                         std::lock_guard lock(slot->mu);
+                         if (!slot->returned) {
+                           slot->reply = std::move(reply);
+                           return;
+                         }
+                       }
+                       self->HandBack(std::move(reply.bytes), reply.close_after);
                      });
-                   });
+      FramedReply reply;
+      {
+        std::lock_guard lock(slot->mu);
+        slot->returned = true;
+        if (!slot->reply) return;  // deferred: the handler's callback hands the reply back
+        reply = std::move(*slot->reply);
+      }
+      if (message_.capacity() > kKeepBufferBytes) std::vector<std::uint8_t>().swap(message_);
+      const int fd = fd_;
+      std::size_t sent = 0;
+      while (sent < reply.bytes.size()) {
+        const ssize_t n = ::send(fd, reply.bytes.data() + sent, reply.bytes.size() - sent,
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+      }
+      if (sent < reply.bytes.size()) {
+        // A full socket buffer (or an error, which the network thread's write then reports).
+        return HandBack(reply.bytes.substr(sent), reply.close_after);
+      }
+      if (reply.close_after || impl_.stopping_ || !NextRequestArrives(fd)) {
+        return HandBack(std::string(), reply.close_after);
+      }
+    }
+  }
+
+  // Worker thread: waits up to kLinger for the client's next request and reads it into message_
+  // when it arrives whole; false (nothing read) otherwise, or when enough other workers are
+  // already waiting so.
+  bool NextRequestArrives(int fd) {
+    const int lingering = impl_.lingering_.fetch_add(1);
+    struct Leave {
+      std::atomic<int>& count;
+      ~Leave() { count.fetch_sub(1); }
+    } leave{impl_.lingering_};
+    if (lingering >= impl_.max_lingering_) return false;
+    pollfd p{fd, POLLIN, 0};
+    timespec linger{0, std::chrono::duration_cast<std::chrono::nanoseconds>(kLinger).count()};
+    if (::ppoll(&p, 1, &linger, nullptr) != 1 || (p.revents & POLLIN) == 0) return false;
+    std::array<std::uint8_t, wire::kHeaderBytes> header{};
+    if (::recv(fd, header.data(), header.size(), MSG_PEEK | MSG_DONTWAIT) !=
+        static_cast<ssize_t>(header.size())) {
+      return false;
+    }
+    auto parsed = wire::ParseHeader(header.data());
+    if (!parsed.ok()) return false;  // the network thread's read closes the connection
+    const auto length = static_cast<std::size_t>(parsed.value().message_length);
+    int available = 0;
+    if (::ioctl(fd, FIONREAD, &available) != 0 || static_cast<std::size_t>(available) < length) {
+      return false;  // not all there yet: the network thread reads it as it comes
+    }
+    message_.resize(length);
+    std::size_t got = 0;
+    while (got < length) {
+      const ssize_t n = ::recv(fd, message_.data() + got, length - got, MSG_DONTWAIT);
+      if (n <= 0) {
+        // Cannot happen after FIONREAD; the message is lost, so the connection ends.
+        message_.clear();
+        ::shutdown(fd, SHUT_RD);
+        return false;
+      }
+      got += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  // Any thread: the network thread takes the connection back, writes `reply` (nothing for an
+  // empty one) and reads the next request, or ends the connection.
+  void HandBack(std::string reply, bool close_after) {
+    asio::post(impl_.io_, [self = shared_from_this(), reply = std::move(reply),
+                           close_after]() mutable {
+      self->worker_owned_ = false;
+      boost::system::error_code ec;
+      self->socket_.assign(self->protocol_, self->fd_, ec);
+      if (ec) {
+        ::close(self->fd_);
+        return self->Finish();
+      }
+      self->OnProcessed(std::move(reply), close_after);
+    });
   }
 
   // Network thread.
@@ -194,7 +317,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (message_.capacity() > kKeepBufferBytes) {
       std::vector<std::uint8_t>().swap(message_);
     }
-    if (impl_.stopping_) return Finish();
+    if (impl_.stopping_ || (reply.empty() && close_after)) return Finish();
     if (reply.empty()) return ReadHeader();  // moreToCome
     reply_ = std::move(reply);
     asio::async_write(
@@ -227,6 +350,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::uint8_t> message_;
   std::string reply_;
   bool finished_ = false;
+  // Network thread: a worker has the socket (Dispatch until HandBack); Stop leaves it alone.
+  bool worker_owned_ = false;
+  // The descriptor while a worker has it, released from socket_ (Dispatch, HandBack).
+  int fd_ = -1;
+  Socket::protocol_type protocol_{AF_UNSPEC, 0};
 };
 
 Status ServerCore::ListenTcp() {
@@ -304,6 +432,7 @@ Status ServerCore::Start() {
     }
   }
   started_ = true;
+  max_lingering_ = std::max(1, options_.worker_threads / 2);
   pool_ = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options_.worker_threads));
   work_.emplace(io_.get_executor());
   asio::post(io_, [this] {

@@ -234,6 +234,75 @@ TEST_F(ServerTest, HoldsManyIdleConnections) {
   EXPECT_EQ(Roundtrip(idle[kIdle / 2], "ping", 5).response_to, 5);
 }
 
+// A worker that has answered reads the same client's next request itself (Work). These cover
+// what it must get right: several requests in one write, one that arrives in pieces, a reply
+// the socket cannot take at once, a stop while it waits.
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  for (bool unix_socket : {false, true}) {
+    RawClient client =
+        unix_socket ? RawClient::Unix(socket_path_) : RawClient::Tcp(server_->port());
+    Doc body(BCON_NEW("ping", BCON_INT32(1), "$db", BCON_UTF8("test")));
+    for (int round = 0; round < 20; ++round) {
+      std::string batch;
+      for (int i = 1; i <= 3; ++i) batch += MakeOpMsg(round * 3 + i, body.get());
+      ASSERT_TRUE(client.Send(batch));
+      for (int i = 1; i <= 3; ++i) {
+        auto bytes = client.ReadMessage();
+        ASSERT_TRUE(bytes.has_value());
+        auto reply = ParseReply(*bytes);
+        EXPECT_EQ(reply.response_to, round * 3 + i);
+        EXPECT_EQ(Field(reply.doc.get(), "seq"), std::to_string(round * 3 + i));
+      }
+    }
+  }
+}
+
+TEST_F(ServerTest, ARequestArrivingInPiecesIsReadWhole) {
+  RawClient client = RawClient::Tcp(server_->port());
+  Doc body(BCON_NEW("find", BCON_UTF8("c"), "$db", BCON_UTF8("test")));
+  const std::string message = MakeOpMsg(2, body.get());
+  for (int pause_us : {0, 100, 300, 2000}) {
+    EXPECT_EQ(Roundtrip(client, "ping", 1).response_to, 1);
+    // Right after the reply (the worker may be waiting for more): the header and a part.
+    ASSERT_TRUE(client.Send(message.substr(0, 20)));
+    std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    ASSERT_TRUE(client.Send(message.substr(20)));
+    auto bytes = client.ReadMessage();
+    ASSERT_TRUE(bytes.has_value()) << "pause " << pause_us;
+    auto reply = ParseReply(*bytes);
+    EXPECT_EQ(reply.response_to, 2);
+    EXPECT_EQ(Field(reply.doc.get(), "echo"), "\"find\"");
+  }
+}
+
+TEST_F(ServerTest, AReplyLargerThanTheSocketBufferArrivesWhole) {
+  RawClient client = RawClient::Tcp(server_->port());
+  constexpr int kBig = 8 << 20;
+  Doc big(BCON_NEW("big", BCON_INT32(kBig), "$db", BCON_UTF8("test")));
+  ASSERT_TRUE(client.Send(MakeOpMsg(1, big.get())));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the socket buffer fills up
+  auto bytes = client.ReadMessage();
+  ASSERT_TRUE(bytes.has_value());
+  auto reply = ParseReply(*bytes);
+  EXPECT_EQ(reply.response_to, 1);
+  bson_iter_t it;
+  ASSERT_TRUE(bson_iter_init_find(&it, reply.doc.get(), "big"));
+  std::uint32_t length = 0;
+  bson_iter_utf8(&it, &length);
+  EXPECT_EQ(length, static_cast<std::uint32_t>(kBig));
+  EXPECT_EQ(Roundtrip(client, "ping", 2).response_to, 2);
+}
+
+TEST_F(ServerTest, StopEndsAConnectionWhoseWorkerWaitsForMore) {
+  RawClient client = RawClient::Tcp(server_->port());
+  EXPECT_EQ(Roundtrip(client, "ping", 1).response_to, 1);
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(handler_.disconnects(), 1);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
 TEST_F(ServerTest, StopClosesConnectionsAndWaitsForHandlers) {
   RawClient busy = RawClient::Tcp(server_->port());
   RawClient idle = RawClient::Unix(socket_path_);
