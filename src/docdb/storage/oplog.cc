@@ -48,12 +48,12 @@ DbResult<Done> PutMeta(internal::Connection* conn, const char* key, const std::s
 DbResult<OplogBounds> BoundsOf(internal::Connection* conn) {
   OplogBounds b;
   {
-    // sqlite_sequence holds the last AUTOINCREMENT value, also after trimming.
-    DbResult<Stmt> stmt = conn->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'oplog'");
+    // Trimming always keeps the newest entry, so the largest seq is the last one written.
+    DbResult<Stmt> stmt = conn->Prepare("SELECT max(seq) FROM oplog");
     if (!stmt.ok()) return stmt.error();
     DbResult<bool> row = stmt.value().Step();
     if (!row.ok()) return row.error();
-    if (row.value()) b.last_seq = stmt.value().ColumnInt(0);
+    if (row.value() && !stmt.value().ColumnIsNull(0)) b.last_seq = stmt.value().ColumnInt(0);
   }
   DbResult<std::string> seq = MetaValue(conn, "oplog_trimmed_seq");
   if (!seq.ok()) return seq.error();

@@ -175,6 +175,47 @@ TEST(Oplog, MigratesAVersion2Directory) {
   EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '4'"), 1);
 }
 
+// 3 -> 4 rebuilds the oplog without AUTOINCREMENT: the same entries under the same seqs, and
+// the next seq follows the newest one, also after trimming.
+TEST(Oplog, MigratesAVersion3OplogKeepingItsSeqs) {
+  TempDir dir;
+  std::string path;
+  {
+    auto store = OpenStore(dir.path(), {.durable = false});
+    path = store->path();
+    CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+    for (int i = 1; i <= 5; ++i) {
+      Ok(store->GroupWrite([&](Txn& txn) {
+        return txn.Insert(coll, J("{\"_id\": " + std::to_string(i) + "}").get());
+      }));
+    }
+    EXPECT_EQ(Ok(store->TrimOplog({.max_entries = 2, .max_age_ms = 1'000'000}, 0, 100)), 3);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, testing::kBackToFormatVersion3Sql, nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_EQ(testing::CountRows(path, "sqlite_master WHERE name = 'oplog' AND sql LIKE "
+                                     "'%AUTOINCREMENT%'"),
+            1);
+  auto store = OpenStore(dir.path(), {.durable = false});
+  EXPECT_EQ(testing::CountRows(path, "sqlite_master WHERE name = 'oplog' AND sql LIKE "
+                                     "'%AUTOINCREMENT%'"),
+            0);
+  std::vector<OplogEntry> kept = All(store.get());
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].seq, 4);
+  EXPECT_EQ(kept[1].seq, 5);
+  EXPECT_EQ(kept[1].op, OplogOp::kInsert);
+  auto coll = [&] {
+    auto txn = Ok(store->Begin(TxnMode::kRead));
+    return *Ok(txn->FindCollection("db", "c"));
+  }();
+  Ok(store->GroupWrite([&](Txn& txn) { return txn.Insert(coll, J(R"({"_id": 6})").get()); }));
+  EXPECT_EQ(All(store.get()).back().seq, 6);
+}
+
 TEST(Oplog, CommitsWakeWaiters) {
   TempDir dir;
   auto store = OpenStore(dir.path(), {.durable = false});

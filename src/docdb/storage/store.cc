@@ -54,14 +54,29 @@ CREATE TABLE roles (
   PRIMARY KEY (db, name)) WITHOUT ROWID;
 )sql";
 
-// Added in format version 3: the oplog of change streams (oplog.h). AUTOINCREMENT: a seq is
-// never reused, also after trimming.
+// Added in format version 3: the oplog of change streams (oplog.h). A seq is never reused:
+// a new row gets max(seq) + 1 and trimming always keeps the newest row. (Version 3 declared it
+// AUTOINCREMENT, which guarantees the same at the price of an sqlite_sequence update, a page
+// more to write, in every write transaction; version 4 rebuilt the table without it.)
 constexpr const char* kOplogSql = R"sql(
 CREATE TABLE oplog (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL, wall_ms INTEGER NOT NULL,
   db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL,
   entry BLOB NOT NULL);
+)sql";
+
+// Migration 3 -> 4 of the oplog: the same rows in a table without AUTOINCREMENT.
+constexpr const char* kOplogWithoutAutoincrementSql = R"sql(
+CREATE TABLE oplog_v4 (
+  seq INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL, wall_ms INTEGER NOT NULL,
+  db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL,
+  entry BLOB NOT NULL);
+INSERT INTO oplog_v4 (seq, ts, wall_ms, db, coll, op, entry)
+  SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog;
+DROP TABLE oplog;
+ALTER TABLE oplog_v4 RENAME TO oplog;
 )sql";
 
 // Added in format version 4: catalog_version counts the committed changes to the catalog (the
@@ -158,6 +173,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
     if (!row.ok()) return row.error();
     if (!row.value()) return NotDocdb(path, "meta has no format_version");
     std::string version(read.value().ColumnText(0));
+    read.value().Reset();  // no statement may be active while a migration drops a table
     if (version == "1") {
       // Migration 1 -> 2, in this same transaction: add the users and roles tables. A crash
       // before COMMIT leaves the file at version 1, and the next open migrates again.
@@ -173,8 +189,10 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       version = "3";
     }
     if (version == "3") {
-      // Migration 3 -> 4, in the same transaction: the catalog version and its triggers.
+      // Migration 3 -> 4, in the same transaction: the catalog version and its triggers, and
+      // the oplog without AUTOINCREMENT.
       TACTUS_STORAGE_TRY(conn->Exec(kCatalogVersionSchemaSql));
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogWithoutAutoincrementSql));
       TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '4' WHERE key = 'format_version'"));
       version = "4";
     }

@@ -84,13 +84,19 @@ inline std::string IdOf(const bson_t* doc) {
   return json;
 }
 
-// Turns a current data directory's file back into format version 3 (before the catalog
-// version), for the migration tests: run it, then set format_version to the version wanted.
+// Turns a current data directory's file back into format version 3 (no catalog version, an
+// AUTOINCREMENT oplog with the same rows), for the migration tests: run it, then set
+// format_version to the version wanted.
 inline constexpr const char* kBackToFormatVersion3Sql =
     "DELETE FROM meta WHERE key = 'catalog_version'; "
     "DROP TRIGGER collections_insert_bumps_catalog; DROP TRIGGER collections_update_bumps_catalog; "
     "DROP TRIGGER collections_delete_bumps_catalog; DROP TRIGGER indexes_insert_bumps_catalog; "
     "DROP TRIGGER indexes_update_bumps_catalog; DROP TRIGGER indexes_delete_bumps_catalog; "
+    "CREATE TABLE oplog_v3 (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, "
+    "  wall_ms INTEGER NOT NULL, db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL, "
+    "  entry BLOB NOT NULL); "
+    "INSERT INTO oplog_v3 SELECT * FROM oplog; DROP TABLE oplog; "
+    "ALTER TABLE oplog_v3 RENAME TO oplog; "
     "UPDATE meta SET value = '3' WHERE key = 'format_version';";
 
 // Rows of `table` in the store's file, read through a separate SQLite connection.
