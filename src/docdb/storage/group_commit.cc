@@ -43,6 +43,10 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
       for (auto& r : results) r = txn.error();
     } else {
       Txn::Impl& t = *txn.value()->impl_;
+      // A body alone in its batch needs no savepoint (whose journal copies every page it
+      // changes): when it fails, the whole transaction rolls back instead.
+      const bool alone = batch.size() == 1;
+      bool rolled_back = false;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         // SQLite may have rolled the whole transaction back under a body (a full disk, an I/O
         // error): then no later savepoint may silently open and commit a new one.
@@ -54,7 +58,7 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           }
           break;
         }
-        DbResult<Done> savepoint = t.conn->Run("SAVEPOINT group_write");
+        DbResult<Done> savepoint = alone ? Done{} : t.conn->Run("SAVEPOINT group_write");
         if (!savepoint.ok()) {
           results[i] = savepoint.error();
           continue;
@@ -67,14 +71,21 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           // not be lost with it.
           r = MakeError(kInternalError, std::string("a write failed: ") + e.what());
         }
-        if (!r.ok()) {
-          (void)t.conn->Run("ROLLBACK TO group_write");
-          t.ForgetIndexes();  // the body's DDL, if any, is gone again
+        if (alone) {
+          if (!r.ok()) {
+            txn.value()->Rollback();
+            rolled_back = true;
+          }
+        } else {
+          if (!r.ok()) {
+            (void)t.conn->Run("ROLLBACK TO group_write");
+            t.ForgetIndexes();  // the body's DDL, if any, is gone again
+          }
+          if (!sqlite3_get_autocommit(t.conn->db())) (void)t.conn->Run("RELEASE group_write");
         }
-        if (!sqlite3_get_autocommit(t.conn->db())) (void)t.conn->Run("RELEASE group_write");
         results[i] = std::move(r);
       }
-      DbResult<Done> committed = txn.value()->Commit();
+      DbResult<Done> committed = rolled_back ? Done{} : txn.value()->Commit();
       if (!committed.ok()) {
         for (auto& r : results) {
           if (r->ok()) r = committed.error();
