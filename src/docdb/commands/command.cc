@@ -122,7 +122,9 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
     return MakeError(kLocation10334, "object to insert too large. size in bytes: " +
                                          std::to_string(doc->len) + ", max size: 16777216");
   }
-  if (!wire::CheckWireBson(bson_get_data(doc), doc->len, kMaxStoredDepth).empty()) {
+  // The document came in a message that passed wire::CheckWireBson, or was built here; only its
+  // depth is left to check against the lower limit for stored documents.
+  if (!wire::CheckBsonNesting(bson_get_data(doc), doc->len, kMaxStoredDepth).empty()) {
     return MakeError(kBadValue, "Document exceeds the maximum nesting depth of " +
                                     std::to_string(kMaxStoredDepth));
   }

@@ -153,6 +153,10 @@ class Walker {
 
 }  // namespace
 
+std::string CheckBsonNesting(const std::uint8_t* data, std::size_t len, int max_depth) {
+  return Walker(data, len, max_depth).Run();
+}
+
 std::string CheckWireBson(const std::uint8_t* data, std::size_t len, int max_depth) {
   std::string error = Walker(data, len, max_depth).Run();
   if (!error.empty()) return error;

@@ -17,4 +17,10 @@ namespace tactus::docdb::wire {
 // Thread-safe.
 std::string CheckWireBson(const std::uint8_t* data, std::size_t len, int max_depth);
 
+// The structural walk of CheckWireBson alone, without libbson's validation of every value
+// (UTF-8 and the like): for a document already checked as part of its message, or built by
+// docdb, whose nesting must meet a lower bound (a stored document's 100 levels). Same result
+// format; safe on any bytes, but it does not catch what only bson_validate does.
+std::string CheckBsonNesting(const std::uint8_t* data, std::size_t len, int max_depth);
+
 }  // namespace tactus::docdb::wire

@@ -61,6 +61,22 @@ TEST(BsonCheckTest, DepthLimit) {
   EXPECT_NE(Check(Nested(3), 2), "");
 }
 
+TEST(BsonCheckTest, NestingAloneChecksDepthAndStructureButNotUtf8) {
+  const std::vector<std::uint8_t> deep = Nested(101);
+  EXPECT_EQ(CheckBsonNesting(deep.data(), deep.size(), 101), "");
+  EXPECT_EQ(CheckBsonNesting(deep.data(), deep.size(), 100), "nesting deeper than allowed");
+  std::vector<std::uint8_t> truncated = Nested(3);
+  truncated.pop_back();
+  EXPECT_NE(CheckBsonNesting(truncated.data(), truncated.size(), 100), "");
+  // What only libbson checks (a field name that is not UTF-8) is left to CheckWireBson.
+  bson_t* b = BCON_NEW("ok", BCON_INT32(1));
+  std::vector<std::uint8_t> bytes = ToBytes(b);
+  bson_destroy(b);
+  bytes[6] = 0xFF;  // the field name "o\xFF"
+  EXPECT_EQ(CheckBsonNesting(bytes.data(), bytes.size(), 100), "");
+  EXPECT_NE(Check(bytes), "");
+}
+
 TEST(BsonCheckTest, VeryDeepNestingDoesNotRecurse) {
   EXPECT_EQ(Check(Nested(1000000)), "nesting deeper than allowed");
 }
