@@ -1,5 +1,7 @@
 #include "docdb/bson_util.h"
 
+#include <cstring>
+
 namespace tactus::docdb {
 
 BsonPtr BsonFromBytes(const std::uint8_t* data, std::size_t len) {
@@ -8,6 +10,95 @@ BsonPtr BsonFromBytes(const std::uint8_t* data, std::size_t len) {
   std::size_t offset = 0;
   if (!bson_validate(&view, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset)) return nullptr;
   return BsonPtr(bson_copy(&view));
+}
+
+namespace {
+
+// The size of the value of an element of `type` at data[pos..end), or -1 when it cannot be told
+// (an unknown type) or would pass `end`.
+std::int64_t ValueSize(std::uint8_t type, const std::uint8_t* data, std::size_t pos,
+                       std::size_t end) {
+  auto length_at = [&](std::size_t at) -> std::int64_t {
+    if (end - at < 4) return -1;
+    std::uint32_t n;
+    std::memcpy(&n, data + at, 4);
+    return BSON_UINT32_FROM_LE(n);
+  };
+  std::int64_t size = -1;
+  switch (type) {
+    case BSON_TYPE_DOUBLE:
+    case BSON_TYPE_DATE_TIME:
+    case BSON_TYPE_TIMESTAMP:
+    case BSON_TYPE_INT64:
+      size = 8;
+      break;
+    case BSON_TYPE_INT32:
+      size = 4;
+      break;
+    case BSON_TYPE_BOOL:
+      size = 1;
+      break;
+    case BSON_TYPE_OID:
+      size = 12;
+      break;
+    case BSON_TYPE_DECIMAL128:
+      size = 16;
+      break;
+    case BSON_TYPE_UNDEFINED:
+    case BSON_TYPE_NULL:
+    case BSON_TYPE_MINKEY:
+    case BSON_TYPE_MAXKEY:
+      size = 0;
+      break;
+    case BSON_TYPE_UTF8:
+    case BSON_TYPE_CODE:
+    case BSON_TYPE_SYMBOL: {
+      const std::int64_t n = length_at(pos);
+      size = n < 0 ? -1 : 4 + n;
+      break;
+    }
+    case BSON_TYPE_BINARY: {
+      const std::int64_t n = length_at(pos);
+      size = n < 0 ? -1 : 5 + n;
+      break;
+    }
+    case BSON_TYPE_DOCUMENT:
+    case BSON_TYPE_ARRAY:
+    case BSON_TYPE_CODEWSCOPE:
+      size = length_at(pos);
+      break;
+    default:  // regex, dbpointer: rare in commands; libbson steps over them
+      return -1;
+  }
+  return size >= 0 && static_cast<std::uint64_t>(size) <= end - pos ? size : -1;
+}
+
+}  // namespace
+
+bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out) {
+  const std::uint8_t* data = bson_get_data(doc);
+  const std::size_t end = doc->len - 1;  // the document's terminating zero
+  std::size_t pos = 4;
+  while (pos < end) {
+    const std::uint8_t type = data[pos];
+    const std::size_t name = pos + 1;
+    const void* zero = std::memchr(data + name, 0, end - name);
+    if (zero == nullptr) break;
+    const std::size_t name_len = static_cast<const std::uint8_t*>(zero) - (data + name);
+    const std::size_t value = name + name_len + 1;
+    const std::int64_t size = ValueSize(type, data, value, end);
+    if (size < 0) break;
+    if (name_len == key.size() && std::memcmp(data + name, key.data(), name_len) == 0) {
+      // libbson checks the element it is set on, as bson_iter_next would.
+      return bson_iter_init_from_data_at_offset(out, data, doc->len,
+                                                static_cast<std::uint32_t>(pos),
+                                                static_cast<std::uint32_t>(name_len));
+    }
+    pos = value + static_cast<std::size_t>(size);
+  }
+  if (pos == end) return false;
+  // Something it cannot step over: libbson decides.
+  return bson_iter_init_find_w_len(out, doc, key.data(), static_cast<int>(key.size()));
 }
 
 const char* BsonTypeName(bson_type_t type) {

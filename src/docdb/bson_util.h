@@ -29,6 +29,20 @@ inline bool BsonView(const std::uint8_t* data, std::size_t len, bson_t* out) {
   return bson_init_static(out, data, len);
 }
 
+// bson_iter_init_find, faster: finds the first top-level field named `key` (case-sensitive) by
+// stepping over the raw elements, each value skipped by its type's size, where bson_iter_next
+// also checks every element it passes. Commands look up a dozen options this way. On a
+// well-formed document (a validated message, a document libbson built) its answer is
+// bson_iter_init_find's; on a damaged one it never reads outside the document, and where it
+// cannot step over an element (an unknown type, a length past the end) libbson decides. The
+// element it returns is checked by libbson. `out` is left on the field, as bson_iter_init_find
+// leaves it.
+bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out);
+inline bool HasField(const bson_t* doc, std::string_view key) {
+  bson_iter_t it;
+  return FindField(doc, key, &it);
+}
+
 // MongoDB's alias of a BSON type, as $type and error messages spell it ("double", "string",
 // "objectId", ...); "missing" for anything else.
 const char* BsonTypeName(bson_type_t type);

@@ -57,7 +57,7 @@ bool IsLocalPeer(const std::string& peer) {
 
 std::optional<std::string> Payload(const bson_t* command) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, command, "payload")) return std::nullopt;
+  if (!FindField(command, "payload", &it)) return std::nullopt;
   if (BSON_ITER_HOLDS_BINARY(&it)) {
     bson_subtype_t subtype;
     std::uint32_t len;
@@ -240,7 +240,7 @@ void AuthGuard::AfterCommand(CommandContext& ctx, std::string_view name, bson_t*
   if (kUserAndRoleChanges.count(name)) generation_.fetch_add(1);
   if (name == "hello" || name == "isMaster" || name == "ismaster") {
     bson_iter_t it;
-    if (bson_iter_init_find(&it, ctx.command, "saslSupportedMechs") && BSON_ITER_HOLDS_UTF8(&it)) {
+    if (FindField(ctx.command, "saslSupportedMechs", &it) && BSON_ITER_HOLDS_UTF8(&it)) {
       std::string qualified = bson_iter_utf8(&it, nullptr);
       auto dot = qualified.find('.');
       auto txn = store_.Begin(storage::TxnMode::kRead);
@@ -262,7 +262,7 @@ void AuthGuard::AfterCommand(CommandContext& ctx, std::string_view name, bson_t*
     if (GetDocument(ctx.command, "speculativeAuthenticate", &speculative)) {
       bson_iter_t db;
       std::string auth_db =
-          bson_iter_init_find(&db, &speculative, "db") && BSON_ITER_HOLDS_UTF8(&db)
+          FindField(&speculative, "db", &db) && BSON_ITER_HOLDS_UTF8(&db)
               ? bson_iter_utf8(&db, nullptr)
               : ctx.db;
       // A failed speculative attempt is left out of the reply: the driver then authenticates
@@ -290,7 +290,7 @@ void AuthGuard::AfterCommand(CommandContext& ctx, std::string_view name, bson_t*
 DbResult<BsonPtr> AuthGuard::SaslStart(const CommandContext& ctx, const bson_t* command,
                                        const std::string& db) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, command, "mechanism") || !BSON_ITER_HOLDS_UTF8(&it)) {
+  if (!FindField(command, "mechanism", &it) || !BSON_ITER_HOLDS_UTF8(&it)) {
     return MakeError(kBadValue, "BSON field 'saslStart.mechanism' is missing or not a string");
   }
   std::string name = bson_iter_utf8(&it, nullptr);

@@ -60,20 +60,20 @@ DbResult<std::string> TargetCollection(const CommandContext& ctx) {
 
 bool GetBool(const bson_t* doc, const char* key, bool dflt) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, doc, key)) return dflt;
+  if (!FindField(doc, key, &it)) return dflt;
   return bson_iter_as_bool(&it);
 }
 
 std::int64_t GetInt64(const bson_t* doc, const char* key, std::int64_t dflt) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, doc, key)) return dflt;
+  if (!FindField(doc, key, &it)) return dflt;
   if (BSON_ITER_HOLDS_NUMBER(&it)) return bson_iter_as_int64(&it);
   return dflt;
 }
 
 static bool GetContainer(const bson_t* doc, const char* key, bson_t* out, bool array) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, doc, key)) return false;
+  if (!FindField(doc, key, &it)) return false;
   if (array ? !BSON_ITER_HOLDS_ARRAY(&it) : !BSON_ITER_HOLDS_DOCUMENT(&it)) return false;
   const std::uint8_t* data;
   std::uint32_t len;
@@ -130,7 +130,7 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
   }
   BsonPtr out = NewBson();
   bson_iter_t it;
-  if (bson_iter_init_find(&it, doc, "_id")) {
+  if (FindField(doc, "_id", &it)) {
     bson_type_t t = bson_iter_type(&it);
     if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
       return MakeError(kInvalidIdField, std::string("The '_id' value cannot be of type ") +

@@ -77,13 +77,13 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   query::DeadlineScope deadline(name == "getMore" ? 0 : GetInt64(command, "maxTimeMS", 0));
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
   bool in_transaction =
-      bson_has_field(command, "autocommit") && !GetBool(command, "autocommit", true);
+      HasField(command, "autocommit") && !GetBool(command, "autocommit", true);
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
     static const std::set<std::string, std::less<>> kRetryable = {
         "insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"};
-    if (kRetryable.count(name) && bson_has_field(command, "txnNumber")) {
+    if (kRetryable.count(name) && HasField(command, "txnNumber")) {
       ctx.retry_lsid = SessionKey(command);
       ctx.retry_txn_number = GetInt64(command, "txnNumber", -1);
       if (ctx.retry_lsid.empty()) ctx.retry_txn_number = -1;

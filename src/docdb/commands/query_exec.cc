@@ -201,7 +201,7 @@ bool SingleSortField(const bson_t* sort, std::string* field, bool* descending) {
 
 std::string IdKey(const bson_t* doc) {
   bson_iter_t it;
-  bool found = bson_iter_init_find(&it, doc, "_id");
+  bool found = FindField(doc, "_id", &it);
   (void)found;
   return query::EncodeKeyValue(*bson_iter_value(&it));
 }
@@ -273,7 +273,7 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       }
       continue;
     }
-    if (bson_has_field(index.spec.get(), "partialFilterExpression")) {
+    if (HasField(index.spec.get(), "partialFilterExpression")) {
       continue;  // it omits documents, so it cannot answer every query
     }
     // A sparse index omits the documents that have none of its fields. It answers a condition

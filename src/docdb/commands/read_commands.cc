@@ -21,7 +21,7 @@ namespace {
 DbResult<Done> DocumentOption(const bson_t* command, const char* field, bson_t* out) {
   bson_init(out);
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, command, field) || BSON_ITER_HOLDS_NULL(&it)) return Done{};
+  if (!FindField(command, field, &it) || BSON_ITER_HOLDS_NULL(&it)) return Done{};
   if (!GetDocument(command, field, out)) return TypeError(field, "object");
   return Done{};
 }
@@ -31,7 +31,7 @@ constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
 
 DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, command, field)) return std::int64_t{0};
+  if (!FindField(command, field, &it)) return std::int64_t{0};
   if (!BSON_ITER_HOLDS_NUMBER(&it)) return TypeError(field, "long");
   std::int64_t v = bson_iter_as_int64(&it);
   if (v > kMaxCount) {
@@ -94,7 +94,7 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
         }
       }
     }
-    bool has_batch_size = bson_has_field(ctx.command, "batchSize");
+    bool has_batch_size = HasField(ctx.command, "batchSize");
     std::int64_t first = has_batch_size ? batch_size.value() : kDefaultFirstBatch;
     std::vector<BsonPtr> batch;
     std::int64_t id = 0;
@@ -113,11 +113,11 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
 
 DbResult<BsonPtr> GetMore(CommandContext& ctx) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, ctx.command, "getMore") || !BSON_ITER_HOLDS_INT64(&it)) {
+  if (!FindField(ctx.command, "getMore", &it) || !BSON_ITER_HOLDS_INT64(&it)) {
     return TypeError("getMore", "long");
   }
   std::int64_t id = bson_iter_int64(&it);
-  if (!bson_iter_init_find(&it, ctx.command, "collection") || !BSON_ITER_HOLDS_UTF8(&it)) {
+  if (!FindField(ctx.command, "collection", &it) || !BSON_ITER_HOLDS_UTF8(&it)) {
     return TypeError("collection", "string");
   }
   std::string ns = ctx.db + "." + bson_iter_utf8(&it, nullptr);
@@ -204,7 +204,7 @@ DbResult<BsonPtr> Distinct(CommandContext& ctx) {
   auto name = TargetCollection(ctx);
   if (!name.ok()) return name.error();
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, ctx.command, "key") || !BSON_ITER_HOLDS_UTF8(&it)) {
+  if (!FindField(ctx.command, "key", &it) || !BSON_ITER_HOLDS_UTF8(&it)) {
     return TypeError("key", "string");
   }
   std::string key = bson_iter_utf8(&it, nullptr);

@@ -8,7 +8,7 @@ std::string SessionKey(const bson_t* command) {
   bson_t lsid;
   if (!GetDocument(command, "lsid", &lsid)) return "";
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, &lsid, "id")) return "";
+  if (!FindField(&lsid, "id", &it)) return "";
   const bson_value_t* v = bson_iter_value(&it);
   if (v->value_type == BSON_TYPE_BINARY) {
     return std::string(reinterpret_cast<const char*>(v->value.v_binary.data),

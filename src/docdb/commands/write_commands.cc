@@ -78,7 +78,7 @@ DbResult<BsonPtr> Update(CommandContext& ctx) {
       DbResult<UpdateOutcome> outcome = MakeError(kFailedToParse, "");
       if (!GetDocument(&st, "q", &q)) {
         outcome = TypeError("q", "object");
-      } else if (!bson_iter_init_find(&u, &st, "u")) {
+      } else if (!FindField(&st, "u", &u)) {
         outcome = MakeError(kFailedToParse,
                             "BSON field 'update.updates.u' is missing but a "
                             "required field");
@@ -175,7 +175,7 @@ DbResult<BsonPtr> FindAndModify(CommandContext& ctx) {
   bool return_new = GetBool(ctx.command, "new", false);
   bool upsert = GetBool(ctx.command, "upsert", false);
   bson_iter_t u;
-  bool has_update = bson_iter_init_find(&u, ctx.command, "update");
+  bool has_update = FindField(ctx.command, "update", &u);
   if (remove == has_update) {
     return MakeError(kFailedToParse, "Either an update or remove=true must be specified");
   }
