@@ -113,6 +113,15 @@ TEST(Oplog, UpdateDescriptionDiff) {
             R"({ "updatedFields" : { "v" : "1" }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
   EXPECT_EQ(diff(R"({"v": {"a": 1}})", R"({"v": [1]})"),
             R"({ "updatedFields" : { "v" : [ 1 ] }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+  // Fields that moved, one added between two kept, one removed at the end or in the middle.
+  EXPECT_EQ(diff(R"({"a": 1, "b": 2, "c": 3})", R"({"b": 2, "a": 5})"),
+            R"({ "updatedFields" : { "a" : 5 }, "removedFields" : [ "c" ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(diff(R"({"a": 1, "c": 3})", R"({"a": 1, "b": 2, "c": 3})"),
+            R"({ "updatedFields" : { "b" : 2 }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(diff(R"({"a": 1, "b": 2, "c": 3})", R"({"a": 1, "c": 4})"),
+            R"({ "updatedFields" : { "c" : 4 }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(diff(R"({"a": 1, "b": 2})", R"({"a": 1})"),
+            R"({ "updatedFields" : {  }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
 }
 
 TEST(Oplog, TrimsBySizeAndAgeKeepingTheNewest) {

@@ -78,22 +78,39 @@ void DiffValues(const bson_iter_t& o, const bson_iter_t& n, const std::string& p
 
 void DiffDocuments(const bson_t* old_doc, const bson_t* new_doc, const std::string& prefix,
                    Diff& diff) {
+  // An update usually keeps the fields where they were: the old document is walked beside the
+  // new one, and a field is looked up only where the two part.
+  bson_iter_t beside;
+  bool have_beside = bson_iter_init(&beside, old_doc) && bson_iter_next(&beside);
+  bool in_step = true;  // every old field so far was met beside its new one
   bson_iter_t n;
   bson_iter_init(&n, new_doc);
   while (bson_iter_next(&n)) {
+    const char* key = bson_iter_key(&n);
+    std::string path = Join(prefix, key);
     bson_iter_t o;
-    std::string path = Join(prefix, bson_iter_key(&n));
-    if (bson_iter_init_find(&o, old_doc, bson_iter_key(&n))) {
+    bool found = false;
+    if (in_step && have_beside && std::strcmp(bson_iter_key(&beside), key) == 0) {
+      o = beside;
+      found = true;
+      have_beside = bson_iter_next(&beside);
+    } else {
+      in_step = false;
+      found = FindField(old_doc, key, &o);  // an exact key (bson_has_field would follow dots)
+    }
+    if (found) {
       DiffValues(o, n, path, diff);
     } else {
       bson_append_iter(diff.updated, path.c_str(), -1, &n);
     }
   }
+  // In step to the end of both: the same fields, nothing removed.
+  if (in_step && !have_beside) return;
   bson_iter_t o;
   bson_iter_init(&o, old_doc);
   while (bson_iter_next(&o)) {
-    bson_iter_t exact;  // an exact key lookup (bson_has_field would follow dots)
-    if (!bson_iter_init_find(&exact, new_doc, bson_iter_key(&o))) {
+    bson_iter_t exact;
+    if (!FindField(new_doc, bson_iter_key(&o), &exact)) {
       diff.removed.push_back(Join(prefix, bson_iter_key(&o)));
     }
   }
