@@ -140,14 +140,16 @@ DbResult<Done> Txn::Replace(const CollectionInfo& coll, const std::string& id_ke
   DbResult<const IndexList*> listed = impl_->Indexes(coll);
   if (!listed.ok()) return listed.error();
   const IndexList& indexes = *listed.value();
-  DbResult<KeySets> old_keys = KeysOf(indexes, old_doc);
-  if (!old_keys.ok()) return old_keys.error();
-  DbResult<KeySets> new_keys = KeysOf(indexes, new_doc);
-  if (!new_keys.ok()) return new_keys.error();
   KeySets removed(indexes.size()), added(indexes.size());
   for (std::size_t i = 0; i < indexes.size(); ++i) {
-    removed[i] = Minus(old_keys.value()[i], new_keys.value()[i]);
-    added[i] = Minus(new_keys.value()[i], old_keys.value()[i]);
+    // An index none of whose fields changed keeps its entries: no keys to compute.
+    if (indexes[i]->is_id || !internal::KeysMayDiffer(*indexes[i], old_doc, new_doc)) continue;
+    DbResult<std::vector<std::string>> old_keys = internal::IndexKeysOf(*indexes[i], old_doc);
+    if (!old_keys.ok()) return old_keys.error();
+    DbResult<std::vector<std::string>> new_keys = internal::IndexKeysOf(*indexes[i], new_doc);
+    if (!new_keys.ok()) return new_keys.error();
+    removed[i] = Minus(old_keys.value(), new_keys.value());
+    added[i] = Minus(new_keys.value(), old_keys.value());
   }
   Connection* conn = impl_->conn.get();
   TACTUS_STORAGE_TRY(CheckAllUnique(conn, coll, indexes, added, id_key, new_doc));

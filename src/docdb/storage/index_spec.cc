@@ -1,5 +1,6 @@
 #include "docdb/storage/index_spec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -228,7 +229,19 @@ DbResult<std::shared_ptr<const CompiledIndex>> CompileIndex(std::int64_t id, con
   index->pattern = std::move(pattern).value();
   index->unique = FlagOf(spec, "unique");
   index->is_id = index->name == kIdIndexName;
+  bson_iter_t field;
+  if (bson_iter_init(&field, index->key.get())) {
+    while (bson_iter_next(&field)) {
+      std::string_view path = bson_iter_key(&field);
+      std::string top(path.substr(0, path.find('.')));
+      if (std::find(index->key_fields.begin(), index->key_fields.end(), top) ==
+          index->key_fields.end()) {
+        index->key_fields.push_back(std::move(top));
+      }
+    }
+  }
   if (bson_iter_init_find(&it, spec, "partialFilterExpression") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    index->key_fields.clear();
     bson_iter_document(&it, &len, &data);
     bson_t filter;
     bson_init_static(&filter, data, len);
@@ -237,6 +250,32 @@ DbResult<std::shared_ptr<const CompiledIndex>> CompileIndex(std::int64_t id, con
     index->partial = std::move(matcher).value();
   }
   return std::shared_ptr<const CompiledIndex>(std::move(index));
+}
+
+namespace {
+
+// The bytes of the value `it` is on (after its type byte and name).
+std::string_view ValueBytes(const bson_iter_t& it) {
+  const char* raw = reinterpret_cast<const char*>(it.raw);
+  const std::size_t name = it.off + 1;
+  const std::size_t value = name + std::strlen(raw + name) + 1;
+  return std::string_view(raw + value, it.next_off - value);
+}
+
+}  // namespace
+
+bool KeysMayDiffer(const CompiledIndex& index, const bson_t* old_doc, const bson_t* new_doc) {
+  if (index.key_fields.empty()) return true;  // a partial index (or no key pattern at all)
+  for (const std::string& name : index.key_fields) {
+    bson_iter_t a, b;
+    const bool in_old = FindField(old_doc, name, &a);
+    const bool in_new = FindField(new_doc, name, &b);
+    if (in_old != in_new) return true;
+    if (in_old && (bson_iter_type(&a) != bson_iter_type(&b) || ValueBytes(a) != ValueBytes(b))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 DbResult<std::vector<std::string>> IndexKeysOf(const CompiledIndex& index, const bson_t* doc) {

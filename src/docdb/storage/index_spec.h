@@ -57,7 +57,15 @@ struct CompiledIndex {
   std::optional<query::Matcher> partial;
   bool unique = false;
   bool is_id = false;  // the _id index: backed by the documents table, never by index_entries
+  // The top-level fields the keys are read from ("a" for a key on "a.b"), distinct. Empty for
+  // a partial index, whose membership also depends on its filter's fields.
+  std::vector<std::string> key_fields;
 };
+
+// Whether `index` may hold other keys for `new_doc` than for `old_doc`: false when every field
+// its keys are read from holds the same value, byte for byte, in both (or is missing from
+// both). Always true for a partial index.
+bool KeysMayDiffer(const CompiledIndex& index, const bson_t* old_doc, const bson_t* new_doc);
 
 // REQUIRES: spec is a normalized spec read from the catalog.
 DbResult<std::shared_ptr<const CompiledIndex>> CompileIndex(std::int64_t id, const bson_t* spec);

@@ -205,6 +205,42 @@ TEST_F(IndexTest, PartialIndexesHoldOnlyMatchingDocuments) {
   EXPECT_EQ(Scan("a_1"), std::vector<std::string>{Id(3)});
 }
 
+// A replace recomputes the keys only of indexes whose fields changed; the entries must be right
+// either way: a field the indexes do not read, a nested key field, a change of type alone, a
+// key field removed.
+TEST_F(IndexTest, ReplaceKeepsOrRewritesEntriesAsTheirFieldsChange) {
+  Ok(txn_->CreateIndex(coll_, J(R"({"key": {"a.b": 1}})").get()));
+  Ok(txn_->CreateIndex(coll_, J(R"({"key": {"c": 1}})").get()));
+  auto point = [](const std::string& value_json) {
+    KeyRange r;
+    r.lower = testing::K(value_json);
+    r.upper = testing::K(value_json);
+    return r;
+  };
+  const std::vector<std::string> one{Id(1)}, none{};
+  std::string doc = R"({"_id": 1, "a": {"b": 1}, "c": 5, "n": 0})";
+  Ok(txn_->Insert(coll_, J(doc).get()));
+  auto replace = [&](const std::string& next) {
+    Ok(txn_->Replace(coll_, IdKey(R"({"_id": 1})"), J(doc).get(), J(next).get()));
+    doc = next;
+  };
+  replace(R"({"_id": 1, "a": {"b": 1}, "c": 5, "n": 1})");  // no key field
+  EXPECT_EQ(Scan("a.b_1", point("1")), one);
+  EXPECT_EQ(Scan("c_1", point("5")), one);
+  replace(R"({"_id": 1, "a": {"b": 2, "x": 0}, "c": 5, "n": 1})");  // nested key field
+  EXPECT_EQ(Scan("a.b_1", point("1")), none);
+  EXPECT_EQ(Scan("a.b_1", point("2")), one);
+  replace(R"({"_id": 1, "a": {"b": 2, "x": 0}, "c": "5", "n": 1})");  // type alone
+  EXPECT_EQ(Scan("c_1", point("5")), none);
+  EXPECT_EQ(Scan("c_1", point(R"("5")")), one);
+  replace(R"({"_id": 1, "c": "5", "n": 1})");  // key field gone: indexed as null
+  EXPECT_EQ(Scan("a.b_1", point("2")), none);
+  EXPECT_EQ(Scan("a.b_1", point("null")), one);
+  EXPECT_EQ(testing::CountRows(store_->path(), "index_entries"), 0);  // not committed yet
+  Ok(txn_->Commit());
+  EXPECT_EQ(testing::CountRows(store_->path(), "index_entries"), 2);
+}
+
 TEST_F(IndexTest, AFailedUniqueBuildLeavesNoIndex) {
   Ok(txn_->Insert(coll_, J(R"({"_id": 1, "a": 5})").get()));
   Ok(txn_->Insert(coll_, J(R"({"_id": 2, "a": 5})").get()));
