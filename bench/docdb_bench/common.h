@@ -91,7 +91,31 @@ inline std::int64_t ReadN(const bson_t* doc) {
   return -1;
 }
 
-// ---- the two sides ----
+// The documents of one insertMany batch, _id first_id .. first_id + count - 1, with the
+// pointers a driver call takes.
+class Batch {
+ public:
+  Batch(std::int64_t first_id, int count) : docs_(static_cast<std::size_t>(count)) {
+    for (int i = 0; i < count; ++i) {
+      bson_init(&docs_[i]);
+      BuildDoc(&docs_[i], first_id + i);
+      ptrs_.push_back(&docs_[i]);
+    }
+  }
+  ~Batch() {
+    for (auto& d : docs_) bson_destroy(&d);
+  }
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  // Non-const elements: mongoc_collection_insert_many takes `const bson_t**`.
+  std::vector<const bson_t*>& docs() { return ptrs_; }
+
+ private:
+  std::vector<bson_t> docs_;
+  std::vector<const bson_t*> ptrs_;
+};
+
+// ---- the sides ----
 
 // One thread's handle on a side. Every method performs one measured operation and throws on a
 // failure (a benchmark that silently did less work would lie).
@@ -107,6 +131,28 @@ class Worker {
   virtual void UpdateById(std::int64_t id) = 0;
   // findAndModify {status: "ready"} -> {status: "running", owner, leaseUntil}, new: true.
   virtual void ClaimJob(const std::string& owner, std::int64_t lease_until) = 0;
+};
+
+// A Worker that finds through a filter document (the libmongoc and wire sides): both finds are
+// FindOne with the filter a driver would send.
+class FilterFindWorker : public Worker {
+ public:
+  void FindById(std::int64_t id) final {
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&filter, "_id", id);
+    FindOne(&filter, id);
+    bson_destroy(&filter);
+  }
+  void FindByKey(std::int64_t id) final {
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "k", KeyString(id).c_str());
+    FindOne(&filter, id);
+    bson_destroy(&filter);
+  }
+
+ protected:
+  // find(filter, limit: 1, singleBatch): the document with _id `id`, whose n is read.
+  virtual void FindOne(const bson_t* filter, std::int64_t id) = 0;
 };
 
 class Side {

@@ -17,7 +17,7 @@ namespace docdb_bench {
 namespace {
 
 // docdb through libmongoc.
-class MongocWorker final : public Worker {
+class MongocWorker final : public FilterFindWorker {
  public:
   MongocWorker(mongoc_client_pool_t* pool, const std::string& coll) : pool_(pool) {
     client_ = mongoc_client_pool_pop(pool_);
@@ -46,32 +46,11 @@ class MongocWorker final : public Worker {
   }
 
   void InsertMany(std::int64_t first_id, int count) override {
-    std::vector<bson_t> docs(static_cast<std::size_t>(count));
-    std::vector<const bson_t*> ptrs;
-    for (int i = 0; i < count; ++i) {
-      bson_init(&docs[i]);
-      BuildDoc(&docs[i], first_id + i);
-      ptrs.push_back(&docs[i]);
-    }
+    Batch batch(first_id, count);
     bson_error_t error;
-    bool ok =
-        mongoc_collection_insert_many(coll_, ptrs.data(), ptrs.size(), nullptr, nullptr, &error);
-    for (auto& d : docs) bson_destroy(&d);
+    bool ok = mongoc_collection_insert_many(coll_, batch.docs().data(), batch.docs().size(),
+                                            nullptr, nullptr, &error);
     if (!ok) throw std::runtime_error(std::string("insertMany: ") + error.message);
-  }
-
-  void FindById(std::int64_t id) override {
-    bson_t filter = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&filter, "_id", id);
-    FindOne(&filter, id);
-    bson_destroy(&filter);
-  }
-
-  void FindByKey(std::int64_t id) override {
-    bson_t filter = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "k", KeyString(id).c_str());
-    FindOne(&filter, id);
-    bson_destroy(&filter);
   }
 
   void UpdateById(std::int64_t id) override {
@@ -112,7 +91,7 @@ class MongocWorker final : public Worker {
   }
 
  private:
-  void FindOne(const bson_t* filter, std::int64_t id) {
+  void FindOne(const bson_t* filter, std::int64_t id) override {
     bson_t* opts = BCON_NEW("limit", BCON_INT64(1), "singleBatch", BCON_BOOL(true));
     mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(coll_, filter, opts, nullptr);
     const bson_t* doc = nullptr;

@@ -15,9 +15,9 @@ namespace {
 constexpr std::int32_t kOpMsg = 2013;
 
 void PutInt32(std::vector<std::uint8_t>& out, std::int32_t v) {
-  std::uint8_t b[4];
-  std::memcpy(b, &v, 4);  // little-endian host (x86-64)
-  out.insert(out.end(), b, b + 4);
+  const std::size_t at = out.size();
+  out.resize(at + 4);
+  std::memcpy(out.data() + at, &v, 4);  // little-endian host (x86-64)
 }
 
 void PutDoc(std::vector<std::uint8_t>& out, const bson_t* doc) {
@@ -53,7 +53,7 @@ std::vector<std::uint8_t> OpMsg(std::int32_t request_id, const bson_t* body,
   return out;
 }
 
-class WireWorker final : public Worker {
+class WireWorker final : public FilterFindWorker {
  public:
   WireWorker(tactus::docdb::EmbeddedServer& server, std::string coll)
       : client_(server.ConnectInProcess()), coll_(std::move(coll)) {
@@ -82,35 +82,14 @@ class WireWorker final : public Worker {
   }
 
   void InsertMany(std::int64_t first_id, int count) override {
-    std::vector<bson_t> docs(static_cast<std::size_t>(count));
-    std::vector<const bson_t*> ptrs;
-    for (int i = 0; i < count; ++i) {
-      bson_init(&docs[i]);
-      BuildDoc(&docs[i], first_id + i);
-      ptrs.push_back(&docs[i]);
-    }
+    Batch batch(first_id, count);
     bson_t body = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&body, "insert", coll_.c_str());
     BSON_APPEND_BOOL(&body, "ordered", true);
     Finish(&body, true);
-    Reply reply(Call(OpMsg(++request_id_, &body, "documents", ptrs)), "insert");
+    Reply reply(Call(OpMsg(++request_id_, &body, "documents", batch.docs())), "insert");
     bson_destroy(&body);
-    for (auto& d : docs) bson_destroy(&d);
     if (reply.Int("n") != count) throw std::runtime_error("insertMany: short count");
-  }
-
-  void FindById(std::int64_t id) override {
-    bson_t filter = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&filter, "_id", id);
-    FindOne(&filter, id);
-    bson_destroy(&filter);
-  }
-
-  void FindByKey(std::int64_t id) override {
-    bson_t filter = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&filter, "k", KeyString(id).c_str());
-    FindOne(&filter, id);
-    bson_destroy(&filter);
   }
 
   void UpdateById(std::int64_t id) override {
@@ -169,7 +148,7 @@ class WireWorker final : public Worker {
     bson_t body_;
   };
 
-  void FindOne(const bson_t* filter, std::int64_t id) {
+  void FindOne(const bson_t* filter, std::int64_t id) override {
     bson_t body = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&body, "find", coll_.c_str());
     BSON_APPEND_DOCUMENT(&body, "filter", filter);

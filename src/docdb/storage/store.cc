@@ -2,6 +2,7 @@
 // and beginning transactions.
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -15,8 +16,8 @@ namespace {
 using internal::Connection;
 using internal::Stmt;
 
-// The schema of docs/docdb.md, "Storage", format version 3 (with kUsersAndRolesSql and
-// kOplogSql).
+// The schema of docs/docdb.md, "Storage", format version 4 (with kUsersAndRolesSql, kOplogSql
+// and CatalogVersionSchemaSql).
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections (
@@ -66,37 +67,31 @@ CREATE TABLE oplog (
   entry BLOB NOT NULL);
 )sql";
 
-// Migration 3 -> 4 of the oplog: the same rows in a table without AUTOINCREMENT.
-constexpr const char* kOplogWithoutAutoincrementSql = R"sql(
-CREATE TABLE oplog_v4 (
-  seq INTEGER PRIMARY KEY,
-  ts INTEGER NOT NULL, wall_ms INTEGER NOT NULL,
-  db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL,
-  entry BLOB NOT NULL);
-INSERT INTO oplog_v4 (seq, ts, wall_ms, db, coll, op, entry)
-  SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog;
-DROP TABLE oplog;
-ALTER TABLE oplog_v4 RENAME TO oplog;
+// Migration 3 -> 4 of the oplog, after the old table was renamed oplog_v3 and kOplogSql made the
+// new one: the same rows, then the old table goes.
+constexpr const char* kOplogCopyFromV3Sql = R"sql(
+INSERT INTO oplog (seq, ts, wall_ms, db, coll, op, entry)
+  SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog_v3;
+DROP TABLE oplog_v3;
 )sql";
 
 // Added in format version 4: catalog_version counts the committed changes to the catalog (the
 // collections and indexes tables), kept by triggers so that no statement can forget it. The
 // store caches the catalog per version (docs/docdb.md, "Catalog cache").
-constexpr const char* kCatalogVersionSchemaSql = R"sql(
-INSERT INTO meta (key, value) VALUES ('catalog_version', '0');
-CREATE TRIGGER collections_insert_bumps_catalog AFTER INSERT ON collections BEGIN
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
-CREATE TRIGGER collections_update_bumps_catalog AFTER UPDATE ON collections BEGIN
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
-CREATE TRIGGER collections_delete_bumps_catalog AFTER DELETE ON collections BEGIN
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
-CREATE TRIGGER indexes_insert_bumps_catalog AFTER INSERT ON indexes BEGIN
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
-CREATE TRIGGER indexes_update_bumps_catalog AFTER UPDATE ON indexes BEGIN
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
-CREATE TRIGGER indexes_delete_bumps_catalog AFTER DELETE ON indexes BEGIN
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'catalog_version'; END;
-)sql";
+std::string CatalogVersionSchemaSql() {
+  std::string sql = "INSERT INTO meta (key, value) VALUES ('catalog_version', '0');\n";
+  for (const char* table : {"collections", "indexes"}) {
+    for (const char* event : {"insert", "update", "delete"}) {
+      std::string upper(event);
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      sql += std::string("CREATE TRIGGER ") + table + "_" + event + "_bumps_catalog AFTER " +
+             upper + " ON " + table +
+             " BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+             "WHERE key = 'catalog_version'; END;\n";
+    }
+  }
+  return sql;
+}
 
 constexpr std::size_t kMaxIdleConnections = 16;
 
@@ -154,7 +149,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kSchemaSql));
       TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
       TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
-      TACTUS_STORAGE_TRY(conn->Exec(kCatalogVersionSchemaSql));
+      TACTUS_STORAGE_TRY(conn->Exec(CatalogVersionSchemaSql().c_str()));
       std::string version = std::to_string(kFormatVersion), created = NowIso8601();
       for (const auto& [key, value] :
            {std::pair<const char*, const std::string&>{"format_version", version},
@@ -191,8 +186,10 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
     if (version == "3") {
       // Migration 3 -> 4, in the same transaction: the catalog version and its triggers, and
       // the oplog without AUTOINCREMENT.
-      TACTUS_STORAGE_TRY(conn->Exec(kCatalogVersionSchemaSql));
-      TACTUS_STORAGE_TRY(conn->Exec(kOplogWithoutAutoincrementSql));
+      TACTUS_STORAGE_TRY(conn->Exec(CatalogVersionSchemaSql().c_str()));
+      TACTUS_STORAGE_TRY(conn->Exec("ALTER TABLE oplog RENAME TO oplog_v3"));
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogCopyFromV3Sql));
       TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '4' WHERE key = 'format_version'"));
       version = "4";
     }
