@@ -143,7 +143,7 @@ log "results (also in ${OUT#$ROOT/}/summary.json)"
 
 # ---- 8. the embedded store: libmongoc vs direct SQLite, and idle connections ----
 if [[ -n "$DOCDB_BENCH" && -x "$DOCDB_BENCH" ]]; then
-  log "docdb_bench: the embedded store through libmongoc vs the same work on SQLite directly"
+  log "docdb_bench: the embedded store (in-process and through libmongoc) vs the same work on SQLite directly"
   "$DOCDB_BENCH" --ops="$DOCDB_OPS" --idle="$DOCDB_IDLE" | tee "$OUT/docdb.txt" \
     || echo "warning: docdb_bench failed" >&2
 fi
