@@ -14,6 +14,7 @@ open them), and so does "tactus", the default role of `tactus state-machines cre
 `Server.create_role` makes narrower ones.
 """
 import configparser
+import http.server
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import select
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -192,6 +194,31 @@ class Server:
         self.proc.stdout.close()
         self.stderr.close()
         self.tmp.cleanup()
+
+
+def loopback_http(on_request, body=b'{"ok": true}'):
+    """An HTTP server on 127.0.0.1, in a thread of its own, that answers every GET and POST
+    with 200 and `body` (JSON; none when empty) after calling on_request(handler, request_body).
+    Returns (server, base_url); stop it with server.shutdown() and server.server_close()."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self):
+            on_request(self, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(200)
+            if body:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def read_credentials(data):

@@ -19,7 +19,6 @@ MongoDB tasks, as test_serve_mongodb_tasks does), the executions' outputs and th
 Run by CTest with TACTUS_BIN pointing at the built binary (python3 with boto3).
 """
 import datetime
-import http.server
 import json
 import os
 import subprocess
@@ -29,7 +28,7 @@ import unittest
 import urllib.request
 import zoneinfo
 
-from serve_util import ACCOUNT, REGION, ServeTestCase, TACTUS
+from serve_util import ACCOUNT, REGION, ServeTestCase, TACTUS, loopback_http
 
 EXAMPLES = os.environ.get(
     "EXAMPLES", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples"))
@@ -51,27 +50,12 @@ class Webhook:
     def __init__(self):
         self.calls = []
         self.lock = threading.Lock()
-        hook = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with hook.lock:
-                    hook.calls.append({"path": self.path, "body": json.loads(body or b"null")})
-                answer = b'{"ok": true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+        def record(handler, body):
+            with self.lock:
+                self.calls.append({"path": handler.path, "body": json.loads(body or b"null")})
 
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.url = loopback_http(record)
 
     def bodies(self, path=None):
         with self.lock:

@@ -4,13 +4,11 @@ one collection and allowed on another; an explicit deny wins and is named; Crede
 narrows the role for one state; an HTTP task denied never calls; a role that does not exist and
 Tactus's own databases are refused; express executions and nested executions are checked too;
 the audit trail records the role."""
-import http.server
 import json
-import threading
 import time
 import unittest
 
-from serve_util import ACCOUNT, ROLE, ServeTestCase
+from serve_util import ACCOUNT, ROLE, ServeTestCase, loopback_http
 
 M = "arn:tactus:states:::mongodb:"
 
@@ -128,21 +126,8 @@ class ExecutionRolesTest(ServeTestCase):
 
     def test_http_task_denied_never_calls(self):
         calls = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                calls.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server, base = loopback_http(lambda handler, _: calls.append(handler.path), body=b"")
         try:
-            base = f"http://127.0.0.1:{server.server_address[1]}"
             role = self.role("web", allow("http:invoke", f"arn:tactus:http:::{base}/allowed*"))
             call = lambda path: {"StartAt": "Call", "States": {"Call": {
                 "Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,

@@ -5,18 +5,16 @@ sealed and sent only on the call, and redaction: after a full run — a workflow
 with a password, one on a connection with a wrong password, one calling the function — no output
 holds any of the secrets (serve's stdout and stderr, API answers, the audit export, the store's
 files and documents)."""
-import http.server
 import json
 import os
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import uuid
 
 from docdb_server import StoreProcess
-from serve_util import TACTUS, Server
+from serve_util import TACTUS, Server, loopback_http
 
 M = "arn:tactus:states:::mongodb:"
 
@@ -195,26 +193,11 @@ class SecretsTest(unittest.TestCase):
     def serve_function(self):
         """A function endpoint on loopback that records the X-Api-Key header of each call."""
         seen = {"keys": []}
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                seen["keys"].append(self.headers.get("X-Api-Key"))
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                body = b'{"ok": true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        httpd, base = loopback_http(
+            lambda handler, _: seen["keys"].append(handler.headers.get("X-Api-Key")))
         self.addCleanup(httpd.server_close)
         self.addCleanup(httpd.shutdown)
-        seen["url"] = f"http://127.0.0.1:{httpd.server_port}/"
+        seen["url"] = base + "/"
         return seen
 
 

@@ -1,7 +1,7 @@
 """The STS endpoint and OIDC bearer tokens of `tactus serve` (docs/auth.md, "STS" and "OIDC bearer
 tokens") through real clients: boto3's sts and stepfunctions clients and the AWS CLI.
 
-A local test issuer (an RSA key made here, its JWKS served by http.server, so the server fetches
+A local test issuer (an RSA key made here, its JWKS served on loopback, so the server fetches
 it over HTTP with libcurl) signs tokens; a role trusts that issuer for one subject and audience
 and may list state machines and start one. AssumeRoleWithWebIdentity gives short-lived
 credentials that work end to end and are denied elsewhere with the assumed-role ARN; their
@@ -16,14 +16,12 @@ import base64
 import datetime
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
@@ -36,7 +34,7 @@ import boto3
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from serve_util import ACCOUNT, REGION, TACTUS, ServeTestCase, Server
+from serve_util import ACCOUNT, REGION, TACTUS, ServeTestCase, Server, loopback_http
 
 ISSUER = "https://issuer.tactus.test/realms/ci"
 PROVIDER = "issuer.tactus.test/realms/ci"
@@ -67,23 +65,12 @@ class TestIssuer:
                           "e": b64url(numbers.e.to_bytes(3, "big"))}]}
         body = json.dumps(jwks).encode()
         self.fetches = 0
-        issuer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                issuer.fetches += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        def fetched(handler, _):
+            self.fetches += 1
 
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/jwks.json"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, base = loopback_http(fetched, body=body)
+        self.url = base + "/jwks.json"
 
     def public_pem(self):
         return self.key.public_key().public_bytes(serialization.Encoding.PEM,
