@@ -6,9 +6,6 @@ namespace {
 
 using internal::Stmt;
 
-// Bounds the cached collection lookups (names that exist or not) of one catalog version.
-constexpr std::size_t kMaxCachedCollections = 10000;
-
 CollectionInfo CollectionFromRow(const Stmt& stmt, std::string db, std::string name,
                                  int options_column) {
   CollectionInfo info;
@@ -66,43 +63,28 @@ DbResult<std::optional<std::int64_t>> Txn::Impl::CacheVersion() {
 DbResult<std::optional<CollectionInfo>> Txn::FindCollection(const std::string& db,
                                                             const std::string& name) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
-  DbResult<std::optional<std::int64_t>> version = impl_->CacheVersion();
-  if (!version.ok()) return version.error();
+  using Entry = std::shared_ptr<const CollectionInfo>;  // nullptr: no such collection
   std::string key = db;
   key += '\0';
   key += name;
-  auto copy = [](const CollectionInfo& c) {
-    return CollectionInfo{c.id, c.db, c.name, CopyBson(c.options.get())};
-  };
-  if (version.value()) {
-    bool cached = false;
-    std::shared_ptr<const CollectionInfo> hit;
-    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
-      auto it = catalog.collections.find(key);
-      if (it == catalog.collections.end()) return;
-      cached = true;
-      hit = it->second;
-    });
-    if (cached) return hit ? std::optional<CollectionInfo>(copy(*hit)) : std::nullopt;
-  }
-  DbResult<Stmt> stmt =
-      impl_->conn->Prepare("SELECT id, options FROM collections WHERE db = ?1 AND name = ?2");
-  if (!stmt.ok()) return stmt.error();
-  stmt.value().BindText(1, db);
-  stmt.value().BindText(2, name);
-  DbResult<bool> row = stmt.value().Step();
-  if (!row.ok()) return row.error();
-  std::optional<CollectionInfo> found;
-  if (row.value()) found = CollectionFromRow(stmt.value(), db, name, 1);
-  if (version.value()) {
-    auto entry = found ? std::make_shared<const CollectionInfo>(copy(*found)) : nullptr;
-    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
-      // Lookups of names that do not exist are cached too; a flood of them only restarts it.
-      if (catalog.collections.size() >= kMaxCachedCollections) catalog.collections.clear();
-      catalog.collections.emplace(std::move(key), std::move(entry));
-    });
-  }
-  return found;
+  DbResult<Entry> entry =
+      impl_->CachedCatalog(&Store::Impl::CatalogCache::collections, key, [&]() -> DbResult<Entry> {
+        DbResult<Stmt> stmt =
+            impl_->conn->Prepare("SELECT id, options FROM collections WHERE db = ?1 AND name = ?2");
+        if (!stmt.ok()) return stmt.error();
+        stmt.value().BindText(1, db);
+        stmt.value().BindText(2, name);
+        DbResult<bool> row = stmt.value().Step();
+        if (!row.ok()) return row.error();
+        if (!row.value()) return Entry();
+        return Entry(
+            std::make_shared<const CollectionInfo>(CollectionFromRow(stmt.value(), db, name, 1)));
+      });
+  if (!entry.ok()) return entry.error();
+  if (!entry.value()) return std::optional<CollectionInfo>();
+  const CollectionInfo& c = *entry.value();
+  return std::optional<CollectionInfo>(
+      CollectionInfo{c.id, c.db, c.name, CopyBson(c.options.get())});
 }
 
 DbResult<CollectionInfo> Txn::CreateCollection(const std::string& db, const std::string& name,

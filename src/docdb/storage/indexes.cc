@@ -109,32 +109,11 @@ DbResult<Done> BuildIndex(Txn* txn, Connection* conn, const CollectionInfo& coll
   return Done{};
 }
 
-}  // namespace
-
-DbResult<std::vector<IndexInfo>> Txn::ListIndexes(const CollectionInfo& coll) {
-  DbResult<std::shared_ptr<const SharedIndexes>> shared = ListIndexesShared(coll);
-  if (!shared.ok()) return shared.error();
-  std::vector<IndexInfo> out;
-  for (const auto& index : *shared.value()) {
-    out.push_back(IndexInfo{index->id, index->name, CopyBson(index->spec.get()), index->unique});
-  }
-  return out;
-}
-
-DbResult<std::shared_ptr<const SharedIndexes>> Txn::ListIndexesShared(const CollectionInfo& coll) {
-  TACTUS_STORAGE_TRY(impl_->CheckActive());
-  DbResult<std::optional<std::int64_t>> version = impl_->CacheVersion();
-  if (!version.ok()) return version.error();
-  if (version.value()) {
-    std::shared_ptr<const SharedIndexes> hit;
-    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
-      auto it = catalog.indexes.find(coll.id);
-      if (it != catalog.indexes.end()) hit = it->second;
-    });
-    if (hit) return hit;
-  }
+// The collection's index rows, the _id index first; NamespaceNotFound when it has none.
+DbResult<std::shared_ptr<const SharedIndexes>> ReadIndexes(Connection* conn,
+                                                           const CollectionInfo& coll) {
   DbResult<Stmt> stmt =
-      impl_->conn->Prepare("SELECT id, name, spec FROM indexes WHERE coll_id = ?1 ORDER BY id");
+      conn->Prepare("SELECT id, name, spec FROM indexes WHERE coll_id = ?1 ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   stmt.value().BindInt(1, coll.id);
   auto out = std::make_shared<SharedIndexes>();
@@ -159,13 +138,46 @@ DbResult<std::shared_ptr<const SharedIndexes>> Txn::ListIndexesShared(const Coll
   if (out->empty()) {
     return MakeError(kNamespaceNotFound, "ns does not exist: " + Namespace(coll));
   }
-  std::shared_ptr<const SharedIndexes> result = std::move(out);
-  if (version.value()) {
-    impl_->store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
-      catalog.indexes[coll.id] = result;
-    });
+  return std::shared_ptr<const SharedIndexes>(std::move(out));
+}
+
+}  // namespace
+
+DbResult<const IndexList*> Txn::Impl::Indexes(const CollectionInfo& coll) {
+  auto it = indexes.find(coll.id);
+  if (it != indexes.end()) return &it->second;
+  DbResult<IndexList> list =
+      CachedCatalog(&Store::Impl::CatalogCache::compiled, coll.id, [&]() -> DbResult<IndexList> {
+        DbResult<std::shared_ptr<const SharedIndexes>> rows =
+            CachedCatalog(&Store::Impl::CatalogCache::indexes, coll.id,
+                          [&] { return ReadIndexes(conn.get(), coll); });
+        if (!rows.ok()) return rows.error();
+        IndexList compiled;
+        for (const auto& row : *rows.value()) {
+          auto index = store->Compile(row->id, BsonBytes(row->spec.get()));
+          if (!index.ok()) return index.error();
+          compiled.push_back(std::move(index).value());
+        }
+        return compiled;
+      });
+  if (!list.ok()) return list.error();
+  return &indexes.emplace(coll.id, std::move(list).value()).first->second;
+}
+
+DbResult<std::vector<IndexInfo>> Txn::ListIndexes(const CollectionInfo& coll) {
+  DbResult<std::shared_ptr<const SharedIndexes>> shared = ListIndexesShared(coll);
+  if (!shared.ok()) return shared.error();
+  std::vector<IndexInfo> out;
+  for (const auto& index : *shared.value()) {
+    out.push_back(IndexInfo{index->id, index->name, CopyBson(index->spec.get()), index->unique});
   }
-  return result;
+  return out;
+}
+
+DbResult<std::shared_ptr<const SharedIndexes>> Txn::ListIndexesShared(const CollectionInfo& coll) {
+  TACTUS_STORAGE_TRY(impl_->CheckActive());
+  return impl_->CachedCatalog(&Store::Impl::CatalogCache::indexes, coll.id,
+                              [&] { return ReadIndexes(impl_->conn.get(), coll); });
 }
 
 DbResult<bool> Txn::CreateIndex(const CollectionInfo& coll, const bson_t* spec) {

@@ -57,6 +57,10 @@ class WriterGate {
 
 using IndexList = std::vector<std::shared_ptr<const internal::CompiledIndex>>;
 
+// Entries of one kind (collection lookups, index lists) one catalog version caches at most;
+// lookups of names that do not exist are cached too, and a flood of them only restarts the map.
+inline constexpr std::size_t kMaxCachedCatalogEntries = 10000;
+
 // The committed catalog version of the current snapshot (format version 4).
 inline constexpr const char* kCatalogVersionSql =
     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'catalog_version'";
@@ -151,6 +155,34 @@ struct Txn::Impl {
   bool catalog_changed = false;
   // The version at which this transaction may use Store::Impl::catalog; nullopt: it may not.
   DbResult<std::optional<std::int64_t>> CacheVersion();
+  // The entry `key` of the catalog cache's `map` as this transaction sees it: from the store's
+  // cache when CacheVersion allows, else load() (a DbResult of the entry), whose success is then
+  // cached.
+  template <typename Map, typename Load>
+  DbResult<typename Map::mapped_type> CachedCatalog(Map Store::Impl::CatalogCache::*map,
+                                                    const typename Map::key_type& key,
+                                                    Load&& load) {
+    using Entry = typename Map::mapped_type;
+    DbResult<std::optional<std::int64_t>> version = CacheVersion();
+    if (!version.ok()) return version.error();
+    if (version.value()) {
+      std::optional<Entry> hit;
+      store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
+        auto it = (catalog.*map).find(key);
+        if (it != (catalog.*map).end()) hit = it->second;
+      });
+      if (hit) return std::move(*hit);
+    }
+    DbResult<Entry> loaded = load();
+    if (loaded.ok() && version.value()) {
+      store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
+        Map& entries = catalog.*map;
+        if (entries.size() >= kMaxCachedCatalogEntries) entries.clear();
+        entries[key] = loaded.value();
+      });
+    }
+    return loaded;
+  }
   // Every statement that writes the collections or indexes tables is followed by this call.
   void CatalogChanged() {
     ForgetIndexes();

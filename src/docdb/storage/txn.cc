@@ -56,43 +56,4 @@ DbResult<Done> Txn::Impl::CheckWritable() const {
   return Done{};
 }
 
-DbResult<const IndexList*> Txn::Impl::Indexes(const CollectionInfo& coll) {
-  auto it = indexes.find(coll.id);
-  if (it != indexes.end()) return &it->second;
-  DbResult<std::optional<std::int64_t>> version = CacheVersion();
-  if (!version.ok()) return version.error();
-  if (version.value()) {
-    std::optional<IndexList> hit;
-    store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
-      auto cached = catalog.compiled.find(coll.id);
-      if (cached != catalog.compiled.end()) hit = cached->second;
-    });
-    if (hit) return &indexes.emplace(coll.id, std::move(*hit)).first->second;
-  }
-  IndexList list;
-  DbResult<Stmt> stmt =
-      conn->Prepare("SELECT id, spec FROM indexes WHERE coll_id = ?1 ORDER BY id");
-  if (!stmt.ok()) return stmt.error();
-  stmt.value().BindInt(1, coll.id);
-  while (true) {
-    DbResult<bool> row = stmt.value().Step();
-    if (!row.ok()) return row.error();
-    if (!row.value()) break;
-    DbResult<std::shared_ptr<const internal::CompiledIndex>> index =
-        store->Compile(stmt.value().ColumnInt(0), stmt.value().ColumnBlob(1));
-    if (!index.ok()) return index.error();
-    list.push_back(std::move(index).value());
-  }
-  if (list.empty() || !list.front()->is_id) {
-    // Every collection has its _id index (created with it), so the collection is gone.
-    return MakeError(kNamespaceNotFound, "collection " + Namespace(coll) + " does not exist");
-  }
-  if (version.value()) {
-    store->WithCatalog(*version.value(), [&](Store::Impl::CatalogCache& catalog) {
-      catalog.compiled[coll.id] = list;
-    });
-  }
-  return &indexes.emplace(coll.id, std::move(list)).first->second;
-}
-
 }  // namespace tactus::docdb::storage
