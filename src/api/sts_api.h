@@ -26,6 +26,9 @@
 namespace tactus::api {
 
 inline constexpr std::string_view kStsVersion = "2011-06-15";
+inline constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
+// The longest session policy accepted (AWS: 2048 characters).
+inline constexpr std::size_t kMaxSessionPolicyChars = 2048;
 
 // A role, named by its ARN, with its parsed trust policy.
 struct RoleTrust {
@@ -45,9 +48,6 @@ common::Result<std::optional<RoleTrust>> LoadRoleTrust(auth::IamStore& iam,
 inline std::string WebIdentityCaller(std::string_view issuer, std::string_view subject) {
   return "web-identity:" + std::string(issuer) + "#" + std::string(subject);
 }
-inline constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
-// The longest session policy accepted (AWS: 2048 characters).
-inline constexpr std::size_t kMaxSessionPolicyChars = 2048;
 
 // The parameters of a query-protocol request: the query string's, then (for a form body) the
 // body's, percent-decoded with '+' as a space. nullopt when an escape is malformed.

@@ -3,13 +3,13 @@
 // rewritten: a block lists their _ids in chain order with each one's hash.
 //
 // One chainer works per deployment at a time: the holder of the lease `meta {_id: "lease"}`,
-// renewed at a poll once half of it has run out. Any number of processes may run one; the others poll the lease and
-// take over when it expires (or is released by Stop). Correctness does not rest on the lease:
-// every batch moves the head with a conditional update (`{_id: "head", seq: n}`) in the same
-// transaction that inserts the block (`{_id: block number}`, a duplicate aborts the batch), so
-// two chainers can never fork the chain or chain a record twice; a lost race costs a retry. The
-// lease's expiry is wall-clock time compared across processes, so clock skew only makes a
-// takeover early or late.
+// renewed at a poll once half of it has run out. Any number of processes may run one; the others
+// poll the lease and take over when it expires (or is released by Stop). Correctness does not rest
+// on the lease: every batch moves the head with a conditional update (`{_id: "head", seq: n}`) in
+// the same transaction that inserts the block (`{_id: block number}`, a duplicate aborts the
+// batch), so two chainers can never fork the chain or chain a record twice; a lost race costs a
+// retry. The lease's expiry is wall-clock time compared across processes, so clock skew only makes
+// a takeover early or late.
 //
 // Which records a batch takes: those with _id > the head's cursor (the greatest _id chained so
 // far) and taken at or before the chainer's clock's now, in _id order; plus, at most once per

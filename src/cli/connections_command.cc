@@ -48,6 +48,10 @@ int ListSecrets(const Args& a) {
   auto functions = ListAll(a.remote, kFunctionsCollection);
   if (!functions) return 1;
   const double now = static_cast<double>(common::SystemClock().Now()) / 1000.0;
+  auto name_of = [](const json::object& item) {
+    const json::value* name = item.if_contains("Name");
+    return name && name->is_string() ? std::string(name->as_string()) : std::string();
+  };
   std::printf("%-10s %-30s %-8s %-20s %9s  %s\n", "KIND", "NAME", "VERSION", "SET AT (UTC)",
               "AGE DAYS", "KEPT");
   for (const auto& item : *connections) {
@@ -70,11 +74,8 @@ int ListSecrets(const Args& a) {
         }
       }
     }
-    std::string name = c->contains("Name") && c->at("Name").is_string()
-                           ? std::string(c->at("Name").as_string())
-                           : "";
     std::printf(
-        "%-10s %-30s %-8s %-20s %9.1f  %s\n", "connection", name.c_str(),
+        "%-10s %-30s %-8s %-20s %9.1f  %s\n", "connection", name_of(*c).c_str(),
         ("v" + std::to_string(version)).c_str(),
         common::FormatIso8601(static_cast<common::TimeMs>(set_at * 1000)).substr(0, 19).c_str(),
         (now - set_at) / 86400.0, kept.c_str());
@@ -87,10 +88,7 @@ int ListSecrets(const Args& a) {
     for (const auto& h : headers->as_object()) {
       names += (names.empty() ? "headers " : ", ") + std::string(h.key());
     }
-    std::string name = f->contains("Name") && f->at("Name").is_string()
-                           ? std::string(f->at("Name").as_string())
-                           : "";
-    std::printf("%-10s %-30s %-8s %-20s %9s  %s\n", "function", name.c_str(), "-", "-", "-",
+    std::printf("%-10s %-30s %-8s %-20s %9s  %s\n", "function", name_of(*f).c_str(), "-", "-", "-",
                 names.c_str());
   }
   return 0;

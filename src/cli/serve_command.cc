@@ -62,7 +62,6 @@ struct ServeArgs {
   std::string audit_database = audit::kDefaultDatabase;
 };
 
-
 // The real integrations by resource: HTTP and Lambda tasks, MongoDB tasks that do not run in
 // the runner's transaction (named connections, express executions); anything else (activities
 // and nested executions are the runner's own) is not configured.
@@ -87,7 +86,8 @@ class Integrations final : public tasks::TaskDispatcher {
           if (auto* headers = (*spec)->if_contains("Headers"); headers && headers->is_object()) {
             for (const auto& h : headers->as_object()) {
               if (h.value().is_string()) {
-                endpoint.headers.emplace_back(std::string(h.key()), std::string(h.value().as_string()));
+                endpoint.headers.emplace_back(std::string(h.key()),
+                                              std::string(h.value().as_string()));
               }
             }
           }
@@ -231,8 +231,8 @@ int RunServe(const ServeArgs& args) {
     options.worker_threads = kStoreWorkers;
     auto started = docdb::EmbeddedServer::Start(options);
     if (!started.ok()) {
-      std::cerr << "tactus serve: cannot start the embedded store: "
-                << started.status().message() << "\n";
+      std::cerr << "tactus serve: cannot start the embedded store: " << started.status().message()
+                << "\n";
       return 1;
     }
     store = std::move(*started);
@@ -361,8 +361,7 @@ int RunServe(const ServeArgs& args) {
     std::string key_path = (std::filesystem::path(args.data) / "audit-signing.key").string();
     auto key = audit::AuditKey::LoadOrCreate(key_path);
     if (!key.ok()) {
-      std::cerr << "tactus serve: audit key " << key_path << ": " << key.status().message()
-                << "\n";
+      std::cerr << "tactus serve: audit key " << key_path << ": " << key.status().message() << "\n";
       return 1;
     }
     audit_key.emplace(std::move(*key));
@@ -379,38 +378,38 @@ int RunServe(const ServeArgs& args) {
     if (!call_auditor) return respond;
     return call_auditor->Wrap(request, std::move(auth), std::move(respond));
   };
-  auto server =
-      api::HttpServer::Start(http, [&sfn_api, &control_api, &audited, &authorizer, &iam_api,
-                                    &sts_api](api::HttpRequest r, api::Responder w) {
-        bool health = r.method == "GET" && (r.target == "/healthz" || r.target == "/readyz");
-        api::AuthOutcome caller;
-        if (!health) {
-          api::AuthOutcome auth = authorizer.Check(r);
-          std::optional<api::HttpResponse> refusal = std::move(auth.refusal);
-          caller = auth;
-          w = audited(r, std::move(auth), std::move(w));
-          if (refusal) return w(std::move(*refusal));
-        }
-        if (api::StsApi::Owns(r)) {
-          if (sts_api) return sts_api->Handle(r, caller, w);
-          return w(api::StsError(400, "InvalidAction",
-                                 "STS is off: tactus serve runs with --insecure-no-auth"));
-        }
-        if (api::IamApi::Owns(r)) {
-          if (iam_api) return iam_api->Handle(r, w);
-          api::HttpResponse none;
-          none.status = 404;
-          none.headers.emplace_back(std::string(api::kErrorTypeHeader), "UnknownOperationException");
-          none.body = R"({"__type":"UnknownOperationException","Message":"IAM is off: )"
-                      R"(tactus serve runs with --insecure-no-auth"})";
-          return w(std::move(none));
-        }
-        if (api::ControlApi::Owns(r)) {
-          control_api.Handle(r, w);
-        } else {
-          sfn_api.Handle(std::move(r), std::move(w));
-        }
-      });
+  auto server = api::HttpServer::Start(http, [&sfn_api, &control_api, &audited, &authorizer,
+                                              &iam_api,
+                                              &sts_api](api::HttpRequest r, api::Responder w) {
+    bool health = r.method == "GET" && (r.target == "/healthz" || r.target == "/readyz");
+    api::AuthOutcome caller;
+    if (!health) {
+      api::AuthOutcome auth = authorizer.Check(r);
+      std::optional<api::HttpResponse> refusal = std::move(auth.refusal);
+      caller = auth;
+      w = audited(r, std::move(auth), std::move(w));
+      if (refusal) return w(std::move(*refusal));
+    }
+    if (api::StsApi::Owns(r)) {
+      if (sts_api) return sts_api->Handle(r, caller, w);
+      return w(api::StsError(400, "InvalidAction",
+                             "STS is off: tactus serve runs with --insecure-no-auth"));
+    }
+    if (api::IamApi::Owns(r)) {
+      if (iam_api) return iam_api->Handle(r, w);
+      api::HttpResponse none;
+      none.status = 404;
+      none.headers.emplace_back(std::string(api::kErrorTypeHeader), "UnknownOperationException");
+      none.body = R"({"__type":"UnknownOperationException","Message":"IAM is off: )"
+                  R"(tactus serve runs with --insecure-no-auth"})";
+      return w(std::move(none));
+    }
+    if (api::ControlApi::Owns(r)) {
+      control_api.Handle(r, w);
+    } else {
+      sfn_api.Handle(std::move(r), std::move(w));
+    }
+  });
   if (!server.ok()) {
     std::cerr << "tactus serve: " << server.status().message() << "\n";
     return 1;
@@ -503,8 +502,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--shards", args.shards, "Runner threads")->capture_default_str();
   cmd->add_option("--poll-ms", args.poll_ms, "How often unclaimed due work is looked for")
       ->capture_default_str();
-  cmd->add_option("--log-level", args.log_level, "debug, info, warning or error (JSON lines on "
-                                                 "stderr)")
+  cmd->add_option("--log-level", args.log_level,
+                  "debug, info, warning or error (JSON lines on "
+                  "stderr)")
       ->capture_default_str();
   cmd->add_option("--region", args.region, "Region in ARNs")->capture_default_str();
   cmd->add_flag("--no-audit", args.no_audit,

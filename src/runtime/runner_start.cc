@@ -42,8 +42,8 @@ std::unique_ptr<Loaded> DurableRunner::Impl::NewLoaded(const PendingStart& p, co
   info.role_arn = r.role_arn;
   info.start_time = now;
   info.input = p.input;
-  x->exec = std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random,
-                                                kDurableOptions);
+  x->exec =
+      std::make_unique<engine::Execution>(x->machine, std::move(info), *x->random, kDurableOptions);
   x->may_have_follow_ups = false;
   return x;
 }
@@ -120,8 +120,8 @@ bool DurableRunner::Impl::StartBatch(mongo::Client& client,
   for (auto& p : batch_of_starts) {
     for (const auto& doc : p->history) batch.Insert(options.database, kHistory, doc.get());
   }
-  std::vector<audit::Record> records;
   for (auto& p : batch_of_starts) WriteFollowUps(batch, *p->x, p->actions, p->now, &after);
+  std::vector<audit::Record> records;
   // After the follow-ups, which they reflect (the mock invocation counts); together, so that a
   // server without bulkWrite gets them in one insert.
   for (auto& p : batch_of_starts) {
