@@ -76,8 +76,7 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   // a change stream it is the await time instead.
   query::DeadlineScope deadline(name == "getMore" ? 0 : GetInt64(command, "maxTimeMS", 0));
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
-  bool in_transaction =
-      HasField(command, "autocommit") && !GetBool(command, "autocommit", true);
+  bool in_transaction = !GetBool(command, "autocommit", true);
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
