@@ -6,7 +6,7 @@
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= jsonpath intrinsics definition aws_json wire bson_filter command pipeline \
+FUZZ_TARGETS ?= jsonpath intrinsics definition aws_json wire bson_check bson_filter command pipeline \
                 schedule_expression sigv4 jwt policy
 
 all: build

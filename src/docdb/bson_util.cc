@@ -1,15 +1,67 @@
 #include "docdb/bson_util.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <vector>
 
 namespace tactus::docdb {
+namespace internal {
+namespace {
+
+// At most this many free blocks per thread (16 KiB); beyond it blocks go back to malloc.
+constexpr std::size_t kMaxCachedBsonBlocks = 128;
+
+// Set once the thread's cache is destroyed (thread exit), for documents destroyed after it, as
+// a static's are: a plain bool outlives every destructor of the thread.
+thread_local bool t_cache_gone = false;
+
+struct BlockCache {
+  std::vector<bson_t*> free;
+  ~BlockCache() {
+    for (bson_t* b : free) std::free(b);
+    t_cache_gone = true;
+  }
+};
+
+BlockCache* ThreadBlocks() {
+  thread_local BlockCache cache;
+  return t_cache_gone ? nullptr : &cache;
+}
+
+}  // namespace
+
+bson_t* AcquireBsonBlock() {
+  BlockCache* cache = ThreadBlocks();
+  if (cache != nullptr && !cache->free.empty()) {
+    bson_t* b = cache->free.back();
+    cache->free.pop_back();
+    return b;
+  }
+  static_assert(sizeof(bson_t) == alignof(bson_t));
+  void* block = std::aligned_alloc(alignof(bson_t), sizeof(bson_t));
+  if (block == nullptr) throw std::bad_alloc();
+  return static_cast<bson_t*>(block);
+}
+
+void ReleaseBsonBlock(bson_t* block) {
+  BlockCache* cache = ThreadBlocks();
+  if (cache != nullptr && cache->free.size() < kMaxCachedBsonBlocks) {
+    if (cache->free.capacity() == 0) cache->free.reserve(kMaxCachedBsonBlocks);
+    cache->free.push_back(block);
+  } else {
+    std::free(block);
+  }
+}
+
+}  // namespace internal
 
 BsonPtr BsonFromBytes(const std::uint8_t* data, std::size_t len) {
   bson_t view;
   if (!bson_init_static(&view, data, len)) return nullptr;
   std::size_t offset = 0;
   if (!bson_validate(&view, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset)) return nullptr;
-  return BsonPtr(bson_copy(&view));
+  return CopyBson(&view);
 }
 
 namespace {

@@ -10,14 +10,42 @@
 
 namespace tactus::docdb {
 
+namespace internal {
+// The 128-byte, 128-aligned blocks that hold NewBson's and CopyBson's bson_t headers, kept per
+// thread for reuse: bson_new asks malloc for an aligned block each time, and glibc's memalign is
+// slow and fragments the heap (a request handler builds a dozen documents). A block is
+// malloc-compatible (free() can release it), so a block that outlives its thread's cache or
+// moves to another thread is still released correctly.
+bson_t* AcquireBsonBlock();
+void ReleaseBsonBlock(bson_t* block);
+}  // namespace internal
+
+// libbson's flag (bson-private.h, not installed) for a bson_t header that bson_destroy must not
+// free: set by bson_init, bson_init_static and bson_copy_to, unset by the bson_new family.
+constexpr std::uint32_t kBsonFlagStatic = 1u << 1;
+
+// Destroys a document made by NewBson, CopyBson or libbson's bson_new family. A header that
+// libbson marks static (not libbson's to free) came from the block cache and goes back to it.
 struct BsonDeleter {
-  void operator()(bson_t* b) const { bson_destroy(b); }
+  void operator()(bson_t* b) const {
+    const bool cached_block = (b->flags & kBsonFlagStatic) != 0;
+    bson_destroy(b);
+    if (cached_block) internal::ReleaseBsonBlock(b);
+  }
 };
 // An owned, heap-allocated BSON document.
 using BsonPtr = std::unique_ptr<bson_t, BsonDeleter>;
 
-inline BsonPtr NewBson() { return BsonPtr(bson_new()); }
-inline BsonPtr CopyBson(const bson_t* b) { return BsonPtr(bson_copy(b)); }
+inline BsonPtr NewBson() {
+  bson_t* b = internal::AcquireBsonBlock();
+  bson_init(b);
+  return BsonPtr(b);
+}
+inline BsonPtr CopyBson(const bson_t* src) {
+  bson_t* b = internal::AcquireBsonBlock();
+  bson_copy_to(src, b);
+  return BsonPtr(b);
+}
 
 // Copies `len` bytes into a new document after checking that they are one well-formed BSON
 // document (libbson validation of lengths and terminators, UTF-8 of keys). nullptr when not.

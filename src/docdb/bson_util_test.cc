@@ -1,10 +1,12 @@
-// FindField against libbson's own bson_iter_init_find: the same answer on every document.
+// FindField against libbson's own bson_iter_init_find: the same answer on every document; the
+// cached bson_t blocks of NewBson and CopyBson, across threads and beside libbson's own.
 #include "docdb/bson_util.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tactus::docdb {
@@ -104,6 +106,47 @@ TEST(FindField, DamagedDocumentsAreSafe) {
         EXPECT_EQ(ours.off, theirs.off) << key << " round " << round;
       }
     }
+  }
+}
+
+TEST(BsonBlocks, DocumentsOfEveryOriginLiveAndDieAnywhere) {
+  // Documents made on one thread are destroyed on another (as a worker's reply is written by the
+  // network thread), beside documents libbson allocated itself; ASan checks the frees.
+  std::vector<BsonPtr> made;
+  for (int i = 0; i < 1000; ++i) {
+    BsonPtr doc = NewBson();
+    BSON_APPEND_INT32(doc.get(), "i", i);
+    // Large enough to leave the inline buffer.
+    BSON_APPEND_UTF8(doc.get(), "pad", std::string(static_cast<std::size_t>(i % 300), 'x').c_str());
+    made.push_back(i % 3 == 0 ? CopyBson(doc.get()) : std::move(doc));
+    if (i % 5 == 0) made.push_back(BsonPtr(BCON_NEW("libbson", BCON_INT32(i))));
+  }
+  std::thread other([&made] {
+    for (std::size_t i = 0; i < made.size(); i += 2) made[i].reset();
+    BsonPtr local = NewBson();  // this thread's cache is used, then destroyed at its exit
+    BSON_APPEND_BOOL(local.get(), "t", true);
+  });
+  other.join();
+  int seen = 0;
+  for (const BsonPtr& doc : made) {
+    if (doc == nullptr) continue;
+    bson_iter_t it;
+    if (!bson_iter_init_find(&it, doc.get(), "i")) continue;  // one of libbson's
+    const int i = bson_iter_int32(&it);
+    ASSERT_TRUE(bson_iter_find(&it, "pad"));
+    std::uint32_t len = 0;
+    bson_iter_utf8(&it, &len);
+    EXPECT_EQ(len, static_cast<std::uint32_t>(i % 300));
+    ++seen;
+  }
+  EXPECT_GT(seen, 300);
+  made.clear();
+  // Reused blocks start empty.
+  for (int i = 0; i < 300; ++i) {
+    BsonPtr doc = NewBson();
+    EXPECT_TRUE(bson_empty(doc.get()));
+    BsonPtr copy = CopyBson(doc.get());
+    EXPECT_TRUE(bson_empty(copy.get()));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "docdb/commands/command.h"
 
+#include <cstring>
+
 #include "docdb/commands/registry.h"
 #include "docdb/wire/bson_check.h"
 
@@ -128,8 +130,19 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
     return MakeError(kBadValue, "Document exceeds the maximum nesting depth of " +
                                     std::to_string(kMaxStoredDepth));
   }
-  BsonPtr out = NewBson();
   bson_iter_t it;
+  // Most documents (every driver's inserts) already have a valid _id first and no $-prefixed
+  // field: those are stored as they are, in one copy.
+  if (bson_iter_init(&it, doc) && bson_iter_next(&it) && std::strcmp(bson_iter_key(&it), "_id") == 0) {
+    const bson_type_t t = bson_iter_type(&it);
+    bool as_is = t != BSON_TYPE_ARRAY && t != BSON_TYPE_REGEX && t != BSON_TYPE_UNDEFINED;
+    while (as_is && bson_iter_next(&it)) {
+      const char* key = bson_iter_key(&it);
+      as_is = key[0] != '$' && std::strcmp(key, "_id") != 0;
+    }
+    if (as_is) return CopyBson(doc);
+  }
+  BsonPtr out = NewBson();
   if (FindField(doc, "_id", &it)) {
     bson_type_t t = bson_iter_type(&it);
     if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {

@@ -10,25 +10,50 @@
 namespace tactus::docdb::wire {
 namespace {
 
+// True when none of the `n` bytes at `p` has its high bit set (ASCII, NUL included).
+bool AllAscii(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t seen = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    seen |= word;
+  }
+  for (; i < n; ++i) seen |= p[i];
+  return (seen & 0x8080808080808080ULL) == 0;
+}
+
+// libbson's UTF-8 rule (bson_utf8_validate) for a field name of `n` bytes (no NUL among them):
+// ASCII is decided here, anything else by libbson itself, so both agree exactly.
+bool ValidFieldName(const std::uint8_t* p, std::size_t n) {
+  return AllAscii(p, n) || bson_utf8_validate(reinterpret_cast<const char*>(p), n, false);
+}
+
 // Walks the element tree without recursion. `ends_` holds, per open document, the offset of its
 // terminating zero byte; every length read is checked against the innermost one, so no read
 // leaves the buffer.
+//
+// With `check_values`, it also checks what libbson 1.23's bson_validate, with the flags docdb
+// uses (BSON_VALIDATE_UTF8_ALLOW_NULL alone), checks beyond the structure, in the same walk:
+// field names as UTF-8, booleans as 0 or 1, and the inner length of old binary (subtype 2).
+// Like MongoDB, and like that bson_validate, it leaves the text of string values unchecked.
+// bson_check_fuzz compares its verdicts with the walk followed by bson_validate.
 class Walker {
  public:
-  Walker(const std::uint8_t* data, std::size_t len, int max_depth)
-      : data_(data), len_(len), max_depth_(max_depth) {}
+  Walker(const std::uint8_t* data, std::size_t len, int max_depth, bool check_values)
+      : data_(data), len_(len), max_depth_(max_depth), check_values_(check_values) {}
 
   std::string Run() {
     if (len_ < 5) return "document shorter than 5 bytes";
     if (LoadLe32(data_) != len_) return "document length does not match its size";
     if (data_[len_ - 1] != 0) return "document not terminated by a zero byte";
-    ends_.push_back(len_ - 1);
+    ends_.Push(len_ - 1);
     pos_ = 4;
     while (!ends_.empty()) {
       const std::size_t end = ends_.back();
       if (pos_ == end) {
         ++pos_;
-        ends_.pop_back();
+        ends_.Pop();
         continue;
       }
       if (pos_ > end) return "element overruns its document";
@@ -74,14 +99,26 @@ class Walker {
     if (!ReadLength(end, &n) || n < 5) return "bad nested document length";
     if (data_[pos_ + n - 1] != 0) return "nested document not terminated by a zero byte";
     if (static_cast<int>(ends_.size()) >= max_depth_) return "nesting deeper than allowed";
-    ends_.push_back(pos_ + n - 1);
+    ends_.Push(pos_ + n - 1);
     pos_ += 4;
     return "";
   }
 
+  // Records why the current element's value is invalid; returns false.
+  bool BadValue(const char* why) {
+    bad_value_ = why;
+    return false;
+  }
+
   std::string Element(std::size_t end) {
+    const std::size_t element = pos_;
+    bad_value_ = nullptr;
     const std::uint8_t type = data_[pos_++];
+    const std::size_t key = pos_;
     if (!SkipCString(end)) return "unterminated field name";
+    if (check_values_ && !ValidFieldName(data_ + key, pos_ - 1 - key)) {
+      return "field name at byte " + std::to_string(key) + " is not valid UTF-8";
+    }
     bool ok = true;
     switch (type) {
       case BSON_TYPE_DOUBLE:
@@ -94,7 +131,8 @@ class Walker {
         ok = Skip(4, end);
         break;
       case BSON_TYPE_BOOL:
-        ok = Skip(1, end);
+        ok = Skip(1, end) && (!check_values_ || data_[pos_ - 1] <= 1 ||
+                              BadValue("boolean is neither 0 nor 1"));
         break;
       case BSON_TYPE_OID:
         ok = Skip(12, end);
@@ -118,6 +156,11 @@ class Walker {
       case BSON_TYPE_BINARY: {
         std::uint32_t n = 0;
         ok = ReadLength(end, &n) && Skip(4, end) && Skip(1, end) && Skip(n, end);
+        // The old binary subtype repeats the data's length inside it.
+        if (ok && check_values_ && data_[pos_ - n - 1] == BSON_SUBTYPE_BINARY_DEPRECATED) {
+          ok = (n >= 4 && LoadLe32(data_ + pos_ - n) + 4 == n) ||
+               BadValue("old binary (subtype 2) has a wrong inner length");
+        }
         break;
       }
       case BSON_TYPE_REGEX:
@@ -141,33 +184,53 @@ class Walker {
       default:
         return "unknown element type " + std::to_string(type);
     }
-    return ok ? "" : "element overruns its document";
+    if (ok) return "";
+    if (bad_value_ == nullptr) return "element overruns its document";
+    return std::string(bad_value_) + " (the element at byte " + std::to_string(element) + ")";
   }
 
   const std::uint8_t* data_;
   std::size_t len_;
   int max_depth_;
+  bool check_values_;
+  const char* bad_value_ = nullptr;
   std::size_t pos_ = 0;
-  std::vector<std::size_t> ends_;
+  // The ends of the open documents: inline for the usual few levels, on the heap beyond.
+  class Ends {
+   public:
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    std::size_t back() const { return size_ <= kInline ? inline_[size_ - 1] : deep_.back(); }
+    void Push(std::size_t end) {
+      if (size_ < kInline) {
+        inline_[size_] = end;
+      } else {
+        deep_.push_back(end);
+      }
+      ++size_;
+    }
+    void Pop() {
+      if (size_ > kInline) deep_.pop_back();
+      --size_;
+    }
+
+   private:
+    static constexpr std::size_t kInline = 16;
+    std::size_t inline_[kInline];
+    std::vector<std::size_t> deep_;
+    std::size_t size_ = 0;
+  };
+  Ends ends_;
 };
 
 }  // namespace
 
 std::string CheckBsonNesting(const std::uint8_t* data, std::size_t len, int max_depth) {
-  return Walker(data, len, max_depth).Run();
+  return Walker(data, len, max_depth, false).Run();
 }
 
 std::string CheckWireBson(const std::uint8_t* data, std::size_t len, int max_depth) {
-  std::string error = Walker(data, len, max_depth).Run();
-  if (!error.empty()) return error;
-  bson_t view;
-  if (!bson_init_static(&view, data, len)) return "invalid document";
-  std::size_t offset = 0;
-  // The same checks as BsonFromBytes (bson_util.h), so every part of docdb agrees on validity.
-  if (!bson_validate(&view, BSON_VALIDATE_UTF8_ALLOW_NULL, &offset)) {
-    return "invalid document (at byte " + std::to_string(offset) + ")";
-  }
-  return "";
+  return Walker(data, len, max_depth, true).Run();
 }
 
 }  // namespace tactus::docdb::wire

@@ -68,13 +68,47 @@ TEST(BsonCheckTest, NestingAloneChecksDepthAndStructureButNotUtf8) {
   std::vector<std::uint8_t> truncated = Nested(3);
   truncated.pop_back();
   EXPECT_NE(CheckBsonNesting(truncated.data(), truncated.size(), 100), "");
-  // What only libbson checks (a field name that is not UTF-8) is left to CheckWireBson.
+  // What only CheckWireBson checks (a field name that is not UTF-8) is left to it.
   bson_t* b = BCON_NEW("ok", BCON_INT32(1));
   std::vector<std::uint8_t> bytes = ToBytes(b);
   bson_destroy(b);
   bytes[6] = 0xFF;  // the field name "o\xFF"
   EXPECT_EQ(CheckBsonNesting(bytes.data(), bytes.size(), 100), "");
   EXPECT_NE(Check(bytes), "");
+}
+
+// Bytes of a document whose elements are `elements` (type, name, value already encoded).
+std::vector<std::uint8_t> Doc(const std::vector<std::uint8_t>& elements) {
+  std::vector<std::uint8_t> doc(4);
+  doc.insert(doc.end(), elements.begin(), elements.end());
+  doc.push_back(0);
+  StoreLe32(doc.data(), static_cast<std::uint32_t>(doc.size()));
+  return doc;
+}
+
+TEST(BsonCheckTest, ValuesAsLibbsonChecksThem) {
+  // A boolean is 0 or 1.
+  EXPECT_EQ(Check(Doc({BSON_TYPE_BOOL, 'b', 0, 1})), "");
+  EXPECT_EQ(Check(Doc({BSON_TYPE_BOOL, 'b', 0, 2})),
+            "boolean is neither 0 nor 1 (the element at byte 4)");
+  // Old binary (subtype 2) repeats its length: 7 bytes = an int32 3, then 3 bytes.
+  EXPECT_EQ(Check(Doc({BSON_TYPE_BINARY, 'b', 0, 7, 0, 0, 0, 2, 3, 0, 0, 0, 'a', 'b', 'c'})), "");
+  EXPECT_NE(Check(Doc({BSON_TYPE_BINARY, 'b', 0, 7, 0, 0, 0, 2, 9, 0, 0, 0, 'a', 'b', 'c'})), "");
+  EXPECT_NE(Check(Doc({BSON_TYPE_BINARY, 'b', 0, 2, 0, 0, 0, 2, 'a', 'b'})), "");
+  // Field names are UTF-8, at any depth; multi-byte names pass.
+  EXPECT_EQ(Check(Doc({BSON_TYPE_NULL, 0xC3, 0xA9, 0})), "");
+  EXPECT_EQ(Check(Doc({BSON_TYPE_NULL, 0xC3, 0})), "field name at byte 5 is not valid UTF-8");
+  EXPECT_NE(Check(Doc({BSON_TYPE_DOCUMENT, 'o', 0, 8, 0, 0, 0, BSON_TYPE_NULL, 0xFF, 0, 0})), "");
+}
+
+TEST(BsonCheckTest, StringValuesNeedNotBeUtf8) {
+  // As in MongoDB and in libbson's bson_validate without BSON_VALIDATE_UTF8.
+  EXPECT_EQ(Check(Doc({BSON_TYPE_UTF8, 's', 0, 3, 0, 0, 0, 0xFF, 0xFE, 0})), "");
+  EXPECT_EQ(Check(Doc({BSON_TYPE_UTF8, 's', 0, 3, 0, 0, 0, 'a', 0, 0})), "");  // a NUL inside
+  // libbson 1.23's bson_validate stops at such a string and accepts the rest unchecked; the
+  // field names after it are still checked here.
+  EXPECT_NE(Check(Doc({BSON_TYPE_UTF8, 's', 0, 2, 0, 0, 0, 0xFE, 0, BSON_TYPE_NULL, 0xFF, 0})),
+            "");
 }
 
 TEST(BsonCheckTest, VeryDeepNestingDoesNotRecurse) {
