@@ -67,6 +67,9 @@ struct CompiledUpdate {
   std::vector<Op> ops;                                  // In application order (ComparePaths).
   std::map<std::string, query::Matcher> array_filters;  // identifier -> {id...: condition}
   bool positional = false;
+  // Every op but $rename on a distinct top-level field other than _id, with no positional part:
+  // Update::Apply then edits only those fields of the document's bytes (update.cc).
+  bool top_level_fields = false;
   // An update given as an aggregation pipeline ($set, $unset, $project, $replaceWith, ...),
   // run over the one document; `pipeline_slots` sizes its EvalContext.
   std::shared_ptr<const agg::Pipeline> pipeline;

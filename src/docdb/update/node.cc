@@ -9,7 +9,6 @@
 namespace tactus::docdb::update {
 namespace {
 
-constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
 constexpr int kMaxDepth = 100;
 
 int TypeClass(bson_type_t t) { return query::CanonicalTypeRank(t); }
@@ -25,28 +24,32 @@ bool Serialise(bson_t* out, const Node& node, int depth) {
       index = std::to_string(&kid - node.kids.data());
       key = index;
     }
-    if (kid.is_container()) {
-      bson_t child;
-      if (kid.is_array()) {
-        bson_append_array_begin(out, key.data(), static_cast<int>(key.size()), &child);
-      } else {
-        bson_append_document_begin(out, key.data(), static_cast<int>(key.size()), &child);
-      }
-      bool ok = Serialise(&child, kid, depth + 1);
-      if (kid.is_array()) {
-        bson_append_array_end(out, &child);
-      } else {
-        bson_append_document_end(out, &child);
-      }
-      if (!ok) return false;
-    } else {
-      bson_append_value(out, key.data(), static_cast<int>(key.size()), &kid.scalar.value());
-    }
+    if (!AppendNodeAt(out, key, kid, depth)) return false;
   }
   return true;
 }
 
 }  // namespace
+
+bool AppendNodeAt(bson_t* out, std::string_view key, const Node& node, int depth) {
+  if (!node.is_container()) {
+    bson_append_value(out, key.data(), static_cast<int>(key.size()), &node.scalar.value());
+    return true;
+  }
+  bson_t child;
+  if (node.is_array()) {
+    bson_append_array_begin(out, key.data(), static_cast<int>(key.size()), &child);
+  } else {
+    bson_append_document_begin(out, key.data(), static_cast<int>(key.size()), &child);
+  }
+  const bool ok = Serialise(&child, node, depth + 1);
+  if (node.is_array()) {
+    bson_append_array_end(out, &child);
+  } else {
+    bson_append_document_end(out, &child);
+  }
+  return ok;
+}
 
 bool Node::is_number() const {
   return type == BSON_TYPE_INT32 || type == BSON_TYPE_INT64 || type == BSON_TYPE_DOUBLE ||
@@ -157,10 +160,7 @@ BsonPtr ToBsonUnchecked(const Node& doc) {
 }
 
 void AppendNode(bson_t* out, std::string_view key, const Node& node) {
-  Node wrapper = MakeDocument();
-  wrapper.kids.push_back(node);
-  wrapper.kids.back().name = std::string(key);
-  Serialise(out, wrapper, -(1 << 30));
+  AppendNodeAt(out, key, node, -(1 << 30));
 }
 
 int Compare(const Node& a, const Node& b) {

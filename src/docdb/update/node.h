@@ -70,6 +70,9 @@ Node MakeInt32(std::string name, std::int32_t v);
 Node MakeInt64(std::string name, std::int64_t v);
 Node MakeDouble(std::string name, double v);
 
+// The largest document an update may produce (BSONObjectTooLarge beyond).
+inline constexpr std::uint32_t kMaxDocumentBytes = 16 * 1024 * 1024;
+
 // The tree of a document (type DOCUMENT, empty name).
 Node FromBson(const bson_t* doc);
 // The tree of the value `iter` points at, named `name`.
@@ -82,6 +85,10 @@ DbResult<BsonPtr> ToBson(const Node& doc);
 BsonPtr ToBsonUnchecked(const Node& doc);
 // Appends `node` to `out` under `key`.
 void AppendNode(bson_t* out, std::string_view key, const Node& node);
+// Appends `node` to `out` under `key`, `out` being at nesting level `depth` (a document's own
+// fields are at level 1). False, with `out` holding a partial value, when a container would nest
+// deeper than 100 levels.
+bool AppendNodeAt(bson_t* out, std::string_view key, const Node& node, int depth);
 
 // MongoDB's BSON comparison order, as query::CompareValues (query/compare.h) defines it, over
 // trees. Names of `a` and `b` themselves are ignored. Negative, zero or positive.

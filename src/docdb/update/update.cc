@@ -1,12 +1,14 @@
 #include "docdb/update/update.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "docdb/query/compare.h"
 #include "docdb/update/compiled_update.h"
+#include "docdb/update/leaf.h"
 
 namespace tactus::docdb::update {
 namespace {
@@ -39,9 +41,14 @@ DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
     if (op.kind == OpKind::kRename) entries.push_back({&op.from, entries.size()});
     entries.push_back({&op.path, entries.size()});
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  // Updates name few paths, often already in order: sorted only when they are not (a stable
+  // sort allocates a buffer, and moving an Op moves its operand).
+  auto entry_before = [](const Entry& a, const Entry& b) {
     return ComparePaths(*a.path, *b.path) < 0;
-  });
+  };
+  if (!std::is_sorted(entries.begin(), entries.end(), entry_before)) {
+    std::stable_sort(entries.begin(), entries.end(), entry_before);
+  }
   // A path sorts right before the paths below it, so checking neighbours finds every conflict.
   for (std::size_t i = 1; i < entries.size(); ++i) {
     const Entry &a = entries[i - 1], &b = entries[i];
@@ -52,8 +59,10 @@ DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
                                                         "'");
     }
   }
-  std::stable_sort(ops->begin(), ops->end(),
-                   [](const Op& a, const Op& b) { return ComparePaths(a.path, b.path) < 0; });
+  auto op_before = [](const Op& a, const Op& b) { return ComparePaths(a.path, b.path) < 0; };
+  if (!std::is_sorted(ops->begin(), ops->end(), op_before)) {
+    std::stable_sort(ops->begin(), ops->end(), op_before);
+  }
   return Done{};
 }
 
@@ -141,6 +150,103 @@ DbResult<Done> CheckIdentifiersUsed(const bson_t* update, CompiledUpdate* cu) {
   return Done{};
 }
 
+bool TopLevelFieldsOnly(const CompiledUpdate& cu) {
+  if (cu.positional || !cu.array_filters.empty()) return false;
+  // Paths are distinct (OrderAndCheckConflicts), so each op has a field of its own.
+  return std::all_of(cu.ops.begin(), cu.ops.end(), [](const Op& op) {
+    return op.kind != OpKind::kRename && op.path.parts.size() == 1 &&
+           op.path.parts[0].kind == ComponentKind::kField && op.path.parts[0].name != "_id";
+  });
+}
+
+// Update::Apply for a `top_level_fields` update: each operator sees only its own field, and the
+// new document is the old one's bytes with those fields replaced, removed or appended, as
+// ApplyOps on the whole tree would leave them (existing fields in place, new ones appended in
+// op order). nullopt when the tree path must decide: an operator fails (its message names the
+// document's _id), a target field appears twice, or the result breaks a limit.
+std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bson_t* doc,
+                                             bool is_insert, std::int64_t now_ms) {
+  const std::size_t n = cu.ops.size();
+  std::vector<std::uint32_t> at(n, 0);  // each target's element offset in `doc`; 0: absent
+  bson_iter_t it;
+  if (!bson_iter_init(&it, doc)) return std::nullopt;
+  while (bson_iter_next(&it)) {
+    const char* key = bson_iter_key(&it);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (std::strcmp(cu.ops[i].path.parts[0].name.c_str(), key) != 0) continue;
+      if (at[i] != 0) return std::nullopt;
+      at[i] = it.off;
+    }
+  }
+  const Node no_document;  // LeafContext names the document only in error messages
+  std::vector<Action> actions;
+  actions.reserve(n);
+  bool changes = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Op& op = cu.ops[i];
+    std::optional<Node> current;
+    if (at[i] != 0) {
+      bson_iter_t field;
+      if (!bson_iter_init_from_data_at_offset(&field, bson_get_data(doc), doc->len, at[i],
+                                              static_cast<std::uint32_t>(op.path.dotted.size()))) {
+        return std::nullopt;
+      }
+      current = FromIter(&field, op.path.dotted);
+    }
+    LeafContext ctx{op, op.path.dotted, no_document, is_insert, now_ms};
+    const Node* target = current ? &*current : nullptr;
+    DbResult<Action> action = op.kind == OpKind::kPush || op.kind == OpKind::kAddToSet ||
+                                      op.kind == OpKind::kPop || op.kind == OpKind::kPull ||
+                                      op.kind == OpKind::kPullAll
+                                  ? ApplyArrayOp(ctx, target)
+                                  : ApplyScalarOp(ctx, target);
+    if (!action.ok()) return std::nullopt;
+    // Removing a missing field changes nothing.
+    if (action.value().kind == Action::Kind::kRemove && at[i] == 0) {
+      action = Action::Keep();
+    }
+    changes = changes || action.value().kind != Action::Kind::kKeep;
+    actions.push_back(std::move(action).value());
+  }
+  if (!changes) return CopyBson(doc);
+
+  // The fields' bytes, in a buffer framed as a document at the end.
+  std::string out(4, '\0');
+  out.reserve(doc->len + 64);
+  auto append_value = [&out](const std::string& key, const Node& value) {
+    bson_t one = BSON_INITIALIZER;
+    const bool ok = AppendNodeAt(&one, key, value, 1);
+    if (ok) out.append(reinterpret_cast<const char*>(bson_get_data(&one)) + 4, one.len - 5);
+    bson_destroy(&one);
+    return ok;
+  };
+  const char* raw = reinterpret_cast<const char*>(bson_get_data(doc));
+  bson_iter_init(&it, doc);
+  while (bson_iter_next(&it)) {
+    const std::size_t i = std::find(at.begin(), at.end(), it.off) - at.begin();
+    if (i == n || actions[i].kind == Action::Kind::kKeep) {
+      out.append(raw + it.off, it.next_off - it.off);
+    } else if (actions[i].kind == Action::Kind::kSet) {
+      if (!append_value(cu.ops[i].path.dotted, actions[i].value)) return std::nullopt;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (at[i] == 0 && actions[i].kind == Action::Kind::kSet &&
+        !append_value(cu.ops[i].path.dotted, actions[i].value)) {
+      return std::nullopt;
+    }
+  }
+  out.push_back('\0');
+  if (out.size() > kMaxDocumentBytes) return std::nullopt;
+  const auto size = static_cast<std::uint32_t>(out.size());
+  std::memcpy(out.data(), &size, 4);  // little-endian host, as libbson's own buffers
+  bson_t view;
+  if (!bson_init_static(&view, reinterpret_cast<const std::uint8_t*>(out.data()), out.size())) {
+    return std::nullopt;
+  }
+  return CopyBson(&view);
+}
+
 }  // namespace
 
 DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filters) {
@@ -170,6 +276,7 @@ DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filte
   }
   auto used = CheckIdentifiersUsed(update, cu.get());
   if (!used.ok()) return used.error();
+  cu->top_level_fields = TopLevelFieldsOnly(*cu);
   return Update(std::move(cu));
 }
 
@@ -233,6 +340,16 @@ DbResult<BsonPtr> Update::ApplyPipeline(const bson_t* doc, std::int64_t now_ms) 
 
 DbResult<BsonPtr> Update::Apply(const bson_t* doc, std::optional<std::size_t> positional,
                                 bool is_insert, std::int64_t now_ms) const {
+  if (compiled_->pipeline) return ApplyPipeline(doc, now_ms);
+  if (compiled_->top_level_fields) {
+    std::optional<BsonPtr> applied = ApplyToTopLevelFields(*compiled_, doc, is_insert, now_ms);
+    if (applied) return std::move(*applied);
+  }
+  return ApplyToTree(doc, positional, is_insert, now_ms);
+}
+
+DbResult<BsonPtr> Update::ApplyToTree(const bson_t* doc, std::optional<std::size_t> positional,
+                                      bool is_insert, std::int64_t now_ms) const {
   if (compiled_->pipeline) return ApplyPipeline(doc, now_ms);
   Node tree = FromBson(doc);
   const Node* original_id_ptr = tree.Find("_id");

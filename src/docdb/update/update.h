@@ -86,6 +86,12 @@ class Update {
   DbResult<BsonPtr> Apply(const bson_t* doc, std::optional<std::size_t> positional, bool is_insert,
                           std::int64_t now_ms) const;
 
+  // Apply, always through the whole document as a tree: Apply edits the document's bytes field
+  // by field when every operator targets a top-level field, and must give the same results
+  // (update_fieldwise_test.cc compares the two).
+  DbResult<BsonPtr> ApplyToTree(const bson_t* doc, std::optional<std::size_t> positional,
+                                bool is_insert, std::int64_t now_ms) const;
+
  private:
   explicit Update(std::unique_ptr<const CompiledUpdate> compiled);
   DbResult<BsonPtr> ApplyPipeline(const bson_t* doc, std::int64_t now_ms) const;
