@@ -22,16 +22,23 @@ DbResult<Done> DocumentOption(const bson_t* command, const char* field, bson_t* 
   bson_init(out);
   bson_iter_t it;
   if (!FindField(command, field, &it) || BSON_ITER_HOLDS_NULL(&it)) return Done{};
-  if (!GetDocument(command, field, out)) return TypeError(field, "object");
+  const std::uint8_t* data = nullptr;
+  std::uint32_t len = 0;
+  if (BSON_ITER_HOLDS_DOCUMENT(&it)) bson_iter_document(&it, &len, &data);
+  if (data == nullptr || !bson_init_static(out, data, len)) return TypeError(field, "object");
   return Done{};
 }
 
 // Counts (skip, limit, batchSize) stay far from int64 overflow when added together.
 constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
 
-DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field) {
+// The count option `field`, 0 when absent; `*present` (when given) tells which.
+DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field,
+                                   bool* present = nullptr) {
   bson_iter_t it;
-  if (!FindField(command, field, &it)) return std::int64_t{0};
+  const bool found = FindField(command, field, &it);
+  if (present != nullptr) *present = found;
+  if (!found) return std::int64_t{0};
   if (!BSON_ITER_HOLDS_NUMBER(&it)) return TypeError(field, "long");
   std::int64_t v = bson_iter_as_int64(&it);
   if (v > kMaxCount) {
@@ -65,7 +72,8 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
   }
   bool single_batch = GetBool(ctx.command, "singleBatch", false) || limit_raw < 0;
   std::int64_t limit = limit_raw < 0 ? -limit_raw : limit_raw;
-  auto batch_size = NonNegative(ctx.command, "batchSize");
+  bool has_batch_size = false;
+  auto batch_size = NonNegative(ctx.command, "batchSize", &has_batch_size);
   if (!batch_size.ok()) return batch_size.error();
 
   auto matcher = query::Matcher::Compile(&filter);
@@ -94,7 +102,6 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
         }
       }
     }
-    bool has_batch_size = HasField(ctx.command, "batchSize");
     std::int64_t first = has_batch_size ? batch_size.value() : kDefaultFirstBatch;
     std::vector<BsonPtr> batch;
     std::int64_t id = 0;
