@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <vector>
 
 namespace tactus::docdb {
@@ -151,6 +152,45 @@ bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out) {
   if (pos == end) return false;
   // Something it cannot step over: libbson decides.
   return bson_iter_init_find_w_len(out, doc, key.data(), static_cast<int>(key.size()));
+}
+
+void FindFields(const bson_t* doc, std::span<const std::string_view> names, FoundField* out) {
+  for (std::size_t i = 0; i < names.size(); ++i) out[i].found = false;
+  // Bit i: names[i] is decided (its first field met), found or not (libbson may refuse it).
+  std::uint64_t decided = 0;
+  if (names.size() > 64) throw std::invalid_argument("FindFields: more than 64 names");
+  std::size_t left = names.size();
+  const std::uint8_t* data = bson_get_data(doc);
+  const std::size_t end = doc->len - 1;  // the document's terminating zero
+  std::size_t pos = 4;
+  while (pos < end && left > 0) {
+    const std::uint8_t type = data[pos];
+    const std::size_t name = pos + 1;
+    const void* zero = std::memchr(data + name, 0, end - name);
+    if (zero == nullptr) break;
+    const std::size_t name_len = static_cast<const std::uint8_t*>(zero) - (data + name);
+    const std::size_t value = name + name_len + 1;
+    const std::int64_t size = ValueSize(type, data, value, end);
+    if (size < 0) break;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if ((decided >> i & 1) != 0 || names[i].size() != name_len ||
+          std::memcmp(data + name, names[i].data(), name_len) != 0) {
+        continue;
+      }
+      decided |= std::uint64_t{1} << i;
+      // libbson checks the element it is set on, as bson_iter_next would.
+      out[i].found = bson_iter_init_from_data_at_offset(&out[i].iter, data, doc->len,
+                                                    static_cast<std::uint32_t>(pos),
+                                                    static_cast<std::uint32_t>(name_len));
+      --left;
+    }
+    pos = value + static_cast<std::size_t>(size);
+  }
+  if (pos == end || left == 0) return;
+  // Something it cannot step over: FindField (libbson) decides for the names not found yet.
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if ((decided >> i & 1) == 0) out[i].found = FindField(doc, names[i], &out[i].iter);
+  }
 }
 
 const char* BsonTypeName(bson_type_t type) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,15 @@ inline bool BsonView(const std::uint8_t* data, std::size_t len, bson_t* out) {
 // element it returns is checked by libbson. `out` is left on the field, as bson_iter_init_find
 // leaves it.
 bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out);
+// FindField for several names in one pass: for each i, out[i].found tells whether `doc` has a
+// field named names[i], and out[i].iter is left on the first one. The same answers as FindField
+// per name. At most 64 names.
+struct FoundField {
+  bool found = false;
+  bson_iter_t iter;  // when found
+  const bson_iter_t* get() const { return found ? &iter : nullptr; }
+};
+void FindFields(const bson_t* doc, std::span<const std::string_view> names, FoundField* out);
 inline bool HasField(const bson_t* doc, std::string_view key) {
   bson_iter_t it;
   return FindField(doc, key, &it);

@@ -109,6 +109,43 @@ TEST(FindField, DamagedDocumentsAreSafe) {
   }
 }
 
+// FindFields answers as FindField does for each name, on sound documents (every type, repeated
+// names, types it cannot step over) and damaged ones.
+TEST(FindFields, SameAnswersAsFindFieldPerName) {
+  static constexpr std::string_view kNames[] = {"target", "s", "cws", "k", "re", "last", "nothing",
+                                                "dec", ""};
+  auto expect_same = [](const bson_t* doc, const std::string& what) {
+    FoundField found[std::size(kNames)];
+    FindFields(doc, kNames, found);
+    for (std::size_t i = 0; i < std::size(kNames); ++i) {
+      bson_iter_t one;
+      const bool a = FindField(doc, kNames[i], &one);
+      ASSERT_EQ(found[i].found, a) << what << ": " << kNames[i];
+      if (a) {
+        EXPECT_EQ(found[i].iter.off, one.off) << what << ": " << kNames[i];
+      }
+    }
+  };
+  BsonPtr every = EveryType();
+  expect_same(every.get(), "every type");
+  BsonPtr twice(BCON_NEW("k", BCON_INT32(1), "s", BCON_UTF8("x"), "k", BCON_INT32(2)));
+  expect_same(twice.get(), "repeated names");
+  BsonPtr odd(BCON_NEW("re", BCON_REGEX("a.*", "i"), "k", BCON_INT32(3), "last", BCON_INT32(4)));
+  expect_same(odd.get(), "a regex first");
+  const std::vector<std::uint8_t> original(bson_get_data(every.get()),
+                                           bson_get_data(every.get()) + every->len);
+  std::mt19937 rng(11);
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<std::uint8_t> bytes = original;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k) {
+      bytes[4 + rng() % (bytes.size() - 5)] = static_cast<std::uint8_t>(rng());
+    }
+    bson_t view;
+    ASSERT_TRUE(bson_init_static(&view, bytes.data(), bytes.size()));
+    expect_same(&view, "damaged, round " + std::to_string(round));
+  }
+}
+
 TEST(BsonBlocks, DocumentsOfEveryOriginLiveAndDieAnywhere) {
   // Documents made on one thread are destroyed on another (as a worker's reply is written by the
   // network thread), beside documents libbson allocated itself; ASan checks the frees.

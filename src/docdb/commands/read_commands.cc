@@ -18,29 +18,30 @@ namespace {
 // Points *out at a document-valued option of the command, or at an empty document when it is
 // absent or null; TypeMismatch when it has another type. (bson_t values must not be copied, so
 // the caller owns the storage.)
-DbResult<Done> DocumentOption(const bson_t* command, const char* field, bson_t* out) {
+// `option` is the option's field, or nullptr when the command has none.
+DbResult<Done> DocumentOptionAt(const bson_iter_t* option, const char* field, bson_t* out) {
   bson_init(out);
-  bson_iter_t it;
-  if (!FindField(command, field, &it) || BSON_ITER_HOLDS_NULL(&it)) return Done{};
+  if (option == nullptr || BSON_ITER_HOLDS_NULL(option)) return Done{};
   const std::uint8_t* data = nullptr;
   std::uint32_t len = 0;
-  if (BSON_ITER_HOLDS_DOCUMENT(&it)) bson_iter_document(&it, &len, &data);
+  if (BSON_ITER_HOLDS_DOCUMENT(option)) bson_iter_document(option, &len, &data);
   if (data == nullptr || !bson_init_static(out, data, len)) return TypeError(field, "object");
   return Done{};
+}
+
+DbResult<Done> DocumentOption(const bson_t* command, const char* field, bson_t* out) {
+  bson_iter_t it;
+  return DocumentOptionAt(FindField(command, field, &it) ? &it : nullptr, field, out);
 }
 
 // Counts (skip, limit, batchSize) stay far from int64 overflow when added together.
 constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
 
-// The count option `field`, 0 when absent; `*present` (when given) tells which.
-DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field,
-                                   bool* present = nullptr) {
-  bson_iter_t it;
-  const bool found = FindField(command, field, &it);
-  if (present != nullptr) *present = found;
-  if (!found) return std::int64_t{0};
-  if (!BSON_ITER_HOLDS_NUMBER(&it)) return TypeError(field, "long");
-  std::int64_t v = bson_iter_as_int64(&it);
+// The count option `field` at `option` (nullptr when absent: 0).
+DbResult<std::int64_t> NonNegativeAt(const bson_iter_t* option, const char* field) {
+  if (option == nullptr) return std::int64_t{0};
+  if (!BSON_ITER_HOLDS_NUMBER(option)) return TypeError(field, "long");
+  std::int64_t v = bson_iter_as_int64(option);
   if (v > kMaxCount) {
     return MakeError(kBadValue, std::string("BSON field '") + field +
                                     "' value must be <= " + std::to_string(kMaxCount));
@@ -54,26 +55,43 @@ DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field,
   return v;
 }
 
+DbResult<std::int64_t> NonNegative(const bson_t* command, const char* field) {
+  bson_iter_t it;
+  return NonNegativeAt(FindField(command, field, &it) ? &it : nullptr, field);
+}
+
 DbResult<BsonPtr> Find(CommandContext& ctx) {
   auto name = TargetCollection(ctx);
   if (!name.ok()) return name.error();
+  // The options, found in one pass over the command.
+  enum { kFilter, kSort, kProjection, kSkip, kLimit, kSingleBatch, kBatchSize, kOptions };
+  static constexpr std::string_view kNames[kOptions] = {
+      "filter", "sort", "projection", "skip", "limit", "singleBatch", "batchSize"};
+  FoundField options[kOptions];
+  FindFields(ctx.command, kNames, options);
+  auto option = [&](int i) { return options[i].get(); };
   bson_t filter;
-  if (auto r = DocumentOption(ctx.command, "filter", &filter); !r.ok()) return r.error();
+  if (auto r = DocumentOptionAt(option(kFilter), "filter", &filter); !r.ok()) return r.error();
   bson_t sort;
-  if (auto r = DocumentOption(ctx.command, "sort", &sort); !r.ok()) return r.error();
+  if (auto r = DocumentOptionAt(option(kSort), "sort", &sort); !r.ok()) return r.error();
   bson_t projection_doc;
-  if (auto r = DocumentOption(ctx.command, "projection", &projection_doc); !r.ok())
+  if (auto r = DocumentOptionAt(option(kProjection), "projection", &projection_doc); !r.ok())
     return r.error();
-  auto skip = NonNegative(ctx.command, "skip");
+  auto skip = NonNegativeAt(option(kSkip), "skip");
   if (!skip.ok()) return skip.error();
-  auto limit_raw = GetInt64(ctx.command, "limit", 0);
+  const std::int64_t limit_raw =
+      options[kLimit].found && BSON_ITER_HOLDS_NUMBER(&options[kLimit].iter)
+          ? bson_iter_as_int64(&options[kLimit].iter)
+          : 0;
   if (limit_raw > kMaxCount || limit_raw < -kMaxCount) {
     return MakeError(kBadValue, "BSON field 'limit' is out of range");
   }
-  bool single_batch = GetBool(ctx.command, "singleBatch", false) || limit_raw < 0;
+  bool single_batch =
+      (options[kSingleBatch].found && bson_iter_as_bool(&options[kSingleBatch].iter)) ||
+      limit_raw < 0;
   std::int64_t limit = limit_raw < 0 ? -limit_raw : limit_raw;
-  bool has_batch_size = false;
-  auto batch_size = NonNegative(ctx.command, "batchSize", &has_batch_size);
+  const bool has_batch_size = options[kBatchSize].found;
+  auto batch_size = NonNegativeAt(option(kBatchSize), "batchSize");
   if (!batch_size.ok()) return batch_size.error();
 
   auto matcher = query::Matcher::Compile(&filter);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "docdb/bson_util.h"
 #include "docdb/wire/bson_check.h"
 #include "docdb/wire/byte_order.h"
 #include "docdb/wire/crc32c.h"
@@ -71,7 +72,7 @@ DbResult<Done> AppendSequences(bson_t* command, const std::vector<Sequence>& seq
   for (std::size_t i = 0; i < sequences.size(); ++i) {
     const std::string& id = sequences[i].identifier;
     bson_iter_t it;
-    if (bson_iter_init_find(&it, command, id.c_str())) {
+    if (FindField(command, id, &it)) {
       return Malformed("OP_MSG document sequence " + Quote(id) + " duplicates a field of the body");
     }
     for (std::size_t j = 0; j < i; ++j) {
@@ -179,7 +180,7 @@ DbResult<Request> ParseMsg(const std::uint8_t* data, std::size_t len, Request re
 
   request.command = CopyView({body, body_len});
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, request.command.get(), "$db") || !BSON_ITER_HOLDS_UTF8(&it)) {
+  if (!FindField(request.command.get(), "$db", &it) || !BSON_ITER_HOLDS_UTF8(&it)) {
     return Malformed("OP_MSG body has no \"$db\" string field");
   }
   std::uint32_t db_len = 0;
