@@ -49,6 +49,10 @@ DbResult<Done> Txn::Impl::DropCollectionById(std::int64_t coll_id) {
 
 DbResult<std::optional<std::int64_t>> Txn::Impl::CacheVersion() {
   if (catalog_changed) return std::optional<std::int64_t>();
+  // A write transaction holds the write lock and sees the latest commit, whose version the
+  // store knows unless a change to the catalog committed since it last learned it.
+  const bool latest = mode == TxnMode::kWrite;
+  if (catalog_version < 0 && latest) catalog_version = store->committed_catalog_version;
   if (catalog_version < 0) {
     DbResult<Stmt> stmt = conn->Prepare(kCatalogVersionSql);
     if (!stmt.ok()) return stmt.error();
@@ -56,6 +60,7 @@ DbResult<std::optional<std::int64_t>> Txn::Impl::CacheVersion() {
     if (!row.ok()) return row.error();
     if (!row.value()) return MakeError(kInternalError, "meta has no catalog_version");
     catalog_version = stmt.value().ColumnInt(0);
+    if (latest) store->committed_catalog_version = catalog_version;
   }
   return std::optional<std::int64_t>(catalog_version);
 }

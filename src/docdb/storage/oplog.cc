@@ -80,18 +80,15 @@ bool ParseOplogOp(std::string_view name, OplogOp* out) {
 
 DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const std::string& coll,
                                        const bson_t* body) {
-  // The cluster time follows the newest entry, so it increases with seq even when the wall
-  // clock steps back or another process wrote last (the write lock is held here).
-  std::uint64_t last_ts = last_oplog_ts;
-  if (last_ts == 0) {
-    DbResult<Stmt> last = conn->Prepare("SELECT ts FROM oplog ORDER BY seq DESC LIMIT 1");
-    if (!last.ok()) return last.error();
-    DbResult<bool> row = last.value().Step();
-    if (!row.ok()) return row.error();
-    if (row.value()) last_ts = static_cast<std::uint64_t>(last.value().ColumnInt(0));
-  }
+  // The cluster time follows the newest entry issued, so it increases with seq even when the
+  // wall clock steps back: entries are appended under the write lock, by this process only.
   std::int64_t now = NowMs();
-  std::uint64_t ts = std::max((static_cast<std::uint64_t>(now / 1000) << 32) | 1, last_ts + 1);
+  const std::uint64_t now_ts = (static_cast<std::uint64_t>(now / 1000) << 32) | 1;
+  std::uint64_t last_ts = store->last_issued_oplog_ts.load();
+  std::uint64_t ts;
+  do {
+    ts = std::max(now_ts, last_ts + 1);
+  } while (!store->last_issued_oplog_ts.compare_exchange_weak(last_ts, ts));
   DbResult<Stmt> insert = conn->Prepare(
       "INSERT INTO oplog (ts, wall_ms, db, coll, op, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return insert.error();
@@ -104,9 +101,8 @@ DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const 
   insert.value().BindText(5, OplogOpName(op));
   insert.value().BindBlob(6, BsonBytes(stored));
   TACTUS_STORAGE_TRY(insert.value().Run());
-  wrote_oplog = true;
   // A rolled-back savepoint may take this entry back; its ts stays used (ts only increases).
-  last_oplog_ts = ts;
+  wrote_oplog = true;
   return Done{};
 }
 

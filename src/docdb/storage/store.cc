@@ -1,5 +1,7 @@
 // Store: opening the data directory, the schema and its format version, the connection pool,
 // and beginning transactions.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -261,6 +263,11 @@ DbResult<std::shared_ptr<const internal::CompiledIndex>> Store::Impl::Compile(
   return index;
 }
 
+Store::Impl::~Impl() {
+  idle.clear();  // every connection closes before the next process may open the directory
+  if (lock_fd >= 0) ::close(lock_fd);
+}
+
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
@@ -284,6 +291,35 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
   impl->path = (fs::path(dir) / "docdb.sqlite").string();
   impl->options = options;
 
+  // One process per data directory (as mongod.lock): taken before the database is touched, so a
+  // second process neither migrates nor writes it; released when the store closes or the
+  // process dies. The file holds the owner's pid, for the error message of the next one.
+  const std::string lock_path = (fs::path(dir) / "docdb.lock").string();
+  impl->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (impl->lock_fd < 0) {
+    return OpenError("cannot open " + lock_path + " (" + std::strerror(errno) +
+                     "); check that the data directory is writable");
+  }
+  if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char owner[32] = {};
+    const ssize_t n = ::pread(impl->lock_fd, owner, sizeof owner - 1, 0);
+    std::string who = n > 0 ? std::string(owner, static_cast<std::size_t>(n)) : std::string();
+    while (!who.empty() && std::isspace(static_cast<unsigned char>(who.back()))) who.pop_back();
+    if (err == EWOULDBLOCK) {
+      return OpenError("data directory '" + dir + "' is in use by another process" +
+                       (who.empty() ? std::string() : " (pid " + who + ")") +
+                       ": one process at a time may open it; stop that one or choose another "
+                       "data directory");
+    }
+    return OpenError("cannot lock " + lock_path + " (" + std::strerror(err) + ")");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(impl->lock_fd, 0) != 0 ||
+      ::pwrite(impl->lock_fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return OpenError("cannot write " + lock_path + " (" + std::strerror(errno) + ")");
+  }
+
   DbResult<std::unique_ptr<Connection>> conn = Connection::Open(impl->path, /*create=*/true);
   if (!conn.ok()) {
     DbError error = conn.error();
@@ -300,6 +336,15 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
     return error;
   }
   TACTUS_STORAGE_TRY(impl->Configure(*conn.value()));
+  {
+    DbResult<Stmt> last = conn.value()->Prepare("SELECT ts FROM oplog ORDER BY seq DESC LIMIT 1");
+    if (!last.ok()) return last.error();
+    DbResult<bool> row = last.value().Step();
+    if (!row.ok()) return row.error();
+    if (row.value()) {
+      impl->last_issued_oplog_ts = static_cast<std::uint64_t>(last.value().ColumnInt(0));
+    }
+  }
   impl->Release(std::move(conn).value());
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }

@@ -2,6 +2,7 @@
 // documents.cc, scan.cc, indexes.cc, group_commit.cc). Not part of the contract.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -68,6 +69,19 @@ inline constexpr const char* kCatalogVersionSql =
 struct Store::Impl {
   std::string dir, path;
   Options options;
+  // docdb.lock in the data directory, held (flock, exclusive) while the store is open: one
+  // process per data directory, as mongod's mongod.lock. What follows relies on it: every
+  // commit to the file is one of this process's.
+  int lock_fd = -1;
+  ~Impl();
+
+  // The committed catalog_version, for write transactions (which see the latest committed
+  // state): -1 when unknown. A transaction that changes the catalog resets it before its COMMIT
+  // (holding the write lock); a write transaction that reads the version records it.
+  std::atomic<std::int64_t> committed_catalog_version{-1};
+  // The ts of the newest oplog entry issued (committed or not; ts only increases), read from the
+  // file when the store opens: each new entry takes a larger one (oplog.cc).
+  std::atomic<std::uint64_t> last_issued_oplog_ts{0};
 
   std::mutex mu;
   std::vector<std::unique_ptr<internal::Connection>> idle;  // guarded by mu
@@ -190,9 +204,6 @@ struct Txn::Impl {
   }
   // Set when this transaction wrote an oplog entry: its commit notifies change streams.
   bool wrote_oplog = false;
-  // The ts of the last oplog entry, once read (the write lock is held from the first write, so
-  // only this transaction appends meanwhile); 0: not read yet.
-  std::uint64_t last_oplog_ts = 0;
 
   // Appends an oplog entry (oplog.cc). `body` is the entry's BSON body (may be nullptr).
   DbResult<Done> RecordChange(OplogOp op, const std::string& db, const std::string& coll,

@@ -79,6 +79,33 @@ TEST(StoreOpenTest, ReopenKeepsData) {
   EXPECT_EQ(Ok(txn->ListIndexes(*coll)).size(), 2u);
 }
 
+TEST(StoreOpenTest, OneStoreAtATimePerDataDirectory) {
+  TempDir dir;
+  {
+    auto first = OpenStore(dir.path());
+    auto second = Store::Open(dir.path(), {});
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message.find("is in use by another process (pid " +
+                                          std::to_string(getpid()) + ")"),
+              std::string::npos)
+        << second.error().message;
+    // The refused open touched nothing: the first store goes on.
+    CollectionInfo coll = MakeCollection(first.get(), "db", "c");
+    auto txn = Ok(first->Begin(TxnMode::kWrite));
+    Ok(txn->Insert(coll, J(R"({"_id": 1})").get()));
+    Ok(txn->Commit());
+  }
+  // Closed, the directory opens again, in this process or another.
+  auto again = OpenStore(dir.path());
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(Store::Open(dir.path(), {}).ok() ? 1 : 0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "another process opened a directory in use";
+}
+
 TEST(StoreOpenTest, RefusesUnknownFormatVersion) {
   TempDir dir;
   { auto store = OpenStore(dir.path()); }

@@ -21,6 +21,8 @@ DbResult<Done> Txn::Commit() {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
   impl_->active = false;
   impl_->ForgetIndexes();
+  // Still holding the write lock: no write transaction may use the old version from here on.
+  if (impl_->catalog_changed) impl_->store->committed_catalog_version = -1;
   DbResult<Done> committed = impl_->conn->Run("COMMIT");
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
@@ -28,7 +30,6 @@ DbResult<Done> Txn::Commit() {
   impl_->ReleaseWriters();
   if (committed.ok() && impl_->wrote_oplog) impl_->store->NotifyOplog();
   impl_->wrote_oplog = false;
-  impl_->last_oplog_ts = 0;
   return committed;
 }
 
@@ -37,7 +38,6 @@ void Txn::Rollback() {
   impl_->active = false;
   impl_->ForgetIndexes();
   impl_->wrote_oplog = false;
-  impl_->last_oplog_ts = 0;
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
   if (!sqlite3_get_autocommit(impl_->conn->db())) (void)impl_->conn->Run("ROLLBACK");
   impl_->ReleaseWriters();
