@@ -63,6 +63,8 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           results[i] = savepoint.error();
           continue;
         }
+        const std::size_t records_before = t.pending_records.size();
+        const std::optional<std::int64_t> flushed_before = t.pending_flushed_seq;
         DbResult<Done> r = MakeError(kInternalError, "");
         try {
           r = (*batch[i]->body)(*txn.value());
@@ -80,6 +82,9 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           if (!r.ok()) {
             (void)t.conn->Run("ROLLBACK TO group_write");
             t.ForgetIndexes();  // the body's DDL, if any, is gone again
+            // and its retryable-write records
+            t.pending_records.resize(records_before);
+            t.pending_flushed_seq = flushed_before;
           }
           if (!sqlite3_get_autocommit(t.conn->db())) (void)t.conn->Run("RELEASE group_write");
         }

@@ -78,8 +78,9 @@ bool ParseOplogOp(std::string_view name, OplogOp* out) {
   return false;
 }
 
-DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const std::string& coll,
-                                       const bson_t* body) {
+DbResult<std::int64_t> Txn::Impl::AppendOplogRow(const char* op, const std::string& db,
+                                                 const std::string& coll, const bson_t* body,
+                                                 bool notify) {
   // The cluster time follows the newest entry issued, so it increases with seq even when the
   // wall clock steps back: entries are appended under the write lock, by this process only.
   std::int64_t now = NowMs();
@@ -98,11 +99,18 @@ DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const 
   insert.value().BindInt(2, now);
   insert.value().BindText(3, db);
   insert.value().BindText(4, coll);
-  insert.value().BindText(5, OplogOpName(op));
+  insert.value().BindText(5, op);
   insert.value().BindBlob(6, BsonBytes(stored));
   TACTUS_STORAGE_TRY(insert.value().Run());
   // A rolled-back savepoint may take this entry back; its ts stays used (ts only increases).
-  wrote_oplog = true;
+  if (notify) wrote_oplog = true;
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn->db()));
+}
+
+DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const std::string& coll,
+                                       const bson_t* body) {
+  DbResult<std::int64_t> seq = AppendOplogRow(OplogOpName(op), db, coll, body, true);
+  if (!seq.ok()) return seq.error();
   return Done{};
 }
 
@@ -132,8 +140,8 @@ DbResult<OplogBounds> Txn::ReadOplogBounds() {
 DbResult<std::vector<OplogEntry>> Txn::ReadOplog(std::int64_t after_seq, std::size_t limit) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
   DbResult<Stmt> stmt = impl_->conn->Prepare(
-      "SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog WHERE seq > ?1 ORDER BY seq "
-      "LIMIT ?2");
+      "SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog "
+      "WHERE seq > ?1 AND op <> 'retryableWrite' ORDER BY seq LIMIT ?2");
   if (!stmt.ok()) return stmt.error();
   stmt.value().BindInt(1, after_seq);
   stmt.value().BindInt(2, static_cast<std::int64_t>(limit));
@@ -186,6 +194,8 @@ DbResult<std::int64_t> Store::TrimOplog(const OplogRetention& retention, std::in
     DbResult<Done> done = GroupWrite([&](Txn& txn) -> DbResult<Done> {
       internal::Connection* conn = txn.impl_->conn.get();
       removed = 0;
+      // Retryable-write records outlive their oplog entries in the retryable_writes table.
+      TACTUS_STORAGE_TRY(txn.impl_->FlushRetryableWrites());
       std::int64_t first = 0, last = 0;
       {
         DbResult<Stmt> stmt = conn->Prepare("SELECT min(seq), max(seq) FROM oplog");

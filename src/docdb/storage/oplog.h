@@ -3,9 +3,13 @@
 // an entry of a committed change nor keep one of a rolled-back change. Change streams
 // (commands/change_stream.h) read it. Format: docs/docdb.md, "Change streams".
 //
-// Sequence numbers (`seq`) are allocated under SQLite's write lock (AUTOINCREMENT, never
-// reused, gap-free in committed history), so seq order is commit order and every snapshot sees
-// a contiguous prefix of the oplog.
+// Sequence numbers (`seq`) are allocated under SQLite's write lock (max + 1; trimming keeps the
+// newest row, so never reused), so seq order is commit order and every snapshot sees a
+// contiguous prefix of the oplog.
+//
+// The oplog also carries the records of retryable writes (operation "retryableWrite", body
+// {lsid, txnNumber, reply}: retryable_writes.cc), durable with their write; ReadOplog and so
+// change streams skip them.
 #pragma once
 
 #include <bson/bson.h>
@@ -16,6 +20,9 @@
 #include "docdb/bson_util.h"
 
 namespace tactus::docdb::storage {
+
+// The operation of the oplog rows that record retryable writes (not change events).
+inline constexpr const char* kRetryableWriteOp = "retryableWrite";
 
 // operationType of an entry, as MongoDB spells it.
 enum class OplogOp { kInsert, kUpdate, kReplace, kDelete, kDrop, kRename, kDropDatabase };

@@ -25,7 +25,7 @@ namespace tactus::docdb::storage {
 
 // Version 2 added the users and roles tables, version 3 the oplog (change streams); older
 // directories are migrated on open.
-inline constexpr int kFormatVersion = 4;
+inline constexpr int kFormatVersion = 5;
 
 struct CollectionInfo {
   std::int64_t id = 0;

@@ -18,8 +18,9 @@ namespace {
 using internal::Connection;
 using internal::Stmt;
 
-// The schema of docs/docdb.md, "Storage", format version 4 (with kUsersAndRolesSql, kOplogSql
-// and CatalogVersionSchemaSql).
+// The schema of docs/docdb.md, "Storage", format version 5 (with kUsersAndRolesSql, kOplogSql
+// and CatalogVersionSchemaSql; version 5 changed no table: retryable-write records go to the
+// oplog, and meta has retryable_flushed_seq).
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections (
@@ -152,10 +153,11 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
       TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
       TACTUS_STORAGE_TRY(conn->Exec(CatalogVersionSchemaSql().c_str()));
-      std::string version = std::to_string(kFormatVersion), created = NowIso8601();
+      std::string version = std::to_string(kFormatVersion), created = NowIso8601(), zero = "0";
       for (const auto& [key, value] :
            {std::pair<const char*, const std::string&>{"format_version", version},
-            {"created_at", created}}) {
+            {"created_at", created},
+            {"retryable_flushed_seq", zero}}) {
         DbResult<Stmt> insert = conn->Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
         if (!insert.ok()) return insert.error();
         insert.value().BindText(1, key);
@@ -194,6 +196,16 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kOplogCopyFromV3Sql));
       TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '4' WHERE key = 'format_version'"));
       version = "4";
+    }
+    if (version == "4") {
+      // Migration 4 -> 5, in the same transaction: retryable-write records are written to the
+      // oplog from now on; every record so far is in the retryable_writes table.
+      TACTUS_STORAGE_TRY(conn->Exec(kRetryableWritesSql));
+      TACTUS_STORAGE_TRY(
+          conn->Exec("INSERT OR REPLACE INTO meta (key, value) SELECT 'retryable_flushed_seq', "
+                     "CAST(coalesce(max(seq), 0) AS TEXT) FROM oplog"));
+      TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '5' WHERE key = 'format_version'"));
+      version = "5";
     }
     if (version != std::to_string(kFormatVersion)) {
       return OpenError(path + " has storage format_version " + version +
@@ -345,6 +357,7 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
       impl->last_issued_oplog_ts = static_cast<std::uint64_t>(last.value().ColumnInt(0));
     }
   }
+  TACTUS_STORAGE_TRY(impl->LoadRetryableWrites(conn.value().get()));
   impl->Release(std::move(conn).value());
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }

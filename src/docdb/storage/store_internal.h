@@ -83,6 +83,21 @@ struct Store::Impl {
   // file when the store opens: each new entry takes a larger one (oplog.cc).
   std::atomic<std::uint64_t> last_issued_oplog_ts{0};
 
+  // Each session's last retryable write (docs/docdb.md, "Retryable writes";
+  // retryable_writes.cc), by lsid: every committed record, loaded when the store opens from the
+  // retryable_writes table and the oplog's retryableWrite entries after `retryable_flushed_seq`.
+  struct RetryableRecord {
+    std::int64_t txn_number = 0;
+    std::int64_t seq = 0;  // its oplog entry; 0 once in the table
+    std::string reply;     // BSON
+  };
+  std::mutex retryable_mu;
+  std::unordered_map<std::string, RetryableRecord> retryable;  // guarded by retryable_mu
+  // Records of oplog entries up to this seq are in the table too (meta retryable_flushed_seq).
+  std::int64_t retryable_flushed_seq = 0;  // guarded by retryable_mu
+  // Fills `retryable` at open.
+  DbResult<Done> LoadRetryableWrites(internal::Connection* conn);
+
   std::mutex mu;
   std::vector<std::unique_ptr<internal::Connection>> idle;  // guarded by mu
   WriterGate writers;
@@ -204,6 +219,18 @@ struct Txn::Impl {
   }
   // Set when this transaction wrote an oplog entry: its commit notifies change streams.
   bool wrote_oplog = false;
+  // Retryable-write records of this transaction, published to the store's when it commits (a
+  // group-commit body that fails takes its own back: group_commit.cc).
+  std::vector<std::pair<std::string, Store::Impl::RetryableRecord>> pending_records;
+  // Set by FlushRetryableWrites: the store's retryable_flushed_seq once this commits.
+  std::optional<std::int64_t> pending_flushed_seq;
+  // Copies the records not in the retryable_writes table yet into it (TrimOplog does, before
+  // their oplog entries may go). REQUIRES: a write transaction.
+  DbResult<Done> FlushRetryableWrites();
+  // Appends an oplog row with operation `op` (oplog.cc) and returns its seq; `notify`: its
+  // commit wakes change streams.
+  DbResult<std::int64_t> AppendOplogRow(const char* op, const std::string& db,
+                                        const std::string& coll, const bson_t* body, bool notify);
 
   // Appends an oplog entry (oplog.cc). `body` is the entry's BSON body (may be nullptr).
   DbResult<Done> RecordChange(OplogOp op, const std::string& db, const std::string& coll,

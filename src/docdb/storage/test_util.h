@@ -88,7 +88,7 @@ inline std::string IdOf(const bson_t* doc) {
 // AUTOINCREMENT oplog with the same rows), for the migration tests: run it, then set
 // format_version to the version wanted.
 inline constexpr const char* kBackToFormatVersion3Sql =
-    "DELETE FROM meta WHERE key = 'catalog_version'; "
+    "DELETE FROM meta WHERE key IN ('catalog_version', 'retryable_flushed_seq'); "
     "DROP TRIGGER collections_insert_bumps_catalog; DROP TRIGGER collections_update_bumps_catalog; "
     "DROP TRIGGER collections_delete_bumps_catalog; DROP TRIGGER indexes_insert_bumps_catalog; "
     "DROP TRIGGER indexes_update_bumps_catalog; DROP TRIGGER indexes_delete_bumps_catalog; "

@@ -27,6 +27,18 @@ DbResult<Done> Txn::Commit() {
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
   }
+  // Published before the write lock goes, so the next writer finds them.
+  if (committed.ok() && (!impl_->pending_records.empty() || impl_->pending_flushed_seq)) {
+    std::lock_guard lock(impl_->store->retryable_mu);
+    for (auto& [lsid, record] : impl_->pending_records) {
+      impl_->store->retryable[lsid] = std::move(record);
+    }
+    if (impl_->pending_flushed_seq) {
+      impl_->store->retryable_flushed_seq = *impl_->pending_flushed_seq;
+    }
+  }
+  impl_->pending_records.clear();
+  impl_->pending_flushed_seq.reset();
   impl_->ReleaseWriters();
   if (committed.ok() && impl_->wrote_oplog) impl_->store->NotifyOplog();
   impl_->wrote_oplog = false;
@@ -38,6 +50,8 @@ void Txn::Rollback() {
   impl_->active = false;
   impl_->ForgetIndexes();
   impl_->wrote_oplog = false;
+  impl_->pending_records.clear();
+  impl_->pending_flushed_seq.reset();
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
   if (!sqlite3_get_autocommit(impl_->conn->db())) (void)impl_->conn->Run("ROLLBACK");
   impl_->ReleaseWriters();

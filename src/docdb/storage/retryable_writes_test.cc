@@ -1,0 +1,151 @@
+// Retryable-write records: kept with their write (committed, rolled back, group-committed),
+// found after reopening (from the oplog), after trimming (from the table), after a migration
+// from format version 4, and never seen by change streams.
+#include <sqlite3.h>
+
+#include <thread>
+
+#include "docdb/storage/test_util.h"
+
+namespace tactus::docdb::storage {
+namespace {
+
+using testing::J;
+using testing::MakeCollection;
+using testing::Ok;
+using testing::OpenStore;
+using testing::TempDir;
+
+// The reply recorded for (lsid, txn_number) as JSON, or "none".
+std::string Recorded(Store* store, const std::string& lsid, std::int64_t txn_number) {
+  auto txn = Ok(store->Begin(TxnMode::kWrite));
+  BsonPtr reply = Ok(txn->FindRetryableWrite(lsid, txn_number));
+  return reply ? ToJson(reply.get()) : "none";
+}
+
+void Record(Store* store, const std::string& lsid, std::int64_t txn_number, const char* reply) {
+  Ok(store->GroupWrite([&](Txn& txn) {
+    return txn.RecordRetryableWrite(lsid, txn_number, J(reply).get());
+  }));
+}
+
+TEST(RetryableWrites, TheLastCommittedRecordOfEachSession) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  Record(store.get(), "s1", 5, R"({"n": 1})");
+  Record(store.get(), "s2", 1, R"({"n": 2})");
+  EXPECT_EQ(Recorded(store.get(), "s1", 5), R"({ "n" : 1 })");
+  EXPECT_EQ(Recorded(store.get(), "s1", 4), "none");
+  EXPECT_EQ(Recorded(store.get(), "s2", 1), R"({ "n" : 2 })");
+  EXPECT_EQ(Recorded(store.get(), "s3", 1), "none");
+  Record(store.get(), "s1", 6, R"({"n": 3})");  // replaces the session's record
+  EXPECT_EQ(Recorded(store.get(), "s1", 5), "none");
+  EXPECT_EQ(Recorded(store.get(), "s1", 6), R"({ "n" : 3 })");
+}
+
+TEST(RetryableWrites, ARolledBackRecordIsNotKept) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  {
+    auto txn = Ok(store->Begin(TxnMode::kWrite));
+    Ok(txn->RecordRetryableWrite("s1", 1, J(R"({"n": 1})").get()));
+    // Within its transaction it is found already.
+    BsonPtr mine = Ok(txn->FindRetryableWrite("s1", 1));
+    ASSERT_NE(mine, nullptr);
+    txn->Rollback();
+  }
+  EXPECT_EQ(Recorded(store.get(), "s1", 1), "none");
+  // A group-commit body that fails after recording loses its record, not the others' (whether
+  // or not the two share a batch).
+  std::thread other([&] {
+    auto r = store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
+      auto recorded = txn.RecordRetryableWrite("s2", 1, J(R"({"n": 2})").get());
+      EXPECT_TRUE(recorded.ok());
+      return MakeError(kBadValue, "the write failed after all");
+    });
+    EXPECT_FALSE(r.ok());
+  });
+  Record(store.get(), "s3", 1, R"({"n": 3})");
+  other.join();
+  EXPECT_EQ(Recorded(store.get(), "s2", 1), "none");
+  EXPECT_EQ(Recorded(store.get(), "s3", 1), R"({ "n" : 3 })");
+}
+
+TEST(RetryableWrites, FoundAfterReopeningAndAfterTrimming) {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    Record(store.get(), "s1", 1, R"({"n": 1})");
+    Record(store.get(), "s1", 2, R"({"n": 2})");
+    Record(store.get(), "s2", 7, R"({"n": 7})");
+  }  // closed without flushing: the records are only in the oplog
+  {
+    auto store = OpenStore(dir.path());
+    EXPECT_EQ(Recorded(store.get(), "s1", 2), R"({ "n" : 2 })");
+    EXPECT_EQ(Recorded(store.get(), "s1", 1), "none");
+    EXPECT_EQ(Recorded(store.get(), "s2", 7), R"({ "n" : 7 })");
+    // Trimming every entry but the newest (an insert) first copies the records to the table.
+    CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+    Ok(store->GroupWrite([&](Txn& txn) { return txn.Insert(coll, J(R"({"_id": 1})").get()); }));
+    EXPECT_GT(Ok(store->TrimOplog({.max_entries = 1, .max_age_ms = 1'000'000'000}, 0)), 0);
+    EXPECT_EQ(testing::CountRows(store->path(), "oplog WHERE op = 'retryableWrite'"), 0);
+    EXPECT_EQ(testing::CountRows(store->path(), "retryable_writes"), 2);
+    EXPECT_EQ(Recorded(store.get(), "s1", 2), R"({ "n" : 2 })");
+    Record(store.get(), "s2", 8, R"({"n": 8})");  // newer than the table's
+  }
+  auto store = OpenStore(dir.path());
+  EXPECT_EQ(Recorded(store.get(), "s1", 2), R"({ "n" : 2 })");
+  EXPECT_EQ(Recorded(store.get(), "s2", 7), "none");
+  EXPECT_EQ(Recorded(store.get(), "s2", 8), R"({ "n" : 8 })");
+}
+
+TEST(RetryableWrites, ChangeStreamsDoNotSeeRecords) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+  Ok(store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
+    auto inserted = txn.Insert(coll, J(R"({"_id": 1})").get());
+    if (!inserted.ok()) return inserted.error();
+    return txn.RecordRetryableWrite("s1", 1, J(R"({"n": 1})").get());
+  }));
+  Record(store.get(), "s1", 2, R"({"n": 0})");
+  auto txn = Ok(store->Begin(TxnMode::kRead));
+  std::vector<OplogEntry> entries = Ok(txn->ReadOplog(0, 100));
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].op, OplogOp::kInsert);
+}
+
+TEST(RetryableWrites, MigratesFormatVersion4Records) {
+  TempDir dir;
+  std::string path;
+  {
+    auto store = OpenStore(dir.path());
+    path = store->path();
+  }
+  // A version-4 directory: its records were rows of retryable_writes.
+  BsonPtr reply = J(R"({"n": 4})");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* put = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO retryable_writes (lsid, txn_number, reply) "
+                               "VALUES ('old', 3, ?1)",
+                               -1, &put, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(put, 1, bson_get_data(reply.get()), static_cast<int>(reply->len),
+                    SQLITE_STATIC);
+  ASSERT_EQ(sqlite3_step(put), SQLITE_DONE);
+  sqlite3_finalize(put);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DELETE FROM meta WHERE key = 'retryable_flushed_seq'; "
+                         "UPDATE meta SET value = '4' WHERE key = 'format_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = OpenStore(dir.path());
+  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '5'"), 1);
+  EXPECT_EQ(Recorded(store.get(), "old", 3), R"({ "n" : 4 })");
+}
+
+}  // namespace
+}  // namespace tactus::docdb::storage
