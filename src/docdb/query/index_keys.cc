@@ -1,7 +1,9 @@
 #include "docdb/query/index_keys.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "docdb/bson_util.h"
 #include "docdb/query/key_encoding.h"
 #include "docdb/query/number.h"
 #include "docdb/query/path.h"
@@ -60,8 +62,30 @@ DbResult<IndexKeyPattern> IndexKeyPattern::Parse(const bson_t* key, bool sparse)
   return pattern;
 }
 
+namespace {
+
+// The one key of `doc` when every field of `pattern` is a top-level name holding a value that
+// is not an array (the common case, without the path walk below); nullopt otherwise.
+std::optional<std::string> SingleTopLevelKey(const bson_t* doc, const IndexKeyPattern& pattern) {
+  std::string key;
+  for (const IndexKeyField& field : pattern.fields) {
+    bson_iter_t it;
+    if (field.path.empty() || field.path.find('.') != std::string::npos ||
+        !FindField(doc, field.path, &it) || BSON_ITER_HOLDS_ARRAY(&it)) {
+      return std::nullopt;
+    }
+    key += EncodeKeyValue(*bson_iter_value(&it), field.descending);
+  }
+  return key;
+}
+
+}  // namespace
+
 DbResult<std::vector<std::string>> KeysForDocument(const bson_t* doc,
                                                    const IndexKeyPattern& pattern) {
+  if (std::optional<std::string> key = SingleTopLevelKey(doc, pattern)) {
+    return std::vector<std::string>{std::move(*key)};
+  }
   // Per field: the encodings of the values it reaches.
   std::vector<std::vector<std::string>> per_field;
   std::vector<PathHit> hits;

@@ -27,6 +27,30 @@ std::vector<std::string> Keys(const char* doc, const IndexKeyPattern& pattern) {
 
 std::string Enc(const char* json, bool desc = false) { return EncodeKeyValue(V(json).value, desc); }
 
+// Top-level fields without arrays take a shortcut past the path walk; a dotted path one level
+// down takes the walk. Both must give the same keys, for values of every type and compound keys.
+TEST(IndexKeysTest, TopLevelShortcutAgreesWithThePathWalk) {
+  const char* values[] = {"1", "-2.5", R"({"$numberLong": "7"})", R"("text")", "null", "true",
+                          R"({"x": 1, "y": [1, 2]})", "{}", R"({"$date": 5})",
+                          R"({"$oid": "0123456789abcdef01234567"})", R"({"$minKey": 1})",
+                          R"({"$numberDecimal": "1.5"})", R"({"$regularExpression": {"pattern": "a", "options": ""}})"};
+  for (const char* a : values) {
+    for (const char* b : values) {
+      const std::string top = std::string(R"({"_id": 1, "a": )") + a + R"(, "b": )" + b + "}";
+      const std::string nested = R"({"_id": 1, "n": )" + top + "}";
+      for (bool desc : {false, true}) {
+        const std::string order = desc ? "-1" : "1";
+        auto shortcut = Pattern((R"({"a": 1, "b": )" + order + "}").c_str());
+        auto walk = Pattern((R"({"n.a": 1, "n.b": )" + order + "}").c_str());
+        EXPECT_EQ(Keys(top.c_str(), shortcut), Keys(nested.c_str(), walk)) << top;
+      }
+    }
+  }
+  // Where the shortcut does not apply (an array, a missing field) the walk decides, as before.
+  EXPECT_EQ(Keys(R"({"a": [2, 1]})", Pattern(R"({"a": 1})")).size(), 2u);
+  EXPECT_EQ(Keys(R"({"b": 1})", Pattern(R"({"a": 1})")), std::vector<std::string>{Enc("null")});
+}
+
 TEST(IndexKeysTest, ParsesPatterns) {
   auto p = Pattern(R"({"a": 1, "b.c": -1})");
   ASSERT_EQ(p.fields.size(), 2u);
