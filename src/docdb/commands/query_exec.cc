@@ -8,23 +8,12 @@
 namespace tactus::docdb::commands {
 namespace {
 
-// The first key field and direction of an index spec ({key: {a: 1, ...}}).
-bool FirstKeyField(const bson_t* spec, std::string* field, bool* descending) {
-  bson_t key;
-  if (!GetDocument(spec, "key", &key)) return false;
-  bson_iter_t it;
-  if (!bson_iter_init(&it, &key) || !bson_iter_next(&it)) return false;
-  *field = bson_iter_key(&it);
-  *descending = BSON_ITER_HOLDS_NUMBER(&it) && bson_iter_as_double(&it) < 0;
-  return true;
-}
-
 // Bounds a top-level filter condition puts on `field`, as an encoded key range of the
 // (ascending) single-field encoding; false when the condition is not indexable.
 bool BoundsFor(const bson_t* filter, const std::string& field, storage::KeyRange* range,
                bool* equality) {
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, filter, field.c_str())) return false;
+  if (!FindField(filter, field, &it)) return false;
   const bson_value_t* v = bson_iter_value(&it);
   auto indexable_scalar = [](bson_type_t t) {
     return t != BSON_TYPE_ARRAY && t != BSON_TYPE_DOCUMENT && t != BSON_TYPE_REGEX &&
@@ -273,16 +262,14 @@ Plan ChoosePlan(storage::Txn& txn, const storage::CollectionInfo& coll, const bs
       }
       continue;
     }
-    if (HasField(index.spec.get(), "partialFilterExpression")) {
-      continue;  // it omits documents, so it cannot answer every query
-    }
+    if (index.partial) continue;  // it omits documents, so it cannot answer every query
     // A sparse index omits the documents that have none of its fields. It answers a condition
     // on its first field that such a document cannot meet: an equality, a range or $in points
     // (all on non-null values, type-bracketed), never a sort alone.
-    const bool sparse = GetBool(index.spec.get(), "sparse", false);
-    std::string field;
-    bool descending = false;
-    if (!FirstKeyField(index.spec.get(), &field, &descending)) continue;
+    const bool sparse = index.sparse;
+    const std::string& field = index.first_field;
+    const bool descending = index.first_descending;
+    if (field.empty()) continue;
     storage::KeyRange r;
     bool eq = false;
     bool bounded = filter && BoundsFor(filter, field, &r, &eq);

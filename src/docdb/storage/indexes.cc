@@ -132,6 +132,14 @@ DbResult<std::shared_ptr<const SharedIndexes>> ReadIndexes(Connection* conn,
     bson_iter_t it;
     info.unique = info.name == internal::kIdIndexName ||
                   (bson_iter_init_find(&it, info.spec.get(), "unique") && bson_iter_as_bool(&it));
+    info.sparse = bson_iter_init_find(&it, info.spec.get(), "sparse") && bson_iter_as_bool(&it);
+    info.partial = bson_iter_init_find(&it, info.spec.get(), "partialFilterExpression");
+    bson_iter_t key;
+    if (bson_iter_init_find(&it, info.spec.get(), "key") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
+        bson_iter_recurse(&it, &key) && bson_iter_next(&key)) {
+      info.first_field = bson_iter_key(&key);
+      info.first_descending = BSON_ITER_HOLDS_NUMBER(&key) && bson_iter_as_double(&key) < 0;
+    }
     out->push_back(std::make_shared<const IndexInfo>(std::move(info)));
   }
   // Every collection has its _id index, so no rows means no collection.
@@ -169,7 +177,16 @@ DbResult<std::vector<IndexInfo>> Txn::ListIndexes(const CollectionInfo& coll) {
   if (!shared.ok()) return shared.error();
   std::vector<IndexInfo> out;
   for (const auto& index : *shared.value()) {
-    out.push_back(IndexInfo{index->id, index->name, CopyBson(index->spec.get()), index->unique});
+    IndexInfo copy;
+    copy.id = index->id;
+    copy.name = index->name;
+    copy.spec = CopyBson(index->spec.get());
+    copy.unique = index->unique;
+    copy.sparse = index->sparse;
+    copy.partial = index->partial;
+    copy.first_field = index->first_field;
+    copy.first_descending = index->first_descending;
+    out.push_back(std::move(copy));
   }
   return out;
 }

@@ -40,6 +40,12 @@ struct IndexInfo {
   // Whether keys are unique: true for the _id index, although its spec (like MongoDB's) omits
   // `unique`.
   bool unique = false;
+  // Read from the spec once, for the query planner: `sparse`, whether it has a
+  // partialFilterExpression, and the key's first field and its direction ("" when none).
+  bool sparse = false;
+  bool partial = false;
+  std::string first_field;
+  bool first_descending = false;
 };
 using SharedIndexes = std::vector<std::shared_ptr<const IndexInfo>>;
 
