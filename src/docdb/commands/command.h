@@ -156,6 +156,14 @@ DbResult<BsonPtr> WithWriteTxn(CommandContext& ctx, Body&& body) {
 template <typename Body>
 DbResult<BsonPtr> WithReadTxn(CommandContext& ctx, Body&& body) {
   if (ctx.txn) return body(*ctx.txn);
+  {
+    // The catalog version from memory; when the catalog changed before the first read took its
+    // snapshot, that read fails having read nothing, and the body runs again below.
+    auto txn = ctx.store->BeginOptimisticRead();
+    if (!txn.ok()) return txn.error();
+    DbResult<BsonPtr> result = body(*txn.value());
+    if (result.ok() || result.error().code != kSnapshotMoved) return result;
+  }
   auto txn = ctx.store->Begin(storage::TxnMode::kRead);
   if (!txn.ok()) return txn.error();
   return body(*txn.value());

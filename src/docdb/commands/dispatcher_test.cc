@@ -1,5 +1,8 @@
 // The dispatcher on a real store, without a network: command lookup, error replies, cursors,
 // transactions' state machine and retryable writes, as a driver would observe them.
+#include <atomic>
+#include <thread>
+
 #include "docdb/commands/dispatcher_fixture.h"
 
 namespace tactus::docdb::commands {
@@ -47,6 +50,38 @@ TEST_F(DispatcherTest, InsertThenFindAcrossBatches) {
   auto gone =
       Run(R"({"getMore": {"$numberLong": ")" + std::to_string(id) + R"("}, "collection": "c"})");
   EXPECT_EQ(Int(gone, "code"), 43);  // CursorNotFound
+}
+
+// Reads take the catalog version from memory and read again when a change to the catalog
+// committed before their snapshot: finds racing index builds and drops always answer, with every
+// document.
+TEST_F(DispatcherTest, FindsRacingCatalogChangesAlwaysAnswer) {
+  std::string docs;
+  for (int i = 0; i < 50; ++i) {
+    docs += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(i) + R"(, "k": )" +
+            std::to_string(i % 5) + "}";
+  }
+  ASSERT_EQ(Int(Run(R"({"insert": "c", "documents": [)" + docs + "]}"), "n"), 50);
+  std::atomic<bool> done{false};
+  std::thread ddl([&] {
+    for (int i = 0; i < 30; ++i) {
+      Run(R"({"createIndexes": "c", "indexes": [{"key": {"k": 1}, "name": "k_1"}]})", 2);
+      Run(R"({"dropIndexes": "c", "index": "k_1"})", 2);
+    }
+    done = true;
+  });
+  int finds = 0;
+  while (!done || finds < 100) {
+    auto by_key = Run(R"({"find": "c", "filter": {"k": 3}, "batchSize": 100})");
+    ASSERT_EQ(Ok(by_key), 1.0) << Str(by_key, "errmsg");
+    EXPECT_EQ(Int(by_key, "cursor.firstBatch.9.k"), 3);
+    EXPECT_EQ(Int(by_key, "cursor.firstBatch.10.k"), -1);
+    auto count = Run(R"({"count": "c", "query": {"k": {"$gte": 0}}})");
+    ASSERT_EQ(Ok(count), 1.0) << Str(count, "errmsg");
+    EXPECT_EQ(Int(count, "n"), 50);
+    ++finds;
+  }
+  ddl.join();
 }
 
 TEST_F(DispatcherTest, DuplicateKeyIsAWriteErrorWithKeyPatternAndValue) {

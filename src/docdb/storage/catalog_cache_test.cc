@@ -47,6 +47,43 @@ TEST_F(CatalogCacheTest, EachSnapshotSeesItsOwnCatalog) {
   EXPECT_EQ(IndexNames(*after, coll_), (Names{"_id_", "a_1"}));
 }
 
+// BeginOptimisticRead takes the committed catalog version from memory; its first statement
+// takes the snapshot and fails (and so does every later one) when the catalog changed since.
+TEST_F(CatalogCacheTest, OptimisticReadsNoticeAChangeBeforeTheirSnapshot) {
+  const std::string id = testing::IdKey(R"({"_id": 1})");
+  // A write transaction learns the committed version.
+  Ok(store_->GroupWrite([&](Txn& txn) { return txn.Insert(coll_, J(R"({"_id": 1})").get()); }));
+  {
+    auto read = Ok(store_->BeginOptimisticRead());
+    EXPECT_EQ(IndexNames(*read, coll_), Names{"_id_"});
+    EXPECT_NE(Ok(read->FindById(coll_, id)), nullptr);
+  }
+  {
+    auto read = Ok(store_->BeginOptimisticRead());
+    CreateIndex(R"({"key": {"a": 1}})");  // commits before the read's first statement
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto found = read->FindById(coll_, id);
+      ASSERT_FALSE(found.ok());
+      EXPECT_EQ(found.error().code, kSnapshotMoved);
+    }
+  }
+  auto fresh = Ok(store_->Begin(TxnMode::kRead));
+  EXPECT_EQ(IndexNames(*fresh, coll_), (Names{"_id_", "a_1"}));
+  fresh.reset();
+  // Once its snapshot is taken, a later change is not its business.
+  Ok(store_->GroupWrite([&](Txn& txn) { return txn.Insert(coll_, J(R"({"_id": 2})").get()); }));
+  auto read = Ok(store_->BeginOptimisticRead());
+  EXPECT_NE(Ok(read->FindById(coll_, id)), nullptr);
+  CreateIndex(R"({"key": {"b": 1}})");
+  EXPECT_NE(Ok(read->FindById(coll_, id)), nullptr);
+  EXPECT_EQ(IndexNames(*read, coll_), (Names{"_id_", "a_1"}));
+  // While no write transaction has learnt the version since a change, it reads it as Begin does.
+  auto unknown = Ok(store_->BeginOptimisticRead());
+  CreateIndex(R"({"key": {"c": 1}})");
+  EXPECT_EQ(IndexNames(*unknown, coll_), (Names{"_id_", "a_1", "b_1"}));
+  EXPECT_NE(Ok(unknown->FindById(coll_, id)), nullptr);
+}
+
 TEST_F(CatalogCacheTest, ARolledBackChangeLeavesNothingCached) {
   auto reader = Ok(store_->Begin(TxnMode::kRead));
   EXPECT_EQ(IndexNames(*reader, coll_), Names{"_id_"});

@@ -28,6 +28,8 @@ inline constexpr const char* kWriteConflictMessage =
 
 // WriteConflict (112) with the TransientTransactionError label.
 DbError WriteConflictError();
+// kSnapshotMoved: see Connection::SetSnapshotCheck.
+DbError SnapshotMovedError();
 
 // Maps a SQLite result code: SQLITE_BUSY/SQLITE_LOCKED become WriteConflictError(); anything
 // else is InternalError naming `what` and SQLite's message.
@@ -100,6 +102,16 @@ class Connection {
   // sqlite3_busy_timeout, skipped when unchanged.
   void SetBusyTimeout(int ms);
 
+  // Runs `check` once, right after the next successful step of any statement (in a deferred
+  // transaction, the step that takes the read snapshot); when it returns false, that step and
+  // every later one fail with kSnapshotMoved, so no caller can read on by ignoring one error.
+  // ClearSnapshotCheck (at the transaction's end) drops the check and that state.
+  void SetSnapshotCheck(std::function<bool()> check) { snapshot_check_ = std::move(check); }
+  void ClearSnapshotCheck() {
+    snapshot_check_ = nullptr;
+    snapshot_moved_ = false;
+  }
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
@@ -107,8 +119,11 @@ class Connection {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;
   };
+  friend class Stmt;
   sqlite3* db_;
   int busy_timeout_ms_ = -1;
+  std::function<bool()> snapshot_check_;
+  bool snapshot_moved_ = false;
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

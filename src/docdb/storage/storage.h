@@ -103,9 +103,8 @@ class Store {
 
   // Opens (creating DIR and DIR/docdb.sqlite if needed). Fails (InternalError 1) with a message
   // that says what to do when DIR is not a writable directory, when DIR/docdb.sqlite holds an
-  // unknown format_version (the message names it and kFormatVersion), or is not a docdb
-  // database. Several Stores (even processes) may open one directory; SQLite's locks serialize
-  // their writers.
+  // unknown format_version (the message names it and kFormatVersion), is not a docdb database,
+  // or is open already: one Store at a time, in any process, holds DIR/docdb.lock.
   static DbResult<std::unique_ptr<Store>> Open(const std::string& dir, const Options& options);
   // REQUIRES: every Txn of this Store has been destroyed.
   ~Store();
@@ -117,6 +116,12 @@ class Store {
   // snapshot here: it never sees commits that happen after Begin returns.
   // Thread-safe. The Txn must not outlive the Store.
   DbResult<std::unique_ptr<Txn>> Begin(TxnMode mode, bool fail_fast = false);
+  // A kRead transaction that takes its snapshot's catalog version from memory instead of reading
+  // it (one statement less per read): its snapshot is taken by its first statement, which
+  // fails with kSnapshotMoved when a change to the catalog may have committed since this call.
+  // The caller then starts again with Begin(kRead). Before any failure it has read nothing, so
+  // a body without side effects before its first read can simply be run again.
+  DbResult<std::unique_ptr<Txn>> BeginOptimisticRead();
 
   // The database file, DIR/docdb.sqlite.
   const std::string& path() const;

@@ -363,11 +363,19 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
 }
 
 DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
+  return impl_->Begin(mode, fail_fast, false);
+}
+
+DbResult<std::unique_ptr<Txn>> Store::BeginOptimisticRead() {
+  return impl_->Begin(TxnMode::kRead, false, true);
+}
+
+DbResult<std::unique_ptr<Txn>> Store::Impl::Begin(TxnMode mode, bool fail_fast, bool optimistic) {
   bool write = mode == TxnMode::kWrite;
   bool wait = mode == TxnMode::kRead || (write && !fail_fast);
   if (write) {
-    bool got = wait ? impl_->writers.Acquire(std::chrono::milliseconds(impl_->options.busy_timeout_ms))
-                    : impl_->writers.TryAcquire();
+    bool got = wait ? writers.Acquire(std::chrono::milliseconds(options.busy_timeout_ms))
+                    : writers.TryAcquire();
     if (!got) return internal::WriteConflictError();
   }
   // Given back on every failure below; a begun write transaction keeps it until it ends.
@@ -376,17 +384,26 @@ DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
     ~GateGuard() {
       if (gate) gate->Release();
     }
-  } gate_guard{write ? &impl_->writers : nullptr};
-  DbResult<std::unique_ptr<Connection>> acquired = impl_->Acquire();
+  } gate_guard{write ? &writers : nullptr};
+  DbResult<std::unique_ptr<Connection>> acquired = Acquire();
   if (!acquired.ok()) return acquired.error();
   std::unique_ptr<Connection> conn = std::move(acquired).value();
-  conn->SetBusyTimeout(wait ? impl_->options.busy_timeout_ms : 0);
+  conn->SetBusyTimeout(wait ? options.busy_timeout_ms : 0);
   std::int64_t catalog_version = -1;
   auto begin = [&]() -> DbResult<Done> {
     TACTUS_STORAGE_TRY(conn->Run(write ? "BEGIN IMMEDIATE" : "BEGIN"));
     if (write) return Done{};
-    // A deferred transaction takes its WAL snapshot at its first read: this one, which also
-    // reads the snapshot's catalog version for the catalog cache.
+    // A deferred transaction takes its WAL snapshot at its first read. An optimistic one takes
+    // the committed catalog version from memory and checks, once that snapshot is taken, that
+    // no change to the catalog committed meanwhile: such a commit resets the version to -1
+    // before its COMMIT, and it is learnt again (a larger number) only after.
+    const std::int64_t known = committed_catalog_version;
+    if (optimistic && known >= 0) {
+      catalog_version = known;
+      conn->SetSnapshotCheck([this, known] { return committed_catalog_version == known; });
+      return Done{};
+    }
+    // Otherwise this first read also reads the snapshot's catalog version for the catalog cache.
     DbResult<Stmt> pin = conn->Prepare(kCatalogVersionSql);
     if (!pin.ok()) return pin.error();
     DbResult<bool> row = pin.value().Step();
@@ -397,11 +414,11 @@ DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
   DbResult<Done> begun = begin();
   if (!begun.ok()) {
     if (!sqlite3_get_autocommit(conn->db())) (void)conn->Exec("ROLLBACK");
-    impl_->Release(std::move(conn));
+    Release(std::move(conn));
     return begun.error();
   }
   auto txn = std::make_unique<Txn::Impl>();
-  txn->store = impl_.get();
+  txn->store = this;
   txn->conn = std::move(conn);
   txn->mode = mode;
   txn->active = true;

@@ -154,6 +154,8 @@ struct Store::Impl {
   // Bumps oplog_version, wakes WaitForOplog and runs the listeners.
   void NotifyOplog();
 
+  // Store::Begin and Store::BeginOptimisticRead.
+  DbResult<std::unique_ptr<Txn>> Begin(TxnMode mode, bool fail_fast, bool optimistic);
   // A pooled connection, or a new one with the per-connection pragmas applied.
   DbResult<std::unique_ptr<internal::Connection>> Acquire();
   // The per-connection settings: synchronous and the busy timeout.

@@ -20,6 +20,7 @@ TxnMode Txn::mode() const { return impl_->mode; }
 DbResult<Done> Txn::Commit() {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
   impl_->active = false;
+  impl_->conn->ClearSnapshotCheck();
   impl_->ForgetIndexes();
   // Still holding the write lock: no write transaction may use the old version from here on.
   if (impl_->catalog_changed) impl_->store->committed_catalog_version = -1;
@@ -48,6 +49,7 @@ DbResult<Done> Txn::Commit() {
 void Txn::Rollback() {
   if (!impl_->active) return;
   impl_->active = false;
+  impl_->conn->ClearSnapshotCheck();
   impl_->ForgetIndexes();
   impl_->wrote_oplog = false;
   impl_->pending_records.clear();
