@@ -97,23 +97,42 @@ class WireWorker final : public FilterFindWorker {
     BSON_APPEND_UTF8(&body, "update", coll_.c_str());
     BSON_APPEND_BOOL(&body, "ordered", true);
     Finish(&body, true);
-    bson_t* statement = BCON_NEW("q", "{", "_id", BCON_INT64(id), "}", "u", "{", "$inc", "{", "n",
-                                 BCON_INT64(1), "}", "$set", "{", "status", BCON_UTF8("updated"),
-                                 "}", "}");
-    Reply reply(Call(OpMsg(++request_id_, &body, "updates", {statement})), "update");
-    bson_destroy(statement);
+    // {q: {_id}, u: {$inc: {n: 1}, $set: {status: "updated"}}}, appended as a driver does.
+    bson_t statement = BSON_INITIALIZER, q, u, inc, set;
+    BSON_APPEND_DOCUMENT_BEGIN(&statement, "q", &q);
+    BSON_APPEND_INT64(&q, "_id", id);
+    bson_append_document_end(&statement, &q);
+    BSON_APPEND_DOCUMENT_BEGIN(&statement, "u", &u);
+    BSON_APPEND_DOCUMENT_BEGIN(&u, "$inc", &inc);
+    BSON_APPEND_INT64(&inc, "n", 1);
+    bson_append_document_end(&u, &inc);
+    BSON_APPEND_DOCUMENT_BEGIN(&u, "$set", &set);
+    BSON_APPEND_UTF8(&set, "status", "updated");
+    bson_append_document_end(&u, &set);
+    bson_append_document_end(&statement, &u);
+    Reply reply(Call(OpMsg(++request_id_, &body, "updates", {&statement})), "update");
+    bson_destroy(&statement);
     bson_destroy(&body);
     if (reply.Int("n") != 1) throw std::runtime_error("updateOne matched nothing");
   }
 
   void ClaimJob(const std::string& owner, std::int64_t lease_until) override {
-    bson_t* body = BCON_NEW("findAndModify", BCON_UTF8(coll_.c_str()), "query", "{", "status",
-                            BCON_UTF8("ready"), "}", "update", "{", "$set", "{", "status",
-                            BCON_UTF8("running"), "owner", BCON_UTF8(owner.c_str()), "leaseUntil",
-                            BCON_INT64(lease_until), "}", "}", "new", BCON_BOOL(true));
-    Finish(body, true);
-    Reply reply(Call(OpMsg(++request_id_, body)), "findAndModify");
-    bson_destroy(body);
+    bson_t body = BSON_INITIALIZER, query, update, set;
+    BSON_APPEND_UTF8(&body, "findAndModify", coll_.c_str());
+    BSON_APPEND_DOCUMENT_BEGIN(&body, "query", &query);
+    BSON_APPEND_UTF8(&query, "status", "ready");
+    bson_append_document_end(&body, &query);
+    BSON_APPEND_DOCUMENT_BEGIN(&body, "update", &update);
+    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+    BSON_APPEND_UTF8(&set, "status", "running");
+    BSON_APPEND_UTF8(&set, "owner", owner.c_str());
+    BSON_APPEND_INT64(&set, "leaseUntil", lease_until);
+    bson_append_document_end(&update, &set);
+    bson_append_document_end(&body, &update);
+    BSON_APPEND_BOOL(&body, "new", true);
+    Finish(&body, true);
+    Reply reply(Call(OpMsg(++request_id_, &body)), "findAndModify");
+    bson_destroy(&body);
     bson_iter_t it;
     if (!bson_iter_init_find(&it, reply.body(), "value") || !BSON_ITER_HOLDS_DOCUMENT(&it)) {
       throw std::runtime_error("findAndModify claimed no job");
