@@ -93,7 +93,7 @@ DbResult<std::int64_t> Txn::Impl::AppendOplogRow(const char* op, const std::stri
   DbResult<Stmt> insert = conn->Prepare(
       "INSERT INTO oplog (ts, wall_ms, db, coll, op, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return insert.error();
-  BsonPtr empty = NewBson();
+  BsonPtr empty = body ? nullptr : NewBson();
   const bson_t* stored = body ? body : empty.get();
   insert.value().BindInt(1, static_cast<std::int64_t>(ts));
   insert.value().BindInt(2, now);

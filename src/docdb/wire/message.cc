@@ -43,20 +43,22 @@ struct Sequence {
 };
 
 // Validates the document that starts at `data` (at most `available` bytes) and returns its
-// length through `len`; `what` names it in error messages.
-std::string CheckDocument(const std::uint8_t* data, std::size_t available, std::string_view what,
+// length through `len`; `what()` names it in error messages (called only for one: a message of
+// a thousand documents names none of them).
+template <typename What>
+std::string CheckDocument(const std::uint8_t* data, std::size_t available, What&& what,
                           std::size_t* len, std::int32_t* code) {
   *code = kBadValue;
-  if (available < 4) return std::string(what) + " overruns the message";
+  if (available < 4) return std::string(what()) + " overruns the message";
   const std::uint32_t n = LoadLe32(data);
-  if (n > available) return std::string(what) + " overruns the message";
+  if (n > available) return std::string(what()) + " overruns the message";
   if (n > kMaxCommandDocBytes) {
     *code = kLocation10334;
-    return std::string(what) + " is larger than the maximum of " +
+    return std::string(what()) + " is larger than the maximum of " +
            std::to_string(kMaxCommandDocBytes) + " bytes";
   }
   std::string error = CheckWireBson(data, n, kMaxWireNestingDepth);
-  if (!error.empty()) return std::string(what) + " is not valid BSON: " + error;
+  if (!error.empty()) return std::string(what()) + " is not valid BSON: " + error;
   *len = n;
   return "";
 }
@@ -133,7 +135,8 @@ DbResult<Request> ParseMsg(const std::uint8_t* data, std::size_t len, Request re
     const std::uint8_t kind = data[pos++];
     if (kind == 0) {
       if (body != nullptr) return Malformed("OP_MSG has more than one kind-0 section");
-      std::string error = CheckDocument(data + pos, end - pos, "OP_MSG body", &body_len, &code);
+      std::string error =
+          CheckDocument(data + pos, end - pos, [] { return "OP_MSG body"; }, &body_len, &code);
       if (!error.empty()) return MakeError(code, std::move(error));
       body = data + pos;
       pos += body_len;
@@ -156,9 +159,9 @@ DbResult<Request> ParseMsg(const std::uint8_t* data, std::size_t len, Request re
       p = id_end + 1;
       while (p < section_end) {
         std::size_t doc_len = 0;
-        std::string error =
-            CheckDocument(data + p, section_end - p,
-                          "document in sequence " + Quote(sequence.identifier), &doc_len, &code);
+        std::string error = CheckDocument(
+            data + p, section_end - p,
+            [&] { return "document in sequence " + Quote(sequence.identifier); }, &doc_len, &code);
         if (!error.empty()) return MakeError(code, std::move(error));
         if (sequence.documents.size() == static_cast<std::size_t>(kMaxWriteBatchSize)) {
           // Refused here, before a 48 MB message of tiny documents becomes millions of views.
@@ -212,14 +215,16 @@ DbResult<Request> ParseQuery(const std::uint8_t* data, std::size_t len, Request 
   pos += 8;
   std::size_t query_len = 0;
   std::int32_t code = kBadValue;
-  std::string error = CheckDocument(data + pos, len - pos, "OP_QUERY query", &query_len, &code);
+  std::string error =
+      CheckDocument(data + pos, len - pos, [] { return "OP_QUERY query"; }, &query_len, &code);
   if (!error.empty()) return MakeError(code, std::move(error));
   request.query = CopyView({data + pos, query_len});
   pos += query_len;
   if (pos < len) {
     std::size_t fields_len = 0;
     error =
-        CheckDocument(data + pos, len - pos, "OP_QUERY returnFieldsSelector", &fields_len, &code);
+        CheckDocument(data + pos, len - pos, [] { return "OP_QUERY returnFieldsSelector"; },
+                      &fields_len, &code);
     if (!error.empty()) return MakeError(code, std::move(error));
     if (pos + fields_len != len) return Malformed("OP_QUERY has trailing bytes");
   }
