@@ -180,8 +180,8 @@ void FindFields(const bson_t* doc, std::span<const std::string_view> names, Foun
       decided |= std::uint64_t{1} << i;
       // libbson checks the element it is set on, as bson_iter_next would.
       out[i].found = bson_iter_init_from_data_at_offset(&out[i].iter, data, doc->len,
-                                                    static_cast<std::uint32_t>(pos),
-                                                    static_cast<std::uint32_t>(name_len));
+                                                        static_cast<std::uint32_t>(pos),
+                                                        static_cast<std::uint32_t>(name_len));
       --left;
     }
     pos = value + static_cast<std::size_t>(size);

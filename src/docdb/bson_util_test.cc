@@ -78,7 +78,8 @@ TEST(FindField, TypesItDoesNotSizeAreLeftToLibbson) {
   bson_oid_init_from_string(&oid, "0123456789abcdef01234567");
   BSON_APPEND_DBPOINTER(doc.get(), "ptr", "db.c", &oid);
   BSON_APPEND_INT32(doc.get(), "last", 4);
-  for (const char* key : {"re", "after", "ptr", "last", "none"}) ExpectSameAsLibbson(doc.get(), key);
+  for (const char* key : {"re", "after", "ptr", "last", "none"})
+    ExpectSameAsLibbson(doc.get(), key);
 }
 
 // Documents with bytes changed at random, read through views: FindField never reads outside
@@ -112,8 +113,8 @@ TEST(FindField, DamagedDocumentsAreSafe) {
 // FindFields answers as FindField does for each name, on sound documents (every type, repeated
 // names, types it cannot step over) and damaged ones.
 TEST(FindFields, SameAnswersAsFindFieldPerName) {
-  static constexpr std::string_view kNames[] = {"target", "s", "cws", "k", "re", "last", "nothing",
-                                                "dec", ""};
+  static constexpr std::string_view kNames[] = {"target", "s",       "cws", "k", "re",
+                                                "last",   "nothing", "dec", ""};
   auto expect_same = [](const bson_t* doc, const std::string& what) {
     FoundField found[std::size(kNames)];
     FindFields(doc, kNames, found);

@@ -133,7 +133,8 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
   bson_iter_t it;
   // Most documents (every driver's inserts) already have a valid _id first and no $-prefixed
   // field: those are stored as they are, in one copy.
-  if (bson_iter_init(&it, doc) && bson_iter_next(&it) && std::strcmp(bson_iter_key(&it), "_id") == 0) {
+  if (bson_iter_init(&it, doc) && bson_iter_next(&it) &&
+      std::strcmp(bson_iter_key(&it), "_id") == 0) {
     const bson_type_t t = bson_iter_type(&it);
     bool as_is = t != BSON_TYPE_ARRAY && t != BSON_TYPE_REGEX && t != BSON_TYPE_UNDEFINED;
     while (as_is && bson_iter_next(&it)) {
@@ -146,8 +147,8 @@ DbResult<BsonPtr> DocumentForStorage(const bson_t* doc) {
   if (FindField(doc, "_id", &it)) {
     bson_type_t t = bson_iter_type(&it);
     if (t == BSON_TYPE_ARRAY || t == BSON_TYPE_REGEX || t == BSON_TYPE_UNDEFINED) {
-      return MakeError(kInvalidIdField, std::string("The '_id' value cannot be of type ") +
-                                            BsonTypeName(t));
+      return MakeError(kInvalidIdField,
+                       std::string("The '_id' value cannot be of type ") + BsonTypeName(t));
     }
     bson_append_iter(out.get(), "_id", 3, &it);
   } else {

@@ -46,8 +46,7 @@ TEST(AppendCursorReply, SameBytesAsLibbson) {
         BsonPtr cursor = ByLibbson(ns, field, batch, id);
         bson_concat(theirs.get(), cursor.get());
         ASSERT_EQ(ours->len, theirs->len) << n;
-        EXPECT_EQ(std::memcmp(bson_get_data(ours.get()), bson_get_data(theirs.get()), ours->len),
-                  0)
+        EXPECT_EQ(std::memcmp(bson_get_data(ours.get()), bson_get_data(theirs.get()), ours->len), 0)
             << n << " " << id << " " << field;
       }
     }

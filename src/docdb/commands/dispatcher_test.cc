@@ -21,8 +21,8 @@ TEST_F(DispatcherTest, MaxTimeMSStopsARunawayExpression) {
   const std::string pipeline =
       R"([{"$project": {"x": {"$map": {"input": {"$range": [0, 1000000]}, "as": "i", "in": )"
       R"({"$size": {"$map": {"input": {"$range": [0, 1000000]}, "as": "j", "in": "$$j"}}}}}}}])";
-  auto reply = Run(R"({"aggregate": "c", "cursor": {}, "maxTimeMS": 200, "pipeline": )" +
-                   pipeline + "}");
+  auto reply =
+      Run(R"({"aggregate": "c", "cursor": {}, "maxTimeMS": 200, "pipeline": )" + pipeline + "}");
   EXPECT_EQ(Ok(reply), 0.0);
   EXPECT_EQ(Int(reply, "code"), 50);
   EXPECT_EQ(Str(reply, "codeName"), "MaxTimeMSExpired");

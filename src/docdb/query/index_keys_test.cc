@@ -30,10 +30,19 @@ std::string Enc(const char* json, bool desc = false) { return EncodeKeyValue(V(j
 // Top-level fields without arrays take a shortcut past the path walk; a dotted path one level
 // down takes the walk. Both must give the same keys, for values of every type and compound keys.
 TEST(IndexKeysTest, TopLevelShortcutAgreesWithThePathWalk) {
-  const char* values[] = {"1", "-2.5", R"({"$numberLong": "7"})", R"("text")", "null", "true",
-                          R"({"x": 1, "y": [1, 2]})", "{}", R"({"$date": 5})",
-                          R"({"$oid": "0123456789abcdef01234567"})", R"({"$minKey": 1})",
-                          R"({"$numberDecimal": "1.5"})", R"({"$regularExpression": {"pattern": "a", "options": ""}})"};
+  const char* values[] = {"1",
+                          "-2.5",
+                          R"({"$numberLong": "7"})",
+                          R"("text")",
+                          "null",
+                          "true",
+                          R"({"x": 1, "y": [1, 2]})",
+                          "{}",
+                          R"({"$date": 5})",
+                          R"({"$oid": "0123456789abcdef01234567"})",
+                          R"({"$minKey": 1})",
+                          R"({"$numberDecimal": "1.5"})",
+                          R"({"$regularExpression": {"pattern": "a", "options": ""}})"};
   for (const char* a : values) {
     for (const char* b : values) {
       const std::string top = std::string(R"({"_id": 1, "a": )") + a + R"(, "b": )" + b + "}";

@@ -12,7 +12,7 @@ namespace {
 
 using internal::Stmt;
 
-constexpr const char* kOpNames[] = {"insert", "update", "replace", "delete",
+constexpr const char* kOpNames[] = {"insert", "update", "replace",     "delete",
                                     "drop",   "rename", "dropDatabase"};
 
 std::int64_t NowMs() {

@@ -61,9 +61,15 @@ TEST(Oplog, RecordsEachChangeWithItsTransaction) {
   ASSERT_EQ(entries.size(), 8u);
   std::vector<std::string> got;
   for (const auto& e : entries) got.push_back(Describe(e));
-  EXPECT_EQ(got[0], R"(insert db.c { "documentKey" : { "_id" : 1 }, "fullDocument" : { "_id" : 1, "a" : 1 } })");
-  EXPECT_EQ(got[1], R"(update db.c { "documentKey" : { "_id" : 1 }, "updateDescription" : { "updatedFields" : { "a" : 2, "b" : [ 1, 2 ] }, "removedFields" : [  ], "truncatedArrays" : [  ] } })");
-  EXPECT_EQ(got[2], R"(replace db.c { "documentKey" : { "_id" : 1 }, "fullDocument" : { "_id" : 1, "z" : 0 } })");
+  EXPECT_EQ(
+      got[0],
+      R"(insert db.c { "documentKey" : { "_id" : 1 }, "fullDocument" : { "_id" : 1, "a" : 1 } })");
+  EXPECT_EQ(
+      got[1],
+      R"(update db.c { "documentKey" : { "_id" : 1 }, "updateDescription" : { "updatedFields" : { "a" : 2, "b" : [ 1, 2 ] }, "removedFields" : [  ], "truncatedArrays" : [  ] } })");
+  EXPECT_EQ(
+      got[2],
+      R"(replace db.c { "documentKey" : { "_id" : 1 }, "fullDocument" : { "_id" : 1, "z" : 0 } })");
   EXPECT_EQ(got[3], R"(delete db.c { "documentKey" : { "_id" : 1 } })");
   EXPECT_EQ(got[4], R"(rename db.c { "to" : { "db" : "db", "coll" : "d" } })");
   EXPECT_EQ(got[5], R"(drop db.d { })");
@@ -102,24 +108,32 @@ TEST(Oplog, UpdateDescriptionDiff) {
   auto diff = [](const char* a, const char* b) {
     return ToJson(DiffForUpdateDescription(J(a).get(), J(b).get()).get());
   };
-  EXPECT_EQ(diff(R"({"_id": 1, "a": {"x": 1, "y": 2}, "r": 1})",
-                 R"({"_id": 1, "a": {"x": 1, "y": 3, "z": 4}})"),
-            R"({ "updatedFields" : { "a.y" : 3, "a.z" : 4 }, "removedFields" : [ "r" ], "truncatedArrays" : [  ] })");
-  EXPECT_EQ(diff(R"({"arr": [1, 2, 3]})", R"({"arr": [1, 5]})"),
-            R"({ "updatedFields" : { "arr.1" : 5 }, "removedFields" : [  ], "truncatedArrays" : [ { "field" : "arr", "newSize" : 2 } ] })");
-  EXPECT_EQ(diff(R"({"arr": [1]})", R"({"arr": [1, {"k": 1}]})"),
-            R"({ "updatedFields" : { "arr.1" : { "k" : 1 } }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
-  EXPECT_EQ(diff(R"({"v": 1})", R"({"v": "1"})"),
-            R"({ "updatedFields" : { "v" : "1" }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
-  EXPECT_EQ(diff(R"({"v": {"a": 1}})", R"({"v": [1]})"),
-            R"({ "updatedFields" : { "v" : [ 1 ] }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"_id": 1, "a": {"x": 1, "y": 2}, "r": 1})",
+           R"({"_id": 1, "a": {"x": 1, "y": 3, "z": 4}})"),
+      R"({ "updatedFields" : { "a.y" : 3, "a.z" : 4 }, "removedFields" : [ "r" ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"arr": [1, 2, 3]})", R"({"arr": [1, 5]})"),
+      R"({ "updatedFields" : { "arr.1" : 5 }, "removedFields" : [  ], "truncatedArrays" : [ { "field" : "arr", "newSize" : 2 } ] })");
+  EXPECT_EQ(
+      diff(R"({"arr": [1]})", R"({"arr": [1, {"k": 1}]})"),
+      R"({ "updatedFields" : { "arr.1" : { "k" : 1 } }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"v": 1})", R"({"v": "1"})"),
+      R"({ "updatedFields" : { "v" : "1" }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"v": {"a": 1}})", R"({"v": [1]})"),
+      R"({ "updatedFields" : { "v" : [ 1 ] }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
   // Fields that moved, one added between two kept, one removed at the end or in the middle.
-  EXPECT_EQ(diff(R"({"a": 1, "b": 2, "c": 3})", R"({"b": 2, "a": 5})"),
-            R"({ "updatedFields" : { "a" : 5 }, "removedFields" : [ "c" ], "truncatedArrays" : [  ] })");
-  EXPECT_EQ(diff(R"({"a": 1, "c": 3})", R"({"a": 1, "b": 2, "c": 3})"),
-            R"({ "updatedFields" : { "b" : 2 }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
-  EXPECT_EQ(diff(R"({"a": 1, "b": 2, "c": 3})", R"({"a": 1, "c": 4})"),
-            R"({ "updatedFields" : { "c" : 4 }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"a": 1, "b": 2, "c": 3})", R"({"b": 2, "a": 5})"),
+      R"({ "updatedFields" : { "a" : 5 }, "removedFields" : [ "c" ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"a": 1, "c": 3})", R"({"a": 1, "b": 2, "c": 3})"),
+      R"({ "updatedFields" : { "b" : 2 }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+  EXPECT_EQ(
+      diff(R"({"a": 1, "b": 2, "c": 3})", R"({"a": 1, "c": 4})"),
+      R"({ "updatedFields" : { "c" : 4 }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
   EXPECT_EQ(diff(R"({"a": 1, "b": 2})", R"({"a": 1})"),
             R"({ "updatedFields" : {  }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
 }
@@ -205,12 +219,14 @@ TEST(Oplog, MigratesAVersion3OplogKeepingItsSeqs) {
   ASSERT_EQ(sqlite3_exec(db, testing::kBackToFormatVersion3Sql, nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  ASSERT_EQ(testing::CountRows(path, "sqlite_master WHERE name = 'oplog' AND sql LIKE "
-                                     "'%AUTOINCREMENT%'"),
+  ASSERT_EQ(testing::CountRows(path,
+                               "sqlite_master WHERE name = 'oplog' AND sql LIKE "
+                               "'%AUTOINCREMENT%'"),
             1);
   auto store = OpenStore(dir.path(), {.durable = false});
-  EXPECT_EQ(testing::CountRows(path, "sqlite_master WHERE name = 'oplog' AND sql LIKE "
-                                     "'%AUTOINCREMENT%'"),
+  EXPECT_EQ(testing::CountRows(path,
+                               "sqlite_master WHERE name = 'oplog' AND sql LIKE "
+                               "'%AUTOINCREMENT%'"),
             0);
   std::vector<OplogEntry> kept = All(store.get());
   ASSERT_EQ(kept.size(), 2u);

@@ -158,8 +158,8 @@ DbResult<Done> Store::Impl::LoadRetryableWrites(internal::Connection* conn) {
       bson_iter_document(&reply, &reply_len, &reply_data);
     }
     if (lsid_data == nullptr || reply_data == nullptr) {
-      return MakeError(kInternalError,
-                       "oplog entry " + std::to_string(seq) + " is a corrupt retryable-write record");
+      return MakeError(kInternalError, "oplog entry " + std::to_string(seq) +
+                                           " is a corrupt retryable-write record");
     }
     RetryableRecord& record =
         retryable[std::string(reinterpret_cast<const char*>(lsid_data), lsid_len)];

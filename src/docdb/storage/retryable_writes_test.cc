@@ -24,9 +24,8 @@ std::string Recorded(Store* store, const std::string& lsid, std::int64_t txn_num
 }
 
 void Record(Store* store, const std::string& lsid, std::int64_t txn_number, const char* reply) {
-  Ok(store->GroupWrite([&](Txn& txn) {
-    return txn.RecordRetryableWrite(lsid, txn_number, J(reply).get());
-  }));
+  Ok(store->GroupWrite(
+      [&](Txn& txn) { return txn.RecordRetryableWrite(lsid, txn_number, J(reply).get()); }));
 }
 
 TEST(RetryableWrites, TheLastCommittedRecordOfEachSession) {

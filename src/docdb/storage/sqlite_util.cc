@@ -62,7 +62,8 @@ void Stmt::BindBlob(int index, const void* data, std::size_t len) {
 DbResult<bool> Stmt::Step() {
   if (conn_->snapshot_moved_) return SnapshotMovedError();
   int rc = sqlite3_step(stmt_);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(conn_->db(), rc, sqlite3_sql(stmt_));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return SqliteError(conn_->db(), rc, sqlite3_sql(stmt_));
   if (conn_->snapshot_check_) {
     std::function<bool()> check = std::move(conn_->snapshot_check_);
     conn_->snapshot_check_ = nullptr;

@@ -256,14 +256,12 @@ class Txn {
 
   // ---- users and roles (BSON records keyed by (db, name); their shape is commands/'s) ----
   // The record, or nullptr when there is none.
-  DbResult<BsonPtr> FindAuthRecord(AuthTable table, const std::string& db,
-                                   const std::string& name);
+  DbResult<BsonPtr> FindAuthRecord(AuthTable table, const std::string& db, const std::string& name);
   // Inserts or replaces the record of (db, name).
   DbResult<Done> PutAuthRecord(AuthTable table, const std::string& db, const std::string& name,
                                const bson_t* record);
   // True when a record was deleted.
-  DbResult<bool> DeleteAuthRecord(AuthTable table, const std::string& db,
-                                  const std::string& name);
+  DbResult<bool> DeleteAuthRecord(AuthTable table, const std::string& db, const std::string& name);
   // Records of `db` (every database when nullopt) in (db, name) order.
   DbResult<std::vector<BsonPtr>> ListAuthRecords(AuthTable table,
                                                  const std::optional<std::string>& db);

@@ -46,11 +46,12 @@ TEST(StoreOpenTest, CreatesSchemaInWalModeWithFormatVersion5) {
   EXPECT_EQ(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'format_version'"), "5");
   EXPECT_EQ(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'catalog_version'"), "0");
   EXPECT_FALSE(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'created_at'").empty());
-  EXPECT_EQ(QueryOne(store->path(),
-                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                     "('meta', 'collections', 'documents', 'indexes', 'index_entries', 'users', 'roles', "
-                     "'oplog')"),
-            "8");
+  EXPECT_EQ(
+      QueryOne(store->path(),
+               "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+               "('meta', 'collections', 'documents', 'indexes', 'index_entries', 'users', 'roles', "
+               "'oplog')"),
+      "8");
 }
 
 TEST(StoreOpenTest, CreatesMissingDirectories) {

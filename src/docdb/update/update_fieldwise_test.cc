@@ -20,12 +20,28 @@ using test_util::Json;
 
 // Relaxed-JSON values of many types, arrays and documents included.
 const std::vector<std::string>& Values() {
-  static const std::vector<std::string> values = {
-      "1", "-7", "{\"$numberLong\": \"9223372036854775807\"}", "{\"$numberLong\": \"5\"}", "2.5",
-      "{\"$numberDouble\": \"NaN\"}", "\"text\"", "\"\"", "null", "true", "false",
-      "[1, 2, 2, \"x\", null]", "[]", "[{\"a\": 1}, {\"a\": 2}]", "{\"a\": 1, \"b\": [1]}", "{}",
-      "{\"$date\": 1700000000000}", "{\"$oid\": \"0123456789abcdef01234567\"}",
-      "{\"$numberDecimal\": \"1.5\"}", "2147483647", "{\"$minKey\": 1}", "{\"$maxKey\": 1}"};
+  static const std::vector<std::string> values = {"1",
+                                                  "-7",
+                                                  "{\"$numberLong\": \"9223372036854775807\"}",
+                                                  "{\"$numberLong\": \"5\"}",
+                                                  "2.5",
+                                                  "{\"$numberDouble\": \"NaN\"}",
+                                                  "\"text\"",
+                                                  "\"\"",
+                                                  "null",
+                                                  "true",
+                                                  "false",
+                                                  "[1, 2, 2, \"x\", null]",
+                                                  "[]",
+                                                  "[{\"a\": 1}, {\"a\": 2}]",
+                                                  "{\"a\": 1, \"b\": [1]}",
+                                                  "{}",
+                                                  "{\"$date\": 1700000000000}",
+                                                  "{\"$oid\": \"0123456789abcdef01234567\"}",
+                                                  "{\"$numberDecimal\": \"1.5\"}",
+                                                  "2147483647",
+                                                  "{\"$minKey\": 1}",
+                                                  "{\"$maxKey\": 1}"};
   return values;
 }
 
@@ -36,16 +52,16 @@ std::string RandomDocument(std::mt19937& rng) {
   const std::size_t fields = rng() % 6;
   for (std::size_t i = 0; i < fields; ++i) {
     // Sometimes the same name twice, which Node::Find and Remove treat in their own way.
-    json += ", \"" + kFields[rng() % (kFields.size() - 1)] + "\": " +
-            Values()[rng() % Values().size()];
+    json +=
+        ", \"" + kFields[rng() % (kFields.size() - 1)] + "\": " + Values()[rng() % Values().size()];
   }
   return json + "}";
 }
 
 std::string RandomOperator(std::mt19937& rng, std::vector<std::string>* used) {
   static const std::vector<std::string> kOps = {
-      "$set", "$unset", "$inc", "$mul", "$min", "$max", "$setOnInsert", "$currentDate",
-      "$push", "$addToSet", "$pop", "$pull", "$pullAll"};
+      "$set",         "$unset", "$inc",      "$mul", "$min",  "$max",    "$setOnInsert",
+      "$currentDate", "$push",  "$addToSet", "$pop", "$pull", "$pullAll"};
   const std::string op = kOps[rng() % kOps.size()];
   std::string field;
   do {

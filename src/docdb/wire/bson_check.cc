@@ -131,8 +131,8 @@ class Walker {
         ok = Skip(4, end);
         break;
       case BSON_TYPE_BOOL:
-        ok = Skip(1, end) && (!check_values_ || data_[pos_ - 1] <= 1 ||
-                              BadValue("boolean is neither 0 nor 1"));
+        ok = Skip(1, end) &&
+             (!check_values_ || data_[pos_ - 1] <= 1 || BadValue("boolean is neither 0 nor 1"));
         break;
       case BSON_TYPE_OID:
         ok = Skip(12, end);

@@ -107,8 +107,7 @@ TEST(BsonCheckTest, StringValuesNeedNotBeUtf8) {
   EXPECT_EQ(Check(Doc({BSON_TYPE_UTF8, 's', 0, 3, 0, 0, 0, 'a', 0, 0})), "");  // a NUL inside
   // libbson 1.23's bson_validate stops at such a string and accepts the rest unchecked; the
   // field names after it are still checked here.
-  EXPECT_NE(Check(Doc({BSON_TYPE_UTF8, 's', 0, 2, 0, 0, 0, 0xFE, 0, BSON_TYPE_NULL, 0xFF, 0})),
-            "");
+  EXPECT_NE(Check(Doc({BSON_TYPE_UTF8, 's', 0, 2, 0, 0, 0, 0xFE, 0, BSON_TYPE_NULL, 0xFF, 0})), "");
 }
 
 TEST(BsonCheckTest, VeryDeepNestingDoesNotRecurse) {

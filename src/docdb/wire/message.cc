@@ -135,8 +135,8 @@ DbResult<Request> ParseMsg(const std::uint8_t* data, std::size_t len, Request re
     const std::uint8_t kind = data[pos++];
     if (kind == 0) {
       if (body != nullptr) return Malformed("OP_MSG has more than one kind-0 section");
-      std::string error =
-          CheckDocument(data + pos, end - pos, [] { return "OP_MSG body"; }, &body_len, &code);
+      std::string error = CheckDocument(
+          data + pos, end - pos, [] { return "OP_MSG body"; }, &body_len, &code);
       if (!error.empty()) return MakeError(code, std::move(error));
       body = data + pos;
       pos += body_len;
@@ -215,16 +215,15 @@ DbResult<Request> ParseQuery(const std::uint8_t* data, std::size_t len, Request 
   pos += 8;
   std::size_t query_len = 0;
   std::int32_t code = kBadValue;
-  std::string error =
-      CheckDocument(data + pos, len - pos, [] { return "OP_QUERY query"; }, &query_len, &code);
+  std::string error = CheckDocument(
+      data + pos, len - pos, [] { return "OP_QUERY query"; }, &query_len, &code);
   if (!error.empty()) return MakeError(code, std::move(error));
   request.query = CopyView({data + pos, query_len});
   pos += query_len;
   if (pos < len) {
     std::size_t fields_len = 0;
-    error =
-        CheckDocument(data + pos, len - pos, [] { return "OP_QUERY returnFieldsSelector"; },
-                      &fields_len, &code);
+    error = CheckDocument(
+        data + pos, len - pos, [] { return "OP_QUERY returnFieldsSelector"; }, &fields_len, &code);
     if (!error.empty()) return MakeError(code, std::move(error));
     if (pos + fields_len != len) return Malformed("OP_QUERY has trailing bytes");
   }
