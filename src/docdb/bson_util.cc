@@ -128,7 +128,16 @@ std::int64_t ValueSize(std::uint8_t type, const std::uint8_t* data, std::size_t 
 
 }  // namespace
 
-bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out) {
+namespace {
+
+// The outcome of StepFields.
+enum class Stepped { kEnd, kStopped, kStuck };
+
+// Steps over the top-level elements of `doc`, calling visit(offset, name) for each (name is a
+// view of the field name) until it returns false (kStopped); kEnd at the document's end, kStuck
+// at an element it cannot step over (an unknown type, a length past the end).
+template <typename Visit>
+Stepped StepFields(const bson_t* doc, Visit&& visit) {
   const std::uint8_t* data = bson_get_data(doc);
   const std::size_t end = doc->len - 1;  // the document's terminating zero
   std::size_t pos = 4;
@@ -136,58 +145,57 @@ bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out) {
     const std::uint8_t type = data[pos];
     const std::size_t name = pos + 1;
     const void* zero = std::memchr(data + name, 0, end - name);
-    if (zero == nullptr) break;
+    if (zero == nullptr) return Stepped::kStuck;
     const std::size_t name_len = static_cast<const std::uint8_t*>(zero) - (data + name);
     const std::size_t value = name + name_len + 1;
     const std::int64_t size = ValueSize(type, data, value, end);
-    if (size < 0) break;
-    if (name_len == key.size() && std::memcmp(data + name, key.data(), name_len) == 0) {
-      // libbson checks the element it is set on, as bson_iter_next would.
-      return bson_iter_init_from_data_at_offset(out, data, doc->len,
-                                                static_cast<std::uint32_t>(pos),
-                                                static_cast<std::uint32_t>(name_len));
+    if (size < 0) return Stepped::kStuck;
+    if (!visit(pos, std::string_view(reinterpret_cast<const char*>(data + name), name_len))) {
+      return Stepped::kStopped;
     }
     pos = value + static_cast<std::size_t>(size);
   }
-  if (pos == end) return false;
+  return pos == end ? Stepped::kEnd : Stepped::kStuck;
+}
+
+// libbson checks the element it sets `out` on, as bson_iter_next would.
+bool IterAt(const bson_t* doc, std::size_t offset, std::string_view name, bson_iter_t* out) {
+  return bson_iter_init_from_data_at_offset(out, bson_get_data(doc), doc->len,
+                                            static_cast<std::uint32_t>(offset),
+                                            static_cast<std::uint32_t>(name.size()));
+}
+
+}  // namespace
+
+bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out) {
+  bool found = false;
+  const Stepped stepped = StepFields(doc, [&](std::size_t offset, std::string_view name) {
+    if (name != key) return true;
+    found = IterAt(doc, offset, name, out);
+    return false;
+  });
+  if (stepped != Stepped::kStuck) return found;
   // Something it cannot step over: libbson decides.
   return bson_iter_init_find_w_len(out, doc, key.data(), static_cast<int>(key.size()));
 }
 
 void FindFields(const bson_t* doc, std::span<const std::string_view> names, FoundField* out) {
+  if (names.size() > 64) throw std::invalid_argument("FindFields: more than 64 names");
   for (std::size_t i = 0; i < names.size(); ++i) out[i].found = false;
   // Bit i: names[i] is decided (its first field met), found or not (libbson may refuse it).
   std::uint64_t decided = 0;
-  if (names.size() > 64) throw std::invalid_argument("FindFields: more than 64 names");
   std::size_t left = names.size();
-  const std::uint8_t* data = bson_get_data(doc);
-  const std::size_t end = doc->len - 1;  // the document's terminating zero
-  std::size_t pos = 4;
-  while (pos < end && left > 0) {
-    const std::uint8_t type = data[pos];
-    const std::size_t name = pos + 1;
-    const void* zero = std::memchr(data + name, 0, end - name);
-    if (zero == nullptr) break;
-    const std::size_t name_len = static_cast<const std::uint8_t*>(zero) - (data + name);
-    const std::size_t value = name + name_len + 1;
-    const std::int64_t size = ValueSize(type, data, value, end);
-    if (size < 0) break;
+  const Stepped stepped = StepFields(doc, [&](std::size_t offset, std::string_view name) {
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if ((decided >> i & 1) != 0 || names[i].size() != name_len ||
-          std::memcmp(data + name, names[i].data(), name_len) != 0) {
-        continue;
-      }
+      if ((decided >> i & 1) != 0 || names[i] != name) continue;
       decided |= std::uint64_t{1} << i;
-      // libbson checks the element it is set on, as bson_iter_next would.
-      out[i].found = bson_iter_init_from_data_at_offset(&out[i].iter, data, doc->len,
-                                                        static_cast<std::uint32_t>(pos),
-                                                        static_cast<std::uint32_t>(name_len));
+      out[i].found = IterAt(doc, offset, name, &out[i].iter);
       --left;
     }
-    pos = value + static_cast<std::size_t>(size);
-  }
-  if (pos == end || left == 0) return;
-  // Something it cannot step over: FindField (libbson) decides for the names not found yet.
+    return left > 0;
+  });
+  if (stepped != Stepped::kStuck) return;
+  // FindField (libbson) decides for the names not met before the element it could not pass.
   for (std::size_t i = 0; i < names.size(); ++i) {
     if ((decided >> i & 1) == 0) out[i].found = FindField(doc, names[i], &out[i].iter);
   }
