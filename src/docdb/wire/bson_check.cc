@@ -33,11 +33,11 @@ bool ValidFieldName(const std::uint8_t* p, std::size_t n) {
 // terminating zero byte; every length read is checked against the innermost one, so no read
 // leaves the buffer.
 //
-// With `check_values`, it also checks what libbson 1.23's bson_validate, with the flags docdb
-// uses (BSON_VALIDATE_UTF8_ALLOW_NULL alone), checks beyond the structure, in the same walk:
-// field names as UTF-8, booleans as 0 or 1, and the inner length of old binary (subtype 2).
-// Like MongoDB, and like that bson_validate, it leaves the text of string values unchecked.
-// bson_check_fuzz compares its verdicts with the walk followed by bson_validate.
+// With `check_values`, it also checks, in the same walk, what libbson checks beyond the
+// structure (its iterator, and bson_validate with BSON_VALIDATE_UTF8_ALLOW_NULL alone, which
+// docdb used before): field names as UTF-8, booleans as 0 or 1, the inner length of old binary
+// (subtype 2). Like MongoDB, and like that bson_validate, it leaves the text of string values
+// unchecked. The bson_check fuzz target holds it to libbson's checks on any input.
 class Walker {
  public:
   Walker(const std::uint8_t* data, std::size_t len, int max_depth, bool check_values)
