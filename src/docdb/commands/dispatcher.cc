@@ -1,6 +1,7 @@
 #include "docdb/commands/dispatcher.h"
 
 #include <chrono>
+#include <iterator>
 #include <set>
 
 #include "docdb/commands/registry.h"
@@ -39,8 +40,7 @@ Dispatcher::Dispatcher(storage::Store& store, ServerInfo info)
 }
 
 BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64_t connection_id,
-                        const std::string& peer, const std::string& local,
-                        AwaitRequest* await) {
+                        const std::string& peer, const std::string& local, AwaitRequest* await) {
   bson_iter_t it;
   if (!bson_iter_init(&it, command) || !bson_iter_next(&it)) {
     return ErrorReply(MakeError(kFailedToParse, "empty command object"));
@@ -72,19 +72,30 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
     return ErrorReply(allowed.error());
   }
 
+  // The generic fields, found in one pass over the command.
+  static constexpr std::string_view kGeneric[] = {"maxTimeMS", "autocommit", "txnNumber"};
+  FoundField generic[std::size(kGeneric)];
+  FindFields(command, kGeneric, generic);
+  const bson_iter_t* max_time = generic[0].get();
+  const bson_iter_t* autocommit = generic[1].get();
+  const bson_iter_t* txn_number = generic[2].get();
   // maxTimeMS bounds the command's expression evaluation (query/deadline.h); for getMore on
   // a change stream it is the await time instead.
-  query::DeadlineScope deadline(name == "getMore" ? 0 : GetInt64(command, "maxTimeMS", 0));
+  query::DeadlineScope deadline(name == "getMore" || max_time == nullptr ||
+                                        !BSON_ITER_HOLDS_NUMBER(max_time)
+                                    ? 0
+                                    : bson_iter_as_int64(max_time));
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
-  bool in_transaction = !GetBool(command, "autocommit", true);
+  bool in_transaction = autocommit != nullptr && !bson_iter_as_bool(autocommit);
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
     static const std::set<std::string, std::less<>> kRetryable = {
         "insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"};
-    if (kRetryable.count(name) && HasField(command, "txnNumber")) {
+    if (txn_number != nullptr && kRetryable.count(name)) {
       ctx.retry_lsid = SessionKey(command);
-      ctx.retry_txn_number = GetInt64(command, "txnNumber", -1);
+      ctx.retry_txn_number =
+          BSON_ITER_HOLDS_NUMBER(txn_number) ? bson_iter_as_int64(txn_number) : -1;
       if (ctx.retry_lsid.empty()) ctx.retry_txn_number = -1;
     }
     result = found->second.run(ctx);
@@ -161,8 +172,7 @@ DbResult<BsonPtr> Dispatcher::RunInTransaction(CommandContext& ctx, const std::s
     // starts with a read keeps the snapshot of that read (first committer wins).
     bool writes_first = name == "insert" || name == "update" || name == "delete" ||
                         name == "findAndModify" || name == "findandmodify" || name == "bulkWrite";
-    auto txn =
-        store_.Begin(writes_first ? storage::TxnMode::kWrite : storage::TxnMode::kSnapshot);
+    auto txn = store_.Begin(writes_first ? storage::TxnMode::kWrite : storage::TxnMode::kSnapshot);
     if (!txn.ok()) {
       session->txn_state = State::kAborted;
       session->txn_number = txn_number;
