@@ -1,7 +1,10 @@
 // Retryable-write records: kept with their write (committed, rolled back, group-committed),
-// found after reopening (from the oplog), after trimming (from the table), after a migration
-// from format version 4, and never seen by change streams.
+// found after reopening (from the oplog) and after a kill -9, after trimming (from the table),
+// after a migration from format version 4, and never seen by change streams.
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -96,6 +99,62 @@ TEST(RetryableWrites, FoundAfterReopeningAndAfterTrimming) {
   EXPECT_EQ(Recorded(store.get(), "s1", 2), R"({ "n" : 2 })");
   EXPECT_EQ(Recorded(store.get(), "s2", 7), "none");
   EXPECT_EQ(Recorded(store.get(), "s2", 8), R"({ "n" : 8 })");
+}
+
+// A child process makes retryable writes (each insert with its record, as a command does) and
+// dies by SIGKILL; every acknowledged record is found after reopening, with its insert.
+TEST(RetryableWrites, AcknowledgedRecordsSurviveAKilledProcess) {
+  TempDir dir;
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    auto opened = Store::Open(dir.path(), {});
+    if (!opened.ok()) _exit(2);
+    Store* store = opened.value().release();  // never closed: the process just dies
+    auto made = store->Begin(TxnMode::kWrite);
+    if (!made.ok()) _exit(3);
+    auto coll = made.value()->CreateCollection("db", "c", nullptr, false);
+    if (!coll.ok() || !made.value()->Commit().ok()) _exit(4);
+    for (int i = 0; i < 50; ++i) {
+      auto written = store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
+        BsonPtr doc = NewBson();
+        BSON_APPEND_INT32(doc.get(), "_id", i);
+        auto inserted = txn.Insert(coll.value(), doc.get());
+        if (!inserted.ok()) return inserted.error();
+        BsonPtr reply = NewBson();
+        BSON_APPEND_INT32(reply.get(), "n", i);
+        return txn.RecordRetryableWrite("session-" + std::to_string(i % 5), i, reply.get());
+      });
+      if (!written.ok()) _exit(5);
+    }
+    char done = 'c';
+    if (write(pipe_fds[1], &done, 1) != 1) _exit(6);
+    pause();  // wait for SIGKILL
+    _exit(7);
+  }
+  close(pipe_fds[1]);
+  char got = 0;
+  ASSERT_EQ(read(pipe_fds[0], &got, 1), 1) << "child failed before writing";
+  close(pipe_fds[0]);
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  auto store = OpenStore(dir.path());  // the dead child's lock went with it
+  for (int s = 0; s < 5; ++s) {
+    const int last = 45 + s;  // each session's last write
+    EXPECT_EQ(Recorded(store.get(), "session-" + std::to_string(s), last),
+              "{ \"n\" : " + std::to_string(last) + " }");
+    EXPECT_EQ(Recorded(store.get(), "session-" + std::to_string(s), last - 5), "none");
+  }
+  auto txn = Ok(store->Begin(TxnMode::kRead));
+  auto coll = Ok(txn->FindCollection("db", "c"));
+  ASSERT_TRUE(coll.has_value());
+  EXPECT_EQ(Ok(txn->CollectionSize(*coll)).second, 50);
 }
 
 TEST(RetryableWrites, ChangeStreamsDoNotSeeRecords) {
