@@ -1,10 +1,7 @@
 // Retryable-write records: kept with their write (committed, rolled back, group-committed),
 // found after reopening (from the oplog) and after a kill -9, after trimming (from the table),
 // after a migration from format version 4, and never seen by change streams.
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <thread>
 
@@ -105,19 +102,14 @@ TEST(RetryableWrites, FoundAfterReopeningAndAfterTrimming) {
 // dies by SIGKILL; every acknowledged record is found after reopening, with its insert.
 TEST(RetryableWrites, AcknowledgedRecordsSurviveAKilledProcess) {
   TempDir dir;
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
+  testing::RunThenKill([&] {
     auto opened = Store::Open(dir.path(), {});
-    if (!opened.ok()) _exit(2);
+    if (!opened.ok()) return false;
     Store* store = opened.value().release();  // never closed: the process just dies
     auto made = store->Begin(TxnMode::kWrite);
-    if (!made.ok()) _exit(3);
+    if (!made.ok()) return false;
     auto coll = made.value()->CreateCollection("db", "c", nullptr, false);
-    if (!coll.ok() || !made.value()->Commit().ok()) _exit(4);
+    if (!coll.ok() || !made.value()->Commit().ok()) return false;
     for (int i = 0; i < 50; ++i) {
       auto written = store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
         BsonPtr doc = NewBson();
@@ -128,21 +120,10 @@ TEST(RetryableWrites, AcknowledgedRecordsSurviveAKilledProcess) {
         BSON_APPEND_INT32(reply.get(), "n", i);
         return txn.RecordRetryableWrite("session-" + std::to_string(i % 5), i, reply.get());
       });
-      if (!written.ok()) _exit(5);
+      if (!written.ok()) return false;
     }
-    char done = 'c';
-    if (write(pipe_fds[1], &done, 1) != 1) _exit(6);
-    pause();  // wait for SIGKILL
-    _exit(7);
-  }
-  close(pipe_fds[1]);
-  char got = 0;
-  ASSERT_EQ(read(pipe_fds[0], &got, 1), 1) << "child failed before writing";
-  close(pipe_fds[0]);
-  kill(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+    return true;
+  });
 
   auto store = OpenStore(dir.path());  // the dead child's lock went with it
   for (int s = 0; s < 5; ++s) {

@@ -192,40 +192,24 @@ TEST(StoreOpenTest, RefusesAReadOnlyDirectory) {
 // acknowledged insert must be there after reopening.
 TEST(StoreDurabilityTest, CommittedInsertsSurviveAKilledProcess) {
   TempDir dir;
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
+  testing::RunThenKill([&] {
     auto opened = Store::Open(dir.path(), {});
-    if (!opened.ok()) _exit(2);
+    if (!opened.ok()) return false;
     Store* store = opened.value().release();  // never closed: the process just dies
     auto made = store->Begin(TxnMode::kWrite);
-    if (!made.ok()) _exit(3);
+    if (!made.ok()) return false;
     auto coll = made.value()->CreateCollection("db", "c", nullptr, false);
-    if (!coll.ok() || !made.value()->Commit().ok()) _exit(4);
+    if (!coll.ok() || !made.value()->Commit().ok()) return false;
     for (int i = 0; i < 100; ++i) {
       auto txn = store->Begin(TxnMode::kWrite);
-      if (!txn.ok()) _exit(5);
+      if (!txn.ok()) return false;
       BsonPtr doc = NewBson();
       BSON_APPEND_INT32(doc.get(), "_id", i);
-      if (!txn.value()->Insert(coll.value(), doc.get()).ok()) _exit(6);
-      if (!txn.value()->Commit().ok()) _exit(7);
+      if (!txn.value()->Insert(coll.value(), doc.get()).ok()) return false;
+      if (!txn.value()->Commit().ok()) return false;
     }
-    char done = 'c';
-    if (write(pipe_fds[1], &done, 1) != 1) _exit(8);
-    pause();  // wait for SIGKILL
-    _exit(9);
-  }
-  close(pipe_fds[1]);
-  char got = 0;
-  ASSERT_EQ(read(pipe_fds[0], &got, 1), 1) << "child failed before committing";
-  close(pipe_fds[0]);
-  kill(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+    return true;
+  });
 
   auto store = OpenStore(dir.path());
   auto txn = Ok(store->Begin(TxnMode::kRead));

@@ -2,10 +2,14 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -98,6 +102,38 @@ inline constexpr const char* kBackToFormatVersion3Sql =
     "INSERT INTO oplog_v3 SELECT * FROM oplog; DROP TABLE oplog; "
     "ALTER TABLE oplog_v3 RENAME TO oplog; "
     "UPDATE meta SET value = '3' WHERE key = 'format_version';";
+
+// A crash after acknowledged writes: `work` runs in a forked child (it opens its own store, which
+// it never closes, and returns false on any failure); once it returns true the child is killed
+// with SIGKILL, as a power cut or kill -9 would, and reaped. Fails the test when the child
+// failed before that.
+inline void RunThenKill(const std::function<bool()>& work) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    if (!work()) _exit(2);
+    char done = 'c';
+    if (write(pipe_fds[1], &done, 1) != 1) _exit(3);
+    pause();  // wait for SIGKILL
+    _exit(4);
+  }
+  close(pipe_fds[1]);
+  char got = 0;
+  const bool ready = read(pipe_fds[0], &got, 1) == 1;
+  close(pipe_fds[0]);
+  if (!ready) {
+    int status = 0;
+    waitpid(child, &status, 0);
+    FAIL() << "the child failed before its writes were acknowledged (status " << status << ")";
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+}
 
 // Rows of `table` in the store's file, read through a separate SQLite connection.
 inline std::int64_t CountRows(const std::string& path, const std::string& table) {
