@@ -103,18 +103,14 @@ TEST(RetryableWrites, FoundAfterReopeningAndAfterTrimming) {
 TEST(RetryableWrites, AcknowledgedRecordsSurviveAKilledProcess) {
   TempDir dir;
   testing::RunThenKill([&] {
-    auto opened = Store::Open(dir.path(), {});
-    if (!opened.ok()) return false;
-    Store* store = opened.value().release();  // never closed: the process just dies
-    auto made = store->Begin(TxnMode::kWrite);
-    if (!made.ok()) return false;
-    auto coll = made.value()->CreateCollection("db", "c", nullptr, false);
-    if (!coll.ok() || !made.value()->Commit().ok()) return false;
+    CollectionInfo coll;
+    Store* store = testing::OpenForCrash(dir.path(), &coll);
+    if (store == nullptr) return false;
     for (int i = 0; i < 50; ++i) {
       auto written = store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
         BsonPtr doc = NewBson();
         BSON_APPEND_INT32(doc.get(), "_id", i);
-        auto inserted = txn.Insert(coll.value(), doc.get());
+        auto inserted = txn.Insert(coll, doc.get());
         if (!inserted.ok()) return inserted.error();
         BsonPtr reply = NewBson();
         BSON_APPEND_INT32(reply.get(), "n", i);

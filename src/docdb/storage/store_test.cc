@@ -193,19 +193,15 @@ TEST(StoreOpenTest, RefusesAReadOnlyDirectory) {
 TEST(StoreDurabilityTest, CommittedInsertsSurviveAKilledProcess) {
   TempDir dir;
   testing::RunThenKill([&] {
-    auto opened = Store::Open(dir.path(), {});
-    if (!opened.ok()) return false;
-    Store* store = opened.value().release();  // never closed: the process just dies
-    auto made = store->Begin(TxnMode::kWrite);
-    if (!made.ok()) return false;
-    auto coll = made.value()->CreateCollection("db", "c", nullptr, false);
-    if (!coll.ok() || !made.value()->Commit().ok()) return false;
+    CollectionInfo coll;
+    Store* store = testing::OpenForCrash(dir.path(), &coll);
+    if (store == nullptr) return false;
     for (int i = 0; i < 100; ++i) {
       auto txn = store->Begin(TxnMode::kWrite);
       if (!txn.ok()) return false;
       BsonPtr doc = NewBson();
       BSON_APPEND_INT32(doc.get(), "_id", i);
-      if (!txn.value()->Insert(coll.value(), doc.get()).ok()) return false;
+      if (!txn.value()->Insert(coll, doc.get()).ok()) return false;
       if (!txn.value()->Commit().ok()) return false;
     }
     return true;

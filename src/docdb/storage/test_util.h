@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "docdb/bson_util.h"
 #include "docdb/query/key_encoding.h"
@@ -133,6 +134,20 @@ inline void RunThenKill(const std::function<bool()>& work) {
   int status = 0;
   waitpid(child, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status));
+}
+
+// For a RunThenKill child: opens the store at `dir`, never to be closed (the process just dies),
+// with a collection db.c in *coll; nullptr on any failure.
+inline Store* OpenForCrash(const std::string& dir, CollectionInfo* coll) {
+  auto opened = Store::Open(dir, {});
+  if (!opened.ok()) return nullptr;
+  Store* store = opened.value().release();
+  auto made = store->Begin(TxnMode::kWrite);
+  if (!made.ok()) return nullptr;
+  auto created = made.value()->CreateCollection("db", "c", nullptr, false);
+  if (!created.ok() || !made.value()->Commit().ok()) return nullptr;
+  *coll = std::move(created).value();
+  return store;
 }
 
 // Rows of `table` in the store's file, read through a separate SQLite connection.
