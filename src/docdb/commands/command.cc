@@ -60,17 +60,22 @@ DbResult<std::string> TargetCollection(const CommandContext& ctx) {
   return name;
 }
 
+bool BoolOr(const bson_iter_t* field, bool dflt) {
+  return field != nullptr ? bson_iter_as_bool(field) : dflt;
+}
+
+std::int64_t Int64Or(const bson_iter_t* field, std::int64_t dflt) {
+  return field != nullptr && BSON_ITER_HOLDS_NUMBER(field) ? bson_iter_as_int64(field) : dflt;
+}
+
 bool GetBool(const bson_t* doc, const char* key, bool dflt) {
   bson_iter_t it;
-  if (!FindField(doc, key, &it)) return dflt;
-  return bson_iter_as_bool(&it);
+  return BoolOr(FindField(doc, key, &it) ? &it : nullptr, dflt);
 }
 
 std::int64_t GetInt64(const bson_t* doc, const char* key, std::int64_t dflt) {
   bson_iter_t it;
-  if (!FindField(doc, key, &it)) return dflt;
-  if (BSON_ITER_HOLDS_NUMBER(&it)) return bson_iter_as_int64(&it);
-  return dflt;
+  return Int64Or(FindField(doc, key, &it) ? &it : nullptr, dflt);
 }
 
 static bool GetContainer(const bson_t* doc, const char* key, bson_t* out, bool array) {

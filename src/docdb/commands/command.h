@@ -116,6 +116,9 @@ DbResult<std::string> TargetCollection(const CommandContext& ctx);
 // Looks up a field of the command; nullptr-safe accessors with MongoDB's type errors.
 bool GetBool(const bson_t* doc, const char* key, bool dflt);
 std::int64_t GetInt64(const bson_t* doc, const char* key, std::int64_t dflt);
+// The same for a field already found (FindFields): `field` is nullptr when it is absent.
+bool BoolOr(const bson_iter_t* field, bool dflt);
+std::int64_t Int64Or(const bson_iter_t* field, std::int64_t dflt);
 // A sub-document or array field as a view into `doc` (valid while `doc` is); false if absent or
 // of another type.
 bool GetDocument(const bson_t* doc, const char* key, bson_t* out);

@@ -81,12 +81,9 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
   const bson_iter_t* txn_number = generic[2].get();
   // maxTimeMS bounds the command's expression evaluation (query/deadline.h); for getMore on
   // a change stream it is the await time instead.
-  query::DeadlineScope deadline(name == "getMore" || max_time == nullptr ||
-                                        !BSON_ITER_HOLDS_NUMBER(max_time)
-                                    ? 0
-                                    : bson_iter_as_int64(max_time));
+  query::DeadlineScope deadline(name == "getMore" ? 0 : Int64Or(max_time, 0));
   DbResult<BsonPtr> result = MakeError(kInternalError, "");
-  bool in_transaction = autocommit != nullptr && !bson_iter_as_bool(autocommit);
+  bool in_transaction = !BoolOr(autocommit, true);
   if (in_transaction || name == "commitTransaction" || name == "abortTransaction") {
     result = RunInTransaction(ctx, name, found->second);
   } else {
@@ -94,8 +91,7 @@ BsonPtr Dispatcher::Run(const std::string& db, const bson_t* command, std::int64
         "insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite"};
     if (txn_number != nullptr && kRetryable.count(name)) {
       ctx.retry_lsid = SessionKey(command);
-      ctx.retry_txn_number =
-          BSON_ITER_HOLDS_NUMBER(txn_number) ? bson_iter_as_int64(txn_number) : -1;
+      ctx.retry_txn_number = Int64Or(txn_number, -1);
       if (ctx.retry_lsid.empty()) ctx.retry_txn_number = -1;
     }
     result = found->second.run(ctx);

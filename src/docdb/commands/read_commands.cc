@@ -79,16 +79,11 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
     return r.error();
   auto skip = NonNegativeAt(option(kSkip), "skip");
   if (!skip.ok()) return skip.error();
-  const std::int64_t limit_raw =
-      options[kLimit].found && BSON_ITER_HOLDS_NUMBER(&options[kLimit].iter)
-          ? bson_iter_as_int64(&options[kLimit].iter)
-          : 0;
+  const std::int64_t limit_raw = Int64Or(option(kLimit), 0);
   if (limit_raw > kMaxCount || limit_raw < -kMaxCount) {
     return MakeError(kBadValue, "BSON field 'limit' is out of range");
   }
-  bool single_batch =
-      (options[kSingleBatch].found && bson_iter_as_bool(&options[kSingleBatch].iter)) ||
-      limit_raw < 0;
+  bool single_batch = BoolOr(option(kSingleBatch), false) || limit_raw < 0;
   std::int64_t limit = limit_raw < 0 ? -limit_raw : limit_raw;
   const bool has_batch_size = options[kBatchSize].found;
   auto batch_size = NonNegativeAt(option(kBatchSize), "batchSize");

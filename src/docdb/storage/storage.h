@@ -23,8 +23,9 @@
 
 namespace tactus::docdb::storage {
 
-// Version 2 added the users and roles tables, version 3 the oplog (change streams); older
-// directories are migrated on open.
+// Version 2 added the users and roles tables, version 3 the oplog (change streams), version 4
+// the catalog version, version 5 retryable-write records in the oplog; older directories are
+// migrated on open.
 inline constexpr int kFormatVersion = 5;
 
 struct CollectionInfo {

@@ -88,7 +88,7 @@ struct Store::Impl {
   // retryable_writes table and the oplog's retryableWrite entries after `retryable_flushed_seq`.
   struct RetryableRecord {
     std::int64_t txn_number = 0;
-    std::int64_t seq = 0;  // its oplog entry; 0 once in the table
+    std::int64_t seq = 0;  // its oplog entry; 0 when loaded from the table
     std::string reply;     // BSON
   };
   std::mutex retryable_mu;
@@ -179,7 +179,8 @@ struct Txn::Impl {
   // The indexes of each collection touched, as of this transaction's snapshot (write
   // transactions hold the write lock, so only their own DDL can change them).
   std::unordered_map<std::int64_t, IndexList> indexes;
-  // The committed catalog_version of this transaction's snapshot: read by its first statement
+  // The committed catalog_version of this transaction's snapshot: from the store's memory when
+  // it knows it (write and optimistic read transactions), else read by its first statement
   // (read transactions, Store::Begin) or at its first catalog lookup; -1 until then.
   std::int64_t catalog_version = -1;
   // This transaction changed the catalog: from then on the cache does not describe what it sees.
