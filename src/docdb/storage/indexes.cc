@@ -176,18 +176,7 @@ DbResult<std::vector<IndexInfo>> Txn::ListIndexes(const CollectionInfo& coll) {
   DbResult<std::shared_ptr<const SharedIndexes>> shared = ListIndexesShared(coll);
   if (!shared.ok()) return shared.error();
   std::vector<IndexInfo> out;
-  for (const auto& index : *shared.value()) {
-    IndexInfo copy;
-    copy.id = index->id;
-    copy.name = index->name;
-    copy.spec = CopyBson(index->spec.get());
-    copy.unique = index->unique;
-    copy.sparse = index->sparse;
-    copy.partial = index->partial;
-    copy.first_field = index->first_field;
-    copy.first_descending = index->first_descending;
-    out.push_back(std::move(copy));
-  }
+  for (const auto& index : *shared.value()) out.push_back(index->Copy());
   return out;
 }
 

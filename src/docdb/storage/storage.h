@@ -47,6 +47,12 @@ struct IndexInfo {
   bool partial = false;
   std::string first_field;
   bool first_descending = false;
+
+  // A copy (`spec` is owned, so the struct is move-only). Kept beside the fields it copies.
+  IndexInfo Copy() const {
+    return IndexInfo{id,     name,    CopyBson(spec.get()), unique,
+                     sparse, partial, first_field,          first_descending};
+  }
 };
 using SharedIndexes = std::vector<std::shared_ptr<const IndexInfo>>;
 
