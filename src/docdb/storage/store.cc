@@ -18,6 +18,12 @@ namespace {
 using internal::Connection;
 using internal::Stmt;
 
+// FULL syncs the WAL on every commit: an acknowledged write survives power loss. NORMAL syncs
+// only at checkpoints: still consistent after a crash, may lose the last commits.
+const char* SynchronousSql(const Store::Options& options) {
+  return options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+}
+
 // The schema of docs/docdb.md, "Storage", format version 5 (with kUsersAndRolesSql, kOplogSql
 // and CatalogVersionSchemaSql; version 5 changed no table: retryable-write records go to the
 // oplog, and meta has retryable_flushed_seq).
@@ -242,11 +248,9 @@ DbResult<std::unique_ptr<Connection>> Store::Impl::Acquire() {
 }
 
 DbResult<Done> Store::Impl::Configure(Connection& conn) {
-  // FULL syncs the WAL on every commit: an acknowledged write survives power loss. NORMAL
-  // syncs only at checkpoints: still consistent after a crash, may lose the last commits.
-  TACTUS_STORAGE_TRY(
-      conn.Exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  TACTUS_STORAGE_TRY(conn.Exec(SynchronousSql(options)));
   conn.SetBusyTimeout(options.busy_timeout_ms);
+  if (checkpointer) checkpointer->Watch(conn.db());
   return Done{};
 }
 
@@ -276,7 +280,10 @@ DbResult<std::shared_ptr<const internal::CompiledIndex>> Store::Impl::Compile(
 }
 
 Store::Impl::~Impl() {
-  idle.clear();  // every connection closes before the next process may open the directory
+  // Every connection closes before the next process may open the directory; the checkpointer's
+  // goes last, once no commit can report to it.
+  idle.clear();
+  checkpointer.reset();
   if (lock_fd >= 0) ::close(lock_fd);
 }
 
@@ -346,6 +353,13 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
       error.message += "; the data directory or its files are not writable";
     }
     return error;
+  }
+  {
+    DbResult<std::unique_ptr<Connection>> own = Connection::Open(impl->path, /*create=*/false);
+    if (!own.ok()) return own.error();
+    TACTUS_STORAGE_TRY(own.value()->Exec(SynchronousSql(options)));  // its syncs, as theirs
+    impl->checkpointer =
+        std::make_unique<internal::Checkpointer>(std::move(own).value(), &impl->writers);
   }
   TACTUS_STORAGE_TRY(impl->Configure(*conn.value()));
   {

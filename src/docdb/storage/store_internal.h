@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "docdb/storage/checkpointer.h"
 #include "docdb/storage/index_spec.h"
 #include "docdb/storage/sqlite_util.h"
 #include "docdb/storage/storage.h"
@@ -101,6 +102,8 @@ struct Store::Impl {
   std::mutex mu;
   std::vector<std::unique_ptr<internal::Connection>> idle;  // guarded by mu
   WriterGate writers;
+  // Checkpoints the WAL in the background; every pooled connection reports its commits to it.
+  std::unique_ptr<internal::Checkpointer> checkpointer;
 
   // Group commit (group_commit.cc): callers queue their bodies; one leads a batch at a time.
   struct PendingWrite {
