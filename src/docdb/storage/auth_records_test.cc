@@ -89,7 +89,7 @@ TEST(AuthRecords, MigratesFormatVersion1) {
   ASSERT_EQ(Query(path, "SELECT count(*) FROM sqlite_master WHERE name = 'users'"), "0");
   {
     auto store = OpenStore(dir.path());
-    EXPECT_EQ(Query(path, "SELECT value FROM meta WHERE key = 'format_version'"), "5");
+    EXPECT_EQ(Query(path, "SELECT value FROM meta WHERE key = 'format_version'"), "6");
     auto txn = Ok(store->Begin(TxnMode::kWrite));
     Ok(txn->PutAuthRecord(AuthTable::kUsers, "admin", "a", J(R"({"user": "a"})").get()));
     auto coll = Ok(txn->FindCollection("shop", "orders"));
@@ -106,10 +106,10 @@ TEST(AuthRecords, MigratesFormatVersion1) {
 TEST(AuthRecords, RefusesANewerFormatVersion) {
   TempDir dir;
   { auto store = OpenStore(dir.path()); }
-  Exec(dir.path() + "/docdb.sqlite", "UPDATE meta SET value = '6' WHERE key = 'format_version'");
+  Exec(dir.path() + "/docdb.sqlite", "UPDATE meta SET value = '7' WHERE key = 'format_version'");
   auto reopened = Store::Open(dir.path(), {});
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.error().message.find("format_version 6"), std::string::npos);
+  EXPECT_NE(reopened.error().message.find("format_version 7"), std::string::npos);
 }
 
 }  // namespace

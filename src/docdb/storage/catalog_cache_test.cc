@@ -142,7 +142,7 @@ TEST_F(CatalogCacheTest, MigratesAVersion3Directory) {
             SQLITE_OK);
   sqlite3_close(db);
   store_ = OpenStore(dir_.path());
-  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '5'"), 1);
+  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '6'"), 1);
   EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'catalog_version' AND value = '0'"), 1);
   CreateIndex(R"({"key": {"a": 1}})");
   EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'catalog_version' AND value = '1'"), 1);

@@ -73,6 +73,12 @@ DbResult<Done> Store::GroupWrite(const WriteBody& body) {
           // not be lost with it.
           r = MakeError(kInternalError, std::string("a write failed: ") + e.what());
         }
+        // The body's last oplog row goes in before its savepoint ends (alone: before COMMIT).
+        if (r.ok() && !alone) {
+          DbResult<std::int64_t> flushed = t.FlushOplog();
+          if (!flushed.ok()) r = flushed.error();
+        }
+        if (!r.ok()) t.DropDeferredRow();
         if (alone) {
           if (!r.ok()) {
             txn.value()->Rollback();

@@ -154,13 +154,15 @@ DbResult<BsonPtr> NormalizeIndexSpec(const bson_t* spec) {
     if (bson_count_keys(&key) != 1) {
       return MakeError(kCannotCreateIndex,
                        "TTL indexes are single-field indexes, compound indexes do not support TTL. "
-                       "Index spec: " + ToJson(spec));
+                       "Index spec: " +
+                           ToJson(spec));
     }
     if (bson_iter_init(&first, &key) && bson_iter_next(&first) &&
         std::string_view(bson_iter_key(&first)) == "_id") {
       return MakeError(kInvalidIndexSpecificationOption,
                        "The field 'expireAfterSeconds' is not valid for an _id index "
-                       "specification. Specification: " + ToJson(spec));
+                       "specification. Specification: " +
+                           ToJson(spec));
     }
   }
   if (has_name && name.empty()) return MakeError(kBadValue, "The index name cannot be empty");

@@ -78,40 +78,68 @@ bool ParseOplogOp(std::string_view name, OplogOp* out) {
   return false;
 }
 
-DbResult<std::int64_t> Txn::Impl::AppendOplogRow(const char* op, const std::string& db,
-                                                 const std::string& coll, const bson_t* body,
-                                                 bool notify) {
+namespace {
+
+// Inserts one oplog row; `retry`: its retryable-write record (BSON), or empty for none.
+DbResult<std::int64_t> InsertOplogRow(internal::Connection* conn, const Txn::Impl::DeferredRow& row,
+                                      std::string_view retry) {
+  DbResult<Stmt> insert = conn->Prepare(
+      "INSERT INTO oplog (ts, wall_ms, db, coll, op, entry, retry) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!insert.ok()) return insert.error();
+  insert.value().BindInt(1, static_cast<std::int64_t>(row.ts));
+  insert.value().BindInt(2, row.wall_ms);
+  insert.value().BindText(3, row.db);
+  insert.value().BindText(4, row.coll);
+  insert.value().BindText(5, row.op);
+  insert.value().BindBlob(6, BsonBytes(row.entry.get()));
+  if (!retry.empty()) insert.value().BindBlob(7, retry);
+  TACTUS_STORAGE_TRY(insert.value().Run());
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn->db()));
+}
+
+}  // namespace
+
+DbResult<Done> Txn::Impl::AppendOplogRow(const char* op, const std::string& db,
+                                         const std::string& coll, BsonPtr body, bool notify,
+                                         bool defer) {
+  DbResult<std::int64_t> flushed = FlushOplog();
+  if (!flushed.ok()) return flushed.error();
   // The cluster time follows the newest entry issued, so it increases with seq even when the
   // wall clock steps back: entries are appended under the write lock, by this process only.
-  std::int64_t now = NowMs();
-  const std::uint64_t now_ts = (static_cast<std::uint64_t>(now / 1000) << 32) | 1;
+  DeferredRow row;
+  row.wall_ms = NowMs();
+  const std::uint64_t now_ts = (static_cast<std::uint64_t>(row.wall_ms / 1000) << 32) | 1;
   std::uint64_t last_ts = store->last_issued_oplog_ts.load();
-  std::uint64_t ts;
   do {
-    ts = std::max(now_ts, last_ts + 1);
-  } while (!store->last_issued_oplog_ts.compare_exchange_weak(last_ts, ts));
-  DbResult<Stmt> insert = conn->Prepare(
-      "INSERT INTO oplog (ts, wall_ms, db, coll, op, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!insert.ok()) return insert.error();
-  BsonPtr empty = body ? nullptr : NewBson();
-  const bson_t* stored = body ? body : empty.get();
-  insert.value().BindInt(1, static_cast<std::int64_t>(ts));
-  insert.value().BindInt(2, now);
-  insert.value().BindText(3, db);
-  insert.value().BindText(4, coll);
-  insert.value().BindText(5, op);
-  insert.value().BindBlob(6, BsonBytes(stored));
-  TACTUS_STORAGE_TRY(insert.value().Run());
+    row.ts = std::max(now_ts, last_ts + 1);
+  } while (!store->last_issued_oplog_ts.compare_exchange_weak(last_ts, row.ts));
+  row.db = db;
+  row.coll = coll;
+  row.op = op;
+  row.entry = body ? std::move(body) : NewBson();
   // A rolled-back savepoint may take this entry back; its ts stays used (ts only increases).
   if (notify) wrote_oplog = true;
-  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(conn->db()));
+  if (defer) {
+    deferred_row = std::move(row);
+    return Done{};
+  }
+  DbResult<std::int64_t> seq = InsertOplogRow(conn.get(), row, {});
+  if (!seq.ok()) return seq.error();
+  return Done{};
+}
+
+DbResult<std::int64_t> Txn::Impl::FlushOplog(std::string_view retry) {
+  if (!deferred_row) return std::int64_t{0};
+  DbResult<std::int64_t> seq = InsertOplogRow(conn.get(), *deferred_row, retry);
+  // Inserted, or failed with the statement (whose body or transaction then fails): not again.
+  deferred_row.reset();
+  return seq;
 }
 
 DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const std::string& coll,
                                        const bson_t* body) {
-  DbResult<std::int64_t> seq = AppendOplogRow(OplogOpName(op), db, coll, body, true);
-  if (!seq.ok()) return seq.error();
-  return Done{};
+  return AppendOplogRow(OplogOpName(op), db, coll, body ? CopyBson(body) : nullptr, true, false);
 }
 
 DbResult<Done> Txn::Impl::RecordDocumentChange(OplogOp op, const CollectionInfo& coll,
@@ -129,16 +157,18 @@ DbResult<Done> Txn::Impl::RecordDocumentChange(OplogOp op, const CollectionInfo&
   if (update_description) {
     BSON_APPEND_DOCUMENT(body.get(), "updateDescription", update_description);
   }
-  return RecordChange(op, coll.db, coll.name, body.get());
+  return AppendOplogRow(OplogOpName(op), coll.db, coll.name, std::move(body), true, true);
 }
 
 DbResult<OplogBounds> Txn::ReadOplogBounds() {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
+  TACTUS_STORAGE_TRY(impl_->FlushOplog());  // this transaction's own rows too
   return BoundsOf(impl_->conn.get());
 }
 
 DbResult<std::vector<OplogEntry>> Txn::ReadOplog(std::int64_t after_seq, std::size_t limit) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
+  TACTUS_STORAGE_TRY(impl_->FlushOplog());  // this transaction's own rows too
   DbResult<Stmt> stmt = impl_->conn->Prepare(
       "SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog "
       "WHERE seq > ?1 AND op <> 'retryableWrite' ORDER BY seq LIMIT ?2");
@@ -173,6 +203,7 @@ DbResult<std::vector<OplogEntry>> Txn::ReadOplog(std::int64_t after_seq, std::si
 
 DbResult<std::int64_t> Txn::OplogSeqBefore(std::uint64_t ts) {
   TACTUS_STORAGE_TRY(impl_->CheckActive());
+  TACTUS_STORAGE_TRY(impl_->FlushOplog());  // this transaction's own rows too
   // ts increases with seq: the scan from the oldest entry stops at the first match.
   DbResult<Stmt> stmt =
       impl_->conn->Prepare("SELECT seq FROM oplog WHERE ts >= ?1 ORDER BY seq LIMIT 1");

@@ -195,7 +195,7 @@ TEST(Oplog, MigratesAVersion2Directory) {
   }();
   Ok(store->GroupWrite([&](Txn& txn) { return txn.Insert(coll, J(R"({"_id": 1})").get()); }));
   EXPECT_EQ(All(store.get()).size(), 1u);
-  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '5'"), 1);
+  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '6'"), 1);
 }
 
 // 3 -> 4 rebuilds the oplog without AUTOINCREMENT: the same entries under the same seqs, and

@@ -1,8 +1,9 @@
 // The record of each session's last retryable write (docs/docdb.md, "Retryable writes").
 //
-// A record is written as an oplog entry ("retryableWrite") in the write's own transaction: the
-// oplog's last page is written by that transaction anyway, where a row of the retryable_writes
-// table was one page more per write. The store keeps every committed record in memory (by
+// A record is written in the write's own transaction, in the `retry` column of the oplog row of
+// the write's last change (or, for a write that changed nothing, of a row of its own, op
+// "retryableWrite"): that row is written anyway, where a row of the retryable_writes table was
+// one page more per write. The store keeps every committed record in memory (by
 // lsid), so finding one reads nothing. TrimOplog copies the records into the retryable_writes
 // table before their entries may go, and notes up to which seq it did in meta
 // (retryable_flushed_seq); opening a store reads the table, then the entries after that seq.
@@ -56,8 +57,14 @@ DbResult<Done> Txn::RecordRetryableWrite(std::string_view lsid, std::int64_t txn
                      static_cast<std::uint32_t>(lsid.size()));
   BSON_APPEND_INT64(body.get(), "txnNumber", txn_number);
   BSON_APPEND_DOCUMENT(body.get(), "reply", reply);
-  DbResult<std::int64_t> seq =
-      impl_->AppendOplogRow(kRetryableWriteOp, std::string(), std::string(), body.get(), false);
+  const std::string_view record_bytes(reinterpret_cast<const char*>(bson_get_data(body.get())),
+                                      body->len);
+  // In the row of the write's last change when it made one, else in a row of its own.
+  if (!impl_->deferred_row) {
+    TACTUS_STORAGE_TRY(impl_->AppendOplogRow(kRetryableWriteOp, std::string(), std::string(),
+                                             nullptr, false, true));
+  }
+  DbResult<std::int64_t> seq = impl_->FlushOplog(record_bytes);
   if (!seq.ok()) return seq.error();
   Store::Impl::RetryableRecord record;
   record.txn_number = txn_number;
@@ -135,7 +142,7 @@ DbResult<Done> Store::Impl::LoadRetryableWrites(internal::Connection* conn) {
     retryable_flushed_seq = row.value() ? std::stoll(std::string(mark.value().ColumnText(0))) : 0;
   }
   DbResult<Stmt> entries = conn->Prepare(
-      "SELECT seq, entry FROM oplog WHERE seq > ?1 AND op = 'retryableWrite' ORDER BY seq");
+      "SELECT seq, retry FROM oplog WHERE seq > ?1 AND retry IS NOT NULL ORDER BY seq");
   if (!entries.ok()) return entries.error();
   entries.value().BindInt(1, retryable_flushed_seq);
   while (true) {

@@ -1,9 +1,11 @@
 // Retryable-write records: kept with their write (committed, rolled back, group-committed),
 // found after reopening (from the oplog) and after a kill -9, after trimming (from the table),
-// after a migration from format version 4, and never seen by change streams.
+// after a migration from format version 4 or 5, and never seen by change streams; each in the
+// oplog row of its write's last change when there is one.
 #include <sqlite3.h>
 
 #include <thread>
+#include <vector>
 
 #include "docdb/storage/test_util.h"
 
@@ -173,13 +175,119 @@ TEST(RetryableWrites, MigratesFormatVersion4Records) {
   sqlite3_finalize(put);
   ASSERT_EQ(sqlite3_exec(db,
                          "DELETE FROM meta WHERE key = 'retryable_flushed_seq'; "
+                         "ALTER TABLE oplog DROP COLUMN retry; "
                          "UPDATE meta SET value = '4' WHERE key = 'format_version'",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto store = OpenStore(dir.path());
-  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '5'"), 1);
+  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '6'"), 1);
   EXPECT_EQ(Recorded(store.get(), "old", 3), R"({ "n" : 4 })");
+}
+
+// A write's record goes in the oplog row of its last change: one row per retryable write that
+// changes a document, a row of its own for one that changes nothing. Change streams see the
+// change and never the record.
+TEST(RetryableWrites, ARecordSharesTheRowOfItsWritesLastChange) {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), {.durable = false});
+  const std::string path = store->path();
+  CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+  Ok(store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
+    Ok(txn.Insert(coll, J(R"({"_id": 1})").get()));
+    Ok(txn.Insert(coll, J(R"({"_id": 2})").get()));
+    return txn.RecordRetryableWrite("s1", 1, J(R"({"n": 2})").get());
+  }));
+  EXPECT_EQ(testing::CountRows(path, "oplog"), 2);
+  EXPECT_EQ(testing::CountRows(path, "oplog WHERE op = 'insert' AND retry IS NOT NULL"), 1);
+  Record(store.get(), "s2", 1, R"({"n": 0})");  // changed nothing
+  EXPECT_EQ(testing::CountRows(path, "oplog WHERE op = 'retryableWrite' AND retry IS NOT NULL"), 1);
+  EXPECT_EQ(testing::CountRows(path, "oplog"), 3);
+  {
+    // A transaction reads its own change before it ends.
+    auto txn = Ok(store->Begin(TxnMode::kWrite));
+    Ok(txn->Insert(coll, J(R"({"_id": 3})").get()));
+    EXPECT_EQ(Ok(txn->ReadOplog(0, 10)).size(), 3u);
+    EXPECT_EQ(Ok(txn->ReadOplogBounds()).last_seq, 4);
+    txn->Rollback();
+  }
+  auto txn = Ok(store->Begin(TxnMode::kRead));
+  std::vector<OplogEntry> entries = Ok(txn->ReadOplog(0, 10));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(ToJson(entries[1].body.get()),
+            R"({ "documentKey" : { "_id" : 2 }, "fullDocument" : { "_id" : 2 } })");
+  txn.reset();
+  store.reset();
+  store = OpenStore(dir.path(), {.durable = false});  // both found from the oplog
+  EXPECT_EQ(Recorded(store.get(), "s1", 1), R"({ "n" : 2 })");
+  EXPECT_EQ(Recorded(store.get(), "s2", 1), R"({ "n" : 0 })");
+}
+
+// Bodies that fail take their changes' rows with them, whether alone or in a batch with others.
+TEST(RetryableWrites, AFailedBodyLeavesNoRowOfItsChanges) {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), {.durable = false});
+  CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+  constexpr int kThreads = 4, kEach = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const int id = t * kEach + i;
+        const bool fails = id % 2 == 1;
+        auto r = store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
+          auto inserted = txn.Insert(coll, J(R"({"_id": )" + std::to_string(id) + "}").get());
+          if (!inserted.ok()) return inserted.error();
+          if (fails) return MakeError(kBadValue, "the write failed after its change");
+          return txn.RecordRetryableWrite("s" + std::to_string(id), 1, J(R"({"n": 1})").get());
+        });
+        EXPECT_EQ(r.ok(), !fails);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const std::string path = store->path();
+  EXPECT_EQ(testing::CountRows(path, "oplog"), kThreads * kEach / 2);
+  EXPECT_EQ(testing::CountRows(path, "oplog WHERE retry IS NOT NULL"), kThreads * kEach / 2);
+  EXPECT_EQ(testing::CountRows(path, "documents"), kThreads * kEach / 2);
+}
+
+TEST(RetryableWrites, MigratesFormatVersion5Records) {
+  TempDir dir;
+  std::string path;
+  {
+    auto store = OpenStore(dir.path(), {.durable = false});
+    path = store->path();
+    CollectionInfo coll = MakeCollection(store.get(), "db", "c");
+    Ok(store->GroupWrite([&](Txn& txn) -> DbResult<Done> {
+      Ok(txn.Insert(coll, J(R"({"_id": 1})").get()));
+      return txn.RecordRetryableWrite("s1", 4, J(R"({"n": 1})").get());
+    }));
+    Record(store.get(), "s2", 9, R"({"n": 0})");
+  }
+  // Back to version 5: every record in a row of its own, in `entry`.
+  ASSERT_EQ(testing::CountRows(path, "oplog"), 2);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE oplog SET entry = retry WHERE op = 'retryableWrite'; "
+                         "INSERT INTO oplog (ts, wall_ms, db, coll, op, entry) "
+                         "  SELECT ts + 1, wall_ms, '', '', 'retryableWrite', retry FROM oplog "
+                         "  WHERE op = 'insert'; "
+                         "ALTER TABLE oplog DROP COLUMN retry; "
+                         "UPDATE meta SET value = '5' WHERE key = 'format_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_EQ(testing::CountRows(path, "oplog"), 3);
+  auto store = OpenStore(dir.path(), {.durable = false});
+  EXPECT_EQ(testing::CountRows(path, "meta WHERE key = 'format_version' AND value = '6'"), 1);
+  EXPECT_EQ(
+      testing::CountRows(
+          path, "oplog WHERE op = 'retryableWrite' AND retry IS NOT NULL AND length(entry) = 5"),
+      2);
+  EXPECT_EQ(Recorded(store.get(), "s1", 4), R"({ "n" : 1 })");
+  EXPECT_EQ(Recorded(store.get(), "s2", 9), R"({ "n" : 0 })");
 }
 
 }  // namespace

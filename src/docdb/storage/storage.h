@@ -24,9 +24,9 @@
 namespace tactus::docdb::storage {
 
 // Version 2 added the users and roles tables, version 3 the oplog (change streams), version 4
-// the catalog version, version 5 retryable-write records in the oplog; older directories are
-// migrated on open.
-inline constexpr int kFormatVersion = 5;
+// the catalog version, version 5 retryable-write records in the oplog, version 6 those records
+// in the oplog row of their write's change; older directories are migrated on open.
+inline constexpr int kFormatVersion = 6;
 
 struct CollectionInfo {
   std::int64_t id = 0;

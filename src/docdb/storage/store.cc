@@ -24,9 +24,9 @@ const char* SynchronousSql(const Store::Options& options) {
   return options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
 }
 
-// The schema of docs/docdb.md, "Storage", format version 5 (with kUsersAndRolesSql, kOplogSql
-// and CatalogVersionSchemaSql; version 5 changed no table: retryable-write records go to the
-// oplog, and meta has retryable_flushed_seq).
+// The schema of docs/docdb.md, "Storage", format version 6 (with kUsersAndRolesSql, kOplogSql,
+// kOplogRetrySql and CatalogVersionSchemaSql; version 5 changed no table: retryable-write
+// records go to the oplog, and meta has retryable_flushed_seq).
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections (
@@ -75,6 +75,11 @@ CREATE TABLE oplog (
   db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL,
   entry BLOB NOT NULL);
 )sql";
+
+// Added in format version 6: the retryable-write record of the write an oplog row belongs to
+// (BSON {lsid, txnNumber, reply}; NULL for most rows). Version 5 kept records in rows of their
+// own, op 'retryableWrite', in `entry`; such rows remain for writes that change nothing.
+constexpr const char* kOplogRetrySql = "ALTER TABLE oplog ADD COLUMN retry BLOB";
 
 // Migration 3 -> 4 of the oplog, after the old table was renamed oplog_v3 and kOplogSql made the
 // new one: the same rows, then the old table goes.
@@ -158,6 +163,7 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
       TACTUS_STORAGE_TRY(conn->Exec(kSchemaSql));
       TACTUS_STORAGE_TRY(conn->Exec(kUsersAndRolesSql));
       TACTUS_STORAGE_TRY(conn->Exec(kOplogSql));
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogRetrySql));
       TACTUS_STORAGE_TRY(conn->Exec(CatalogVersionSchemaSql().c_str()));
       std::string version = std::to_string(kFormatVersion), created = NowIso8601(), zero = "0";
       for (const auto& [key, value] :
@@ -212,6 +218,15 @@ DbResult<Done> PrepareSchema(Connection* conn, const std::string& path) {
                      "CAST(coalesce(max(seq), 0) AS TEXT) FROM oplog"));
       TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '5' WHERE key = 'format_version'"));
       version = "5";
+    }
+    if (version == "5") {
+      // Migration 5 -> 6, in the same transaction: records move to the oplog's retry column.
+      TACTUS_STORAGE_TRY(conn->Exec(kOplogRetrySql));
+      TACTUS_STORAGE_TRY(
+          conn->Exec("UPDATE oplog SET retry = entry, entry = X'0500000000' "
+                     "WHERE op = 'retryableWrite'"));
+      TACTUS_STORAGE_TRY(conn->Exec("UPDATE meta SET value = '6' WHERE key = 'format_version'"));
+      version = "6";
     }
     if (version != std::to_string(kFormatVersion)) {
       return OpenError(path + " has storage format_version " + version +

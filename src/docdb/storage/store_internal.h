@@ -233,10 +233,27 @@ struct Txn::Impl {
   // Copies the records not in the retryable_writes table yet into it (TrimOplog does, before
   // their oplog entries may go). REQUIRES: a write transaction.
   DbResult<Done> FlushRetryableWrites();
-  // Appends an oplog row with operation `op` (oplog.cc) and returns its seq; `notify`: its
-  // commit wakes change streams.
-  DbResult<std::int64_t> AppendOplogRow(const char* op, const std::string& db,
-                                        const std::string& coll, const bson_t* body, bool notify);
+  // Appends an oplog row with operation `op` (oplog.cc); `notify`: its commit wakes change
+  // streams. The row is inserted at once; the row of a document change is held instead
+  // (deferred_row), so the retryable-write record of the same command can share it.
+  DbResult<Done> AppendOplogRow(const char* op, const std::string& db, const std::string& coll,
+                                BsonPtr body, bool notify, bool defer);
+  // The last document change's oplog row, not inserted yet: its command may still record a
+  // retryable write in it (one row, one statement less). Inserted by the next oplog row, or by
+  // FlushOplog, which everything that ends a write or reads the oplog in this transaction calls
+  // first; dropped with the body or transaction that wrote it (DropDeferredRow).
+  struct DeferredRow {
+    std::uint64_t ts = 0;
+    std::int64_t wall_ms = 0;
+    std::string db, coll;
+    const char* op = "";
+    BsonPtr entry;
+  };
+  std::optional<DeferredRow> deferred_row;
+  // Inserts the deferred row, if any, with `retry` (a record's BSON, or empty) as its
+  // retryable-write record; returns the row's seq (0 when there was none).
+  DbResult<std::int64_t> FlushOplog(std::string_view retry = {});
+  void DropDeferredRow() { deferred_row.reset(); }
 
   // Appends an oplog entry (oplog.cc). `body` is the entry's BSON body (may be nullptr).
   DbResult<Done> RecordChange(OplogOp op, const std::string& db, const std::string& coll,

@@ -38,12 +38,12 @@ void ExecSql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-TEST(StoreOpenTest, CreatesSchemaInWalModeWithFormatVersion5) {
+TEST(StoreOpenTest, CreatesSchemaInWalModeWithFormatVersion6) {
   TempDir dir;
   auto store = OpenStore(dir.path());
   EXPECT_EQ(store->path(), dir.path() + "/docdb.sqlite");
   EXPECT_EQ(QueryOne(store->path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'format_version'"), "5");
+  EXPECT_EQ(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'format_version'"), "6");
   EXPECT_EQ(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'catalog_version'"), "0");
   EXPECT_FALSE(QueryOne(store->path(), "SELECT value FROM meta WHERE key = 'created_at'").empty());
   EXPECT_EQ(
@@ -116,7 +116,7 @@ TEST(StoreOpenTest, RefusesUnknownFormatVersion) {
   ASSERT_FALSE(reopened.ok());
   const std::string& message = reopened.error().message;
   EXPECT_NE(message.find("format_version 99"), std::string::npos) << message;
-  EXPECT_NE(message.find("supports format_version 5"), std::string::npos) << message;
+  EXPECT_NE(message.find("supports format_version 6"), std::string::npos) << message;
 }
 
 TEST(StoreOpenTest, RefusesAFileThatIsNotADocdbDatabase) {

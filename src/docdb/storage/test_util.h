@@ -100,7 +100,8 @@ inline constexpr const char* kBackToFormatVersion3Sql =
     "CREATE TABLE oplog_v3 (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, "
     "  wall_ms INTEGER NOT NULL, db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL, "
     "  entry BLOB NOT NULL); "
-    "INSERT INTO oplog_v3 SELECT * FROM oplog; DROP TABLE oplog; "
+    "INSERT INTO oplog_v3 SELECT seq, ts, wall_ms, db, coll, op, entry FROM oplog; "
+    "DROP TABLE oplog; "
     "ALTER TABLE oplog_v3 RENAME TO oplog; "
     "UPDATE meta SET value = '3' WHERE key = 'format_version';";
 

@@ -24,7 +24,8 @@ DbResult<Done> Txn::Commit() {
   impl_->ForgetIndexes();
   // Still holding the write lock: no write transaction may use the old version from here on.
   if (impl_->catalog_changed) impl_->store->committed_catalog_version = -1;
-  DbResult<Done> committed = impl_->conn->Run("COMMIT");
+  DbResult<std::int64_t> flushed = impl_->FlushOplog();
+  DbResult<Done> committed = flushed.ok() ? impl_->conn->Run("COMMIT") : flushed.error();
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
   }
@@ -52,6 +53,7 @@ void Txn::Rollback() {
   impl_->conn->ClearSnapshotCheck();
   impl_->ForgetIndexes();
   impl_->wrote_oplog = false;
+  impl_->DropDeferredRow();
   impl_->pending_records.clear();
   impl_->pending_flushed_seq.reset();
   // SQLite may already have rolled back after an I/O error; ROLLBACK would then fail.
