@@ -1,6 +1,7 @@
 #include "docdb/commands/query_exec.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "docdb/query/key_encoding.h"
@@ -414,6 +415,59 @@ DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
     out.erase(out.begin(), out.begin() + std::min<std::size_t>(out.size(), skip));
   }
   if (limit > 0 && out.size() > static_cast<std::size_t>(limit)) out.resize(limit);
+  return out;
+}
+
+std::optional<std::string> IdHackKey(const bson_t* filter) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, filter) || !bson_iter_next(&it)) return std::nullopt;
+  if (bson_iter_key_len(&it) != 3 || std::memcmp(bson_iter_key(&it), "_id", 3) != 0) {
+    return std::nullopt;
+  }
+  switch (bson_iter_type(&it)) {
+    case BSON_TYPE_DOUBLE:
+    case BSON_TYPE_UTF8:
+    case BSON_TYPE_BINARY:
+    case BSON_TYPE_OID:
+    case BSON_TYPE_BOOL:
+    case BSON_TYPE_DATE_TIME:
+    case BSON_TYPE_INT32:
+    case BSON_TYPE_TIMESTAMP:
+    case BSON_TYPE_INT64:
+    case BSON_TYPE_DECIMAL128:
+      break;
+    default:
+      return std::nullopt;
+  }
+  bson_iter_t value = it;
+  if (bson_iter_next(&it)) return std::nullopt;  // more than one field
+  return query::EncodeKeyValue(*bson_iter_value(&value));
+}
+
+DbResult<Filter> Filter::Compile(const bson_t* filter) {
+  Filter out;
+  out.id_key = IdHackKey(filter);
+  if (out.id_key) return out;
+  auto matcher = query::Matcher::Compile(filter);
+  if (!matcher.ok()) return matcher.error();
+  out.matcher = std::move(matcher).value();
+  return out;
+}
+
+DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
+                                               const storage::CollectionInfo& coll,
+                                               const Filter& filter, const bson_t* sort,
+                                               std::int64_t skip, std::int64_t limit) {
+  if (!filter.id_key) return FindMatching(txn, coll, *filter.matcher, sort, skip, limit);
+  if (sort && !bson_empty(sort)) {
+    auto s = query::SortSpec::Compile(sort);
+    if (!s.ok()) return s.error();
+  }
+  std::vector<MatchedDoc> out;
+  if (skip > 0) return out;
+  auto doc = txn.FindById(coll, *filter.id_key);
+  if (!doc.ok()) return doc.error();
+  if (doc.value()) out.push_back(MatchedDoc{*filter.id_key, std::move(doc).value(), {}});
   return out;
 }
 

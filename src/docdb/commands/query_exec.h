@@ -57,6 +57,28 @@ DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
                                                std::int64_t skip, std::int64_t limit,
                                                Plan* plan_out = nullptr);
 
+// MongoDB's IDHACK: when `filter` is exactly {_id: v} for a value v whose equality is the
+// equality of its key encoding (a number, string, ObjectId, bool, date, timestamp, binary or
+// decimal; query/key_encoding.h), the key of the one document it can match. nullopt for any
+// other filter (null, regex, array and document values included).
+std::optional<std::string> IdHackKey(const bson_t* filter);
+
+// A query's filter, ready to run: the IDHACK key when it has one (then no Matcher is compiled
+// and no plan chosen: one point read answers it), else its compiled Matcher.
+struct Filter {
+  std::optional<std::string> id_key;
+  std::optional<query::Matcher> matcher;  // when !id_key
+  // Errors as Matcher::Compile's.
+  static DbResult<Filter> Compile(const bson_t* filter);
+};
+
+// FindMatching for a Filter: an IDHACK filter reads its one document by key (`sort` is still
+// validated; there is nothing to sort), any other runs as above.
+DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,
+                                               const storage::CollectionInfo& coll,
+                                               const Filter& filter, const bson_t* sort,
+                                               std::int64_t skip, std::int64_t limit);
+
 // How many documents match, after `skip`, at most `limit` (0 = all), without copying any.
 DbResult<std::int64_t> CountMatching(storage::Txn& txn, const storage::CollectionInfo& coll,
                                      const query::Matcher& matcher, std::int64_t skip,

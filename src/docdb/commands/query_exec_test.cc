@@ -403,5 +403,86 @@ TEST_F(QueryExecTest, InPlansAgreeWithScans) {
   }
 }
 
+// IDHACK ({_id: v}) reads one document by key: it returns what the matcher finds by a scan,
+// for every type of _id, numbers of different types that are equal included.
+TEST_F(QueryExecTest, IdHackAnswersAsTheMatcherDoes) {
+  const std::vector<std::string> ids = {"1",
+                                        "2.5",
+                                        R"({"$numberDecimal": "7"})",
+                                        R"({"$numberDouble": "NaN"})",
+                                        "-0.0",
+                                        R"("x")",
+                                        R"("")",
+                                        "true",
+                                        R"({"$date": {"$numberLong": "5"}})",
+                                        R"({"$oid": "0123456789abcdef01234567"})",
+                                        R"({"$timestamp": {"t": 1, "i": 2}})",
+                                        R"({"$binary": {"base64": "AQI=", "subType": "00"}})",
+                                        R"({"k": 1})",
+                                        "null"};
+  std::vector<std::string> docs;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    docs.push_back(R"({"_id": )" + ids[i] + R"(, "i": )" + std::to_string(i) + "}");
+  }
+  Insert(docs);
+  const std::vector<std::string> probes = {"1",
+                                           "1.0",
+                                           R"({"$numberLong": "1"})",
+                                           R"({"$numberDecimal": "1.00"})",
+                                           "2.5",
+                                           "7",
+                                           R"({"$numberDouble": "NaN"})",
+                                           "0",
+                                           "-0.0",
+                                           R"("x")",
+                                           R"("X")",
+                                           R"("")",
+                                           "true",
+                                           "false",
+                                           R"({"$date": {"$numberLong": "5"}})",
+                                           R"({"$oid": "0123456789abcdef01234567"})",
+                                           R"({"$timestamp": {"t": 1, "i": 2}})",
+                                           R"({"$binary": {"base64": "AQI=", "subType": "00"}})",
+                                           "3"};
+  auto txn = store_->Begin(storage::TxnMode::kRead);
+  ASSERT_TRUE(txn.ok());
+  for (const auto& probe : probes) {
+    const std::string filter = R"({"_id": )" + probe + "}";
+    auto f = J(filter);
+    ASSERT_TRUE(IdHackKey(f.get())) << filter;
+    auto compiled = Filter::Compile(f.get());
+    ASSERT_TRUE(compiled.ok());
+    EXPECT_FALSE(compiled.value().matcher) << filter;
+    auto found = FindMatching(*txn.value(), coll_, compiled.value(), nullptr, 0, 0);
+    ASSERT_TRUE(found.ok()) << found.error().message;
+    std::vector<std::string> got;
+    for (const auto& m : found.value()) got.push_back(IdOf(m.doc.get()));
+    EXPECT_EQ(got, Scan(filter)) << filter;
+    auto skipped = FindMatching(*txn.value(), coll_, compiled.value(), nullptr, 1, 0);
+    ASSERT_TRUE(skipped.ok());
+    EXPECT_TRUE(skipped.value().empty()) << filter;
+  }
+  // Filters IDHACK leaves to the planner and the matcher.
+  for (const char* other :
+       {R"({"_id": null})", R"({"_id": {"k": 1}})", R"({"_id": {"$eq": 1}})", R"({"_id": [1]})",
+        R"({"_id": {"$regex": "x"}})", R"({"_id": 1, "i": 0})", R"({"i": 0, "_id": 1})",
+        R"({"_idx": 1})", R"({})"}) {
+    auto f = J(other);
+    EXPECT_FALSE(IdHackKey(f.get())) << other;
+    auto compiled = Filter::Compile(f.get());
+    ASSERT_TRUE(compiled.ok()) << other;
+    ASSERT_TRUE(compiled.value().matcher) << other;
+    auto found = FindMatching(*txn.value(), coll_, compiled.value(), nullptr, 0, 0);
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(found.value().size(), Scan(other).size()) << other;
+  }
+  // An invalid sort is still an error.
+  auto f = J(R"({"_id": 1})");
+  auto compiled = Filter::Compile(f.get());
+  ASSERT_TRUE(compiled.ok());
+  auto bad_sort = J(R"({"a": "sideways"})");
+  EXPECT_FALSE(FindMatching(*txn.value(), coll_, compiled.value(), bad_sort.get(), 0, 0).ok());
+}
+
 }  // namespace
 }  // namespace tactus::docdb::commands

@@ -89,7 +89,7 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
   auto batch_size = NonNegativeAt(option(kBatchSize), "batchSize");
   if (!batch_size.ok()) return batch_size.error();
 
-  auto matcher = query::Matcher::Compile(&filter);
+  auto matcher = Filter::Compile(&filter);
   if (!matcher.ok()) return matcher.error();
   std::optional<query::Projection> projection;
   if (!bson_empty(&projection_doc)) {

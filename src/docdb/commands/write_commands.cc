@@ -196,7 +196,7 @@ DbResult<BsonPtr> FindAndModify(CommandContext& ctx) {
     bson_t last;
     BSON_APPEND_DOCUMENT_BEGIN(r.body(), "lastErrorObject", &last);
     if (remove) {
-      auto matcher = query::Matcher::Compile(&q);
+      auto matcher = Filter::Compile(&q);
       if (!matcher.ok()) return matcher.error();
       auto matched = FindMatching(txn, coll.value(), matcher.value(), &sort, 0, 1);
       if (!matched.ok()) return matched.error();

@@ -102,7 +102,7 @@ DbResult<Done> InsertOne(storage::Txn& txn, const storage::CollectionInfo& coll,
 
 DbResult<std::int64_t> DeleteMatching(storage::Txn& txn, const storage::CollectionInfo* coll,
                                       const bson_t* filter, bool multi) {
-  auto matcher = query::Matcher::Compile(filter);
+  auto matcher = Filter::Compile(filter);
   if (!matcher.ok()) return matcher.error();
   if (coll == nullptr) return std::int64_t{0};
   auto matched = FindMatching(txn, *coll, matcher.value(), nullptr, 0, multi ? 0 : 1);
@@ -121,7 +121,7 @@ DbResult<UpdateOutcome> RunUpdate(CommandContext& ctx, storage::Txn& txn,
                                   const bson_value_t& u, const bson_t* array_filters, bool multi,
                                   bool upsert, const bson_t* sort) {
   assert(coll != nullptr || !upsert);
-  auto matcher = query::Matcher::Compile(q);
+  auto matcher = Filter::Compile(q);
   if (!matcher.ok()) return matcher.error();
   auto compiled = CompileUpdate(u, array_filters);
   if (!compiled.ok()) return compiled.error();
