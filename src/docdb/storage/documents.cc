@@ -170,8 +170,7 @@ DbResult<Done> Txn::Replace(const CollectionInfo& coll, const std::string& id_ke
   if (as == OplogOp::kReplace) {
     return impl_->RecordDocumentChange(OplogOp::kReplace, coll, new_doc, new_doc, nullptr);
   }
-  BsonPtr description = DiffForUpdateDescription(old_doc, new_doc);
-  return impl_->RecordDocumentChange(OplogOp::kUpdate, coll, new_doc, nullptr, description.get());
+  return impl_->RecordDocumentChange(OplogOp::kUpdate, coll, new_doc, nullptr, old_doc);
 }
 
 DbResult<Done> Txn::Delete(const CollectionInfo& coll, const std::string& id_key,

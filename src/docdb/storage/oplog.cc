@@ -144,8 +144,9 @@ DbResult<Done> Txn::Impl::RecordChange(OplogOp op, const std::string& db, const 
 
 DbResult<Done> Txn::Impl::RecordDocumentChange(OplogOp op, const CollectionInfo& coll,
                                                const bson_t* doc, const bson_t* full_document,
-                                               const bson_t* update_description) {
-  BsonPtr body = NewBson();
+                                               const bson_t* updated_from) {
+  // Room for a documentKey and an updateDescription without growing (a full document grows it).
+  BsonPtr body(bson_sized_new(512));
   bson_iter_t id;
   if (bson_iter_init_find(&id, doc, "_id")) {
     bson_t key;
@@ -154,9 +155,7 @@ DbResult<Done> Txn::Impl::RecordDocumentChange(OplogOp op, const CollectionInfo&
     bson_append_document_end(body.get(), &key);
   }
   if (full_document) BSON_APPEND_DOCUMENT(body.get(), "fullDocument", full_document);
-  if (update_description) {
-    BSON_APPEND_DOCUMENT(body.get(), "updateDescription", update_description);
-  }
+  if (updated_from) AppendUpdateDescription(body.get(), "updateDescription", updated_from, doc);
   return AppendOplogRow(OplogOpName(op), coll.db, coll.name, std::move(body), true, true);
 }
 

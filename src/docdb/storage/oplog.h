@@ -63,5 +63,8 @@ struct OplogRetention {
 // new array is truncated, then its changed elements updated; a longer one gets its new
 // elements as updatedFields "a.<i>"). A changed type replaces the whole value.
 BsonPtr DiffForUpdateDescription(const bson_t* old_doc, const bson_t* new_doc);
+// The same, appended to `parent` as the document field `key`, with no copy.
+void AppendUpdateDescription(bson_t* parent, const char* key, const bson_t* old_doc,
+                             const bson_t* new_doc);
 
 }  // namespace tactus::docdb::storage

@@ -258,10 +258,10 @@ struct Txn::Impl {
   // Appends an oplog entry (oplog.cc). `body` is the entry's BSON body (may be nullptr).
   DbResult<Done> RecordChange(OplogOp op, const std::string& db, const std::string& coll,
                               const bson_t* body);
-  // documentKey-only bodies and the like.
+  // The entry of a change to `doc`: its documentKey, `full_document` when given, and when
+  // `updated_from` (the document before) is given, the updateDescription diffed from it.
   DbResult<Done> RecordDocumentChange(OplogOp op, const CollectionInfo& coll, const bson_t* doc,
-                                      const bson_t* full_document,
-                                      const bson_t* update_description);
+                                      const bson_t* full_document, const bson_t* updated_from);
 
   DbResult<Done> CheckActive() const;
   // IllegalOperation unless active and kWrite.

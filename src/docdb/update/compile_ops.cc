@@ -261,7 +261,7 @@ DbResult<Done> ParseOperand(const Node& value, Op* op) {
 
 }  // namespace
 
-DbResult<Done> CompileOperator(const Node& operator_doc, std::vector<Op>* out) {
+DbResult<Done> CompileOperator(Node&& operator_doc, std::vector<Op>* out) {
   const OperatorInfo* info = nullptr;
   for (const OperatorInfo& candidate : kOperators) {
     if (candidate.name == operator_doc.name) info = &candidate;
@@ -277,22 +277,23 @@ DbResult<Done> CompileOperator(const Node& operator_doc, std::vector<Op>* out) {
                                          " instead. For example: {$mod: {<field>: ...}} not {" +
                                          Describe(operator_doc) + "}");
   }
-  for (const Node& field : operator_doc.kids) {
+  out->reserve(out->size() + operator_doc.kids.size());
+  for (Node& field : operator_doc.kids) {
     auto path = ParseUpdatePath(field.name);
     if (!path.ok()) return path.error();
-    Op op;
+    Op& op = out->emplace_back();
     op.kind = info->kind;
     op.op_name = info->name.data();
     op.path = std::move(path).value();
-    op.operand = field;
     auto r = ParseOperand(field, &op);
     if (!r.ok()) return r;
     if (op.kind == OpKind::kPop) {
       std::int64_t n = 0;
       AsInteger(field, &n);
       op.operand = MakeInt64(field.name, n);
+    } else {
+      op.operand = std::move(field);
     }
-    out->push_back(std::move(op));
   }
   return Done{};
 }

@@ -76,8 +76,9 @@ struct CompiledUpdate {
   int pipeline_slots = 0;
 };
 
-// Parses one operator's operand document into ops (appended to `out`). Defined in compile_ops.cc.
-DbResult<Done> CompileOperator(const Node& operator_doc, std::vector<Op>* out);
+// Parses one operator's operand document into ops (appended to `out`), taking its values.
+// Defined in compile_ops.cc.
+DbResult<Done> CompileOperator(Node&& operator_doc, std::vector<Op>* out);
 
 // Applies the ops to `doc` in place. Defined in apply_ops.cc.
 DbResult<Done> ApplyOps(const CompiledUpdate& update, Node* doc,

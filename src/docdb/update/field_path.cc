@@ -45,7 +45,15 @@ DbResult<FieldPath> ParseUpdatePath(std::string_view dotted) {
   FieldPath path;
   path.dotted = std::string(dotted);
   int positional_count = 0;
-  for (std::string& part : SplitDotted(dotted)) {
+  // Most paths are one field name: no list of parts to split into.
+  std::vector<std::string> parts;
+  if (dotted.find('.') == std::string_view::npos) {
+    parts.emplace_back(dotted);
+  } else {
+    parts = SplitDotted(dotted);
+  }
+  path.parts.reserve(parts.size());
+  for (std::string& part : parts) {
     if (part.empty()) {
       return MakeError(kEmptyFieldName,
                        "The update path '" + path.dotted +

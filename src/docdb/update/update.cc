@@ -264,8 +264,8 @@ DbResult<Update> Update::Compile(const bson_t* update, const bson_t* array_filte
     cu->replacement_doc = std::move(doc);
     return Update(std::move(cu));
   }
-  for (const Node& op : doc.kids) {
-    auto r = CompileOperator(op, &cu->ops);
+  for (Node& op : doc.kids) {
+    auto r = CompileOperator(std::move(op), &cu->ops);
     if (!r.ok()) return r.error();
   }
   auto ordered = OrderAndCheckConflicts(&cu->ops);
