@@ -1,5 +1,7 @@
 #include "docdb/bson_util.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -181,13 +183,23 @@ bool FindField(const bson_t* doc, std::string_view key, bson_iter_t* out) {
 
 void FindFields(const bson_t* doc, std::span<const std::string_view> names, FoundField* out) {
   if (names.size() > 64) throw std::invalid_argument("FindFields: more than 64 names");
-  for (std::size_t i = 0; i < names.size(); ++i) out[i].found = false;
+  // Bit i of by_length[n]: names[i] has n characters (the last bucket: that many or more), so
+  // a field is compared only with the names of its length.
+  constexpr std::size_t kBuckets = 32;
+  std::uint64_t by_length[kBuckets] = {};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out[i].found = false;
+    by_length[std::min(names[i].size(), kBuckets - 1)] |= std::uint64_t{1} << i;
+  }
   // Bit i: names[i] is decided (its first field met), found or not (libbson may refuse it).
   std::uint64_t decided = 0;
   std::size_t left = names.size();
   const Stepped stepped = StepFields(doc, [&](std::size_t offset, std::string_view name) {
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if ((decided >> i & 1) != 0 || names[i] != name) continue;
+    std::uint64_t candidates = by_length[std::min(name.size(), kBuckets - 1)] & ~decided;
+    while (candidates != 0) {
+      const int i = std::countr_zero(candidates);
+      candidates &= candidates - 1;
+      if (names[i] != name) continue;
       decided |= std::uint64_t{1} << i;
       out[i].found = IterAt(doc, offset, name, &out[i].iter);
       --left;

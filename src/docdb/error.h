@@ -60,8 +60,9 @@ enum ErrorCode : std::int32_t {
   kUserAlreadyExists = 51003,  // MongoDB's Location51003
   kMechanismUnavailable = 334,
   kRegexMatchLimit = 51091,
-  // Not MongoDB's and never sent: an optimistic read found that the catalog changed under it
-  // (storage::Store::BeginOptimisticRead); the caller reads again.
+  // Not MongoDB's and never sent: an optimistic read found that the catalog changed under it,
+  // or a one-statement read needed a second statement (storage::Store::BeginOptimisticRead);
+  // the caller reads again.
   kSnapshotMoved = -2,
 };
 

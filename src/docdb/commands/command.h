@@ -155,14 +155,17 @@ DbResult<BsonPtr> WithWriteTxn(CommandContext& ctx, Body&& body) {
   return reply;
 }
 
-// Runs `body(Txn&)` in the transaction, or in a read snapshot of its own.
+// Runs `body(Txn&)` in the transaction, or in a read snapshot of its own. `one_statement`:
+// the body most likely runs one SQLite statement (a point read, one index range), which then
+// runs without BEGIN; should it need a second, it runs again as any other.
 template <typename Body>
-DbResult<BsonPtr> WithReadTxn(CommandContext& ctx, Body&& body) {
+DbResult<BsonPtr> WithReadTxn(CommandContext& ctx, Body&& body, bool one_statement = false) {
   if (ctx.txn) return body(*ctx.txn);
   {
     // The catalog version from memory; when the catalog changed before the first read took its
-    // snapshot, that read fails having read nothing, and the body runs again below.
-    auto txn = ctx.store->BeginOptimisticRead();
+    // snapshot (or a one-statement read needs a second), that read fails having read nothing
+    // of its snapshot, and the body runs again below.
+    auto txn = ctx.store->BeginOptimisticRead(one_statement);
     if (!txn.ok()) return txn.error();
     DbResult<BsonPtr> result = body(*txn.value());
     if (result.ok() || result.error().code != kSnapshotMoved) return result;

@@ -444,6 +444,20 @@ std::optional<std::string> IdHackKey(const bson_t* filter) {
   return query::EncodeKeyValue(*bson_iter_value(&value));
 }
 
+bool MayScanSeveralRanges(const bson_t* filter) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, filter)) return true;
+  while (bson_iter_next(&it)) {
+    if (std::strcmp(bson_iter_key(&it), "$and") == 0) return true;
+    bson_iter_t in;
+    if (BSON_ITER_HOLDS_DOCUMENT(&it) && bson_iter_recurse(&it, &in) &&
+        bson_iter_find(&in, "$in")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 DbResult<Filter> Filter::Compile(const bson_t* filter) {
   Filter out;
   out.id_key = IdHackKey(filter);

@@ -72,6 +72,10 @@ struct Filter {
   static DbResult<Filter> Compile(const bson_t* filter);
 };
 
+// Whether ChoosePlan may plan `filter` as several ranges, each one statement (a `$in` on a
+// top-level field or inside a top-level `$and`); false: one scan answers it. Conservative.
+bool MayScanSeveralRanges(const bson_t* filter);
+
 // FindMatching for a Filter: an IDHACK filter reads its one document by key (`sort` is still
 // validated; there is nothing to sort), any other runs as above.
 DbResult<std::vector<MatchedDoc>> FindMatching(storage::Txn& txn,

@@ -84,6 +84,39 @@ TEST_F(CatalogCacheTest, OptimisticReadsNoticeAChangeBeforeTheirSnapshot) {
   EXPECT_NE(Ok(unknown->FindById(coll_, id)), nullptr);
 }
 
+// A one-statement read runs no BEGIN: its one statement is its own snapshot, and a second
+// statement fails before reading (it would read another snapshot); the connection then serves
+// other transactions as usual.
+TEST_F(CatalogCacheTest, OneStatementReadsRefuseASecondStatement) {
+  const std::string id = testing::IdKey(R"({"_id": 1})");
+  Ok(store_->GroupWrite([&](Txn& txn) { return txn.Insert(coll_, J(R"({"_id": 1})").get()); }));
+  for (int round = 0; round < 3; ++round) {
+    auto read = Ok(store_->BeginOptimisticRead(/*one_statement=*/true));
+    EXPECT_NE(Ok(read->FindById(coll_, id)), nullptr);
+    // The write commits after the read's one statement: no snapshot would hold both reads.
+    Ok(store_->GroupWrite([&](Txn& txn) {
+      return txn.Insert(coll_, J(R"({"_id": )" + std::to_string(10 + round) + "}").get());
+    }));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto again = read->FindById(coll_, id);
+      ASSERT_FALSE(again.ok());
+      EXPECT_EQ(again.error().code, kSnapshotMoved);
+    }
+    Ok(read->Commit());  // nothing to commit: no transaction was begun
+    // Pooled connections carry no limit into the next transaction.
+    auto full = Ok(store_->Begin(TxnMode::kRead));
+    EXPECT_NE(Ok(full->FindById(coll_, id)), nullptr);
+    EXPECT_EQ(Ok(full->CollectionSize(coll_)).second, 2 + round);
+  }
+  // While the catalog version is unknown (a change committed since a write transaction learnt
+  // it), it reads the version in a transaction, as Begin does: any number of statements.
+  CreateIndex(R"({"key": {"a": 1}})");
+  auto unknown = Ok(store_->BeginOptimisticRead(/*one_statement=*/true));
+  EXPECT_NE(Ok(unknown->FindById(coll_, id)), nullptr);
+  EXPECT_NE(Ok(unknown->FindById(coll_, id)), nullptr);
+  EXPECT_EQ(IndexNames(*unknown, coll_), (Names{"_id_", "a_1"}));
+}
+
 TEST_F(CatalogCacheTest, ARolledBackChangeLeavesNothingCached) {
   auto reader = Ok(store_->Begin(TxnMode::kRead));
   EXPECT_EQ(IndexNames(*reader, coll_), Names{"_id_"});

@@ -61,6 +61,11 @@ void Stmt::BindBlob(int index, const void* data, std::size_t len) {
 
 DbResult<bool> Stmt::Step() {
   if (conn_->snapshot_moved_) return SnapshotMovedError();
+  // Not busy: this step starts an execution (and, outside a transaction, takes a snapshot).
+  if (conn_->one_statement_ && !sqlite3_stmt_busy(stmt_) && conn_->statements_started_++ > 0) {
+    conn_->snapshot_moved_ = true;
+    return SnapshotMovedError();
+  }
   int rc = sqlite3_step(stmt_);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return SqliteError(conn_->db(), rc, sqlite3_sql(stmt_));
@@ -76,7 +81,9 @@ DbResult<bool> Stmt::Step() {
 }
 
 DbError SnapshotMovedError() {
-  return MakeError(kSnapshotMoved, "the catalog changed before the read took its snapshot");
+  return MakeError(kSnapshotMoved,
+                   "the read's snapshot cannot serve it (the catalog changed before it was "
+                   "taken, or a one-statement read needs another statement)");
 }
 
 DbResult<Done> Stmt::Run() {

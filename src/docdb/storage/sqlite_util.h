@@ -105,11 +105,20 @@ class Connection {
   // Runs `check` once, right after the next successful step of any statement (in a deferred
   // transaction, the step that takes the read snapshot); when it returns false, that step and
   // every later one fail with kSnapshotMoved, so no caller can read on by ignoring one error.
-  // ClearSnapshotCheck (at the transaction's end) drops the check and that state.
+  // ClearSnapshotCheck (at the transaction's end) drops the check, the limit below and that
+  // state.
   void SetSnapshotCheck(std::function<bool()> check) { snapshot_check_ = std::move(check); }
+  // For a read run without BEGIN, each statement on its own snapshot: the first statement
+  // execution proceeds, and a second one fails with kSnapshotMoved (and so does every later
+  // step), as it would read another snapshot.
+  void LimitToOneStatement() {
+    one_statement_ = true;
+    statements_started_ = 0;
+  }
   void ClearSnapshotCheck() {
     snapshot_check_ = nullptr;
     snapshot_moved_ = false;
+    one_statement_ = false;
   }
 
  private:
@@ -124,6 +133,8 @@ class Connection {
   int busy_timeout_ms_ = -1;
   std::function<bool()> snapshot_check_;
   bool snapshot_moved_ = false;
+  bool one_statement_ = false;
+  int statements_started_ = 0;
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -128,7 +128,13 @@ class Store {
   // fails with kSnapshotMoved when a change to the catalog may have committed since this call.
   // The caller then starts again with Begin(kRead). Before any failure it has read nothing, so
   // a body without side effects before its first read can simply be run again.
-  DbResult<std::unique_ptr<Txn>> BeginOptimisticRead();
+  //
+  // With `one_statement`, the read runs no BEGIN (nor ROLLBACK at its end): its one statement
+  // takes and releases its snapshot, as SQLite's autocommit does. A second statement fails with
+  // kSnapshotMoved before it reads anything (its snapshot could differ from the first's), and the
+  // caller starts again as above. For reads that usually need one statement: a point read, one
+  // index range.
+  DbResult<std::unique_ptr<Txn>> BeginOptimisticRead(bool one_statement = false);
 
   // The database file, DIR/docdb.sqlite.
   const std::string& path() const;

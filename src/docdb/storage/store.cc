@@ -392,14 +392,15 @@ DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Optio
 }
 
 DbResult<std::unique_ptr<Txn>> Store::Begin(TxnMode mode, bool fail_fast) {
-  return impl_->Begin(mode, fail_fast, false);
+  return impl_->Begin(mode, fail_fast, false, false);
 }
 
-DbResult<std::unique_ptr<Txn>> Store::BeginOptimisticRead() {
-  return impl_->Begin(TxnMode::kRead, false, true);
+DbResult<std::unique_ptr<Txn>> Store::BeginOptimisticRead(bool one_statement) {
+  return impl_->Begin(TxnMode::kRead, false, true, one_statement);
 }
 
-DbResult<std::unique_ptr<Txn>> Store::Impl::Begin(TxnMode mode, bool fail_fast, bool optimistic) {
+DbResult<std::unique_ptr<Txn>> Store::Impl::Begin(TxnMode mode, bool fail_fast, bool optimistic,
+                                                  bool one_statement) {
   bool write = mode == TxnMode::kWrite;
   bool wait = mode == TxnMode::kRead || (write && !fail_fast);
   if (write) {
@@ -420,13 +421,20 @@ DbResult<std::unique_ptr<Txn>> Store::Impl::Begin(TxnMode mode, bool fail_fast, 
   conn->SetBusyTimeout(wait ? options.busy_timeout_ms : 0);
   std::int64_t catalog_version = -1;
   auto begin = [&]() -> DbResult<Done> {
-    TACTUS_STORAGE_TRY(conn->Run(write ? "BEGIN IMMEDIATE" : "BEGIN"));
-    if (write) return Done{};
     // A deferred transaction takes its WAL snapshot at its first read. An optimistic one takes
     // the committed catalog version from memory and checks, once that snapshot is taken, that
     // no change to the catalog committed meanwhile: such a commit resets the version to -1
     // before its COMMIT, and it is learnt again (a larger number) only after.
-    const std::int64_t known = committed_catalog_version;
+    const std::int64_t known = write ? -1 : committed_catalog_version.load();
+    if (optimistic && known >= 0 && one_statement) {
+      // No BEGIN: the one statement is its own read transaction.
+      catalog_version = known;
+      conn->SetSnapshotCheck([this, known] { return committed_catalog_version == known; });
+      conn->LimitToOneStatement();
+      return Done{};
+    }
+    TACTUS_STORAGE_TRY(conn->Run(write ? "BEGIN IMMEDIATE" : "BEGIN"));
+    if (write) return Done{};
     if (optimistic && known >= 0) {
       catalog_version = known;
       conn->SetSnapshotCheck([this, known] { return committed_catalog_version == known; });

@@ -158,7 +158,8 @@ struct Store::Impl {
   void NotifyOplog();
 
   // Store::Begin and Store::BeginOptimisticRead.
-  DbResult<std::unique_ptr<Txn>> Begin(TxnMode mode, bool fail_fast, bool optimistic);
+  DbResult<std::unique_ptr<Txn>> Begin(TxnMode mode, bool fail_fast, bool optimistic,
+                                       bool one_statement);
   // A pooled connection, or a new one with the per-connection pragmas applied.
   DbResult<std::unique_ptr<internal::Connection>> Acquire();
   // The per-connection settings: synchronous and the busy timeout.

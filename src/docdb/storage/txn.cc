@@ -25,7 +25,12 @@ DbResult<Done> Txn::Commit() {
   // Still holding the write lock: no write transaction may use the old version from here on.
   if (impl_->catalog_changed) impl_->store->committed_catalog_version = -1;
   DbResult<std::int64_t> flushed = impl_->FlushOplog();
-  DbResult<Done> committed = flushed.ok() ? impl_->conn->Run("COMMIT") : flushed.error();
+  // A one-statement read (Store::BeginOptimisticRead) has no transaction to commit.
+  const bool nothing_begun =
+      impl_->mode == TxnMode::kRead && sqlite3_get_autocommit(impl_->conn->db());
+  DbResult<Done> committed = !flushed.ok()   ? DbResult<Done>(flushed.error())
+                             : nothing_begun ? DbResult<Done>(Done{})
+                                             : impl_->conn->Run("COMMIT");
   if (!committed.ok() && !sqlite3_get_autocommit(impl_->conn->db())) {
     (void)impl_->conn->Exec("ROLLBACK");
   }
