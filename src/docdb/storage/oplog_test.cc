@@ -136,6 +136,10 @@ TEST(Oplog, UpdateDescriptionDiff) {
       R"({ "updatedFields" : { "c" : 4 }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
   EXPECT_EQ(diff(R"({"a": 1, "b": 2})", R"({"a": 1})"),
             R"({ "updatedFields" : {  }, "removedFields" : [ "b" ], "truncatedArrays" : [  ] })");
+  // Fields added after every old one (as $set adds them), one old one changed.
+  EXPECT_EQ(
+      diff(R"({"a": 1, "b": 2})", R"({"a": 1, "b": 3, "c": 4, "d": {"e": 5}})"),
+      R"({ "updatedFields" : { "b" : 3, "c" : 4, "d" : { "e" : 5 } }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
 }
 
 TEST(Oplog, TrimsBySizeAndAgeKeepingTheNewest) {

@@ -98,6 +98,11 @@ void DiffDocuments(const bson_t* old_doc, const bson_t* new_doc, const std::stri
       continue;
     }
     const char* key = bson_iter_key(&n);
+    if (in_step && !have_beside) {
+      // Every old field was met, in order: the rest are new fields (as $set appends them).
+      bson_append_iter(diff.updated, Join(prefix, key).c_str(), -1, &n);
+      continue;
+    }
     bson_iter_t o;
     bool found = false;
     if (in_step && have_beside && std::strcmp(bson_iter_key(&beside), key) == 0) {

@@ -31,24 +31,35 @@ DbResult<Done> CheckReplacement(const Node& doc) {
 }
 
 // Orders ops as MongoDB applies them and rejects overlapping paths.
+// A stable sort in place for the few elements of one update.
+template <typename T, typename Before>
+void InsertionSort(std::vector<T>& v, Before&& before) {
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (!before(v[i], v[i - 1])) continue;
+    T moving = std::move(v[i]);
+    std::size_t j = i;
+    for (; j > 0 && before(moving, v[j - 1]); --j) v[j] = std::move(v[j - 1]);
+    v[j] = std::move(moving);
+  }
+}
+
 DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
   struct Entry {
     const FieldPath* path;
     std::size_t seq;
   };
   std::vector<Entry> entries;
+  entries.reserve(ops->size() + 1);
   for (const Op& op : *ops) {
     if (op.kind == OpKind::kRename) entries.push_back({&op.from, entries.size()});
     entries.push_back({&op.path, entries.size()});
   }
-  // Updates name few paths, often already in order: sorted only when they are not (a stable
-  // sort allocates a buffer, and moving an Op moves its operand).
+  // Updates name few paths, often already in order: an insertion sort (stable, and without
+  // the buffer std::stable_sort allocates).
   auto entry_before = [](const Entry& a, const Entry& b) {
     return ComparePaths(*a.path, *b.path) < 0;
   };
-  if (!std::is_sorted(entries.begin(), entries.end(), entry_before)) {
-    std::stable_sort(entries.begin(), entries.end(), entry_before);
-  }
+  InsertionSort(entries, entry_before);
   // A path sorts right before the paths below it, so checking neighbours finds every conflict.
   for (std::size_t i = 1; i < entries.size(); ++i) {
     const Entry &a = entries[i - 1], &b = entries[i];
@@ -59,9 +70,19 @@ DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
                                                         "'");
     }
   }
-  auto op_before = [](const Op& a, const Op& b) { return ComparePaths(a.path, b.path) < 0; };
-  if (!std::is_sorted(ops->begin(), ops->end(), op_before)) {
-    std::stable_sort(ops->begin(), ops->end(), op_before);
+  // The ops follow: each moved once (an Op is large), when they are not in order already.
+  std::vector<std::size_t> order(ops->size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  InsertionSort(order, [&](std::size_t a, std::size_t b) {
+    return ComparePaths((*ops)[a].path, (*ops)[b].path) < 0;
+  });
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == i) continue;
+    std::vector<Op> sorted;
+    sorted.reserve(ops->size());
+    for (std::size_t from : order) sorted.push_back(std::move((*ops)[from]));
+    *ops = std::move(sorted);
+    break;
   }
   return Done{};
 }
