@@ -64,7 +64,10 @@ void Checkpointer::Round() {
   int wal_frames = 0, copied = 0;
   int rc = sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
                                      &copied);
-  if (rc == SQLITE_OK && copied < wal_frames) {
+  // Even when everything was copied, a writer that began meanwhile read the WAL, and its commit
+  // extends the WAL instead of restarting it: the last pass holds the gate, so that the next
+  // writer begins once the WAL is entirely in the database file.
+  if (rc == SQLITE_OK) {
     bool held = false;
     for (int i = 0; i < kGateAttempts && !held; ++i) {
       {

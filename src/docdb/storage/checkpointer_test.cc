@@ -51,6 +51,11 @@ TEST(CheckpointerTest, TheWalStaysBoundedUnderContinuousCommits) {
       return txn.Replace(coll, key, Doc(id, i - kDocs).get(), Doc(id, i).get());
     }));
   }
+  // About one round per kCheckpointFrames pages: the WAL restarts after each, so commits do
+  // not set off a round each once it is past the threshold.
+  const std::uint64_t rounds = store->checkpoint_rounds();
+  EXPECT_GE(rounds, 2 * kCommits / internal::kCheckpointFrames / 2);
+  EXPECT_LE(rounds, 4 * kCommits / internal::kCheckpointFrames) << rounds << " rounds";
   const std::int64_t wal = FileSize(store->path() + "-wal");
   const std::int64_t page = 4096 + 24;  // a frame: the page and its header
   // The WAL restarts after each round; it holds what one round's first pass let in besides.

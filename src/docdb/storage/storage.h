@@ -138,6 +138,9 @@ class Store {
 
   // The database file, DIR/docdb.sqlite.
   const std::string& path() const;
+  // WAL checkpoint rounds completed since the store opened (docs/docdb.md, "Checkpoints"), for
+  // tests and benchmarks: about one per 1000 pages written.
+  std::uint64_t checkpoint_rounds() const;
 
   // Group commit: runs `body` in a write transaction shared with the other callers waiting at
   // the same moment, each body inside its own SAVEPOINT, and commits them all with one fsync.

@@ -307,6 +307,10 @@ Store::~Store() = default;
 
 const std::string& Store::path() const { return impl_->path; }
 
+std::uint64_t Store::checkpoint_rounds() const {
+  return impl_->checkpointer ? impl_->checkpointer->rounds() : 0;
+}
+
 DbResult<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
