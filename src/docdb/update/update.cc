@@ -202,9 +202,18 @@ std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bso
   const Node no_document;  // LeafContext names the document only in error messages
   std::vector<Action> actions;
   actions.reserve(n);
+  // $set's value is its operand as compiled: neither the field's current value nor a copy of
+  // the operand is needed (the operand is appended under its field's name, which it bears).
+  std::vector<bool> sets_operand(n, false);
   bool changes = false;
   for (std::size_t i = 0; i < n; ++i) {
     const Op& op = cu.ops[i];
+    if (op.kind == OpKind::kSet) {
+      sets_operand[i] = true;
+      actions.push_back(Action{Action::Kind::kSet, {}});
+      changes = true;
+      continue;
+    }
     std::optional<Node> current;
     if (at[i] != 0) {
       bson_iter_t field;
@@ -241,6 +250,9 @@ std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bso
     bson_destroy(&one);
     return ok;
   };
+  auto value_of = [&](std::size_t i) -> const Node& {
+    return sets_operand[i] ? cu.ops[i].operand : actions[i].value;
+  };
   const char* raw = reinterpret_cast<const char*>(bson_get_data(doc));
   bson_iter_init(&it, doc);
   while (bson_iter_next(&it)) {
@@ -248,12 +260,12 @@ std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bso
     if (i == n || actions[i].kind == Action::Kind::kKeep) {
       out.append(raw + it.off, it.next_off - it.off);
     } else if (actions[i].kind == Action::Kind::kSet) {
-      if (!append_value(cu.ops[i].path.dotted, actions[i].value)) return std::nullopt;
+      if (!append_value(cu.ops[i].path.dotted, value_of(i))) return std::nullopt;
     }
   }
   for (std::size_t i = 0; i < n; ++i) {
     if (at[i] == 0 && actions[i].kind == Action::Kind::kSet &&
-        !append_value(cu.ops[i].path.dotted, actions[i].value)) {
+        !append_value(cu.ops[i].path.dotted, value_of(i))) {
       return std::nullopt;
     }
   }
