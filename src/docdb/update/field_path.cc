@@ -92,7 +92,8 @@ DbResult<FieldPath> ParseUpdatePath(std::string_view dotted) {
 
 namespace {
 
-std::string PartText(const Component& c) {
+// A part as written in its path; `scratch` holds the text of a $[id] part.
+std::string_view PartText(const Component& c, std::string& scratch) {
   switch (c.kind) {
     case ComponentKind::kField:
       return c.name;
@@ -101,7 +102,8 @@ std::string PartText(const Component& c) {
     case ComponentKind::kAllPositional:
       return "$[]";
     case ComponentKind::kFiltered:
-      return "$[" + c.name + "]";
+      scratch = "$[" + c.name + "]";
+      return scratch;
   }
   return c.name;
 }
@@ -110,8 +112,9 @@ std::string PartText(const Component& c) {
 
 int ComparePaths(const FieldPath& a, const FieldPath& b) {
   std::size_t n = std::min(a.parts.size(), b.parts.size());
+  std::string a_scratch, b_scratch;
   for (std::size_t i = 0; i < n; ++i) {
-    std::string x = PartText(a.parts[i]), y = PartText(b.parts[i]);
+    const std::string_view x = PartText(a.parts[i], a_scratch), y = PartText(b.parts[i], b_scratch);
     std::size_t xi, yi;
     if (ParseIndex(x, &xi) && ParseIndex(y, &yi)) {
       if (xi != yi) return xi < yi ? -1 : 1;
@@ -126,8 +129,9 @@ int ComparePaths(const FieldPath& a, const FieldPath& b) {
 
 std::optional<std::string> ConflictAt(const FieldPath& a, const FieldPath& b) {
   std::size_t n = std::min(a.parts.size(), b.parts.size());
+  std::string a_scratch, b_scratch;
   for (std::size_t i = 0; i < n; ++i) {
-    if (PartText(a.parts[i]) != PartText(b.parts[i])) return std::nullopt;
+    if (PartText(a.parts[i], a_scratch) != PartText(b.parts[i], b_scratch)) return std::nullopt;
   }
   return a.parts.size() <= b.parts.size() ? a.dotted : b.dotted;
 }
