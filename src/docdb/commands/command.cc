@@ -78,26 +78,31 @@ std::int64_t GetInt64(const bson_t* doc, const char* key, std::int64_t dflt) {
   return Int64Or(FindField(doc, key, &it) ? &it : nullptr, dflt);
 }
 
-static bool GetContainer(const bson_t* doc, const char* key, bson_t* out, bool array) {
-  bson_iter_t it;
-  if (!FindField(doc, key, &it)) return false;
-  if (array ? !BSON_ITER_HOLDS_ARRAY(&it) : !BSON_ITER_HOLDS_DOCUMENT(&it)) return false;
+static bool ContainerAt(const bson_iter_t* field, bson_t* out, bool array) {
+  if (field == nullptr) return false;
+  if (array ? !BSON_ITER_HOLDS_ARRAY(field) : !BSON_ITER_HOLDS_DOCUMENT(field)) return false;
   const std::uint8_t* data;
   std::uint32_t len;
   if (array) {
-    bson_iter_array(&it, &len, &data);
+    bson_iter_array(field, &len, &data);
   } else {
-    bson_iter_document(&it, &len, &data);
+    bson_iter_document(field, &len, &data);
   }
   return bson_init_static(out, data, len);
 }
 
+bool DocumentAt(const bson_iter_t* field, bson_t* out) { return ContainerAt(field, out, false); }
+
+bool ArrayAt(const bson_iter_t* field, bson_t* out) { return ContainerAt(field, out, true); }
+
 bool GetDocument(const bson_t* doc, const char* key, bson_t* out) {
-  return GetContainer(doc, key, out, false);
+  bson_iter_t it;
+  return FindField(doc, key, &it) && DocumentAt(&it, out);
 }
 
 bool GetArray(const bson_t* doc, const char* key, bson_t* out) {
-  return GetContainer(doc, key, out, true);
+  bson_iter_t it;
+  return FindField(doc, key, &it) && ArrayAt(&it, out);
 }
 
 DbError TypeError(std::string_view field, std::string_view expected) {

@@ -123,6 +123,9 @@ std::int64_t Int64Or(const bson_iter_t* field, std::int64_t dflt);
 // of another type.
 bool GetDocument(const bson_t* doc, const char* key, bson_t* out);
 bool GetArray(const bson_t* doc, const char* key, bson_t* out);
+// The same for a field already found (FindFields; nullptr when absent).
+bool DocumentAt(const bson_iter_t* field, bson_t* out);
+bool ArrayAt(const bson_iter_t* field, bson_t* out);
 DbError TypeError(std::string_view field, std::string_view expected);
 
 // Runs `body(Txn&)` in the command's multi-document transaction when there is one, otherwise

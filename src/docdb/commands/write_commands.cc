@@ -73,20 +73,25 @@ DbResult<BsonPtr> Update(CommandContext& ctx) {
     for (std::size_t i = 0; i < statements.value().size(); ++i) {
       bson_t st;
       statements.value()[i].View(&st);
+      // The statement's fields, found in one pass.
+      enum { kQ, kU, kArrayFilters, kMulti, kUpsert, kFields };
+      static constexpr std::string_view kNames[kFields] = {"q", "u", "arrayFilters", "multi",
+                                                           "upsert"};
+      FoundField field[kFields];
+      FindFields(&st, kNames, field);
       bson_t q = BSON_INITIALIZER, filters;
-      bson_iter_t u;
       DbResult<UpdateOutcome> outcome = MakeError(kFailedToParse, "");
-      if (!GetDocument(&st, "q", &q)) {
+      if (!DocumentAt(field[kQ].get(), &q)) {
         outcome = TypeError("q", "object");
-      } else if (!FindField(&st, "u", &u)) {
+      } else if (!field[kU].found) {
         outcome = MakeError(kFailedToParse,
                             "BSON field 'update.updates.u' is missing but a "
                             "required field");
       } else {
-        bool has_filters = GetArray(&st, "arrayFilters", &filters);
-        outcome = RunUpdate(ctx, txn, &coll.value(), &q, *bson_iter_value(&u),
-                            has_filters ? &filters : nullptr, GetBool(&st, "multi", false),
-                            GetBool(&st, "upsert", false), nullptr);
+        bool has_filters = ArrayAt(field[kArrayFilters].get(), &filters);
+        outcome = RunUpdate(ctx, txn, &coll.value(), &q, *bson_iter_value(&field[kU].iter),
+                            has_filters ? &filters : nullptr, BoolOr(field[kMulti].get(), false),
+                            BoolOr(field[kUpsert].get(), false), nullptr);
       }
       if (!outcome.ok()) {
         if (!IsStatementError(outcome.error())) return outcome.error();
@@ -166,16 +171,22 @@ DbResult<BsonPtr> Delete(CommandContext& ctx) {
 DbResult<BsonPtr> FindAndModify(CommandContext& ctx) {
   auto name = TargetCollection(ctx);
   if (!name.ok()) return name.error();
+  // The options, found in one pass over the command.
+  enum { kQuery, kSort, kFields, kArrayFilters, kRemove, kNew, kUpsert, kUpdate, kOptions };
+  static constexpr std::string_view kNames[kOptions] = {"query",  "sort", "fields", "arrayFilters",
+                                                        "remove", "new",  "upsert", "update"};
+  FoundField option[kOptions];
+  FindFields(ctx.command, kNames, option);
   bson_t q = BSON_INITIALIZER, sort = BSON_INITIALIZER, fields = BSON_INITIALIZER, filters;
-  GetDocument(ctx.command, "query", &q);
-  GetDocument(ctx.command, "sort", &sort);
-  bool has_fields = GetDocument(ctx.command, "fields", &fields);
-  bool has_filters = GetArray(ctx.command, "arrayFilters", &filters);
-  bool remove = GetBool(ctx.command, "remove", false);
-  bool return_new = GetBool(ctx.command, "new", false);
-  bool upsert = GetBool(ctx.command, "upsert", false);
-  bson_iter_t u;
-  bool has_update = FindField(ctx.command, "update", &u);
+  DocumentAt(option[kQuery].get(), &q);
+  DocumentAt(option[kSort].get(), &sort);
+  bool has_fields = DocumentAt(option[kFields].get(), &fields);
+  bool has_filters = ArrayAt(option[kArrayFilters].get(), &filters);
+  bool remove = BoolOr(option[kRemove].get(), false);
+  bool return_new = BoolOr(option[kNew].get(), false);
+  bool upsert = BoolOr(option[kUpsert].get(), false);
+  bson_iter_t u = option[kUpdate].iter;  // when has_update
+  bool has_update = option[kUpdate].found;
   if (remove == has_update) {
     return MakeError(kFailedToParse, "Either an update or remove=true must be specified");
   }
