@@ -74,7 +74,7 @@ void Checkpointer::Round() {
         std::lock_guard lock(mu_);
         if (stop_) break;
       }
-      held = gate_->Acquire(kGateWait);
+      held = gate_->AcquireFirst(kGateWait);
     }
     if (held) {
       rc = sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,

@@ -9,12 +9,12 @@
 //
 //   1. a PASSIVE checkpoint, without any lock: it copies every frame committed so far (those
 //      still needed by an older read snapshot excepted) and syncs the database file;
-//   2. a second PASSIVE checkpoint holding the store's writer gate, so no write transaction
-//      runs while it copies the frames committed during step 1 (if any). The WAL is then
-//      entirely in the database file, and the next write transaction starts it again from its
-//      beginning. A writer that began during step 1 would instead extend the WAL: under a
-//      continuous stream of writes it would never restart, and every commit past the threshold
-//      would start another round.
+//   2. a second PASSIVE checkpoint holding the store's writer gate (taken ahead of waiting
+//      writers: WriterGate::AcquireFirst), so no write transaction runs while it copies the frames
+//      committed during step 1 (if any). The WAL is then entirely in the database file, and the
+//      next write transaction starts it again from its beginning. A writer that began during step 1
+//      would instead extend the WAL: under a continuous stream of writes it would never restart,
+//      and every commit past the threshold would start another round.
 //
 // Step 2 holds writers back for the copy of a few frames and one sync, where the inline
 // checkpoint held the committing writer for all of them. A read snapshot older than the WAL's

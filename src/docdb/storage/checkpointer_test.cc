@@ -1,14 +1,18 @@
 // The background checkpointer: under a continuous stream of commits the WAL stays bounded and
 // its pages reach the database file; a read snapshot older than the checkpoints still reads
-// what it saw.
+// what it saw; the writer gate lets its last pass go first.
 #include "docdb/storage/checkpointer.h"
 
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "docdb/storage/store_internal.h"
 #include "docdb/storage/test_util.h"
 
 namespace tactus::docdb::storage {
@@ -110,6 +114,43 @@ TEST(CheckpointerTest, AnOldSnapshotReadsWhatItSawWhileCheckpointsRun) {
   bson_iter_t v;
   ASSERT_TRUE(bson_iter_init_find(&v, doc.get(), "v"));
   EXPECT_EQ(bson_iter_as_int64(&v), 8000);
+}
+
+// The checkpointer's last pass takes the writer gate ahead of waiting writers: a writer that
+// commits again and again would otherwise take it back first every time.
+TEST(WriterGateTest, AcquireFirstGoesAheadOfWaitingWriters) {
+  WriterGate gate;
+  ASSERT_TRUE(gate.Acquire(std::chrono::milliseconds(1000)));
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto take = [&](const char* who, bool first) {
+    const auto wait = std::chrono::milliseconds(5000);
+    ASSERT_TRUE(first ? gate.AcquireFirst(wait) : gate.Acquire(wait));
+    {
+      std::lock_guard lock(mu);
+      order.push_back(who);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    gate.Release();
+  };
+  std::thread writer([&] { take("writer", false); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer waits first
+  std::thread checkpointer([&] { take("checkpointer", true); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  gate.Release();
+  writer.join();
+  checkpointer.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"checkpointer", "writer"}));
+  // A fail-fast writer is not held back by it: it fails only while the gate is held.
+  EXPECT_TRUE(gate.TryAcquire());
+  gate.Release();
+  // AcquireFirst that times out lets the writers it held back go on.
+  ASSERT_TRUE(gate.Acquire(std::chrono::milliseconds(1000)));
+  std::thread late([&] { EXPECT_FALSE(gate.AcquireFirst(std::chrono::milliseconds(20))); });
+  late.join();
+  gate.Release();
+  EXPECT_TRUE(gate.Acquire(std::chrono::milliseconds(1000)));
+  gate.Release();
 }
 
 }  // namespace

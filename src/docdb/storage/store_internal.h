@@ -33,9 +33,24 @@ class WriterGate {
   // Waits up to `timeout` for the gate; false when it stayed taken.
   bool Acquire(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, timeout, [&] { return !held_; })) return false;
+    if (!cv_.wait_for(lock, timeout, [&] { return !held_ && !priority_waiting_; })) return false;
     held_ = true;
     return true;
+  }
+  // The same, ahead of every waiting Acquire (the checkpointer's short pass: a writer that
+  // commits again and again would otherwise take the gate back each time first).
+  bool AcquireFirst(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    priority_waiting_ = true;
+    const bool got = cv_.wait_for(lock, timeout, [&] { return !held_; });
+    priority_waiting_ = false;
+    if (got) {
+      held_ = true;
+    } else {
+      lock.unlock();
+      cv_.notify_all();  // the writers it held back
+    }
+    return got;
   }
   bool TryAcquire() {
     std::lock_guard lock(mu_);
@@ -44,17 +59,25 @@ class WriterGate {
     return true;
   }
   void Release() {
+    bool all = false;
     {
       std::lock_guard lock(mu_);
       held_ = false;
+      all = priority_waiting_;
     }
-    cv_.notify_one();
+    // With AcquireFirst waiting, one woken writer might not be it.
+    if (all) {
+      cv_.notify_all();
+    } else {
+      cv_.notify_one();
+    }
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;
+  bool priority_waiting_ = false;
 };
 
 using IndexList = std::vector<std::shared_ptr<const internal::CompiledIndex>>;
