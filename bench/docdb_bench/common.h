@@ -39,7 +39,7 @@ struct Options {
   int idle = 10000;          // idle connections; 0 skips the test
   bool durable = false;      // synchronous=FULL on both sides instead of NORMAL
   bool unix_socket = false;  // drivers connect through the Unix socket (as `tactus serve` does)
-  int repetitions = 3;       // each figure is the median of this many runs
+  int repetitions = 5;       // each figure is the median of this many runs
   std::string only;          // comma-separated operation names; empty: all
   int agg_docs = 1000000;    // documents of the aggregation figures; 0 skips them
   std::string sides;         // comma-separated sides to run (sqlite, wire, mongoc); empty: all

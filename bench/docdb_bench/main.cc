@@ -24,7 +24,7 @@
 // of operations over 1 or 8 threads, and all sides must see exactly the same operations.
 //
 // Usage: docdb_bench [--ops=2000] [--batches=20] [--preload=10000] [--threads=1,8]
-//                    [--idle=10000] [--repetitions=3] [--durable] [--unix]
+//                    [--idle=10000] [--repetitions=5] [--durable] [--unix]
 //                    [--only=insertOne,find,...] [--agg-docs=1000000] [--sides=sqlite,wire,mongoc]
 //   --agg-docs the size of the aggregation figures ($group, $lookup vs GROUP BY, JOIN;
 //              aggregate_bench.cc); 0 skips them
