@@ -32,6 +32,45 @@ TEST(KeyEncodingTest, EqualNumbersEncodeIdentically) {
   EXPECT_EQ(static_cast<std::uint8_t>(one[0]), kKeyClassNumber);
 }
 
+// Integers take their digits straight from the binary value; decimals go through their text:
+// the two agree on every integer (trailing zeros, both extremes, random values).
+TEST(KeyEncodingTest, IntegersEncodeAsTheirDecimalText) {
+  std::vector<std::int64_t> values = {0,
+                                      1,
+                                      -1,
+                                      9,
+                                      10,
+                                      -10,
+                                      100,
+                                      120,
+                                      1000000,
+                                      -100200,
+                                      7003,
+                                      1LL << 40,
+                                      std::numeric_limits<std::int64_t>::max(),
+                                      std::numeric_limits<std::int64_t>::min()};
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    const std::int64_t v = static_cast<std::int64_t>(rng());
+    values.push_back(v >> (rng() % 64));
+  }
+  for (std::int64_t v : values) {
+    bson_value_t as_int64{}, as_int32{}, as_decimal{};
+    as_int64.value_type = BSON_TYPE_INT64;
+    as_int64.value.v_int64 = v;
+    as_decimal.value_type = BSON_TYPE_DECIMAL128;
+    ASSERT_TRUE(
+        bson_decimal128_from_string(std::to_string(v).c_str(), &as_decimal.value.v_decimal128));
+    EXPECT_EQ(EncodeKeyValue(as_int64), EncodeKeyValue(as_decimal)) << v;
+    if (v >= std::numeric_limits<std::int32_t>::min() &&
+        v <= std::numeric_limits<std::int32_t>::max()) {
+      as_int32.value_type = BSON_TYPE_INT32;
+      as_int32.value.v_int32 = static_cast<std::int32_t>(v);
+      EXPECT_EQ(EncodeKeyValue(as_int32), EncodeKeyValue(as_int64)) << v;
+    }
+  }
+}
+
 TEST(KeyEncodingTest, ClassBytesMatchTheSpec) {
   EXPECT_EQ(EncodeKeyValue(V(R"({"$minKey": 1})").value), std::string("\x01", 1));
   EXPECT_EQ(EncodeKeyValue(V("null").value), std::string("\x05", 1));

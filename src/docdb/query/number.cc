@@ -1,5 +1,6 @@
 #include "docdb/query/number.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -59,8 +60,16 @@ DecimalNumber FromInt64(std::int64_t v) {
   if (v == 0) return n;
   std::uint64_t magnitude =
       v < 0 ? ~static_cast<std::uint64_t>(v) + 1 : static_cast<std::uint64_t>(v);
-  std::string text = std::to_string(magnitude);
-  n = ParseDecimalText(text);
+  // The digits, most significant first, without the trailing zeros; the exponent counts them
+  // all (as ParseDecimalText does for the same text).
+  char buf[20];
+  int len = 0;
+  for (; magnitude != 0; magnitude /= 10) buf[len++] = static_cast<char>('0' + magnitude % 10);
+  int first = 0;
+  while (buf[first] == '0') ++first;  // the lowest digits: trailing zeros of the number
+  n.digits.assign(buf + first, buf + len);
+  std::reverse(n.digits.begin(), n.digits.end());
+  n.exponent = len;
   n.negative = v < 0;
   return n;
 }
