@@ -98,41 +98,40 @@ DbResult<BsonPtr> Find(CommandContext& ctx) {
     projection = std::move(p).value();
   }
   std::string ns = ctx.db + "." + name.value();
-  return WithReadTxn(
-      ctx,
-      [&](storage::Txn& txn) -> DbResult<BsonPtr> {
-        std::deque<BsonPtr> docs;
-        auto coll = txn.FindCollection(ctx.db, name.value());
-        if (!coll.ok()) return coll.error();
-        if (coll.value()) {
-          auto matched =
-              FindMatching(txn, *coll.value(), matcher.value(), &sort, skip.value(), limit);
-          if (!matched.ok()) return matched.error();
-          for (auto& m : matched.value()) {
-            if (projection) {
-              auto projected = projection->Apply(m.doc.get(), &m.details);
-              if (!projected.ok()) return projected.error();
-              docs.push_back(std::move(projected).value());
-            } else {
-              docs.push_back(std::move(m.doc));
-            }
-          }
-        }
-        std::int64_t first = has_batch_size ? batch_size.value() : kDefaultFirstBatch;
-        std::vector<BsonPtr> batch;
-        std::int64_t id = 0;
-        if (single_batch) {
-          CursorManager::TakeBatch(docs, first, &batch);
+  // A point read or one index range: one statement, run without BEGIN (WithReadTxn).
+  const bool one_statement = matcher.value().id_key || !MayScanSeveralRanges(&filter);
+  auto body = [&](storage::Txn& txn) -> DbResult<BsonPtr> {
+    std::deque<BsonPtr> docs;
+    auto coll = txn.FindCollection(ctx.db, name.value());
+    if (!coll.ok()) return coll.error();
+    if (coll.value()) {
+      auto matched = FindMatching(txn, *coll.value(), matcher.value(), &sort, skip.value(), limit);
+      if (!matched.ok()) return matched.error();
+      for (auto& m : matched.value()) {
+        if (projection) {
+          auto projected = projection->Apply(m.doc.get(), &m.details);
+          if (!projected.ok()) return projected.error();
+          docs.push_back(std::move(projected).value());
         } else {
-          // batchSize: 0 asks for a cursor and no documents yet (MongoDB's semantics).
-          id = ctx.cursors->Open(ns, std::move(docs), first, &batch, ctx.now_ms,
-                                 has_batch_size && first == 0);
+          docs.push_back(std::move(m.doc));
         }
-        ReplyBuilder r;
-        AppendCursorReply(r.body(), ns, "firstBatch", batch, id);
-        return r.Finish();
-      },
-      matcher.value().id_key || !MayScanSeveralRanges(&filter));
+      }
+    }
+    std::int64_t first = has_batch_size ? batch_size.value() : kDefaultFirstBatch;
+    std::vector<BsonPtr> batch;
+    std::int64_t id = 0;
+    if (single_batch) {
+      CursorManager::TakeBatch(docs, first, &batch);
+    } else {
+      // batchSize: 0 asks for a cursor and no documents yet (MongoDB's semantics).
+      id = ctx.cursors->Open(ns, std::move(docs), first, &batch, ctx.now_ms,
+                             has_batch_size && first == 0);
+    }
+    ReplyBuilder r;
+    AppendCursorReply(r.body(), ns, "firstBatch", batch, id);
+    return r.Finish();
+  };
+  return WithReadTxn(ctx, body, one_statement);
 }
 
 DbResult<BsonPtr> GetMore(CommandContext& ctx) {
