@@ -10,6 +10,8 @@
 namespace tactus::docdb::storage {
 namespace {
 
+using internal::MetaValue;
+using internal::PutMeta;
 using internal::Stmt;
 
 constexpr const char* kOpNames[] = {"insert", "update", "replace",     "delete",
@@ -25,24 +27,6 @@ BsonPtr BlobToBson(std::string_view bytes) {
   if (bytes.empty()) return NewBson();
   return BsonPtr(
       bson_new_from_data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-}
-
-DbResult<std::string> MetaValue(internal::Connection* conn, const char* key) {
-  DbResult<Stmt> stmt = conn->Prepare("SELECT value FROM meta WHERE key = ?1");
-  if (!stmt.ok()) return stmt.error();
-  stmt.value().BindText(1, key);
-  DbResult<bool> row = stmt.value().Step();
-  if (!row.ok()) return row.error();
-  if (!row.value()) return std::string();
-  return std::string(stmt.value().ColumnText(0));
-}
-
-DbResult<Done> PutMeta(internal::Connection* conn, const char* key, const std::string& value) {
-  DbResult<Stmt> stmt = conn->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
-  if (!stmt.ok()) return stmt.error();
-  stmt.value().BindText(1, key);
-  stmt.value().BindText(2, value);
-  return stmt.value().Run();
 }
 
 DbResult<OplogBounds> BoundsOf(internal::Connection* conn) {
@@ -65,6 +49,28 @@ DbResult<OplogBounds> BoundsOf(internal::Connection* conn) {
 }
 
 }  // namespace
+
+namespace internal {
+
+DbResult<std::string> MetaValue(Connection* conn, const char* key) {
+  DbResult<Stmt> stmt = conn->Prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindText(1, key);
+  DbResult<bool> row = stmt.value().Step();
+  if (!row.ok()) return row.error();
+  if (!row.value()) return std::string();
+  return std::string(stmt.value().ColumnText(0));
+}
+
+DbResult<Done> PutMeta(Connection* conn, const char* key, const std::string& value) {
+  DbResult<Stmt> stmt = conn->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
+  if (!stmt.ok()) return stmt.error();
+  stmt.value().BindText(1, key);
+  stmt.value().BindText(2, value);
+  return stmt.value().Run();
+}
+
+}  // namespace internal
 
 const char* OplogOpName(OplogOp op) { return kOpNames[static_cast<int>(op)]; }
 

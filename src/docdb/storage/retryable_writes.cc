@@ -107,12 +107,7 @@ DbResult<Done> Txn::Impl::FlushRetryableWrites() {
     put.value().BindBlob(3, record.reply);
     TACTUS_STORAGE_TRY(put.value().Run());
   }
-  DbResult<Stmt> mark = conn->Prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
-  if (!mark.ok()) return mark.error();
-  const std::string through_text = std::to_string(through);  // bound, not copied
-  mark.value().BindText(1, kFlushedSeqKey);
-  mark.value().BindText(2, through_text);
-  TACTUS_STORAGE_TRY(mark.value().Run());
+  TACTUS_STORAGE_TRY(internal::PutMeta(conn.get(), kFlushedSeqKey, std::to_string(through)));
   pending_flushed_seq = through;
   return Done{};
 }
@@ -133,14 +128,9 @@ DbResult<Done> Store::Impl::LoadRetryableWrites(internal::Connection* conn) {
       record.reply = std::string(rows.value().ColumnBlob(2));
     }
   }
-  {
-    DbResult<Stmt> mark = conn->Prepare("SELECT value FROM meta WHERE key = ?1");
-    if (!mark.ok()) return mark.error();
-    mark.value().BindText(1, kFlushedSeqKey);
-    DbResult<bool> row = mark.value().Step();
-    if (!row.ok()) return row.error();
-    retryable_flushed_seq = row.value() ? std::stoll(std::string(mark.value().ColumnText(0))) : 0;
-  }
+  DbResult<std::string> flushed = internal::MetaValue(conn, kFlushedSeqKey);
+  if (!flushed.ok()) return flushed.error();
+  retryable_flushed_seq = flushed.value().empty() ? 0 : std::stoll(flushed.value());
   DbResult<Stmt> entries = conn->Prepare(
       "SELECT seq, retry FROM oplog WHERE seq > ?1 AND retry IS NOT NULL ORDER BY seq");
   if (!entries.ok()) return entries.error();

@@ -80,6 +80,13 @@ class WriterGate {
   bool priority_waiting_ = false;
 };
 
+namespace internal {
+// A row of the meta table: its value, or "" when there is none (oplog.cc).
+DbResult<std::string> MetaValue(Connection* conn, const char* key);
+// Sets a row of the meta table.
+DbResult<Done> PutMeta(Connection* conn, const char* key, const std::string& value);
+}  // namespace internal
+
 using IndexList = std::vector<std::shared_ptr<const internal::CompiledIndex>>;
 
 // Entries of one kind (collection lookups, index lists) one catalog version caches at most;
