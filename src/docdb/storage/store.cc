@@ -430,18 +430,16 @@ DbResult<std::unique_ptr<Txn>> Store::Impl::Begin(TxnMode mode, bool fail_fast, 
     // no change to the catalog committed meanwhile: such a commit resets the version to -1
     // before its COMMIT, and it is learnt again (a larger number) only after.
     const std::int64_t known = write ? -1 : committed_catalog_version.load();
-    if (optimistic && known >= 0 && one_statement) {
-      // No BEGIN: the one statement is its own read transaction.
-      catalog_version = known;
-      conn->SetSnapshotCheck([this, known] { return committed_catalog_version == known; });
-      conn->LimitToOneStatement();
-      return Done{};
+    const bool from_memory = optimistic && known >= 0;
+    // A one-statement read runs no BEGIN: its statement is its own read transaction.
+    if (!(from_memory && one_statement)) {
+      TACTUS_STORAGE_TRY(conn->Run(write ? "BEGIN IMMEDIATE" : "BEGIN"));
     }
-    TACTUS_STORAGE_TRY(conn->Run(write ? "BEGIN IMMEDIATE" : "BEGIN"));
     if (write) return Done{};
-    if (optimistic && known >= 0) {
+    if (from_memory) {
       catalog_version = known;
       conn->SetSnapshotCheck([this, known] { return committed_catalog_version == known; });
+      if (one_statement) conn->LimitToOneStatement();
       return Done{};
     }
     // Otherwise this first read also reads the snapshot's catalog version for the catalog cache.
