@@ -1,5 +1,7 @@
 #include "docdb/commands/cursors.h"
 
+#include "docdb/wire/byte_order.h"
+
 namespace tactus::docdb::commands {
 
 void CursorManager::TakeBatch(std::deque<BsonPtr>& docs, std::int64_t batch_size,
@@ -68,21 +70,20 @@ void CursorManager::ExpireLocked(std::int64_t now_ms) {
 void AppendCursorReply(bson_t* reply, const std::string& ns, const char* batch_field,
                        const std::vector<BsonPtr>& batch, std::int64_t id) {
   // {<batch_field>: [docs...], id, ns}, written as bytes and appended once: one libbson append
-  // per element costs more than the documents' copy.
-  auto put_int32 = [](std::string& out, std::uint32_t v) {
-    const char le[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
-                        static_cast<char>(v >> 24)};
-    out.append(le, 4);
+  // per element costs more than the documents' copy. Lengths are written once known.
+  auto set_length_at = [](std::string& out, std::size_t at) {
+    wire::StoreLe32(reinterpret_cast<std::uint8_t*>(out.data() + at),
+                    static_cast<std::uint32_t>(out.size() - at));
   };
   std::size_t docs_bytes = 0;
   for (const BsonPtr& doc : batch) docs_bytes += doc->len + 12;
   std::string cursor;
   cursor.reserve(64 + docs_bytes + ns.size());
-  cursor.append(4, '\0');  // the cursor document's length, set at the end
+  cursor.append(4, '\0');  // the cursor document's length
   cursor.push_back(static_cast<char>(BSON_TYPE_ARRAY));
   cursor.append(batch_field).push_back('\0');
   const std::size_t array_at = cursor.size();
-  cursor.append(4, '\0');
+  cursor.append(4, '\0');  // the array's length
   char key[16];
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const char* k;
@@ -93,23 +94,16 @@ void AppendCursorReply(bson_t* reply, const std::string& ns, const char* batch_f
     cursor.append(reinterpret_cast<const char*>(bson_get_data(batch[i].get())), batch[i]->len);
   }
   cursor.push_back('\0');
-  const auto array_len = static_cast<std::uint32_t>(cursor.size() - array_at);
-  std::string len;
-  put_int32(len, array_len);
-  cursor.replace(array_at, 4, len);
+  set_length_at(cursor, array_at);
   cursor.push_back(static_cast<char>(BSON_TYPE_INT64));
   cursor.append("id").push_back('\0');
-  const auto id_bits = static_cast<std::uint64_t>(id);
-  put_int32(cursor, static_cast<std::uint32_t>(id_bits));
-  put_int32(cursor, static_cast<std::uint32_t>(id_bits >> 32));
+  wire::AppendLe64(&cursor, static_cast<std::uint64_t>(id));
   cursor.push_back(static_cast<char>(BSON_TYPE_UTF8));
   cursor.append("ns").push_back('\0');
-  put_int32(cursor, static_cast<std::uint32_t>(ns.size() + 1));
+  wire::AppendLe32(&cursor, static_cast<std::uint32_t>(ns.size() + 1));
   cursor.append(ns).push_back('\0');
   cursor.push_back('\0');
-  len.clear();
-  put_int32(len, static_cast<std::uint32_t>(cursor.size()));
-  cursor.replace(0, 4, len);
+  set_length_at(cursor, 0);
   bson_t view;
   if (bson_init_static(&view, reinterpret_cast<const std::uint8_t*>(cursor.data()),
                        cursor.size())) {
