@@ -9,6 +9,7 @@
 #include "docdb/query/compare.h"
 #include "docdb/update/compiled_update.h"
 #include "docdb/update/leaf.h"
+#include "docdb/wire/byte_order.h"
 
 namespace tactus::docdb::update {
 namespace {
@@ -30,7 +31,6 @@ DbResult<Done> CheckReplacement(const Node& doc) {
   return Done{};
 }
 
-// Orders ops as MongoDB applies them and rejects overlapping paths.
 // A stable sort in place for the few elements of one update.
 template <typename T, typename Before>
 void InsertionSort(std::vector<T>& v, Before&& before) {
@@ -43,6 +43,7 @@ void InsertionSort(std::vector<T>& v, Before&& before) {
   }
 }
 
+// Orders ops as MongoDB applies them and rejects overlapping paths.
 DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
   struct Entry {
     const FieldPath* path;
@@ -76,13 +77,11 @@ DbResult<Done> OrderAndCheckConflicts(std::vector<Op>* ops) {
   InsertionSort(order, [&](std::size_t a, std::size_t b) {
     return ComparePaths((*ops)[a].path, (*ops)[b].path) < 0;
   });
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (order[i] == i) continue;
+  if (!std::is_sorted(order.begin(), order.end())) {
     std::vector<Op> sorted;
     sorted.reserve(ops->size());
     for (std::size_t from : order) sorted.push_back(std::move((*ops)[from]));
     *ops = std::move(sorted);
-    break;
   }
   return Done{};
 }
@@ -202,14 +201,12 @@ std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bso
   const Node no_document;  // LeafContext names the document only in error messages
   std::vector<Action> actions;
   actions.reserve(n);
-  // $set's value is its operand as compiled: neither the field's current value nor a copy of
-  // the operand is needed (the operand is appended under its field's name, which it bears).
-  std::vector<bool> sets_operand(n, false);
   bool changes = false;
   for (std::size_t i = 0; i < n; ++i) {
     const Op& op = cu.ops[i];
+    // $set's value is its operand as compiled (value_of below): neither the field's current
+    // value nor a copy of the operand is needed.
     if (op.kind == OpKind::kSet) {
-      sets_operand[i] = true;
       actions.push_back(Action{Action::Kind::kSet, {}});
       changes = true;
       continue;
@@ -251,7 +248,7 @@ std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bso
     return ok;
   };
   auto value_of = [&](std::size_t i) -> const Node& {
-    return sets_operand[i] ? cu.ops[i].operand : actions[i].value;
+    return cu.ops[i].kind == OpKind::kSet ? cu.ops[i].operand : actions[i].value;
   };
   const char* raw = reinterpret_cast<const char*>(bson_get_data(doc));
   bson_iter_init(&it, doc);
@@ -271,8 +268,8 @@ std::optional<BsonPtr> ApplyToTopLevelFields(const CompiledUpdate& cu, const bso
   }
   out.push_back('\0');
   if (out.size() > kMaxDocumentBytes) return std::nullopt;
-  const auto size = static_cast<std::uint32_t>(out.size());
-  std::memcpy(out.data(), &size, 4);  // little-endian host, as libbson's own buffers
+  wire::StoreLe32(reinterpret_cast<std::uint8_t*>(out.data()),
+                  static_cast<std::uint32_t>(out.size()));
   bson_t view;
   if (!bson_init_static(&view, reinterpret_cast<const std::uint8_t*>(out.data()), out.size())) {
     return std::nullopt;
@@ -365,7 +362,7 @@ DbResult<BsonPtr> Update::ApplyPipeline(const bson_t* doc, std::int64_t now_ms) 
                        "'_id'");
     }
   }
-  if (result->len > 16 * 1024 * 1024) {
+  if (result->len > kMaxDocumentBytes) {
     return MakeError(kLocation10334, "Resulting document after update is larger than 16777216");
   }
   return result;
